@@ -1,0 +1,3 @@
+"""compataudit: will this deep-learning stack actually work on this machine?"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,147 @@
+"""The pipeline: environment -> checks (+ smoke kernels) -> report -> exit code.
+
+Commands call :func:`build_environment` to get the Environment to audit (this
+machine, a saved snapshot, or a what-if one) and :func:`run_audit` to turn it
+into a :class:`~compataudit.model.Report`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from compataudit import __version__
+from compataudit.model import Environment, Finding, Report, Severity, SmokeResult, Summary
+
+FAIL_ON_CHOICES = ("error", "warning", "info", "never")
+
+
+@dataclass(frozen=True)
+class EnvOptions:
+    """Where the audited environment comes from, plus what-if changes to it."""
+
+    pins: tuple[str, ...] = ()
+    requirements: tuple[str, ...] = ()
+    python: str | None = None
+    driver: str | None = None
+    gpu_ccs: tuple[str, ...] = ()
+    snapshot: str | None = None
+    probe: bool = True
+
+    @property
+    def what_if(self) -> bool:
+        return bool(self.pins or self.requirements or self.python or self.driver or self.gpu_ccs)
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    fail_on: str = "error"
+    smoke: bool = False
+    smoke_timeout: float = 120.0
+    frameworks: tuple[str, ...] = ()  # empty: every installed framework
+    devices: tuple[str, ...] = ()  # empty: every device the framework sees
+    matrices_dir: str | None = None
+    ignore: tuple[str, ...] = ()  # codes or code prefixes
+    severity: dict[str, str] = field(default_factory=dict)  # code -> severity override
+    require: tuple[str, ...] = ()  # policy pins: "torch>=2.4", "python>=3.10"
+    code_paths: tuple[str, ...] = ()  # `check --code`: lint these too
+
+
+def build_environment(opts: EnvOptions) -> Environment:
+    """This machine, a snapshot, or an empty environment; then the what-if flags on top."""
+    from compataudit import snapshot, whatif
+
+    if opts.snapshot:
+        env = snapshot.load_snapshot(opts.snapshot)
+    elif opts.probe:
+        from compataudit.probes import probe_environment
+
+        env = probe_environment()
+    else:
+        env = whatif.empty_environment()
+    return whatif.apply_what_if(env, opts)
+
+
+def run_audit(
+    env: Environment,
+    opts: AuditOptions,
+    *,
+    progress: Callable[[str, str], None] | None = None,
+) -> Report:
+    """Check ``env`` (and run the smoke kernels if asked) into a Report."""
+    from compataudit.checks import CheckContext, run_checks
+    from compataudit.matrices import load_matrices
+
+    matrices = load_matrices(opts.matrices_dir)
+    ctx = CheckContext(env=env, matrices=matrices, options={"require": opts.require})
+    findings = run_checks(ctx)
+    if opts.code_paths:
+        findings.extend(_lint_findings(opts.code_paths))
+    smoke: list[SmokeResult] = []
+    if opts.smoke and env.origin == "probe":
+        from compataudit.smoke.findings import smoke_findings
+        from compataudit.smoke.runner import run_smoke
+
+        smoke = run_smoke(
+            env,
+            frameworks=opts.frameworks or None,
+            devices=opts.devices or None,
+            timeout=opts.smoke_timeout,
+            progress=progress,
+        )
+        findings.extend(smoke_findings(smoke, ctx, findings))
+    findings = apply_policy(findings, opts)
+    return make_report(env, findings, smoke, opts.fail_on)
+
+
+def _lint_findings(paths: Sequence[str]) -> list[Finding]:
+    from compataudit.doctor.lint import lint_findings
+
+    return lint_findings(paths)
+
+
+def apply_policy(findings: Sequence[Finding], opts: AuditOptions) -> list[Finding]:
+    """Drop ignored codes, apply severity overrides, most severe first."""
+    out = []
+    for f in findings:
+        if any(f.code == ig or f.code.startswith(ig) for ig in opts.ignore):
+            continue
+        override = opts.severity.get(f.code)
+        if override:
+            f = replace(f, severity=Severity(override))
+        out.append(f)
+    out.sort(key=lambda f: (-f.severity.rank, f.code, f.title))
+    return out
+
+
+def exit_code_for(findings: Sequence[Finding], smoke: Sequence[SmokeResult], fail_on: str) -> int:
+    """0: nothing at/above ``fail_on`` and no smoke failure; 1 otherwise."""
+    if any(r.status.failed for r in smoke):
+        return 1
+    if fail_on == "never":
+        return 0
+    threshold = Severity(fail_on).rank
+    return 1 if any(f.severity.rank >= threshold for f in findings) else 0
+
+
+def make_report(
+    env: Environment,
+    findings: Sequence[Finding],
+    smoke: Sequence[SmokeResult],
+    fail_on: str = "error",
+) -> Report:
+    counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+    summary = Summary(
+        errors=counts[Severity.ERROR],
+        warnings=counts[Severity.WARNING],
+        infos=counts[Severity.INFO],
+        smoke_failed=sum(1 for r in smoke if r.status.failed),
+        exit_code=exit_code_for(findings, smoke, fail_on),
+    )
+    return Report(
+        environment=env,
+        findings=tuple(findings),
+        smoke=tuple(smoke),
+        summary=summary,
+        tool_version=__version__,
+    )

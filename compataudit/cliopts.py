@@ -1,0 +1,104 @@
+"""Option declarations shared by several commands (what-if flags, output flags).
+
+Commands declare their parameters with these ``Annotated`` aliases so that
+``--pin`` or ``--format`` mean the same thing everywhere, then call
+:func:`env_options` to turn the what-if flags into an
+:class:`~compataudit.audit.EnvOptions`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from compataudit.audit import EnvOptions
+
+# typer resolves these annotations at run time, so they use typing.Optional/List
+# spellings that work on Python 3.10.
+PinOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--pin",
+        metavar="NAME==VERSION",
+        help="Add or replace a distribution (repeatable). A local label picks the build "
+        "variant: torch==2.5.1+cu124, torch==2.9.0+cpu.",
+        rich_help_panel="What-if",
+    ),
+]
+RequirementsOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--requirements",
+        "-r",
+        metavar="FILE",
+        help="Pinned requirement lines (NAME==VERSION) to audit (repeatable).",
+        rich_help_panel="What-if",
+    ),
+]
+PythonOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--python", metavar="X.Y[.Z]", help="Interpreter version.",
+                 rich_help_panel="What-if"),
+]
+DriverOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--driver", metavar="VERSION", help="NVIDIA driver version, e.g. 550.54.14.",
+                 rich_help_panel="What-if"),
+]
+GpuCcOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--gpu-cc", metavar="X.Y",
+                 help="A GPU of that compute capability (repeatable).",
+                 rich_help_panel="What-if"),
+]
+SnapshotOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--snapshot", metavar="FILE",
+                 help="Start from a saved snapshot (or JSON report) instead of this machine.",
+                 rich_help_panel="What-if"),
+]
+NoProbeOpt = Annotated[
+    bool,
+    typer.Option("--no-probe", help="Start from an empty environment: audit only what the "
+                 "flags say.", rich_help_panel="What-if"),
+]
+MatricesOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--matrices", metavar="DIR", envvar="COMPATAUDIT_MATRICES",
+                 help="Use the compatibility data in DIR instead of the bundled matrices."),
+]
+OutputOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--output", "-o", metavar="FILE",
+                 help="Write the report to FILE (atomically) instead of stdout."),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report.")]
+VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                         help="More detail (repeat for more).")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.",
+                                        hidden=True)]
+RedactOpt = Annotated[bool, typer.Option(
+    "--redact", help="Drop hostnames, user names, home paths, GPU UUIDs and serials.")]
+
+
+def env_options(
+    *,
+    pin: list[str] | None = None,
+    requirements: list[str] | None = None,
+    python: str | None = None,
+    driver: str | None = None,
+    gpu_cc: list[str] | None = None,
+    snapshot: str | None = None,
+    no_probe: bool = False,
+) -> EnvOptions:
+    """The what-if flags as one value (validated later, by ``build_environment``)."""
+    return EnvOptions(
+        pins=tuple(pin or ()),
+        requirements=tuple(requirements or ()),
+        python=python,
+        driver=driver,
+        gpu_ccs=tuple(gpu_cc or ()),
+        snapshot=snapshot,
+        probe=not no_probe and snapshot is None,
+    )

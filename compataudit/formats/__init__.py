@@ -1,0 +1,39 @@
+"""Output formats: each module renders one :class:`~compataudit.model.Report`.
+
+A format module defines ``render(report: Report, ctx: RenderContext) -> str``.
+Modules are imported only when chosen, so start-up stays lean.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from compataudit.model import Report
+
+# format name -> module under compataudit.formats
+FORMATS: dict[str, str] = {
+    "table": "table",
+    "json": "json_report",
+    "junit": "junit",
+    "sarif": "sarif",
+    "github": "github",
+    "markdown": "markdown",
+}
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    color: bool = False
+    verbose: int = 0  # -v count
+    quiet: bool = False
+    # Files named on the command line (requirements, pyproject, snapshot): SARIF points there.
+    input_files: tuple[str, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def render(report: Report, fmt: str, ctx: RenderContext | None = None) -> str:
+    """``report`` in format ``fmt`` (a key of :data:`FORMATS`)."""
+    module = importlib.import_module(f"{__name__}.{FORMATS[fmt]}")
+    text: str = module.render(report, ctx or RenderContext())
+    return text

@@ -1,0 +1,117 @@
+"""Loading the curated compatibility matrices (``matrices/*.toml``).
+
+The data ships inside the wheel as ``compataudit/matrices``. Under an editable
+install that packaged copy does not exist (hatchling's force-include only
+applies to built wheels), so the loader falls back to the checkout's top-level
+``matrices/`` directory. ``--matrices DIR`` replaces both.
+
+Files are parsed lazily, on first use, and validated generically here (every
+row cites a source); the typed views in :mod:`compataudit.compat` check the
+fields they use and raise :class:`~compataudit.errors.MatrixError` naming the
+file and row.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from compataudit.errors import MatrixError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+SCHEMA_VERSION = 1
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def default_directory() -> Path:
+    """The packaged matrices, else the source checkout's (editable installs)."""
+    packaged = _PACKAGE_DIR / "matrices"
+    if packaged.is_dir():
+        return packaged
+    checkout = _PACKAGE_DIR.parent / "matrices"
+    if checkout.is_dir():
+        return checkout
+    raise MatrixError(
+        f"compatibility data not found (looked in {packaged} and {checkout}); "
+        "reinstall compataudit or pass --matrices DIR"
+    )
+
+
+class Matrices:
+    """All matrix files of one directory, parsed on first access."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._cache: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, Any] = {}  # typed views built by compataudit.compat, cached here
+
+    def names(self) -> list[str]:
+        return sorted(p.stem for p in self.directory.glob("*.toml"))
+
+    def get(self, name: str) -> dict[str, Any]:
+        """The parsed, validated contents of ``<name>.toml``."""
+        data = self._cache.get(name)
+        if data is None:
+            data = self._cache[name] = _load_file(self.directory / f"{name}.toml")
+        return data
+
+    def rows(self, name: str, table: str) -> list[dict[str, Any]]:
+        """The rows of the array of tables ``[[table]]`` in ``<name>.toml`` (may be empty)."""
+        value = self.get(name).get(table, [])
+        if not isinstance(value, list):
+            raise MatrixError(f"{self.directory / name}.toml: [{table}] must be an array of tables")
+        return value
+
+    def load_all(self) -> None:
+        """Parse and validate every file now (used by tests and `matrix show`)."""
+        for name in self.names():
+            self.get(name)
+
+
+def load_matrices(directory: str | Path | None = None) -> Matrices:
+    """The matrices from ``directory`` (``--matrices``) or the default location."""
+    if directory is None:
+        return Matrices(default_directory())
+    path = Path(directory).expanduser()
+    if not path.is_dir():
+        raise MatrixError(f"--matrices {directory}: not a directory")
+    if not any(path.glob("*.toml")):
+        raise MatrixError(f"--matrices {directory}: no *.toml files in it")
+    return Matrices(path)
+
+
+def _load_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise MatrixError(f"{path}: matrix file missing") from None
+    except OSError as exc:
+        raise MatrixError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MatrixError(f"{path}: invalid TOML: {exc}") from None
+    validate(path, data)
+    return data
+
+
+def validate(path: Path, data: dict[str, Any]) -> None:
+    """Generic schema: a known ``schema_version`` and a source on every row."""
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise MatrixError(f"{path}: schema_version must be {SCHEMA_VERSION}, found {version!r}")
+    for table, rows in data.items():
+        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+            continue
+        for index, row in enumerate(rows, start=1):
+            where = f"{path}: [[{table}]] row {index}"
+            sources = row.get("sources", [row["source"]] if "source" in row else None)
+            if not isinstance(sources, list) or not sources:
+                raise MatrixError(f"{where}: every row needs a 'source' (URL) or 'sources' list")
+            for src in sources:
+                if not isinstance(src, str) or not src.startswith(("https://", "http://")):
+                    raise MatrixError(f"{where}: source {src!r} is not a URL")

@@ -1,0 +1,366 @@
+"""The plain values every part of compataudit passes around.
+
+Probes produce an :class:`Environment` (the snapshot); checks turn it into
+:class:`Finding` values; the smoke runner adds :class:`SmokeResult` values; a
+:class:`Report` holds all of it and is what every output format renders.
+
+Everything here is a frozen dataclass that round-trips through JSON with
+:func:`to_jsonable` and :func:`from_jsonable`, so a snapshot written on one
+machine can be audited on another.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+SNAPSHOT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 1
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is. Ordered: ``ERROR > WARNING > INFO``."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+class ProbeStatus(str, enum.Enum):
+    """What a probe managed to find out."""
+
+    OK = "ok"
+    ABSENT = "absent"  # the thing is not there (no driver, no nvcc): a normal answer
+    ERROR = "error"  # it is there but answering failed (garbage output, library error)
+    TIMEOUT = "timeout"  # it did not answer in time
+    SKIPPED = "skipped"  # not probed (what-if mode, --no-probe)
+
+
+class SmokeStatus(str, enum.Enum):
+    """Outcome of one smoke kernel run."""
+
+    PASS = "pass"
+    FAIL = "fail"  # ran, wrong numbers
+    ERROR = "error"  # raised (import failure, CUDA error, ...)
+    TIMEOUT = "timeout"  # hung past --smoke-timeout
+    CRASH = "crash"  # killed by a signal (segfault, abort)
+    SKIP = "skip"  # not run (framework absent, dtype unsupported on device)
+
+    @property
+    def failed(self) -> bool:
+        return self in (SmokeStatus.FAIL, SmokeStatus.ERROR, SmokeStatus.TIMEOUT, SmokeStatus.CRASH)
+
+
+@dataclass(frozen=True)
+class ProbeAttempt:
+    """One way of asking a question (``nvml``, ``nvidia-smi``, ``libcuda``...) and its outcome."""
+
+    source: str
+    status: ProbeStatus
+    detail: str | None = None
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class PythonInfo:
+    version: str  # "3.11.7"
+    implementation: str = "CPython"
+    executable: str | None = None
+    prefix: str | None = None
+    env_kind: str | None = None  # "venv" | "conda" | "system" | None when unknown
+    bits: int | None = 64
+
+
+@dataclass(frozen=True)
+class PlatformInfo:
+    system: str  # platform.system(): "Linux", "Darwin", "Windows"
+    machine: str  # "x86_64", "aarch64", "arm64", "AMD64"
+    release: str | None = None
+    os_name: str | None = None  # "Debian GNU/Linux 12 (bookworm)"
+    libc: str | None = None  # "glibc 2.36"
+    cpu_count: int | None = None
+    hostname: str | None = None
+
+
+@dataclass(frozen=True)
+class Package:
+    """One installed (or pinned) distribution, read from its metadata."""
+
+    name: str  # canonical (PEP 503) name: "tensorflow-cpu"
+    version: str  # the raw version string, "" when the metadata has none
+    location: str | None = None  # the site-packages directory holding it
+    requires: tuple[str, ...] = ()  # raw Requires-Dist lines
+    requires_python: str | None = None
+    modules: tuple[str, ...] = ()  # top-level import names it installs, where known
+    problem: str | None = None  # why this install looks broken, if it does
+    pinned: bool = False  # came from --pin / -r, not from this machine
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """What a framework was *built* for, read from the files its wheel ships."""
+
+    framework: str  # "torch", "tensorflow", "jaxlib", "torchvision", ...
+    distribution: str  # the distribution that shipped it: "tensorflow-cpu"
+    version: str | None = None
+    cuda: str | None = None  # CUDA major.minor[.patch] it was compiled with; None = not a CUDA build
+    cudnn: str | None = None
+    hip: str | None = None
+    archs: tuple[str, ...] = ()  # "sm_80", "compute_90"
+    is_cuda_build: bool | None = None
+    git_version: str | None = None
+    source: str | None = None  # the file this came from, or "matrix"/"pin" for what-if values
+    status: ProbeStatus = ProbeStatus.OK
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Gpu:
+    index: int
+    name: str
+    uuid: str | None = None
+    compute_capability: str | None = None  # "8.6"
+    memory_total_mib: int | None = None
+    mig_mode: str | None = None  # "enabled" | "disabled" | None when not applicable
+    pci_bus_id: str | None = None
+    serial: str | None = None
+
+
+@dataclass(frozen=True)
+class NvidiaInfo:
+    """The NVIDIA driver and GPUs, from NVML, then nvidia-smi, then libcuda."""
+
+    status: ProbeStatus
+    source: str | None = None  # which attempt answered
+    driver_version: str | None = None  # "550.54.14"
+    cuda_driver_version: str | None = None  # the newest CUDA the driver supports: "12.4"
+    gpus: tuple[Gpu, ...] = ()
+    attempts: tuple[ProbeAttempt, ...] = ()
+    visible_devices: str | None = None  # CUDA_VISIBLE_DEVICES as set, None when unset
+
+
+@dataclass(frozen=True)
+class ToolkitInfo:
+    """The system CUDA toolkit and cuDNN (not the ones pip wheels bring)."""
+
+    status: ProbeStatus
+    nvcc_version: str | None = None  # "13.0.88"
+    nvcc_path: str | None = None
+    cuda_home: str | None = None
+    cudnn_version: str | None = None  # "9.3.0"
+    cudnn_source: str | None = None
+    attempts: tuple[ProbeAttempt, ...] = ()
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Everything compataudit knows about one machine: the snapshot."""
+
+    python: PythonInfo
+    platform: PlatformInfo
+    packages: tuple[Package, ...] = ()
+    nvidia: NvidiaInfo = field(default_factory=lambda: NvidiaInfo(status=ProbeStatus.SKIPPED))
+    toolkit: ToolkitInfo = field(default_factory=lambda: ToolkitInfo(status=ProbeStatus.SKIPPED))
+    builds: tuple[BuildInfo, ...] = ()
+    env_vars: tuple[tuple[str, str], ...] = ()  # the few variables that change framework behaviour
+    origin: str = "probe"  # "probe" | "snapshot" | "what-if"
+    created_at: str | None = None
+    schema_version: int = SNAPSHOT_SCHEMA_VERSION
+
+    def package(self, name: str) -> Package | None:
+        """The installed distribution called ``name`` (any spelling), or None."""
+        wanted = canonical_name(name)
+        for pkg in self.packages:
+            if pkg.name == wanted:
+                return pkg
+        return None
+
+    def build(self, framework: str) -> BuildInfo | None:
+        for info in self.builds:
+            if info.framework == framework:
+                return info
+        return None
+
+    def env_var(self, name: str) -> str | None:
+        for key, value in self.env_vars:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem (or fact worth knowing) about the audited environment."""
+
+    code: str
+    severity: Severity
+    title: str
+    detail: str = ""
+    components: tuple[str, ...] = ()
+    fix: str | None = None
+    sources: tuple[str, ...] = ()
+    area: str = ""  # the check area that produced it ("packages", "torch", ...)
+
+
+@dataclass(frozen=True)
+class SmokeResult:
+    """One (framework, device, dtype) smoke kernel run."""
+
+    framework: str
+    device: str  # "cpu", "cuda:0", "mps", "gpu:0"
+    status: SmokeStatus
+    dtype: str = "float32"
+    forward_ms: float | None = None
+    backward_ms: float | None = None
+    max_rel_error: float | None = None
+    detail: str | None = None
+    device_name: str | None = None
+    framework_version: str | None = None
+    runtime: tuple[tuple[str, str], ...] = ()  # what the framework reports: cuda, cudnn, backend
+
+
+@dataclass(frozen=True)
+class Summary:
+    errors: int
+    warnings: int
+    infos: int
+    smoke_failed: int
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class Report:
+    environment: Environment
+    findings: tuple[Finding, ...]
+    smoke: tuple[SmokeResult, ...]
+    summary: Summary
+    tool_version: str
+    schema_version: int = REPORT_SCHEMA_VERSION
+
+
+def canonical_name(name: str) -> str:
+    """PEP 503 normalisation: ``TensorFlow_CPU`` -> ``tensorflow-cpu``."""
+    out = []
+    prev_sep = False
+    for ch in name.strip().lower():
+        if ch in "-_.":
+            if not prev_sep:
+                out.append("-")
+            prev_sep = True
+        else:
+            out.append(ch)
+            prev_sep = False
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- JSON
+
+T = TypeVar("T")
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn a model value into plain JSON types (dicts, lists, str, numbers)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if isinstance(value, Environment):
+            return _environment_to_json(value)
+        if isinstance(value, SmokeResult):
+            data = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+            data["runtime"] = dict(value.runtime)
+            return data
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _environment_to_json(env: Environment) -> dict[str, Any]:
+    data = {f.name: to_jsonable(getattr(env, f.name)) for f in dataclasses.fields(env)}
+    data["env_vars"] = dict(env.env_vars)
+    return data
+
+
+class ModelError(ValueError):
+    """Raised by :func:`from_jsonable` when the data does not fit the model."""
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def from_jsonable(cls: type[T], data: Any, path: str = "$") -> T:
+    """Build ``cls`` from JSON data, checking types; raises :class:`ModelError` naming the path."""
+    return typing.cast(T, _convert(cls, data, path))
+
+
+def _convert(tp: Any, data: Any, path: str) -> Any:
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return data
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if data is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _convert(arg, data, path)
+            except ModelError as exc:
+                errors.append(str(exc))
+        raise ModelError(errors[0] if errors else f"{path}: unexpected null")
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if isinstance(data, Mapping) and args == (tuple[str, str], ...):
+            data = list(data.items())  # env_vars / runtime are written as objects
+        if not isinstance(data, (list, tuple)):
+            raise ModelError(f"{path}: expected a list, got {type(data).__name__}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_convert(args[0], item, f"{path}[{i}]") for i, item in enumerate(data))
+        if len(args) != len(data):
+            raise ModelError(f"{path}: expected {len(args)} items, got {len(data)}")
+        return tuple(_convert(a, item, f"{path}[{i}]") for i, (a, item) in enumerate(zip(args, data)))
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(data)
+        except ValueError:
+            choices = ", ".join(str(m.value) for m in tp)
+            raise ModelError(f"{path}: {data!r} is not one of {choices}") from None
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        if not isinstance(data, Mapping):
+            raise ModelError(f"{path}: expected an object, got {type(data).__name__}")
+        hints = _HINTS.get(tp)
+        if hints is None:
+            hints = _HINTS[tp] = typing.get_type_hints(tp)
+        kwargs = {}
+        for f in dataclasses.fields(tp):
+            if f.name in data:
+                kwargs[f.name] = _convert(hints[f.name], data[f.name], f"{path}.{f.name}")
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ModelError(f"{path}: missing required field {f.name!r}")
+        return tp(**kwargs)
+    if tp is float:
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            raise ModelError(f"{path}: expected a number, got {type(data).__name__}")
+        return float(data)
+    if tp is int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise ModelError(f"{path}: expected an integer, got {type(data).__name__}")
+        return data
+    if tp in (str, bool):
+        if not isinstance(data, tp):
+            raise ModelError(f"{path}: expected {tp.__name__}, got {type(data).__name__}")
+        return data
+    raise ModelError(f"{path}: cannot read a value of type {tp!r}")  # pragma: no cover

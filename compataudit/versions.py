@@ -1,0 +1,134 @@
+"""Version strings as deep-learning stacks really write them.
+
+``packaging`` does the parsing; this module adds what it leaves out: tolerance
+for junk (never raise), the build variant carried in a local label
+(``2.5.1+cu124`` -> ``cu124``), and range tests that always say explicitly
+whether pre-releases count (nightlies such as ``2.6.0.dev20241001+cu124``
+must match ``>=2.5``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+_VARIANT_RE = re.compile(r"^(cpu|cu\d{2,3}|rocm\d+(?:\.\d+)*|xpu)$")
+_NUMERIC_PREFIX_RE = re.compile(r"^\s*v?(\d+(?:\.\d+)*)")
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_version(text: str | None) -> Version | None:
+    """``Version(text)``, or None when ``text`` is empty or not a PEP 440 version."""
+    if not text:
+        return None
+    try:
+        return Version(text.strip())
+    except InvalidVersion:
+        return None
+
+
+def numeric_prefix(text: str | None) -> Version | None:
+    """The leading dotted number of a loose version string (``'12.5.1'`` from ``'12.5.1-foo'``)."""
+    if not text:
+        return None
+    match = _NUMERIC_PREFIX_RE.match(text)
+    return Version(match.group(1)) if match else None
+
+
+def local_variant(version: str | Version | None) -> str | None:
+    """The build variant in a local label: ``cu124``, ``cpu``, ``rocm6.2``, ``xpu``; else None.
+
+    Vendor labels (``+git1234``, ``+nv24.5``) are not variants and give None.
+    """
+    v = parse_version(version) if isinstance(version, str) or version is None else version
+    if v is None or v.local is None:
+        return None
+    for part in v.local.split("."):
+        if _VARIANT_RE.match(part):
+            # rocm labels keep their dots (``rocm6.2``): take everything from the match on
+            if part.startswith("rocm"):
+                return "rocm" + v.local.split("rocm", 1)[1]
+            return part
+    return None
+
+
+def variant_cuda(variant: str | None) -> str | None:
+    """``cu124`` -> ``12.4``; ``cu118`` -> ``11.8``; ``cu130`` -> ``13.0``; others -> None."""
+    if not variant or not variant.startswith("cu") or not variant[2:].isdigit():
+        return None
+    digits = variant[2:]
+    return f"{digits[:-1]}.{digits[-1]}"
+
+
+def cuda_variant(cuda: str | None) -> str | None:
+    """``12.4`` / ``12.4.1`` -> ``cu124``; None -> None."""
+    v = numeric_prefix(cuda)
+    if v is None or len(v.release) < 2:
+        return None
+    return f"cu{v.release[0]}{v.release[1]}"
+
+
+def public(version: Version) -> Version:
+    """The version without its local label."""
+    return Version(version.public)
+
+
+def minor_of(version: str | Version | None) -> str | None:
+    """``2.5.1+cu124`` -> ``2.5``."""
+    v = parse_version(version) if isinstance(version, str) or version is None else version
+    if v is None:
+        return None
+    release = (*v.release, 0)
+    return f"{release[0]}.{release[1]}"
+
+
+def major_minor(version: str | None) -> tuple[int, int] | None:
+    """``'12.4.1'`` -> ``(12, 4)``; loose strings welcome."""
+    v = numeric_prefix(version)
+    if v is None:
+        return None
+    release = (*v.release, 0)
+    return release[0], release[1]
+
+
+@functools.lru_cache(maxsize=2048)
+def specifier(text: str) -> SpecifierSet:
+    """A cached ``SpecifierSet``; raises ``InvalidSpecifier`` on bad input."""
+    return SpecifierSet(text)
+
+
+def in_range(version: str | Version | None, spec: str, *, prereleases: bool = True) -> bool | None:
+    """Is ``version`` inside ``spec``? None when either cannot be read.
+
+    Local labels are ignored (``2.5.1+cu124`` is in ``>=2.5,<2.6``). Pre-releases
+    and dev builds count by default: a nightly of 2.6 is a 2.6 for our purposes.
+    """
+    v = parse_version(version) if isinstance(version, str) or version is None else version
+    if v is None:
+        return None
+    try:
+        spec_set = specifier(spec)
+    except InvalidSpecifier:
+        return None
+    return spec_set.contains(public(v), prereleases=prereleases)
+
+
+def same_minor(a: str | None, b: str | None) -> bool | None:
+    ma, mb = minor_of(a), minor_of(b)
+    if ma is None or mb is None:
+        return None
+    return ma == mb
+
+
+def driver_tuple(text: str | None) -> tuple[int, ...] | None:
+    """NVIDIA driver versions compare as integer tuples: ``'570.124.06'`` -> ``(570, 124, 6)``."""
+    if not text:
+        return None
+    parts = text.strip().split(".")
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        return None
