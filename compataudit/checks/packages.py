@@ -1,0 +1,170 @@
+"""Consistency of the installed distributions, the way ``pip check`` sees it (and a bit more).
+
+Requirements are evaluated against the audited environment's markers (its
+Python and platform, which differ from ours for snapshots and what-if runs).
+A requirement on ``tensorflow`` is met by any TensorFlow variant
+(tensorflow-cpu, tensorflow-intel, ...): they are the same package under
+another name, and pip's false alarm here teaches users to ignore it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+from packaging.markers import InvalidMarker, UndefinedEnvironmentName
+from packaging.requirements import InvalidRequirement, Requirement
+
+from compataudit.checks import CheckContext, finding
+from compataudit.model import Environment, Finding, Package, canonical_name
+from compataudit.probes.builds import TENSORFLOW_DISTRIBUTIONS
+from compataudit.versions import in_range, parse_version
+
+AREA = "packages"
+
+_SYS_PLATFORM = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32"}
+
+
+def marker_environment(env: Environment) -> dict[str, str] | None:
+    """PEP 508 marker variables of the audited environment; None if its Python is unknown."""
+    v = parse_version(env.python.version)
+    if v is None:
+        return None
+    release = (*v.release, 0, 0)
+    system = env.platform.system
+    impl = env.python.implementation or "CPython"
+    return {
+        "python_version": f"{release[0]}.{release[1]}",
+        "python_full_version": env.python.version,
+        "implementation_name": impl.lower(),
+        "implementation_version": env.python.version,
+        "platform_python_implementation": impl,
+        "platform_system": system,
+        "platform_machine": env.platform.machine,
+        "platform_release": env.platform.release or "",
+        "platform_version": "",
+        "sys_platform": _SYS_PLATFORM.get(system, system.lower()),
+        "os_name": "nt" if system == "Windows" else "posix",
+        "extra": "",
+    }
+
+
+def _provider(env: Environment, name: str) -> Package | None:
+    found = env.package(name)
+    if found is None and name == "tensorflow":
+        for variant in TENSORFLOW_DISTRIBUTIONS:
+            found = env.package(variant)
+            if found is not None:
+                break
+    return found
+
+
+def _requirements(pkg: Package, markers: dict[str, str]) -> Iterator[Requirement]:
+    for line in pkg.requires:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue  # malformed metadata of a third-party package: nothing we can judge
+        if req.marker is not None:
+            try:
+                if not req.marker.evaluate(markers):
+                    continue
+            except (InvalidMarker, UndefinedEnvironmentName):
+                continue
+        yield req
+
+
+def check_requirements(ctx: CheckContext) -> Iterator[Finding]:
+    """PKG001 / PKG002: every applicable Requires-Dist of every installed distribution."""
+    markers = marker_environment(ctx.env)
+    if markers is None:
+        return
+    for pkg in ctx.env.packages:
+        if pkg.pinned or pkg.problem:
+            continue
+        for req in _requirements(pkg, markers):
+            dep_name = canonical_name(req.name)
+            dep = _provider(ctx.env, dep_name)
+            spec = str(req.specifier)
+            if dep is None:
+                yield finding(
+                    "PKG001",
+                    f"{pkg.name} {pkg.version} requires {dep_name}{spec}, which is not installed",
+                    f"{pkg.name} declares `{req}` and no distribution provides {dep_name}.",
+                    components=(pkg.name, dep_name),
+                    fix=f'pip install "{dep_name}{spec}"',
+                )
+                continue
+            if not spec or parse_version(dep.version) is None:
+                continue
+            if in_range(dep.version, spec) is False:
+                alias = f" (as {dep.name})" if dep.name != dep_name else ""
+                yield finding(
+                    "PKG002",
+                    f"{pkg.name} {pkg.version} requires {dep_name}{spec}, "
+                    f"but {dep.version}{alias} is installed",
+                    f"{pkg.name} declares `{req}`; the installed {dep.name} is {dep.version}.",
+                    components=(pkg.name, dep.name),
+                    fix=f'pip install "{dep.name}{spec}"  # or a {pkg.name} that accepts '
+                        f"{dep.name} {dep.version}",
+                )
+
+
+def check_duplicate_modules(ctx: CheckContext) -> Iterator[Finding]:
+    """PKG003: one top-level import name installed by several distributions in one place."""
+    owners: dict[tuple[str, str], list[Package]] = defaultdict(list)
+    for pkg in ctx.env.packages:
+        if pkg.location is None:
+            continue
+        for module in pkg.modules:
+            owners[(pkg.location, module)].append(pkg)
+    for (location, module), pkgs in sorted(owners.items()):
+        if len(pkgs) < 2 or _is_namespace(location, module, ctx.env):
+            continue
+        names = [p.name for p in pkgs]
+        listed = ", ".join(f"{p.name} {p.version}" for p in pkgs)
+        keep = _preferred(names)
+        yield finding(
+            "PKG003",
+            f"`{module}` is installed by {len(pkgs)} distributions: {', '.join(names)}",
+            f"{listed} all install the `{module}` package into {location}; their files "
+            "overwrite each other and uninstalling one breaks the others.",
+            components=names,
+            fix=f"pip uninstall -y {' '.join(names)} && pip install {keep}",
+        )
+
+
+def _is_namespace(location: str, module: str, env: Environment) -> bool:
+    if env.origin != "probe":
+        return False  # a snapshot's files are not here to look at; trust the metadata
+    base = Path(location) / module
+    return base.is_dir() and not (base / "__init__.py").exists()
+
+
+def _preferred(names: list[str]) -> str:
+    return sorted(names, key=lambda n: (len(n), n))[0]
+
+
+def check_broken_installs(ctx: CheckContext) -> Iterator[Finding]:
+    """PKG004 broken metadata or files; PKG005 versions that are not PEP 440."""
+    for pkg in ctx.env.packages:
+        if pkg.problem:
+            pin = f"=={pkg.version}" if pkg.version else ""
+            yield finding(
+                "PKG004",
+                f"{pkg.name} is installed but broken: {pkg.problem}",
+                f"The metadata of {pkg.name} in {pkg.location} is inconsistent: {pkg.problem}.",
+                components=(pkg.name,),
+                fix=f"pip install --force-reinstall --no-deps {pkg.name}{pin}",
+            )
+        elif pkg.version and parse_version(pkg.version) is None:
+            yield finding(
+                "PKG005",
+                f"{pkg.name} has a version that is not PEP 440: {pkg.version!r}",
+                "Checks that compare versions skip this distribution.",
+                components=(pkg.name,),
+            )
+
+
+CHECKS = (check_requirements, check_duplicate_modules, check_broken_installs)

@@ -1,0 +1,340 @@
+"""The command line: parse, build the options, call the pipeline, render, exit.
+
+No logic lives here beyond wiring. Heavy modules are imported inside the
+command functions so that ``compataudit check --no-smoke`` starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Annotated, Any, Optional
+
+import typer
+
+from compataudit import __version__
+from compataudit.clikit import EXIT_INTERRUPTED, EXIT_USAGE, fail, guarded, use_color
+from compataudit.cliopts import (
+    DebugOpt,
+    DriverOpt,
+    GpuCcOpt,
+    MatricesOpt,
+    NoProbeOpt,
+    OutputOpt,
+    PinOpt,
+    PythonOpt,
+    QuietOpt,
+    RedactOpt,
+    RequirementsOpt,
+    SnapshotOpt,
+    VerboseOpt,
+    env_options,
+)
+
+# Modules in compataudit.commands that add more sub-commands.
+COMMAND_MODULES = ("doctor", "plan", "matrix", "schema")
+
+CHECK_EPILOG = """\
+Examples:
+
+  compataudit check                          audit this machine (static + smoke kernels)
+  compataudit check --no-smoke -f json       the static audit as a JSON report
+  compataudit check --no-probe --python 3.12 --pin tensorflow==2.15.0
+  compataudit check --pin torch==2.5.1+cu124 --driver 470.82.01 --gpu-cc 8.6
+  compataudit check -r requirements.txt -f sarif -o compataudit.sarif
+
+Exit codes: 0 nothing at or above --fail-on and every smoke kernel passed;
+1 findings at or above --fail-on, or a smoke kernel failed; 2 usage error,
+unreadable input or internal fault (one line on stderr).
+"""
+
+app = typer.Typer(
+    name="compataudit",
+    help="Will this deep-learning stack actually work on this machine — and if not, "
+    "what exactly do I change?",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+FormatOpt = Annotated[
+    str,
+    typer.Option("--format", "-f", metavar="FORMAT", envvar="COMPATAUDIT_FORMAT",
+                 help="table, json, junit, sarif, github or markdown."),
+]
+FailOnOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--fail-on", metavar="LEVEL",
+                 help="Exit 1 for findings at or above: error (default), warning, info, never."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"compataudit {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True,
+                           help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Audit torch / TensorFlow / Keras / JAX, CUDA and the GPU: versions, builds, drivers,
+    and real conv2d kernels on every device."""
+
+
+def _formats() -> tuple[str, ...]:
+    from compataudit.formats import FORMATS
+
+    return tuple(FORMATS)
+
+
+@app.command(epilog=CHECK_EPILOG)
+def check(
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+    no_smoke: Annotated[bool, typer.Option("--no-smoke", help="Static audit only: skip the "
+                                           "smoke kernels.")] = False,
+    smoke_timeout: Annotated[Optional[float], typer.Option(  # noqa: UP045
+        "--smoke-timeout", metavar="SECONDS", help="Hard limit per framework's kernels "
+        "(default 120).")] = None,
+    framework: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--framework", help="Only these frameworks' kernels: torch, tensorflow, keras, jax.")] = None,
+    device: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--device", help="Only these devices: cpu, cuda, cuda:1, mps.")] = None,
+    code: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--code", metavar="PATH", help="Also lint model code at PATH (repeatable).")] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--ignore", metavar="CODE", help="Ignore a finding code or prefix (repeatable).")] = None,
+    config: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--config", metavar="FILE", help="Read [tool.compataudit] from FILE instead of the "
+        "nearest pyproject.toml.")] = None,
+    pin: PinOpt = None,
+    requirements: RequirementsOpt = None,
+    python: PythonOpt = None,
+    driver: DriverOpt = None,
+    gpu_cc: GpuCcOpt = None,
+    snapshot: SnapshotOpt = None,
+    no_probe: NoProbeOpt = False,
+    matrices: MatricesOpt = None,
+    redact: RedactOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    debug: DebugOpt = False,
+) -> None:
+    """Probe this machine (or a snapshot / what-if stack), check it against the
+    compatibility matrices, run conv2d smoke kernels on every device, and report."""
+    cli_values: dict[str, Any] = {
+        "fail_on": fail_on, "smoke": False if no_smoke else None,
+        "smoke_timeout": smoke_timeout, "ignore": ignore, "matrices": matrices,
+    }
+
+    def run() -> int:
+        import os
+        from pathlib import Path
+
+        from compataudit import config as config_file
+        from compataudit.audit import AuditOptions, build_environment, run_audit
+
+        if fmt not in _formats():
+            fail(f"--format {fmt!r}: choose one of {', '.join(_formats())}")
+        settings = config_file.resolve(
+            cli_values, os.environ, config_file.load_config(config, Path.cwd()))
+        env_opts = env_options(pin=pin, requirements=requirements, python=python, driver=driver,
+                               gpu_cc=gpu_cc, snapshot=snapshot, no_probe=no_probe)
+        env = build_environment(env_opts)
+        if redact:
+            env = _redact(env)
+        interactive = fmt == "table" and not quiet and output is None
+        progress = _progress(enabled=interactive and settings.smoke and env.origin == "probe")
+        opts = AuditOptions(
+            fail_on=settings.fail_on, smoke=settings.smoke, smoke_timeout=settings.smoke_timeout,
+            frameworks=tuple(framework or ()), devices=tuple(device or ()),
+            matrices_dir=settings.matrices, ignore=settings.ignore, severity=settings.severity,
+            require=settings.require, code_paths=tuple(code or ()),
+        )
+        try:
+            report = run_audit(env, opts, progress=progress)
+        finally:
+            if progress is not None:
+                progress.finish()
+        inputs = tuple(requirements or ()) + ((snapshot,) if snapshot else ())
+        _emit(report, fmt, output, quiet=quiet, verbose=verbose, input_files=inputs)
+        return report.summary.exit_code
+
+    raise typer.Exit(guarded(run, debug=debug))
+
+
+@app.command()
+def snapshot(
+    output: OutputOpt = None,
+    redact: RedactOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write this machine's environment snapshot (JSON) to stdout or FILE.
+
+    Audit it elsewhere with `compataudit check --snapshot FILE`; compare two with
+    `compataudit diff A B`.
+    """
+
+    def run() -> int:
+        from compataudit.audit import EnvOptions, build_environment
+        from compataudit.clikit import write_output
+        from compataudit.snapshot import dump_snapshot
+
+        env = build_environment(EnvOptions())
+        if redact:
+            env = _redact(env)
+        write_output(dump_snapshot(env), output)
+        return 0
+
+    raise typer.Exit(guarded(run, debug=debug))
+
+
+@app.command()
+def smoke(
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    smoke_timeout: Annotated[float, typer.Option(
+        "--smoke-timeout", metavar="SECONDS", help="Hard limit per framework.")] = 120.0,
+    framework: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--framework", help="Only these frameworks: torch, tensorflow, keras, jax.")] = None,
+    device: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--device", help="Only these devices: cpu, cuda, cuda:1, mps.")] = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    debug: DebugOpt = False,
+) -> None:
+    """Run only the smoke kernels: conv2d forward + backward on every device of every
+    installed framework, each framework in its own subprocess, checked against float64."""
+
+    def run() -> int:
+        from compataudit.audit import EnvOptions, build_environment, make_report
+        from compataudit.checks import CheckContext
+        from compataudit.matrices import load_matrices
+        from compataudit.smoke.findings import smoke_findings
+        from compataudit.smoke.runner import run_smoke
+
+        if fmt not in _formats():
+            fail(f"--format {fmt!r}: choose one of {', '.join(_formats())}")
+        env = build_environment(EnvOptions())
+        progress = _progress(enabled=fmt == "table" and not quiet and output is None)
+        try:
+            results = run_smoke(env, frameworks=framework or None, devices=device or None,
+                                timeout=smoke_timeout, progress=progress)
+        finally:
+            if progress is not None:
+                progress.finish()
+        ctx = CheckContext(env=env, matrices=load_matrices())
+        report = make_report(env, smoke_findings(results, ctx, ()), results)
+        _emit(report, fmt, output, quiet=quiet, verbose=verbose, input_files=())
+        return report.summary.exit_code
+
+    raise typer.Exit(guarded(run, debug=debug))
+
+
+@app.command("rules")
+def list_rules(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """List every finding code with its default severity and summary."""
+    from compataudit.rules import RULES
+
+    if fmt == "json":
+        import json
+        from dataclasses import asdict
+
+        data = [{**asdict(r), "severity": r.severity.value} for r in RULES]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    if fmt != "table":
+        fail(f"--format {fmt!r}: choose table or json")
+    from compataudit.formats._style import table
+
+    rows = [[r.code, r.severity.value, r.slug, r.summary] for r in RULES if r.status != "removed"]
+    sys.stdout.write("\n".join(table(rows, indent="")) + "\n")
+
+
+@app.command("rule")
+def show_rule(code: Annotated[str, typer.Argument(help="A finding code (DRV001) or slug.")]) -> None:
+    """Explain one finding code: what it checks, why it matters, how to fix it."""
+    from compataudit.rules import get_rule
+
+    r = get_rule(code)
+    if r is None:
+        fail(f"unknown finding code {code!r}; `compataudit rules` lists them")
+    sys.stdout.write(
+        f"{r.code} ({r.slug}) — {r.summary}\n"
+        f"Area: {r.area} · default severity: {r.severity.value}\n\n"
+        f"What it checks\n  {r.what}\n\nWhy it matters\n  {r.why}\n\nHow to fix\n  {r.fix}\n"
+    )
+
+
+def _redact(env: Any) -> Any:
+    from compataudit.plan.redact import redact_environment
+
+    return redact_environment(env)
+
+
+def _progress(enabled: bool) -> Any:
+    if not enabled or not use_color(sys.stderr) and not sys.stderr.isatty():
+        return None
+    from compataudit.smoke.progress import Progress
+
+    return Progress(enabled=True)
+
+
+def _emit(report: Any, fmt: str, output: str | None, *, quiet: bool, verbose: int,
+          input_files: tuple[str, ...]) -> None:
+    import os
+
+    from compataudit.clikit import write_output
+    from compataudit.formats import RenderContext, render
+
+    color = output is None and fmt == "table" and use_color(sys.stdout)
+    ctx = RenderContext(color=color, verbose=verbose, quiet=quiet, input_files=input_files)
+    write_output(render(report, fmt, ctx), output)
+    if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        from compataudit.formats.github import write_step_summary
+
+        write_step_summary(report)
+
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"compataudit.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"compataudit.commands.{name}":
+                continue  # not built yet
+            raise
+        module.register(app)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: click's usage errors become one line and exit 2."""
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(args=argv if argv is not None else sys.argv[1:],
+                          prog_name="compataudit", standalone_mode=False)
+    except KeyboardInterrupt:
+        sys.stderr.write("compataudit: interrupted\n")
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    except Exception as exc:
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            if type(exc).__name__ == "Abort":
+                raise SystemExit(EXIT_INTERRUPTED) from None
+            hint = " (see --help)" if type(exc).__name__ in ("UsageError", "BadParameter",
+                                                             "NoSuchOption", "MissingParameter",
+                                                             "BadOptionUsage") else ""
+            fail(f"{exc.format_message()}{hint}", EXIT_USAGE)
+        raise
+    raise SystemExit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,156 @@
+"""The human report: stack, GPU, smoke kernels, findings with fixes, a summary line."""
+
+from __future__ import annotations
+
+from compataudit.formats import RenderContext
+from compataudit.formats._style import Style, table
+from compataudit.model import Environment, Finding, ProbeStatus, Report, Severity, SmokeResult
+
+STACK = ("torch", "torchvision", "torchaudio", "tensorflow", "tensorflow-cpu", "tensorflow-gpu",
+         "tensorflow-intel", "tensorflow-macos", "tf-nightly", "keras", "tf-keras", "jax",
+         "jaxlib", "jax-cuda12-plugin", "jax-cuda13-plugin", "numpy", "protobuf", "ml-dtypes",
+         "xformers", "triton")
+_MARK = {Severity.ERROR: ("✗", "red"), Severity.WARNING: ("!", "yellow"), Severity.INFO: ("i", "blue")}
+
+
+def render(report: Report, ctx: RenderContext) -> str:
+    s = Style(ctx.color)
+    lines: list[str] = []
+    if not ctx.quiet:
+        lines += _header(report, s)
+        lines += _stack(report.environment, s, ctx.verbose)
+        lines += _gpu(report.environment, s)
+        if report.smoke:
+            lines += _smoke(report.smoke, s)
+    lines += _findings(report.findings, s, ctx.verbose)
+    lines.append(_summary(report, s))
+    return "\n".join(lines)
+
+
+def _header(report: Report, s: Style) -> list[str]:
+    env = report.environment
+    py = env.python
+    where = {"snapshot": " (from snapshot)", "what-if": " (what-if)"}.get(env.origin, "")
+    parts = [f"{env.platform.system} {env.platform.machine}"]
+    if py.version:
+        kind = f" ({py.env_kind})" if py.env_kind else ""
+        parts.append(f"Python {py.version}{kind}")
+    if env.platform.os_name:
+        parts.append(env.platform.os_name)
+    return [s(f"compataudit {report.tool_version}", "bold") + where + " — " + " · ".join(parts), ""]
+
+
+def _variant(env: Environment, name: str) -> str:
+    build = env.build("torch") if name == "torch" else None
+    if name in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel",
+                "tensorflow-macos", "tf-nightly"):
+        build = env.build("tensorflow")
+    if build is None:
+        return ""
+    if build.cuda:
+        return f"CUDA {build.cuda}" + (f", cuDNN {build.cudnn}" if build.cudnn else "")
+    if build.hip:
+        return f"ROCm {build.hip}"
+    if build.is_cuda_build is False:
+        return "CPU build"
+    return ""
+
+
+def _stack(env: Environment, s: Style, verbose: int) -> list[str]:
+    order = {name: i for i, name in enumerate(STACK)}
+    shown = sorted(
+        (p for p in env.packages if p.name in order or (verbose and p.name.startswith("nvidia-"))),
+        key=lambda p: (order.get(p.name, len(order)), p.name),
+    )
+    lines = [s("Stack", "bold")]
+    if not shown:
+        return [*lines, "  no deep-learning framework installed", ""]
+    rows = []
+    for p in shown:
+        note = _variant(env, p.name)
+        if p.pinned:
+            note = (note + ", " if note else "") + "pinned"
+        if p.problem:
+            note = (note + ", " if note else "") + "broken"
+        rows.append([p.name, p.version or "?", note])
+    return [*lines, *table(rows), ""]
+
+
+def _gpu(env: Environment, s: Style) -> list[str]:
+    nv = env.nvidia
+    lines = [s("GPU", "bold")]
+    if nv.status is ProbeStatus.SKIPPED:
+        lines.append("  not probed")
+    elif nv.status is ProbeStatus.ABSENT:
+        tried = ", ".join(a.source for a in nv.attempts)
+        lines.append(f"  no NVIDIA driver found (asked {tried}): CPU only")
+    elif nv.status is not ProbeStatus.OK:
+        tried = "; ".join(f"{a.source}: {a.detail}" for a in nv.attempts if a.detail)
+        lines.append(f"  NVIDIA probe {nv.status.value}: {tried}")
+    else:
+        driver = f"driver {nv.driver_version}" if nv.driver_version else "driver version unknown"
+        cuda = f" (supports CUDA ≤ {nv.cuda_driver_version})" if nv.cuda_driver_version else ""
+        lines.append(f"  {driver}{cuda} · {len(nv.gpus)} GPU(s) · via {nv.source}")
+        rows = []
+        for g in nv.gpus:
+            mem = f"{g.memory_total_mib} MiB" if g.memory_total_mib else ""
+            mig = f"MIG {g.mig_mode}" if g.mig_mode else ""
+            rows.append([str(g.index), g.name, f"cc {g.compute_capability or '?'}", mem, mig])
+        lines += table(rows, indent="    ")
+        if nv.visible_devices is not None:
+            lines.append(f"  CUDA_VISIBLE_DEVICES={nv.visible_devices!r}")
+    tk = env.toolkit
+    if tk.nvcc_version or tk.cudnn_version:
+        parts = []
+        if tk.nvcc_version:
+            parts.append(f"nvcc {tk.nvcc_version}" + (f" ({tk.cuda_home})" if tk.cuda_home else ""))
+        if tk.cudnn_version:
+            parts.append(f"cuDNN {tk.cudnn_version}")
+        lines.append("  system CUDA toolkit: " + ", ".join(parts))
+    return [*lines, ""]
+
+
+def _smoke(results: tuple[SmokeResult, ...], s: Style) -> list[str]:
+    rows = []
+    for r in results:
+        status = r.status.value
+        timing = ""
+        if r.forward_ms is not None:
+            timing = f"fwd {r.forward_ms:.1f} ms  bwd {(r.backward_ms or 0):.1f} ms"
+        err = f"err {r.max_rel_error:.1e}" if r.max_rel_error is not None else ""
+        rows.append([r.framework, r.device, r.dtype, status, timing, err,
+                     (r.detail or "")[:70] if r.status.failed or r.status.value == "skip" else ""])
+    out = []
+    for row, r in zip(table(rows), results):
+        color = "red" if r.status.failed else ("green" if r.status.value == "pass" else "dim")
+        out.append(row.replace(f" {r.status.value} ", " " + s(r.status.value, color) + " ", 1))
+    return [s("Smoke kernels (conv2d forward + backward)", "bold"), *out, ""]
+
+
+def _findings(findings: tuple[Finding, ...], s: Style, verbose: int) -> list[str]:
+    if not findings:
+        return [s("No problems found.", "green"), ""]
+    lines = [s("Findings", "bold")]
+    for f in findings:
+        mark, color = _MARK[f.severity]
+        lines.append(f"  {s(mark + ' ' + f.severity.value.ljust(7), color)} {s(f.code, 'bold')}  "
+                     f"{f.title}")
+        if verbose and f.detail:
+            lines.append(f"             {f.detail}")
+        if f.fix:
+            lines.append(f"             {s('fix:', 'cyan')} {f.fix}")
+        if verbose > 1 and f.sources:
+            lines.extend(f"             {s('source:', 'dim')} {src}" for src in f.sources)
+    return [*lines, ""]
+
+
+def _summary(report: Report, s: Style) -> str:
+    sm = report.summary
+    parts = [f"{sm.errors} error{'s' * (sm.errors != 1)}",
+             f"{sm.warnings} warning{'s' * (sm.warnings != 1)}",
+             f"{sm.infos} info"]
+    if report.smoke:
+        passed = sum(1 for r in report.smoke if r.status.value == "pass")
+        parts.append(f"smoke {passed}/{len(report.smoke)} passed")
+    color = "red" if sm.exit_code else "green"
+    return s("Summary: ", "bold") + ", ".join(parts) + " · " + s(f"exit {sm.exit_code}", color)

