@@ -167,7 +167,7 @@ def check(
         _emit(report, fmt, output, quiet=quiet, verbose=verbose, input_files=inputs)
         return report.summary.exit_code
 
-    raise typer.Exit(guarded(run, debug=debug))
+    raise typer.Exit(guarded(run, debug=debug, on_error=_json_error(fmt, output)))
 
 
 @app.command()
@@ -273,6 +273,23 @@ def show_rule(code: Annotated[str, typer.Argument(help="A finding code (DRV001) 
         f"Area: {r.area} · default severity: {r.severity.value}\n\n"
         f"What it checks\n  {r.what}\n\nWhy it matters\n  {r.why}\n\nHow to fix\n  {r.fix}\n"
     )
+
+
+def _json_error(fmt: str, output: str | None) -> Any:
+    """For --format json: the error as a JSON document too (stdout, or -o when writable)."""
+    if fmt != "json":
+        return None
+
+    def emit(message: str) -> None:
+        from compataudit.clikit import json_error_document, write_output
+
+        text = json_error_document(message)
+        try:
+            write_output(text, output)
+        except Exception:  # the output file itself may be the problem
+            write_output(text, None)
+
+    return emit
 
 
 def _redact(env: Any) -> Any:

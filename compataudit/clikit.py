@@ -31,13 +31,23 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise SystemExit(code)
 
 
-def guarded(fn: Callable[[], T], *, debug: bool = False) -> T:
-    """Run ``fn``; turn our errors and internal faults into exit 2 with one line."""
+def guarded(
+    fn: Callable[[], T],
+    *,
+    debug: bool = False,
+    on_error: Callable[[str], None] | None = None,
+) -> T:
+    """Run ``fn``; turn our errors and internal faults into exit 2 with one line.
+
+    ``on_error(message)`` runs first, e.g. to still give a JSON consumer a JSON document.
+    """
     try:
         return fn()
     except CompatAuditError as exc:
         if debug:
             traceback.print_exc()
+        if on_error is not None:
+            on_error(str(exc))
         fail(str(exc))
     except KeyboardInterrupt:
         sys.stderr.write("compataudit: interrupted\n")
@@ -51,7 +61,23 @@ def guarded(fn: Callable[[], T], *, debug: bool = False) -> T:
     except Exception as exc:  # an internal fault: still one line, still exit 2
         if debug:
             traceback.print_exc()
-        fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
+        message = f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)"
+        if on_error is not None:
+            on_error(message)
+        fail(message)
+
+
+def json_error_document(message: str, exit_code: int = EXIT_USAGE) -> str:
+    """What ``--format json`` prints when the run fails before a report exists."""
+    import json
+
+    from compataudit import __version__
+
+    return json.dumps({
+        "schema_version": 1,
+        "tool": {"name": "compataudit", "version": __version__},
+        "error": {"message": message, "exit_code": exit_code},
+    }, indent=2)
 
 
 def _silence_stdout() -> None:

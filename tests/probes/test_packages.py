@@ -1,0 +1,91 @@
+"""The dist-info scanner on a fake site-packages, and on the real one."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from compataudit.probes.packages import read_headers, scan_distributions
+
+
+def _dist(site: Path, name: str, version: str | None, *, requires: tuple[str, ...] = (),
+          module: str | None = None, metadata: bool = True, record: str | None = None) -> None:
+    info = site / f"{name.replace('-', '_')}-{version or '0'}.dist-info"
+    info.mkdir(parents=True)
+    if metadata:
+        lines = ["Metadata-Version: 2.1", f"Name: {name}"]
+        if version is not None:
+            lines.append(f"Version: {version}")
+        lines += [f"Requires-Dist: {r}" for r in requires]
+        (info / "METADATA").write_text("\n".join(lines) + "\n\nLong description: Version: 9.9\n")
+    if record is not None:
+        (info / "RECORD").write_text(record)
+    if module:
+        (site / module).mkdir(exist_ok=True)
+        (site / module / "__init__.py").write_text("")
+
+
+def test_reads_versions_requirements_and_stops_at_the_body(tmp_path: Path) -> None:
+    _dist(tmp_path, "torchvision", "0.20.1+cu124", requires=("torch==2.5.1", "numpy"),
+          module="torchvision")
+    (pkg,) = scan_distributions([str(tmp_path)])
+    assert (pkg.name, pkg.version) == ("torchvision", "0.20.1+cu124")
+    assert pkg.requires == ("torch==2.5.1", "numpy")
+    assert pkg.problem is None and pkg.location == str(tmp_path)
+
+
+def test_broken_installs_become_problems(tmp_path: Path) -> None:
+    _dist(tmp_path, "keras", None, module="keras")  # no Version
+    _dist(tmp_path, "torch", "2.4.0")  # dist-info left behind, torch/ gone
+    _dist(tmp_path, "jax", "0.4.30", metadata=False)  # no METADATA at all
+    problems = {p.name: p.problem for p in scan_distributions([str(tmp_path)])}
+    assert problems["keras"] == "metadata has no Version"
+    assert "files are missing" in (problems["torch"] or "")
+    assert "cannot read METADATA" in (problems["jax"] or "")
+
+
+def test_odd_versions_are_kept_verbatim(tmp_path: Path) -> None:
+    for name, version in [("torch", "2.4.0a0+git59b3fa1"), ("numpy", "1.13.1.post2"),
+                          ("keras", "not a version")]:
+        _dist(tmp_path, name, version, module=name)
+    versions = {p.name: p.version for p in scan_distributions([str(tmp_path)])}
+    assert versions == {"torch": "2.4.0a0+git59b3fa1", "numpy": "1.13.1.post2",
+                        "keras": "not a version"}
+
+
+def test_first_path_entry_wins(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    _dist(a, "numpy", "2.0.0", module="numpy")
+    _dist(b, "numpy", "1.26.4", module="numpy")
+    (pkg,) = scan_distributions([str(a), str(b), str(tmp_path / "missing")])
+    assert pkg.version == "2.0.0"
+
+
+def test_modules_from_record(tmp_path: Path) -> None:
+    record = ("tensorflow/__init__.py,sha256=x,1\ntensorflow/python/x.py,,\n"
+              "tensorflow_cpu-2.21.0.dist-info/METADATA,,\n../../bin/tool,,\nsix.py,,\n"
+              "_cffi.cpython-311-x86_64-linux-gnu.so,,\n")
+    _dist(tmp_path, "tensorflow-cpu", "2.21.0", record=record, module="tensorflow")
+    (pkg,) = scan_distributions([str(tmp_path)])
+    assert pkg.modules == ("tensorflow", "six", "_cffi")
+
+
+def test_egg_info_requirements_sections(tmp_path: Path) -> None:
+    egg = tmp_path / "legacy.egg-info"
+    egg.mkdir()
+    (egg / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: legacy\nVersion: 1.0\n")
+    (egg / "requires.txt").write_text("numpy>=1.20\n\n[gpu]\ncupy\n\n[:sys_platform == \"linux\"]\nfoo\n")
+    (pkg,) = scan_distributions([str(tmp_path)])
+    assert pkg.requires == ("numpy>=1.20", 'cupy; extra == "gpu"', 'foo; (sys_platform == "linux")')
+
+
+def test_folded_header_lines(tmp_path: Path) -> None:
+    path = tmp_path / "METADATA"
+    path.write_text("Name: x\nSummary: one\n  two\nVersion: 1\n\nbody\n")
+    assert read_headers(path) == {"name": ["x"], "summary": ["one two"], "version": ["1"]}
+
+
+def test_real_environment_has_the_stack() -> None:
+    names = {p.name: p for p in scan_distributions(sys.path)}
+    assert "packaging" in names and names["packaging"].problem is None
+    assert all(p.version for p in names.values() if p.problem is None)
