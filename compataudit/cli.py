@@ -299,11 +299,12 @@ def _redact(env: Any) -> Any:
 
 
 def _progress(enabled: bool) -> Any:
-    if not enabled or not use_color(sys.stderr) and not sys.stderr.isatty():
+    """A live per-framework progress display on stderr, only for a person at a terminal."""
+    if not enabled or not sys.stderr.isatty():
         return None
-    from compataudit.smoke.progress import Progress
+    from compataudit.smoke.progress import SmokeProgress
 
-    return Progress(enabled=True)
+    return SmokeProgress(enabled=True)
 
 
 def _emit(report: Any, fmt: str, output: str | None, *, quiet: bool, verbose: int,

@@ -96,7 +96,7 @@ def write_output(text: str, path: str | None, *, stream: IO[str] | None = None) 
         out.flush()
         return
     target = Path(path).expanduser()
-    directory = target.parent if str(target.parent) else Path(".")
+    directory = target.parent if str(target.parent) else Path()
     if not directory.is_dir():
         raise CompatAuditError(f"cannot write {path}: directory {directory} does not exist")
     try:

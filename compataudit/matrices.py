@@ -96,7 +96,7 @@ def _load_file(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise MatrixError(f"{path}: invalid TOML: {exc}") from None
     validate(path, data)
-    return data
+    return dict(data)
 
 
 def validate(path: Path, data: dict[str, Any]) -> None:

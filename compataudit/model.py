@@ -331,7 +331,8 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
             return tuple(_convert(args[0], item, f"{path}[{i}]") for i, item in enumerate(data))
         if len(args) != len(data):
             raise ModelError(f"{path}: expected {len(args)} items, got {len(data)}")
-        return tuple(_convert(a, item, f"{path}[{i}]") for i, (a, item) in enumerate(zip(args, data)))
+        pairs = enumerate(zip(args, data, strict=True))
+        return tuple(_convert(a, item, f"{path}[{i}]") for i, (a, item) in pairs)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         try:
             return tp(data)

@@ -27,7 +27,7 @@ class Rule:
     status: str = "stable"  # "stable" | "preview" | "removed"
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 RULES: tuple[Rule, ...] = (
     # ---------------------------------------------------------------- packages
@@ -225,7 +225,7 @@ RULES: tuple[Rule, ...] = (
          "JAX ignores the plugin and runs on the CPU, or fails to initialise the GPU backend.",
          "Install `jax[cuda12]==X` / `jax[cuda13]==X` so that all parts share one version."),
     # ---------------------------------------------------------------- matrices
-    Rule("MAT001", "unknown-version", "matrices", I,
+    Rule("MAT001", "unknown-version", "matrices", INFO,
          "A version is not in compataudit's compatibility data",
          "Versions the matrices have no row for: nightlies, vendor builds "
          "(2.4.0a0+...nv24.5), or releases newer than the data.",
@@ -261,6 +261,66 @@ RULES: tuple[Rule, ...] = (
          "the environment.",
          "Your organisation decided this stack is not allowed.",
          "Install a version inside the required range."),
+    # ---------------------------------------------------------------- code (lint, `check --code`)
+    Rule("LNT001", "missing-forward", "code", E,
+         "A torch nn.Module or autograd.Function subclass has no forward",
+         "Classes that resolve (through imports and local bases) to torch.nn.Module or "
+         "torch.autograd.Function and define no `forward` in themselves or a local base, "
+         "including misspellings (`foward`, `Forward`) and a forward nested in __init__.",
+         "Calling the module raises NotImplementedError: Module [X] is missing the required "
+         "\"forward\" function.",
+         "Define `forward` (or fix its name or indentation)."),
+    Rule("LNT002", "missing-call", "code", E,
+         "A Keras Layer or Model subclass has no call",
+         "keras / tf.keras / tf_keras Layer and Model subclasses without `call` (near misses "
+         "such as `Call`, a PyTorch-style `forward`, or `__call__` overridden instead).",
+         "Keras 3 raises NotImplementedError when the layer runs; Keras 2 silently returns the "
+         "input unchanged, so the model trains without the layer.",
+         "Define `call(self, inputs)`."),
+    Rule("LNT003", "missing-backward", "code", E,
+         "A custom autograd.Function has no backward",
+         "torch.autograd.Function subclasses with `forward` but no `backward` or `vjp`.",
+         "Backpropagating through it raises NotImplementedError.",
+         "Add `@staticmethod def backward(ctx, grad_output)`."),
+    Rule("LNT004", "non-static-autograd", "code", W,
+         "An autograd.Function uses the legacy (non-static) style",
+         "`forward`/`backward` without @staticmethod, or a Function instantiated and called "
+         "(`MyFn()(x)`).",
+         "Calling an instance raises RuntimeError on torch >= 1.5 (legacy autograd function).",
+         "Make forward/backward static and call `MyFn.apply(...)`."),
+    Rule("LNT005", "missing-get-config", "code", W,
+         "A Keras layer with constructor arguments has no get_config",
+         "Keras Layer subclasses whose __init__ takes arguments beyond **kwargs and the base "
+         "keywords, with no `get_config` in the class or a local base.",
+         "Saving, checkpointing or cloning the model fails (must override `get_config`).",
+         "Implement `get_config` returning the constructor arguments."),
+    Rule("LNT006", "missing-super-init", "code", E,
+         "A module's __init__ does not run the base class __init__ first",
+         "torch and Keras subclasses whose __init__ assigns attributes without calling the base "
+         "__init__ (in any spelling), assigns a submodule before it, or calls "
+         "`super(nn.Module, self).__init__()`.",
+         "torch raises AttributeError (cannot assign module before Module.__init__() call); "
+         "Keras 3 raises RuntimeError at the first call.",
+         "Call `super().__init__()` as the first statement of __init__."),
+    Rule("LNT007", "missing-method", "code", E,
+         "A class leaves a required method unimplemented",
+         "torch Dataset subclasses without `__getitem__` (IterableDataset: `__iter__`), and "
+         "classes that leave an abstract method of a local ABC unimplemented.",
+         "Indexing the dataset raises NotImplementedError; instantiating the class raises "
+         "TypeError (Can't instantiate abstract class).",
+         "Implement the method (check its spelling)."),
+    Rule("LNT008", "syntax-error", "code", E,
+         "A Python file does not parse",
+         "Every file given to the linter, parsed with `ast`.",
+         "The file cannot be imported; the other lint rules could not look at it.",
+         "Fix the syntax error (`python -m py_compile FILE` shows it)."),
+    Rule("LNT009", "conv-weight-shape", "code", E,
+         "A convolution's weight has a literal shape of the wrong rank",
+         "`torch.conv{1,2,3}d` / `F.conv*d` calls whose weight is `self.w` created as "
+         "`nn.Parameter(torch.randn(<literal shape>))` with a rank other than 3/4/5.",
+         "The first forward pass raises RuntimeError (weight should have at least three "
+         "dimensions / expected weight of size ...).",
+         "Create the weight as (out_channels, in_channels/groups, *kernel), or use nn.Conv2d."),
 )
 
 REDIRECTS: dict[str, str] = {}

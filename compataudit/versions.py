@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
+from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -132,3 +134,63 @@ def driver_tuple(text: str | None) -> tuple[int, ...] | None:
         return tuple(int(p) for p in parts)
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class ParsedRequirement:
+    """A Requires-Dist line, split cheaply: ``name[extras] specifier ; marker``."""
+
+    name: str  # canonical
+    specifier: str  # "" when none
+    marker: str | None
+    text: str
+
+
+_REQ_RE = re.compile(
+    r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*"
+    r"\(?\s*((?:[<>=!~][^;()@]*)?)\s*\)?\s*(?:;\s*(.+?))?\s*$"
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_requirement(line: str) -> ParsedRequirement | None:
+    """A cached, fast split of a requirement line; None for lines we cannot judge (URLs, junk).
+
+    ``packaging.requirements.Requirement`` costs ~40 µs a line; a venv has hundreds
+    and several checks read them, so this is parsed once per distinct line.
+    """
+    match = _REQ_RE.match(line)
+    if match is None:
+        return None
+    name, spec, marker = match.group(1), match.group(2).replace(" ", ""), match.group(3)
+    if spec:
+        try:
+            specifier(spec)
+        except InvalidSpecifier:
+            return None
+    return ParsedRequirement(_canonical(name), spec, marker, line)
+
+
+@functools.lru_cache(maxsize=2048)
+def _marker(text: str) -> Marker | None:
+    try:
+        return Marker(text)
+    except InvalidMarker:
+        return None
+
+
+def marker_applies(marker: str | None, environment: dict[str, str]) -> bool | None:
+    """Does ``marker`` hold in ``environment``? None when it cannot be evaluated."""
+    if marker is None:
+        return True
+    parsed = _marker(marker)
+    if parsed is None:
+        return None
+    try:
+        return parsed.evaluate(environment)
+    except UndefinedEnvironmentName:
+        return None
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()

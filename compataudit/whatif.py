@@ -34,7 +34,7 @@ _CC_RE = re.compile(r"^\d{1,2}\.\d$")
 _PIN_RE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*===?\s*(\S+?)\s*$")
 
 # The framework whose build facts a pinned distribution replaces.
-_BUILD_OF = {"torch": "torch", **{name: "tensorflow" for name in TENSORFLOW_DISTRIBUTIONS}}
+_BUILD_OF = {"torch": "torch", **dict.fromkeys(TENSORFLOW_DISTRIBUTIONS, "tensorflow")}
 
 
 def empty_environment() -> Environment:

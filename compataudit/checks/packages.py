@@ -13,13 +13,16 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from packaging.markers import InvalidMarker, UndefinedEnvironmentName
-from packaging.requirements import InvalidRequirement, Requirement
-
 from compataudit.checks import CheckContext, finding
-from compataudit.model import Environment, Finding, Package, canonical_name
+from compataudit.model import Environment, Finding, Package
 from compataudit.probes.builds import TENSORFLOW_DISTRIBUTIONS
-from compataudit.versions import in_range, parse_version
+from compataudit.versions import (
+    ParsedRequirement,
+    in_range,
+    marker_applies,
+    parse_requirement,
+    parse_version,
+)
 
 AREA = "packages"
 
@@ -60,19 +63,16 @@ def _provider(env: Environment, name: str) -> Package | None:
     return found
 
 
-def _requirements(pkg: Package, markers: dict[str, str]) -> Iterator[Requirement]:
+def applicable_requirements(pkg: Package, markers: dict[str, str]) -> Iterator[ParsedRequirement]:
+    """The Requires-Dist lines of ``pkg`` whose markers hold in ``markers``.
+
+    Malformed lines of third-party metadata, and markers that cannot be
+    evaluated, are skipped: there is nothing we could judge.
+    """
     for line in pkg.requires:
-        try:
-            req = Requirement(line)
-        except InvalidRequirement:
-            continue  # malformed metadata of a third-party package: nothing we can judge
-        if req.marker is not None:
-            try:
-                if not req.marker.evaluate(markers):
-                    continue
-            except (InvalidMarker, UndefinedEnvironmentName):
-                continue
-        yield req
+        req = parse_requirement(line)
+        if req is not None and marker_applies(req.marker, markers):
+            yield req
 
 
 def check_requirements(ctx: CheckContext) -> Iterator[Finding]:
@@ -83,15 +83,15 @@ def check_requirements(ctx: CheckContext) -> Iterator[Finding]:
     for pkg in ctx.env.packages:
         if pkg.pinned or pkg.problem:
             continue
-        for req in _requirements(pkg, markers):
-            dep_name = canonical_name(req.name)
+        for req in applicable_requirements(pkg, markers):
+            dep_name = req.name
             dep = _provider(ctx.env, dep_name)
-            spec = str(req.specifier)
+            spec = req.specifier
             if dep is None:
                 yield finding(
                     "PKG001",
                     f"{pkg.name} {pkg.version} requires {dep_name}{spec}, which is not installed",
-                    f"{pkg.name} declares `{req}` and no distribution provides {dep_name}.",
+                    f"{pkg.name} declares `{req.text}` and no distribution provides {dep_name}.",
                     components=(pkg.name, dep_name),
                     fix=f'pip install "{dep_name}{spec}"',
                 )
@@ -104,7 +104,7 @@ def check_requirements(ctx: CheckContext) -> Iterator[Finding]:
                     "PKG002",
                     f"{pkg.name} {pkg.version} requires {dep_name}{spec}, "
                     f"but {dep.version}{alias} is installed",
-                    f"{pkg.name} declares `{req}`; the installed {dep.name} is {dep.version}.",
+                    f"{pkg.name} declares `{req.text}`; the installed {dep.name} is {dep.version}.",
                     components=(pkg.name, dep.name),
                     fix=f'pip install "{dep.name}{spec}"  # or a {pkg.name} that accepts '
                         f"{dep.name} {dep.version}",

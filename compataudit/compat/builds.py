@@ -21,6 +21,7 @@ driver, so a CPU build) and whose architectures cover every GPU in
 from __future__ import annotations
 
 import importlib
+import typing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -64,7 +65,7 @@ def framework_module(name: str) -> FrameworkCompat | None:
         return None
     if not hasattr(module, "resolve_build"):
         return None
-    return module  # type: ignore[return-value]
+    return typing.cast("FrameworkCompat", module)
 
 
 def resolve_builds(ctx: CheckContext) -> list[ResolvedBuild]:

@@ -121,7 +121,7 @@ def _smoke(results: tuple[SmokeResult, ...], s: Style) -> list[str]:
         rows.append([r.framework, r.device, r.dtype, status, timing, err,
                      (r.detail or "")[:70] if r.status.failed or r.status.value == "skip" else ""])
     out = []
-    for row, r in zip(table(rows), results):
+    for row, r in zip(table(rows), results, strict=False):
         color = "red" if r.status.failed else ("green" if r.status.value == "pass" else "dim")
         out.append(row.replace(f" {r.status.value} ", " " + s(r.status.value, color) + " ", 1))
     return [s("Smoke kernels (conv2d forward + backward)", "bold"), *out, ""]

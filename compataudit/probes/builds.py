@@ -67,6 +67,10 @@ def _read_small(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
+def _base(framework: str, package: Package, path: Path) -> dict[str, Any]:
+    return {"framework": framework, "distribution": package.name, "source": str(path)}
+
+
 def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -83,13 +87,14 @@ def _pinned(package: Package, prefix: str) -> str | None:
 def torch_build(package: Package) -> BuildInfo:
     """``torch/version.py`` of an installed torch."""
     path = Path(package.location or ".") / "torch" / "version.py"
-    base = {"framework": "torch", "distribution": package.name, "source": str(path)}
+    base = _base("torch", package, path)
     try:
         values = literal_assignments(_read_small(path))
     except FileNotFoundError:
         return BuildInfo(**base, status=ProbeStatus.ABSENT, detail="torch/version.py not found")
     except (OSError, SyntaxError, ValueError) as exc:
-        return BuildInfo(**base, status=ProbeStatus.ERROR, detail=f"cannot read torch/version.py: {exc}")
+        return BuildInfo(**base, status=ProbeStatus.ERROR,
+                         detail=f"cannot read torch/version.py: {exc}")
     cuda = _str_or_none(values.get("cuda"))
     hip = _str_or_none(values.get("hip")) or _str_or_none(values.get("rocm"))
     cudnn = None
@@ -109,13 +114,14 @@ def torch_build(package: Package) -> BuildInfo:
 def tensorflow_build(package: Package) -> BuildInfo:
     """``tensorflow/python/platform/build_info.py`` of an installed TensorFlow variant."""
     path = Path(package.location or ".") / "tensorflow" / "python" / "platform" / "build_info.py"
-    base = {"framework": "tensorflow", "distribution": package.name, "source": str(path)}
+    base = _base("tensorflow", package, path)
     try:
         values = literal_assignments(_read_small(path))
     except FileNotFoundError:
         return BuildInfo(**base, status=ProbeStatus.ABSENT, detail="build_info.py not found")
     except (OSError, SyntaxError, ValueError) as exc:
-        return BuildInfo(**base, status=ProbeStatus.ERROR, detail=f"cannot read build_info.py: {exc}")
+        return BuildInfo(**base, status=ProbeStatus.ERROR,
+                         detail=f"cannot read build_info.py: {exc}")
     info = values.get("build_info")
     # Old releases wrote module-level constants instead of one dict.
     facts: dict[str, Any] = info if isinstance(info, dict) else values

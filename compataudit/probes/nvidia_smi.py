@@ -48,7 +48,7 @@ def parse_query_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> tuple[
             continue
         if len(row) != len(fields):
             raise ValueError(f"expected {len(fields)} columns, got {len(row)}: {','.join(row)[:80]}")
-        values = dict(zip(fields, (_clean(c) for c in row)))
+        values = dict(zip(fields, (_clean(c) for c in row), strict=False))
         index_text = values.get("index")
         if index_text is None or not index_text.isdigit():
             raise ValueError(f"not a GPU row: {','.join(row)[:80]}")
@@ -81,7 +81,7 @@ def probe_nvidia_smi(timeout: float = 10.0) -> tuple[ProbeAttempt, NvidiaFacts |
     def attempt(status: ProbeStatus, detail: str | None) -> ProbeAttempt:
         return ProbeAttempt("nvidia-smi", status, detail, round(time.perf_counter() - start, 4))
 
-    fields = QUERY_FIELDS
+    fields: tuple[str, ...] = QUERY_FIELDS
     query = run_command(_query_argv(fields), timeout=timeout)
     if query.status is ProbeStatus.ERROR and "not a valid field" in (query.stdout + query.stderr):
         fields = _OLD_DRIVER_FIELDS  # pre-R510 drivers know no compute_cap / mig fields

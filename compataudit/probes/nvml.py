@@ -7,6 +7,8 @@ exception. A missing library (no driver) is a normal ``absent`` answer.
 
 from __future__ import annotations
 
+import ctypes
+import sys
 import time
 from typing import Any
 
@@ -22,9 +24,22 @@ _HINTS = {
 }
 
 
+def _library_missing() -> bool:
+    """True when libnvidia-ml cannot be loaded (Linux): skip importing pynvml (~15 ms)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        ctypes.CDLL("libnvidia-ml.so.1")
+    except OSError:
+        return True
+    return False
+
+
 def probe_nvml() -> tuple[ProbeAttempt, NvidiaFacts | None]:
     """Ask NVML for the driver and GPUs."""
     start = time.perf_counter()
+    if "pynvml" not in sys.modules and _library_missing():
+        return _attempt(ProbeStatus.ABSENT, _ABSENT_CODES[12], start), None
     try:
         import pynvml
     except ImportError as exc:
@@ -36,7 +51,7 @@ def probe_nvml() -> tuple[ProbeAttempt, NvidiaFacts | None]:
     try:
         pynvml.nvmlInit()
     except pynvml.NVMLError as exc:
-        code = getattr(exc, "value", None)
+        code = getattr(exc, "value", -1)
         if code in _ABSENT_CODES:
             return _attempt(ProbeStatus.ABSENT, _ABSENT_CODES[code], start), None
         return _attempt(ProbeStatus.ERROR, f"nvmlInit failed: {_HINTS.get(code, str(exc))}",

@@ -108,7 +108,7 @@ def _package_from_headers(
         version=version,
         location=location,
         requires=tuple(headers.get("requires-dist", ())),
-        requires_python=(headers.get("requires-python") or [None])[0],
+        requires_python=next(iter(headers.get("requires-python", ())), None),
         modules=modules,
         problem=problem,
     )
