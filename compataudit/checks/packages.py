@@ -98,6 +98,8 @@ def check_requirements(ctx: CheckContext) -> Iterator[Finding]:
                 continue
             if not spec or parse_version(dep.version) is None:
                 continue
+            if dep_name.startswith("nvidia-") and spec.startswith("=="):
+                continue  # an exact CUDA-library pin: NVW001 reports it, with more to say
             if in_range(dep.version, spec) is False:
                 alias = f" (as {dep.name})" if dep.name != dep_name else ""
                 yield finding(

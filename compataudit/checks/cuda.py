@@ -1,0 +1,203 @@
+"""Generic driver and GPU-architecture checks over every framework's resolved build.
+
+Works on :func:`compataudit.compat.builds.resolve_builds`, so torch, TensorFlow and JAX
+are judged by the same rules: the driver against the CUDA each build uses (DRV001-003),
+a CPU-only build beside a GPU (DRV004), and each GPU against the build's SASS / PTX
+targets (ARC001-002). Fixes come from the framework's own ``suggest_build`` when it has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from compataudit.checks import CheckContext, CheckFn, finding
+from compataudit.compat import builds
+from compataudit.compat.builds import ResolvedBuild
+from compataudit.compat.cuda import (
+    arch_supported,
+    driver_requirement,
+    gpu_view,
+    max_cuda_for_driver,
+    parse_cc,
+)
+from compataudit.model import Finding, ProbeStatus
+from compataudit.versions import driver_tuple
+
+AREA = "cuda"
+
+MVC_PAGE = "https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html"
+
+
+def _label(build: ResolvedBuild) -> str:
+    return f"{build.components[0] if build.components else build.framework} {build.version}"
+
+
+def _dist(build: ResolvedBuild) -> tuple[str, ...]:
+    return build.components or (build.framework,)
+
+
+def _gpu_ccs(ctx: CheckContext) -> tuple[str, ...]:
+    ccs = (g.compute_capability for g in ctx.env.nvidia.gpus)
+    return tuple(cc for cc in ccs if cc is not None and parse_cc(cc))
+
+
+def _suggest(ctx: CheckContext, build: ResolvedBuild, max_cuda: str | None) -> str | None:
+    module = builds.framework_module(build.framework)
+    if module is None:
+        return None
+    return module.suggest_build(ctx, build, max_cuda=max_cuda, gpu_ccs=_gpu_ccs(ctx))
+
+
+def _driver_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]:
+    nvidia = ctx.env.nvidia
+    assert build.cuda is not None
+    if nvidia.status is ProbeStatus.ABSENT:
+        # Probed (or snapshot) and no driver: a what-if run without --driver is SKIPPED, silent.
+        cpu = _suggest(ctx, build, None)
+        yield finding(
+            "DRV003",
+            f"{_label(build)} is a CUDA {build.cuda} build but no NVIDIA driver was found",
+            f"{_label(build)} was built for CUDA {build.cuda}; NVML, nvidia-smi and libcuda all "
+            "report no driver, so it will run on the CPU only.",
+            components=(*_dist(build), "nvidia-driver"),
+            fix=("Pass the GPU through (docker run --gpus all) or install the NVIDIA driver"
+                 + (f"; or install the CPU build: {cpu}" if cpu else "")),
+            sources=(MVC_PAGE,),
+        )
+        return
+    driver = nvidia.driver_version
+    have = driver_tuple(driver)
+    if nvidia.status is not ProbeStatus.OK or driver is None or have is None:
+        return
+    system = ctx.env.platform.system or "Linux"
+    need = driver_requirement(ctx.matrices, build.cuda, system)
+    floor, full = driver_tuple(need.floor), driver_tuple(need.toolkit_min)
+    if full is not None and have >= full:
+        return  # the release's own minimum is met (11.0 GA runs on 450.51.05, below the 11.x floor)
+    if floor is not None and have < floor:
+        max_cuda = max_cuda_for_driver(ctx.matrices, driver, system)
+        other = _suggest(ctx, build, max_cuda)
+        target = need.toolkit_min or need.floor
+        fix = f"Upgrade the NVIDIA driver to >= {target}"
+        if other:
+            fix += f", or install a build this driver runs (CUDA <= {max_cuda}): {other}"
+        elif max_cuda:
+            fix += f", or install a {build.framework} build for CUDA {max_cuda} or older"
+        yield finding(
+            "DRV001",
+            f"NVIDIA driver {driver} is too old for {_label(build)} "
+            f"(CUDA {build.cuda} needs >= {need.floor})",
+            f"{_label(build)} uses CUDA {build.cuda}; drivers below {need.floor} cannot run any "
+            f"CUDA {build.cuda.split('.')[0]}.x program on {system}. This driver runs CUDA "
+            f"{max_cuda or 'none of the known releases'} at most.",
+            components=(*_dist(build), "nvidia-driver"),
+            fix=fix,
+            sources=need.sources,
+        )
+    elif full is not None and have < full:
+        yield finding(
+            "DRV002",
+            f"NVIDIA driver {driver} runs {_label(build)} (CUDA {build.cuda}) only through "
+            "minor-version compatibility",
+            f"{need.toolkit_label or 'CUDA ' + build.cuda} needs driver >= {need.toolkit_min} "
+            f"for its full feature set; {driver} is above the CUDA "
+            f"{build.cuda.split('.')[0]}.x floor ({need.floor}), so most kernels run but PTX JIT "
+            "and newer CUDA features fail "
+            "(cudaErrorUnsupportedPtxVersion, cudaErrorCallRequiresNewerDriver).",
+            components=(*_dist(build), "nvidia-driver"),
+            fix=f"Upgrade the NVIDIA driver to >= {need.toolkit_min}",
+            sources=need.sources,
+        )
+
+
+def _arch_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]:
+    if not build.archs:
+        return  # unknown targets: cannot judge
+    families = gpu_view(ctx.matrices).families
+    for gpu in ctx.env.nvidia.gpus:
+        cc = gpu.compute_capability
+        parsed = parse_cc(cc)
+        if cc is None or parsed is None:
+            continue
+        served = arch_supported(cc, build.archs)
+        family = families.get(parsed)
+        kind = f", {family}" if family else ""
+        # what-if GPUs are already called "GPU 0 (cc 8.6)": do not say "GPU 0" twice
+        label = gpu.name if gpu.name.startswith(f"GPU {gpu.index}") else f"GPU {gpu.index} ({gpu.name})"
+        what = f"{label}, compute capability {cc}{kind}"
+        targets = ", ".join(build.archs)
+        if served == "none":
+            other = _suggest(ctx, build, _max_cuda(ctx))
+            yield finding(
+                "ARC001",
+                f"{_label(build)} has no kernels for sm_{parsed[0]}{parsed[1]} ({label})",
+                f"{what}: the build targets {targets}; no SASS for this major and no PTX of an "
+                "older architecture, so the first kernel fails with 'no kernel image is available "
+                "for execution on the device'.",
+                components=(*_dist(build), "gpu"),
+                fix=other or f"Install a {build.framework} build whose architecture list includes "
+                f"sm_{parsed[0]}{parsed[1]}",
+                sources=_arch_sources(ctx, parsed),
+            )
+        elif served == "ptx":
+            yield finding(
+                "ARC002",
+                f"{_label(build)} runs on {label} only through PTX JIT",
+                f"{what}: the build targets {targets}; it has no machine code for this GPU, so "
+                "every kernel is JIT-compiled from PTX on first use (slow start, possibly "
+                "slower kernels).",
+                components=(*_dist(build), "gpu"),
+                fix="Install a build with SASS for the GPU, or keep the JIT cache warm "
+                "(CUDA_CACHE_MAXSIZE=4294967296)",
+                sources=_arch_sources(ctx, parsed),
+            )
+
+
+def _arch_sources(ctx: CheckContext, cc: tuple[int, int]) -> tuple[str, ...]:
+    return gpu_view(ctx.matrices).family_sources.get(cc, ("https://developer.nvidia.com/cuda-gpus",))
+
+
+def _max_cuda(ctx: CheckContext) -> str | None:
+    nvidia = ctx.env.nvidia
+    if nvidia.status is not ProbeStatus.OK or not nvidia.driver_version:
+        return None
+    system = ctx.env.platform.system or "Linux"
+    return max_cuda_for_driver(ctx.matrices, nvidia.driver_version, system)
+
+
+def check_driver(ctx: CheckContext) -> Iterator[Finding]:
+    """DRV001-003: the driver against the CUDA each framework build uses."""
+    for build in builds.resolve_builds(ctx):
+        if build.cuda:
+            yield from _driver_findings(ctx, build)
+
+
+def check_cpu_build_with_gpu(ctx: CheckContext) -> Iterator[Finding]:
+    """DRV004: a CPU-only framework build on a machine with an NVIDIA GPU."""
+    nvidia = ctx.env.nvidia
+    if nvidia.status is not ProbeStatus.OK or not nvidia.gpus:
+        return
+    names = ", ".join(g.name for g in nvidia.gpus)
+    for build in builds.resolve_builds(ctx):
+        if build.variant != "cpu" or build.cuda:
+            continue
+        other = _suggest(ctx, build, _max_cuda(ctx))
+        yield finding(
+            "DRV004",
+            f"{_label(build)} is a CPU-only build but {len(nvidia.gpus)} NVIDIA GPU(s) are present",
+            f"GPUs: {names}. {_label(build)} has no CUDA support, so they stay idle.",
+            components=(*_dist(build), "gpu"),
+            fix=other or f"Install the CUDA build of {build.framework} that fits "
+            f"driver {nvidia.driver_version}",
+            sources=("https://developer.nvidia.com/cuda-gpus",),
+        )
+
+
+def check_gpu_arch(ctx: CheckContext) -> Iterator[Finding]:
+    """ARC001-002: each GPU against the SASS / PTX targets of each CUDA build."""
+    for build in builds.resolve_builds(ctx):
+        if build.cuda:
+            yield from _arch_findings(ctx, build)
+
+
+CHECKS: tuple[CheckFn, ...] = (check_driver, check_cpu_build_with_gpu, check_gpu_arch)

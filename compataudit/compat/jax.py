@@ -1,0 +1,284 @@
+"""JAX facts (``matrices/jax.toml``) and JAX's part of the builds protocol.
+
+jax is pure Python; jaxlib carries the XLA runtime; GPU support comes from a separate
+plugin (``jax-cuda12-plugin`` / ``jax-cuda13-plugin`` plus its ``-pjrt`` wheel) whose
+version must equal jaxlib's. jax refuses a jaxlib older than its minimum or newer than
+itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from packaging.version import Version
+
+from compataudit.compat.builds import ResolvedBuild
+from compataudit.compat.cuda import arch_supported, parse_cc
+from compataudit.errors import MatrixError
+from compataudit.matrices import Matrices
+from compataudit.model import Environment, Package
+from compataudit.versions import in_range, numeric_prefix, parse_version, specifier
+
+if TYPE_CHECKING:
+    from compataudit.checks import CheckContext
+
+
+@dataclass(frozen=True)
+class JaxRelease:
+    version: Version
+    min_jaxlib: Version
+    python: str  # specifier: ">=3.11"
+    numpy: str  # specifier: ">=2.0"
+    archs: dict[int, tuple[str, ...]]  # CUDA major -> the plugin's GPU targets
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class JaxPlugin:
+    name: str  # "jax-cuda12-plugin"
+    pjrt: str  # "jax-cuda12-pjrt"
+    extra: str  # "cuda12": pip install "jax[cuda12]"
+    cuda_major: int
+    cuda_min: str  # the oldest CUDA the plugin works with
+    driver_min: str
+    sm_min: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class JaxView:
+    releases: tuple[JaxRelease, ...]  # newest first
+    plugins: tuple[JaxPlugin, ...]  # newest CUDA first (the order jax itself tries them)
+
+
+@dataclass(frozen=True)
+class JaxSet:
+    """One installable, mutually compatible JAX stack."""
+
+    jax: str
+    jaxlib: str
+    plugin: str | None  # None: CPU only
+    cuda_major: int | None
+    command: str
+    sources: tuple[str, ...]
+
+
+def _version(row: dict[str, Any], key: str, where: str) -> Version:
+    value = parse_version(row.get(key) if isinstance(row.get(key), str) else None)
+    if value is None:
+        raise MatrixError(f"{where}: '{key}' must be a version, found {row.get(key)!r}")
+    return value
+
+
+def _spec(row: dict[str, Any], key: str, where: str) -> str:
+    value = row.get(key)
+    try:
+        specifier(value) if isinstance(value, str) else None
+    except ValueError:
+        value = None
+    if not isinstance(value, str):
+        raise MatrixError(f"{where}: '{key}' must be a version specifier, found {row.get(key)!r}")
+    return value
+
+
+def jax_view(matrices: Matrices) -> JaxView:
+    """The validated contents of ``jax.toml`` (built once per ``Matrices``)."""
+    cached = matrices.views.get("jax")
+    if isinstance(cached, JaxView):
+        return cached
+    path = f"{matrices.directory / 'jax'}.toml"
+    releases = []
+    for i, row in enumerate(matrices.rows("jax", "release"), start=1):
+        where = f"{path}: [[release]] row {i}"
+        archs: dict[int, tuple[str, ...]] = {}
+        for major in (12, 13):
+            value = row.get(f"cuda{major}_archs")
+            if value is None:
+                continue
+            if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+                raise MatrixError(f"{where}: 'cuda{major}_archs' must be a list of strings")
+            archs[major] = tuple(value)
+        releases.append(
+            JaxRelease(
+                version=_version(row, "version", where),
+                min_jaxlib=_version(row, "min_jaxlib", where),
+                python=_spec(row, "python", where),
+                numpy=_spec(row, "numpy", where),
+                archs=archs,
+                sources=tuple(row.get("sources", [row.get("source")])),
+            )
+        )
+    plugins = []
+    for i, row in enumerate(matrices.rows("jax", "plugin"), start=1):
+        where = f"{path}: [[plugin]] row {i}"
+        fields: dict[str, str] = {}
+        for key in ("name", "pjrt", "extra", "cuda_min", "driver_min", "sm_min"):
+            value = row.get(key)
+            if not isinstance(value, str) or not value:
+                raise MatrixError(f"{where}: '{key}' must be a non-empty string, found {value!r}")
+            fields[key] = value
+        cuda_major = row.get("cuda_major")
+        if not isinstance(cuda_major, int) or isinstance(cuda_major, bool):
+            raise MatrixError(f"{where}: 'cuda_major' must be an integer, found {cuda_major!r}")
+        sources = tuple(row.get("sources", [row.get("source")]))
+        plugins.append(JaxPlugin(cuda_major=cuda_major, sources=sources, **fields))
+    view = JaxView(
+        releases=tuple(sorted(releases, key=lambda r: r.version, reverse=True)),
+        plugins=tuple(sorted(plugins, key=lambda p: p.cuda_major, reverse=True)),
+    )
+    matrices.views["jax"] = view
+    return view
+
+
+def jax_release(matrices: Matrices, version: str | None) -> JaxRelease | None:
+    """The row of jax ``version`` (local labels and dev suffixes ignored), or None."""
+    v = parse_version(version)
+    if v is None:
+        return None
+    for release in jax_view(matrices).releases:
+        if release.version.release == v.release:
+            return release
+    return None
+
+
+def installed_plugin(env: Environment, matrices: Matrices) -> tuple[JaxPlugin, Package] | None:
+    """The CUDA plugin jax would load (CUDA 13 first, as jax tries them), or None."""
+    for plugin in jax_view(matrices).plugins:
+        pkg = env.package(plugin.name)
+        if pkg is not None:
+            return plugin, pkg
+    return None
+
+
+def _runtime_cuda(env: Environment, major: int) -> str | None:
+    """major.minor of the pip CUDA runtime wheel of that major, when one is installed."""
+    for name in (f"nvidia-cuda-runtime-cu{major}", "nvidia-cuda-runtime"):
+        pkg = env.package(name)
+        v = numeric_prefix(pkg.version) if pkg else None
+        if v is not None and v.release[0] == major and len(v.release) >= 2:
+            return f"{v.release[0]}.{v.release[1]}"
+    return None
+
+
+def resolve_build(ctx: CheckContext) -> ResolvedBuild | None:
+    """JAX as a build: jaxlib plus the CUDA plugin jax would load; None without jaxlib.
+
+    ``cuda`` is the major.minor of the pip CUDA runtime wheel when installed, else the
+    oldest CUDA the plugin supports; ``archs`` are the plugin release's compiled targets.
+    """
+    env, matrices = ctx.env, ctx.matrices
+    jax_pkg, jaxlib = env.package("jax"), env.package("jaxlib")
+    if jaxlib is None:
+        return None
+    version = (jax_pkg or jaxlib).version
+    pinned = (jax_pkg or jaxlib).pinned
+    found = installed_plugin(env, matrices)
+    if found is None:
+        return ResolvedBuild(
+            framework="jax",
+            components=tuple(p.name for p in (jax_pkg, jaxlib) if p is not None),
+            version=version,
+            variant="cpu",
+            cuda=None,
+            source="pin" if pinned else "metadata",
+        )
+    plugin, pkg = found
+    components = [p.name for p in (jax_pkg, jaxlib, pkg, env.package(plugin.pjrt)) if p is not None]
+    release = jax_release(matrices, pkg.version)
+    return ResolvedBuild(
+        framework="jax",
+        components=tuple(components),
+        version=version,
+        variant=plugin.extra,
+        cuda=_runtime_cuda(env, plugin.cuda_major) or plugin.cuda_min,
+        archs=release.archs.get(plugin.cuda_major, ()) if release else (),
+        source="pin" if pinned else "metadata",
+    )
+
+
+def _fits(release: JaxRelease, plugin: JaxPlugin, max_cuda: str, gpu_ccs: tuple[str, ...]) -> bool:
+    limit = numeric_prefix(max_cuda)
+    need = numeric_prefix(plugin.cuda_min)
+    if limit is None or need is None or need.release[:2] > (*limit.release, 0)[:2]:
+        return False
+    archs = release.archs.get(plugin.cuda_major)
+    if not archs:
+        return False
+    floor = parse_cc(plugin.sm_min)
+    for cc in gpu_ccs:
+        parsed = parse_cc(cc)
+        if parsed is None:
+            continue
+        if (floor is not None and parsed < floor) or arch_supported(cc, archs) == "none":
+            return False
+    return True
+
+
+def _command(version: Version, plugin: JaxPlugin | None) -> str:
+    if plugin is None:
+        return f'pip install "jax=={version}" "jaxlib=={version}"'
+    return f'pip install "jax[{plugin.extra}]=={version}"'
+
+
+def compatible_sets(
+    matrices: Matrices,
+    *,
+    python: str | None = None,
+    max_cuda: str | None = None,
+    gpu_ccs: tuple[str, ...] = (),
+) -> list[JaxSet]:
+    """Installable JAX stacks, newest release first (within one release, newest CUDA first).
+
+    ``python``: only releases whose range holds it. ``max_cuda``: the newest CUDA the
+    driver runs (:func:`~compataudit.compat.cuda.max_cuda_for_driver`); None means no
+    usable driver, so only CPU stacks. ``gpu_ccs``: every GPU must be served (SASS or PTX)
+    and be at least the plugin's documented SM floor.
+    """
+    view = jax_view(matrices)
+    out = []
+    for release in view.releases:
+        if python is not None and in_range(python, release.python) is False:
+            continue
+        if max_cuda is None:
+            out.append(JaxSet(str(release.version), str(release.version), None, None,
+                              _command(release.version, None), release.sources))
+            continue
+        out.extend(
+            JaxSet(str(release.version), str(release.version), plugin.name, plugin.cuda_major,
+                   _command(release.version, plugin), release.sources + plugin.sources)
+            for plugin in view.plugins
+            if _fits(release, plugin, max_cuda, gpu_ccs)
+        )
+    return out
+
+
+def suggest_build(
+    ctx: CheckContext,
+    build: ResolvedBuild,
+    *,
+    max_cuda: str | None,
+    gpu_ccs: tuple[str, ...],
+) -> str | None:
+    """The install command of a JAX stack that fits the driver and GPUs (see builds.py).
+
+    The same jax release when it has a fitting plugin, else the newest one that does.
+    Without a driver (``max_cuda`` None) the CPU stack, removing the CUDA plugins.
+    """
+    view = jax_view(ctx.matrices)
+    if max_cuda is None:
+        release = jax_release(ctx.matrices, build.version)
+        if release is None and not view.releases:
+            return None
+        version = release.version if release else view.releases[0].version
+        names = (name for p in view.plugins for name in (p.name, p.pjrt))
+        plugins = " ".join(name for name in names if ctx.env.package(name))
+        remove = f"pip uninstall -y {plugins} && " if plugins else ""
+        return remove + _command(version, None)
+    python = ctx.env.python.version or None
+    sets = compatible_sets(ctx.matrices, python=python, max_cuda=max_cuda, gpu_ccs=gpu_ccs)
+    current = parse_version(build.version)
+    for candidate in sets:
+        if current is not None and Version(candidate.jax).release == current.release:
+            return candidate.command
+    return sets[0].command if sets else None

@@ -1,0 +1,511 @@
+"""Typed views of ``matrices/torch.toml`` and the questions asked of them.
+
+:func:`torch_matrix` validates the file once per :class:`Matrices` (cached in
+``matrices.views["torch"]``); a malformed field raises :class:`MatrixError`
+naming the file and row. The queries map any torch version (``2.5.1+cu124``,
+nightlies, vendor builds) to its minor release; what the data does not cover
+gives None, never a guess. :func:`resolve_build` / :func:`suggest_build`
+implement the protocol of :mod:`compataudit.compat.builds`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from compataudit.compat.builds import ResolvedBuild
+from compataudit.errors import MatrixError
+from compataudit.matrices import Matrices
+from compataudit.model import ProbeStatus
+from compataudit.versions import (
+    cuda_variant,
+    local_variant,
+    major_minor,
+    minor_of,
+    parse_version,
+    specifier,
+    variant_cuda,
+)
+
+if TYPE_CHECKING:
+    from compataudit.checks import CheckContext
+
+INDEX_URL = "https://download.pytorch.org/whl/"
+_MINOR_RE = re.compile(r"^\d+\.\d+$")
+_VARIANT_RE = re.compile(r"^(cpu|cu\d{3}|rocm\d+(\.\d+)*|xpu)$")
+
+
+@dataclass(frozen=True)
+class TorchRelease:
+    minor: str  # "2.5"
+    python: str  # specifier of the CPython versions with wheels
+    python_experimental: tuple[str, ...]  # "3.13": wheels exist, support is experimental
+    variants: tuple[str, ...]  # "cpu", "cu124", ...
+    default_variant: str | None  # plain PyPI on Linux x86_64; None: unknown
+    rocm: tuple[str, ...]
+    numpy2: bool  # works with numpy >= 2
+    sources: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[int, int]:
+        major, minor = self.minor.split(".")
+        return int(major), int(minor)
+
+
+@dataclass(frozen=True)
+class TorchVariant:
+    torch: tuple[str, ...]  # the torch minors this row covers
+    variant: str  # "cu124"
+    cuda: str | None  # full CUDA version when the source gives it ("12.6.3")
+    cudnn: str | None
+    archs: tuple[str, ...]  # "8.0"; empty: unknown
+    ptx: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    def arch_names(self) -> tuple[str, ...]:
+        """``("sm_80", ..., "compute_120")`` as torch.cuda.get_arch_list() writes them."""
+        sass = tuple("sm_" + a.replace(".", "") for a in self.archs)
+        return sass + tuple("compute_" + a.replace(".", "") for a in self.ptx)
+
+
+@dataclass(frozen=True)
+class VisionRow:
+    torch: str  # torch minor
+    torchvision: str  # torchvision minor
+    python: str | None
+    pairs: tuple[tuple[str, str], ...]  # exact (torch, torchvision) releases
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AudioRow:
+    torchaudio: str  # torchaudio minor
+    torch: str  # specifier of the torch versions it works with
+    python: str | None
+    pairs: tuple[tuple[str, str], ...]  # exact (torch, torchaudio) releases
+    stable_abi: bool  # one wheel serves several torch minors
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TorchMatrix:
+    releases: tuple[TorchRelease, ...]  # oldest first
+    variants: tuple[TorchVariant, ...]
+    torchvision: tuple[VisionRow, ...]
+    torchaudio: tuple[AudioRow, ...]
+    pypi_platforms: tuple[tuple[str, str, tuple[str, ...]], ...]  # (system, variant, sources)
+
+
+@dataclass(frozen=True)
+class CompatibleSet:
+    """A torch release with its extensions and the build variant that fits."""
+
+    torch: str
+    variant: str
+    cuda: str | None
+    torchvision: str | None
+    torchaudio: str | None
+    command: str
+    sources: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _Row:
+    """Typed access to one ``[[table]]`` row, raising MatrixError that names it."""
+
+    def __init__(self, where: str, data: dict[str, Any]) -> None:
+        self.where, self.data = where, data
+
+    def fail(self, key: str, what: str) -> MatrixError:
+        return MatrixError(f"{self.where}: {key!r} must be {what}")
+
+    def text(self, key: str, pattern: re.Pattern[str] | None = None, *,
+             required: bool = True, what: str = "a string") -> str | None:
+        value = self.data.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or (pattern is not None and not pattern.match(value)):
+            raise self.fail(key, what)
+        return value
+
+    def spec(self, key: str, *, required: bool = True) -> str | None:
+        value = self.text(key, required=required, what="a version specifier")
+        if value is not None:
+            try:
+                SpecifierSet(value)
+            except InvalidSpecifier:
+                raise self.fail(key, "a version specifier such as '>=3.10,<3.15'") from None
+        return value
+
+    def texts(self, key: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and pattern.match(v) for v in value
+        ):
+            raise self.fail(key, what)
+        return tuple(value)
+
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        value = self.data.get("pairs", [])
+        ok = isinstance(value, list) and all(
+            isinstance(p, list) and len(p) == 2 and all(parse_version(x) for x in p)
+            for p in value
+        )
+        if not ok:
+            raise self.fail("pairs", 'a list of ["X.Y.Z", "X.Y.Z"] version pairs')
+        return tuple((p[0], p[1]) for p in value)
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(key, "true or false")
+        return value
+
+    def sources(self) -> tuple[str, ...]:
+        return tuple(self.data.get("sources", [self.data.get("source")]))
+
+
+_VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
+_ARCHS = 'a list of "X.Y" strings'
+
+
+def torch_matrix(matrices: Matrices) -> TorchMatrix:
+    """The validated torch views of ``matrices``, built once and cached."""
+    cached = matrices.views.get("torch")
+    if isinstance(cached, TorchMatrix):
+        return cached
+    path = str(matrices.directory / "torch.toml")
+
+    def rows(table: str) -> list[_Row]:
+        return [_Row(f"{path}: [[{table}]] row {i}", r)
+                for i, r in enumerate(matrices.rows("torch", table), start=1)]
+
+    releases = [_release(r) for r in rows("release")]
+    view = TorchMatrix(
+        releases=tuple(sorted(releases, key=lambda r: r.key)),
+        variants=tuple(_variant(r) for r in rows("variant")),
+        torchvision=tuple(
+            VisionRow(str(r.text("torch", _MINOR_RE, what='a minor such as "2.5"')),
+                      str(r.text("torchvision", _MINOR_RE, what='a minor such as "0.20"')),
+                      r.spec("python", required=False), r.pairs(), r.sources())
+            for r in rows("torchvision")),
+        torchaudio=tuple(
+            AudioRow(str(r.text("torchaudio", _MINOR_RE, what='a minor such as "2.5"')),
+                     str(r.spec("torch")), r.spec("python", required=False), r.pairs(),
+                     r.flag("stable_abi", False), r.sources())
+            for r in rows("torchaudio")),
+        pypi_platforms=tuple(
+            (str(r.text("system")), str(r.text("variant", _VARIANT_RE, what="a variant")),
+             r.sources()) for r in rows("pypi_platform")),
+    )
+    matrices.views["torch"] = view
+    return view
+
+
+def _release(r: _Row) -> TorchRelease:
+    variants = r.texts("variants", _VARIANT_RE, 'a list of variants such as "cu124"')
+    default = r.text("default_variant", _VARIANT_RE, required=False, what="a variant")
+    if default is not None and default not in variants:
+        raise r.fail("default_variant", "one of the row's 'variants'")
+    numpy2 = r.data.get("numpy2")
+    if not isinstance(numpy2, bool):
+        raise r.fail("numpy2", "true or false")
+    return TorchRelease(
+        minor=str(r.text("torch", _MINOR_RE, what='a minor such as "2.5"')),
+        python=str(r.spec("python")),
+        python_experimental=r.texts("python_experimental", _MINOR_RE,
+                                    'a list of Python minors such as "3.13"'),
+        variants=variants, default_variant=default,
+        rocm=r.texts("rocm", _VERSION_RE, "a list of version strings"),
+        numpy2=numpy2, sources=r.sources())
+
+
+def _variant(r: _Row) -> TorchVariant:
+    variant = str(r.text("variant", _VARIANT_RE, what='a variant such as "cu124"'))
+    cuda = r.text("cuda", _VERSION_RE, required=False, what='a version such as "12.6.3"')
+    if cuda is not None and cuda_variant(cuda) != variant:
+        raise r.fail("cuda", f"a CUDA version of the {variant} variant")
+    return TorchVariant(
+        torch=r.texts("torch", _MINOR_RE, 'a list of torch minors such as "2.5"'),
+        variant=variant, cuda=cuda,
+        cudnn=r.text("cudnn", _VERSION_RE, required=False, what="a version string"),
+        archs=r.texts("archs", _MINOR_RE, _ARCHS), ptx=r.texts("ptx", _MINOR_RE, _ARCHS),
+        sources=r.sources())
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def is_unofficial(version: str | None) -> bool:
+    """True for nightlies, pre-releases and source/vendor builds (``+git…``, ``+nv24.5``)."""
+    v = parse_version(version)
+    if v is None:
+        return False
+    vendor_label = v.local is not None and local_variant(v) is None
+    return v.is_prerelease or v.is_devrelease or vendor_label
+
+
+def release_for(matrices: Matrices, version: str | None) -> TorchRelease | None:
+    """The release row of ``version``'s minor (``2.5.1+cu124`` -> 2.5), or None."""
+    minor = minor_of(version)
+    return next((r for r in torch_matrix(matrices).releases if r.minor == minor), None)
+
+
+def newest_release(matrices: Matrices) -> TorchRelease | None:
+    releases = torch_matrix(matrices).releases
+    return releases[-1] if releases else None
+
+
+def python_range(matrices: Matrices, version: str | None) -> str | None:
+    release = release_for(matrices, version)
+    return release.python if release else None
+
+
+def default_variant(matrices: Matrices, version: str | None, *,
+                    system: str = "Linux", machine: str = "x86_64") -> str | None:
+    """The variant plain ``pip install torch==version`` gives on this platform, if known."""
+    release = release_for(matrices, version)
+    if release is None:
+        return None
+    for plat_system, variant, _ in torch_matrix(matrices).pypi_platforms:
+        if plat_system == system and variant in release.variants:
+            return variant
+    if system == "Linux" and machine in ("x86_64", "AMD64"):
+        return release.default_variant
+    return None
+
+
+def variant_info(matrices: Matrices, version: str | None, variant: str) -> TorchVariant | None:
+    """The [[variant]] row of (release of ``version``, ``variant``), if any."""
+    minor = minor_of(version)
+    return next((v for v in torch_matrix(matrices).variants
+                 if v.variant == variant and minor in v.torch), None)
+
+
+def torchvision_for_torch(matrices: Matrices, torch_version: str | None) -> VisionRow | None:
+    minor = minor_of(torch_version)
+    return next((r for r in torch_matrix(matrices).torchvision if r.torch == minor), None)
+
+
+def torch_for_torchvision(matrices: Matrices, tv_version: str | None) -> VisionRow | None:
+    minor = minor_of(tv_version)
+    return next((r for r in torch_matrix(matrices).torchvision if r.torchvision == minor), None)
+
+
+def audio_row(matrices: Matrices, ta_version: str | None) -> AudioRow | None:
+    minor = minor_of(ta_version)
+    return next((r for r in torch_matrix(matrices).torchaudio if r.torchaudio == minor), None)
+
+
+def torchaudio_for_torch(matrices: Matrices, torch_version: str | None) -> AudioRow | None:
+    """The newest torchaudio row that works with ``torch_version``."""
+    v = parse_version(torch_version)
+    if v is None:
+        return None
+    found = [r for r in torch_matrix(matrices).torchaudio
+             if specifier(r.torch).contains(v.public, prereleases=True)]
+    return found[-1] if found else None
+
+
+def exact_pair(pairs: Iterable[tuple[str, str]], torch_version: str) -> str | None:
+    """The exact partner of ``torch_version`` in ``pairs`` (local labels ignored)."""
+    v = parse_version(torch_version)
+    if v is None:
+        return None
+    return next((b for a, b in pairs if parse_version(a) == parse_version(v.public)), None)
+
+
+def cc_coverage(variant: TorchVariant, cc: str) -> str | None:
+    """How ``variant`` runs on compute capability ``cc``: "sass", "ptx" or None (not at all).
+
+    SASS runs on the same major at an equal or higher minor; PTX JIT-compiles
+    for any newer GPU.
+    """
+    gpu = major_minor(cc)
+    if gpu is None:
+        return None
+    built = [major_minor(a) for a in variant.archs]
+    if any(b is not None and b[0] == gpu[0] and b[1] <= gpu[1] for b in built):
+        return "sass"
+    ptx = [major_minor(a) for a in variant.ptx]
+    if any(p is not None and p <= gpu for p in ptx):
+        return "ptx"
+    return None
+
+
+def _pin(name: str, version: str | None) -> str | None:
+    """``torch==2.5.1`` for a release, ``"torch==2.5.*"`` for a minor."""
+    if version is None:
+        return None
+    if _MINOR_RE.match(version):
+        return f'"{name}=={version}.*"'
+    v = parse_version(version)
+    return f"{name}=={v.public}" if v is not None else None
+
+
+def install_command(matrices: Matrices, torch: str, variant: str | None, *,
+                    torchvision: str | None = None, torchaudio: str | None = None,
+                    system: str = "Linux", machine: str = "x86_64") -> str:
+    """One pip command for the set; adds the variant's index unless PyPI ships it by default."""
+    pins = [p for p in (_pin("torch", torch), _pin("torchvision", torchvision),
+                        _pin("torchaudio", torchaudio)) if p]
+    command = "pip install " + " ".join(pins)
+    if variant and variant != default_variant(matrices, torch, system=system, machine=machine):
+        command += f" --index-url {INDEX_URL}{variant}"
+    return command
+
+
+def _python_ok(spec: str | None, python: str | None) -> bool:
+    v = parse_version(python)
+    return spec is None or v is None or specifier(spec).contains(v, prereleases=True)
+
+
+def _best_variant(matrices: Matrices, release: TorchRelease, max_cuda: str | None,
+                  gpu_ccs: tuple[str, ...]) -> tuple[str, str | None] | None:
+    """The newest CUDA variant of ``release`` within ``max_cuda`` covering every GPU."""
+    if max_cuda is None:
+        return ("cpu", None) if "cpu" in release.variants else None
+    limit = major_minor(max_cuda)
+    cudas = [(major_minor(variant_cuda(v)), v) for v in release.variants if variant_cuda(v)]
+    for cuda, variant in sorted(((c, v) for c, v in cudas if c is not None), reverse=True):
+        if limit is None or cuda > limit:
+            continue
+        info = variant_info(matrices, release.minor, variant)
+        if gpu_ccs and (info is None or not info.archs):
+            continue  # the architectures are unknown: cannot promise the GPU runs
+        if info is not None and not all(cc_coverage(info, cc) for cc in gpu_ccs):
+            continue
+        return variant, variant_cuda(variant)
+    return None
+
+
+def compatible_sets(matrices: Matrices, *, python: str | None = None,
+                    max_cuda: str | None = None, gpu_ccs: tuple[str, ...] = (),
+                    system: str = "Linux", machine: str = "x86_64") -> list[CompatibleSet]:
+    """torch releases (newest first) that install and run here, each with its extensions.
+
+    ``max_cuda`` None means no NVIDIA driver: CPU builds. A release qualifies when
+    ``python`` is inside its (non-experimental) range and one of its variants has
+    CUDA <= ``max_cuda`` and architectures covering every GPU in ``gpu_ccs``.
+    """
+    found = []
+    for release in reversed(torch_matrix(matrices).releases):
+        if not _python_ok(release.python, python):
+            continue
+        best = _best_variant(matrices, release, max_cuda, gpu_ccs)
+        if best is None:
+            continue
+        vision = torchvision_for_torch(matrices, release.minor)
+        tv = vision.torchvision if vision and _python_ok(vision.python, python) else None
+        audio = torchaudio_for_torch(matrices, release.minor + ".0")
+        ta = audio.torchaudio if audio and _python_ok(audio.python, python) else None
+        command = install_command(matrices, release.minor, best[0], torchvision=tv,
+                                  torchaudio=ta, system=system, machine=machine)
+        sources = release.sources + (vision.sources if vision else ())
+        found.append(CompatibleSet(release.minor, best[0], best[1], tv, ta, command,
+                                   tuple(dict.fromkeys(sources))))
+    return found
+
+
+# --------------------------------------------------------------------------- builds protocol
+
+
+def probed_variant(ctx: CheckContext) -> str | None:
+    """The variant torch's own ``version.py`` reports, when it was read."""
+    build = ctx.env.build("torch")
+    if build is None or build.source in (None, "matrix", "pin") or build.status is not ProbeStatus.OK:
+        return None
+    if build.cuda:
+        return cuda_variant(build.cuda)
+    if build.hip:
+        hip = major_minor(build.hip)
+        return f"rocm{hip[0]}.{hip[1]}" if hip else None
+    return "cpu"
+
+
+def resolve_build(ctx: CheckContext) -> ResolvedBuild | None:
+    """torch's build: probed ``version.py``, else the pin's ``+cuXYZ``, else PyPI's default."""
+    pkg = ctx.env.package("torch")
+    if pkg is None or parse_version(pkg.version) is None:
+        return None
+    plat = ctx.env.platform
+    build = ctx.env.build("torch")
+    variant, source = probed_variant(ctx), "version.py"
+    if variant is None:
+        variant, source = local_variant(pkg.version), "pin"
+    if variant is None:
+        variant = default_variant(ctx.matrices, pkg.version, system=plat.system,
+                                  machine=plat.machine)
+        source = "matrix"
+    if variant is None:
+        return None  # which build this is cannot be told: stay silent rather than guess
+    info = variant_info(ctx.matrices, pkg.version, variant)
+    cuda = build.cuda if source == "version.py" and build and build.cuda else variant_cuda(variant)
+    archs = build.archs if source == "version.py" and build and build.archs else ()
+    return ResolvedBuild(
+        framework="torch", components=("torch",), version=pkg.version, variant=variant,
+        cuda=cuda, archs=archs or (info.arch_names() if info else ()),
+        cudnn=(build.cudnn if build and build.cudnn else None) or (info.cudnn if info else None),
+        source=source)
+
+
+def suggest_build(ctx: CheckContext, build: ResolvedBuild, *, max_cuda: str | None,
+                  gpu_ccs: tuple[str, ...]) -> str | None:
+    """Install command of the build of this release (else the nearest) that fits the machine."""
+    releases = list(torch_matrix(ctx.matrices).releases)
+    current = release_for(ctx.matrices, build.version)
+    if current is None:
+        ordered = releases[::-1]  # unknown release: newest first
+    else:
+        here = releases.index(current)
+        # nearest first; on a tie the newer release wins
+        ordered = sorted(releases, key=lambda r: (abs(releases.index(r) - here), -r.key[1]))
+    for release in ordered:
+        if not _python_ok(release.python, ctx.env.python.version):
+            continue
+        best = _best_variant(ctx.matrices, release, max_cuda, gpu_ccs)
+        if best is None:
+            continue
+        parsed = parse_version(build.version)
+        same = release is current and parsed is not None
+        version = parsed.public if same and parsed is not None else release.minor
+        return family_command(ctx, version, best[0])
+    return None
+
+
+def family_command(ctx: CheckContext, torch_version: str, variant: str | None, *,
+                   extensions_only: bool = False) -> str:
+    """Install ``torch_version`` with the installed torchvision / torchaudio partners.
+
+    ``extensions_only`` reinstalls just the extensions from ``variant``'s index
+    (``--force-reinstall --no-deps``: a wrong-variant wheel of the right version
+    would otherwise count as already installed).
+    """
+    m, env = ctx.matrices, ctx.env
+    pins = {}
+    if env.package("torchvision") is not None:
+        row = torchvision_for_torch(m, torch_version)
+        if row is not None:
+            pins["torchvision"] = exact_pair(row.pairs, torch_version) or row.torchvision
+    if env.package("torchaudio") is not None:
+        full = torch_version + ".0" if _MINOR_RE.match(torch_version) else torch_version
+        audio = torchaudio_for_torch(m, full)
+        if audio is not None:
+            pins["torchaudio"] = exact_pair(audio.pairs, torch_version) or audio.torchaudio
+    if extensions_only:
+        names = " ".join(str(_pin(name, version)) for name, version in pins.items())
+        index = f" --index-url {INDEX_URL}{variant}" if variant else ""
+        return f"pip install --force-reinstall --no-deps {names}{index}"
+    release = release_for(m, torch_version)
+    if release is not None and variant not in release.variants:
+        variant = default_variant(m, torch_version, system=env.platform.system,
+                                  machine=env.platform.machine)
+    return install_command(m, torch_version, variant, torchvision=pins.get("torchvision"),
+                           torchaudio=pins.get("torchaudio"), system=env.platform.system,
+                           machine=env.platform.machine)

@@ -1,0 +1,177 @@
+"""Driver and GPU-architecture checks over fake resolved builds (no framework resolvers involved)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from compataudit.checks import CheckContext
+from compataudit.checks import cuda as cuda_checks
+from compataudit.compat import builds
+from compataudit.compat.builds import ResolvedBuild
+from compataudit.matrices import Matrices
+from compataudit.model import Environment, Finding, Gpu, NvidiaInfo, PlatformInfo, ProbeStatus, PythonInfo
+
+MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")
+TORCH_CU124 = ResolvedBuild(
+    "torch",
+    ("torch",),
+    "2.5.1+cu124",
+    "cu124",
+    "12.4",
+    archs=("sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"),
+)
+TORCH_CPU = ResolvedBuild("torch", ("torch",), "2.5.1+cpu", "cpu", None)
+
+
+class FakeCompat:
+    """A framework compat module that records what it was asked."""
+
+    def __init__(self, answer: str | None) -> None:
+        self.answer = answer
+        self.calls: list[tuple[str | None, tuple[str, ...]]] = []
+
+    def resolve_build(self, ctx: CheckContext) -> ResolvedBuild | None:
+        return None
+
+    def suggest_build(
+        self, ctx: CheckContext, build: ResolvedBuild, *, max_cuda: str | None, gpu_ccs: tuple[str, ...]
+    ) -> str | None:
+        self.calls.append((max_cuda, gpu_ccs))
+        return self.answer
+
+
+@pytest.fixture
+def compat(monkeypatch: pytest.MonkeyPatch) -> FakeCompat:
+    fake = FakeCompat("pip install torch==2.5.1+cu118 --index-url https://download.pytorch.org/whl/cu118")
+    monkeypatch.setattr(builds, "framework_module", lambda name: fake if name == "torch" else None)
+    return fake
+
+
+def _run(
+    monkeypatch: pytest.MonkeyPatch,
+    build_list: list[ResolvedBuild],
+    nvidia: NvidiaInfo,
+    system: str = "Linux",
+) -> list[Finding]:
+    monkeypatch.setattr(builds, "resolve_builds", lambda ctx: list(build_list))
+    env = Environment(
+        python=PythonInfo(version="3.11.7"),
+        platform=PlatformInfo(system=system, machine="x86_64"),
+        nvidia=nvidia,
+    )
+    ctx = CheckContext(env=env, matrices=MATRICES)
+    return [f for check in cuda_checks.CHECKS for f in check(ctx)]
+
+
+def _ok(driver: str | None, *ccs: str) -> NvidiaInfo:
+    gpus = tuple(Gpu(index=i, name=f"GPU {i}", compute_capability=cc) for i, cc in enumerate(ccs))
+    return NvidiaInfo(status=ProbeStatus.OK, source="nvml", driver_version=driver, gpus=gpus)
+
+
+def test_drv001_names_framework_driver_fix_and_sources(
+    monkeypatch: pytest.MonkeyPatch, compat: FakeCompat
+) -> None:
+    [f] = _run(monkeypatch, [TORCH_CU124], _ok("470.82.01", "8.6"))
+    assert f.code == "DRV001"
+    assert (
+        f.title == "NVIDIA driver 470.82.01 is too old for torch 2.5.1+cu124 (CUDA 12.4 needs >= 525.60.13)"
+    )
+    assert f.components == ("torch", "nvidia-driver")
+    assert "11.8 at most" in f.detail
+    assert f.fix is not None and f.fix.startswith("Upgrade the NVIDIA driver to >= 550.54.14")
+    assert "cu118" in f.fix
+    assert compat.calls == [("11.8", ("8.6",))]
+    assert "https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html" in f.sources
+
+
+def test_drv001_without_a_suggestion_uses_a_generic_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(builds, "framework_module", lambda name: None)
+    [f] = _run(monkeypatch, [TORCH_CU124], _ok("470.82.01"))
+    assert f.fix == (
+        "Upgrade the NVIDIA driver to >= 550.54.14, or install a torch build for CUDA 11.8 or older"
+    )
+
+
+def test_drv002_between_floor_and_toolkit_minimum(
+    monkeypatch: pytest.MonkeyPatch, compat: FakeCompat
+) -> None:
+    [f] = _run(monkeypatch, [TORCH_CU124], _ok("530.30.02"))
+    assert (f.code, f.severity.value) == ("DRV002", "warning")
+    assert f.fix == "Upgrade the NVIDIA driver to >= 550.54.14"
+    assert "CUDA 12.4 GA needs driver >= 550.54.14" in f.detail
+
+
+@pytest.mark.parametrize("driver", ["550.54.14", "560.35.03", "580.65.06", "610.43.02"])
+def test_new_enough_drivers_are_silent(
+    monkeypatch: pytest.MonkeyPatch, compat: FakeCompat, driver: str
+) -> None:
+    assert _run(monkeypatch, [TORCH_CU124], _ok(driver)) == []
+
+
+@pytest.mark.parametrize(
+    "nvidia",
+    [
+        pytest.param(NvidiaInfo(status=ProbeStatus.SKIPPED), id="what-if-no-driver"),
+        pytest.param(NvidiaInfo(status=ProbeStatus.ERROR), id="probe-error"),
+        pytest.param(NvidiaInfo(status=ProbeStatus.TIMEOUT), id="probe-timeout"),
+        pytest.param(_ok("garbage"), id="unreadable-driver"),
+        pytest.param(_ok(None), id="gpu-cc-only-what-if"),
+    ],
+)
+def test_unknown_driver_stays_silent(
+    monkeypatch: pytest.MonkeyPatch, compat: FakeCompat, nvidia: NvidiaInfo
+) -> None:
+    assert _run(monkeypatch, [TORCH_CU124], nvidia) == []
+
+
+def test_drv003_only_when_probed_absent(monkeypatch: pytest.MonkeyPatch, compat: FakeCompat) -> None:
+    compat.answer = "pip install torch==2.5.1+cpu --index-url https://download.pytorch.org/whl/cpu"
+    [f] = _run(monkeypatch, [TORCH_CU124], NvidiaInfo(status=ProbeStatus.ABSENT))
+    assert (f.code, f.components) == ("DRV003", ("torch", "nvidia-driver"))
+    assert f.fix is not None and "whl/cpu" in f.fix
+    assert compat.calls == [(None, ())]
+
+
+def test_drv004_cpu_build_with_gpu(monkeypatch: pytest.MonkeyPatch, compat: FakeCompat) -> None:
+    [f] = _run(monkeypatch, [TORCH_CPU], _ok("550.54.14", "8.6", "8.6"))
+    assert f.code == "DRV004"
+    assert f.title == "torch 2.5.1+cpu is a CPU-only build but 2 NVIDIA GPU(s) are present"
+    assert compat.calls == [("12.9", ("8.6", "8.6"))]
+
+
+def test_cpu_build_without_gpu_is_fine(monkeypatch: pytest.MonkeyPatch, compat: FakeCompat) -> None:
+    assert _run(monkeypatch, [TORCH_CPU], NvidiaInfo(status=ProbeStatus.ABSENT)) == []
+
+
+def test_arc001_and_arc002_per_gpu(monkeypatch: pytest.MonkeyPatch, compat: FakeCompat) -> None:
+    build = replace(TORCH_CU124, archs=("sm_75", "sm_80", "sm_90", "compute_90"))
+    found = _run(monkeypatch, [build], _ok("560.35.03", "6.1", "8.9", "12.0", "junk"))
+    assert [(f.code, f.components) for f in found] == [
+        ("ARC001", ("torch", "gpu")),
+        ("ARC002", ("torch", "gpu")),
+    ]
+    assert found[0].title == "torch 2.5.1+cu124 has no kernels for sm_61 (GPU 0)"
+    assert "Pascal" in found[0].detail
+    assert "GPU 2" in found[1].title
+
+
+def test_windows_uses_windows_drivers(monkeypatch: pytest.MonkeyPatch, compat: FakeCompat) -> None:
+    assert _run(monkeypatch, [TORCH_CU124], _ok("551.61"), system="Windows") == []
+    [f] = _run(monkeypatch, [TORCH_CU124], _ok("527.40"), system="Windows")
+    assert f.code == "DRV001" and "527.41" in f.title
+
+
+def test_no_frameworks_no_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _run(monkeypatch, [], _ok("470.82.01", "8.6")) == []
+
+
+def test_arc_title_uses_the_reported_gpu_name(monkeypatch: pytest.MonkeyPatch, compat: FakeCompat) -> None:
+    gpu = Gpu(index=1, name="NVIDIA GeForce GTX 1080", compute_capability="6.1")
+    nvidia = NvidiaInfo(status=ProbeStatus.OK, driver_version="550.54.14", gpus=(gpu,))
+    build = replace(TORCH_CU124, archs=("sm_75", "sm_80"))
+    [f] = _run(monkeypatch, [build], nvidia)
+    assert f.title == "torch 2.5.1+cu124 has no kernels for sm_61 (GPU 1 (NVIDIA GeForce GTX 1080))"
+    assert f.fix == compat.answer

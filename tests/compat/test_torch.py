@@ -1,0 +1,290 @@
+"""The torch matrix views: schema, validation errors, queries and the builds protocol."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compataudit.checks import CheckContext
+from compataudit.compat import torch as tm
+from compataudit.compat.builds import ResolvedBuild
+from compataudit.errors import MatrixError
+from compataudit.matrices import Matrices, default_directory, load_matrices
+from compataudit.model import (
+    BuildInfo,
+    Environment,
+    Package,
+    PlatformInfo,
+    ProbeStatus,
+    PythonInfo,
+)
+
+TOML = default_directory() / "torch.toml"
+
+
+def ctx_for(*pkgs: tuple[str, str], python: str = "3.11.7", system: str = "Linux",
+            builds: tuple[BuildInfo, ...] = ()) -> CheckContext:
+    env = Environment(
+        python=PythonInfo(version=python),
+        platform=PlatformInfo(system=system, machine="x86_64"),
+        packages=tuple(Package(name, version, pinned=True) for name, version in pkgs),
+        builds=builds,
+    )
+    return CheckContext(env, load_matrices())
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def test_every_row_loads_through_the_views() -> None:
+    m = load_matrices()
+    view = tm.torch_matrix(m)
+    assert len(view.releases) == len(m.rows("torch", "release"))
+    assert len(view.variants) == len(m.rows("torch", "variant"))
+    assert len(view.torchvision) == len(m.rows("torch", "torchvision"))
+    assert len(view.torchaudio) == len(m.rows("torch", "torchaudio"))
+    assert len(view.pypi_platforms) == len(m.rows("torch", "pypi_platform"))
+    keys = [r.key for r in view.releases]
+    assert keys == sorted(set(keys)), "one row per torch minor, sorted"
+    for release in view.releases:
+        assert release.sources and all(s.startswith("https://") for s in release.sources)
+    for variant in view.variants:  # each names a variant its releases really built
+        for minor in variant.torch:
+            built = tm.release_for(m, minor)
+            assert built is not None and variant.variant in built.variants
+
+
+def test_views_are_built_once_per_matrices() -> None:
+    m = load_matrices()
+    assert tm.torch_matrix(m) is tm.torch_matrix(m)
+    assert m.views["torch"] is tm.torch_matrix(m)
+
+
+BROKEN_ROWS = [
+    pytest.param("variant", 'torch = ["2.5"]\nvariant = "cu124"\narchs = ["sm_80"]',
+                 "'archs' must be a list of \"X.Y\" strings", id="archs-not-X.Y"),
+    pytest.param("variant", 'torch = ["2.5"]\nvariant = "cuda12"', "'variant' must be",
+                 id="bad-variant-name"),
+    pytest.param("variant", 'torch = ["2.5"]\nvariant = "cu124"\ncuda = "12.1.0"',
+                 "'cuda' must be a CUDA version of the cu124 variant", id="cuda-vs-variant"),
+    pytest.param("release", 'torch = "2.99"\npython = ">=3.10,<"\nvariants = ["cpu"]\n'
+                 "numpy2 = true", "'python' must be a version specifier", id="bad-specifier"),
+    pytest.param("release", 'torch = "2.99"\npython = ">=3.10"\nvariants = ["cpu"]\n'
+                 'default_variant = "cu124"\nnumpy2 = true',
+                 "'default_variant' must be one of the row's 'variants'", id="default-not-built"),
+    pytest.param("release", 'torch = "2.99"\npython = ">=3.10"\nvariants = ["cpu"]',
+                 "'numpy2' must be true or false", id="numpy2-missing"),
+    pytest.param("torchvision", 'torch = "2.99"\ntorchvision = "0.x"', "'torchvision' must be",
+                 id="torchvision-minor"),
+    pytest.param("torchaudio", 'torchaudio = "2.99"\ntorch = ">=2.99"\npairs = [["2.99.0"]]',
+                 "'pairs' must be", id="pairs-shape"),
+]
+
+
+@pytest.mark.parametrize(("table", "body", "message"), BROKEN_ROWS)
+def test_malformed_row_names_file_and_row(tmp_path: Path, table: str, body: str,
+                                          message: str) -> None:
+    shutil.copy(TOML, tmp_path / "torch.toml")
+    rows = len(load_matrices().rows("torch", table))
+    with (tmp_path / "torch.toml").open("a") as fh:
+        fh.write(f'\n[[{table}]]\n{body}\nsource = "https://example.org/broken"\n')
+    with pytest.raises(MatrixError) as err:
+        tm.torch_matrix(Matrices(tmp_path))
+    text = str(err.value)
+    assert f"torch.toml: [[{table}]] row {rows + 1}: " in text
+    assert message in text
+
+
+def test_load_and_views_take_a_few_milliseconds() -> None:
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        tm.torch_matrix(load_matrices())
+        best = min(best, time.perf_counter() - start)
+    assert best < 0.015, f"torch.toml load + views took {best * 1000:.1f} ms"
+
+
+# --------------------------------------------------------------------------- queries
+
+
+@pytest.mark.parametrize(("version", "minor"), [
+    ("2.5.1+cu124", "2.5"), ("2.5.1", "2.5"), ("2.4.0a0+git1234abc", "2.4"),
+    ("2.7.0.dev20250101+cu128", "2.7"), ("2.4.0a0+07cecf4168.nv24.5", "2.4"),
+    ("1.12.1", "1.12"), ("2.14.1", "2.14"), ("2.15.0", None), ("1.11.0", None),
+    ("garbage", None), ("", None),
+])
+def test_release_lookup_maps_to_the_minor(version: str, minor: str | None) -> None:
+    release = tm.release_for(load_matrices(), version)
+    assert (release.minor if release else None) == minor
+
+
+@pytest.mark.parametrize(("version", "unofficial"), [
+    ("2.5.1", False), ("2.5.1+cu124", False), ("2.9.0+rocm6.4", False), ("2.7.0+xpu", False),
+    ("2.7.0.dev20250101+cu128", True), ("2.4.0a0+git1234abc", True), ("2.6.0rc1", True),
+    ("2.3.0+nv24.5", True), ("junk", False),
+])
+def test_unofficial_builds(version: str, unofficial: bool) -> None:
+    assert tm.is_unofficial(version) is unofficial
+
+
+@pytest.mark.parametrize(("version", "system", "expected"), [
+    ("2.5.1", "Linux", "cu124"),  # pytorch/pytorch#134015
+    ("2.6.0", "Linux", "cu124"),  # pytorch/pytorch#138609
+    ("2.8.0", "Linux", "cu128"),  # pytorch/test-infra#6825
+    ("2.11.0", "Linux", "cu130"),  # pytorch/pytorch#172663
+    ("2.14.0", "Linux", "cu132"),  # pytorch/pytorch#190355
+    ("1.13.1", "Linux", "cu117"),  # test-infra matrix at 1.13.0
+    ("2.10.0", "Linux", None),  # no official source found: unknown, not guessed
+    ("2.5.1", "Windows", "cpu"),  # plain pip is the CPU build off Linux
+    ("2.5.1", "Darwin", "cpu"),
+    ("2.16.0", "Linux", None),
+])
+def test_default_variant(version: str, system: str, expected: str | None) -> None:
+    assert tm.default_variant(load_matrices(), version, system=system) == expected
+
+
+def test_pairs_both_ways() -> None:
+    m = load_matrices()
+    assert tm.torchvision_for_torch(m, "2.5.1+cu124").torchvision == "0.20"  # type: ignore[union-attr]
+    assert tm.torch_for_torchvision(m, "0.28.0").torch == "2.13"  # type: ignore[union-attr]
+    assert tm.torch_for_torchvision(m, "0.99.0") is None
+    assert tm.torchaudio_for_torch(m, "2.13.0").torchaudio == "2.11"  # type: ignore[union-attr]
+    assert tm.torchaudio_for_torch(m, "2.0.1").torchaudio == "2.0"  # type: ignore[union-attr]
+    assert tm.audio_row(m, "2.0.2").torch == ">=2.0,<2.1"  # type: ignore[union-attr]
+    assert tm.exact_pair(tm.audio_row(m, "2.0.2").pairs, "2.0.1+cu118") == "2.0.2"  # type: ignore[union-attr]
+    assert tm.python_range(m, "2.9.0") == ">=3.10,<3.15"
+
+
+@pytest.mark.parametrize(("version", "variant", "cc", "expected"), [
+    ("2.13.0", "cu130", "8.9", "sass"),  # sm_86 SASS runs on 8.9
+    ("2.13.0", "cu130", "12.1", "sass"),
+    ("2.13.0", "cu130", "7.0", None),  # Volta dropped from CUDA 13 builds
+    ("2.13.0", "cu126", "7.0", "sass"),
+    ("2.13.0", "cu126", "6.1", "sass"),
+    ("2.13.0", "cu130", "13.0", "ptx"),  # newer than any SASS: only the 12.0 PTX
+    ("2.10.0", "cu128", "13.0", None),  # no PTX in the 12.8 build
+    ("2.11.0", "cu128", "7.0", None),  # Volta removed from 2.11 cu128 (#175253)
+    ("2.10.0", "cu128", "7.0", "sass"),
+])
+def test_cc_coverage(version: str, variant: str, cc: str, expected: str | None) -> None:
+    info = tm.variant_info(load_matrices(), version, variant)
+    assert info is not None
+    assert tm.cc_coverage(info, cc) == expected
+
+
+def test_arch_names_match_get_arch_list_spelling() -> None:
+    info = tm.variant_info(load_matrices(), "2.12.1", "cu130")
+    assert info is not None
+    assert info.arch_names() == ("sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120",
+                                 "compute_120")
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), [
+    ({"torch": "2.5.1", "variant": "cu124", "torchvision": "0.20.1"},
+     "pip install torch==2.5.1 torchvision==0.20.1"),
+    ({"torch": "2.5.1", "variant": "cu121", "torchvision": "0.20.1", "torchaudio": "2.5.1"},
+     "pip install torch==2.5.1 torchvision==0.20.1 torchaudio==2.5.1"
+     " --index-url https://download.pytorch.org/whl/cu121"),
+    ({"torch": "2.13", "variant": "cpu", "torchvision": "0.28"},
+     'pip install "torch==2.13.*" "torchvision==0.28.*"'
+     " --index-url https://download.pytorch.org/whl/cpu"),
+    ({"torch": "2.10.0", "variant": "cu128"},
+     "pip install torch==2.10.0 --index-url https://download.pytorch.org/whl/cu128"),
+    ({"torch": "2.5.1", "variant": "cpu", "system": "Windows"}, "pip install torch==2.5.1"),
+    ({"torch": "2.5.1", "variant": None}, "pip install torch==2.5.1"),
+])
+def test_install_command(kwargs: dict[str, Any], expected: str) -> None:
+    assert tm.install_command(load_matrices(), **kwargs) == expected
+
+
+def test_compatible_sets_newest_first_and_filtered() -> None:
+    m = load_matrices()
+    cpu = tm.compatible_sets(m, python="3.9.18")
+    assert [s.torch for s in cpu] == ["2.8", "2.7", "2.6", "2.5", "2.4", "2.3", "2.2", "2.1",
+                                      "2.0", "1.13", "1.12"]
+    assert cpu[0].variant == "cpu" and cpu[0].torchvision == "0.23"
+    pascal = tm.compatible_sets(m, python="3.12", max_cuda="13.0", gpu_ccs=("6.1",))
+    assert pascal and all(s.variant == "cu126" for s in pascal)
+    blackwell = tm.compatible_sets(m, python="3.12", max_cuda="12.8", gpu_ccs=("12.0",))
+    assert [(s.torch, s.variant) for s in blackwell] == [("2.11", "cu128"), ("2.10", "cu128"),
+                                                         ("2.9", "cu128")]
+    assert blackwell[0].command == ('pip install "torch==2.11.*" "torchvision==0.26.*" '
+                                    '"torchaudio==2.11.*" --index-url '
+                                    "https://download.pytorch.org/whl/cu128")
+    assert tm.compatible_sets(m, python="3.6") == []
+
+
+# --------------------------------------------------------------------------- builds protocol
+
+
+def _probe(cuda: str | None, version: str = "2.13.0", hip: str | None = None) -> BuildInfo:
+    return BuildInfo(framework="torch", distribution="torch", version=version, cuda=cuda,
+                     hip=hip, source="/site-packages/torch/version.py", status=ProbeStatus.OK)
+
+
+@pytest.mark.parametrize(("pkgs", "builds", "expected"), [
+    ((("torch", "2.5.1+cu121"),), (), ("cu121", "12.1", "pin")),
+    ((("torch", "2.5.1"),), (), ("cu124", "12.4", "matrix")),  # PyPI default
+    ((("torch", "2.9.0+cpu"),), (), ("cpu", None, "pin")),
+    ((("torch", "2.13.0"),), (_probe(None),), ("cpu", None, "version.py")),
+    ((("torch", "2.13.0"),), (_probe("13.0"),), ("cu130", "13.0", "version.py")),
+    ((("torch", "2.7.0+rocm6.3"),), (), ("rocm6.3", None, "pin")),
+    ((("torch", "2.7.0"),), (_probe(None, "2.7.0", hip="6.3.42131"),),
+     ("rocm6.3", None, "version.py")),
+])
+def test_resolve_build(pkgs: tuple[tuple[str, str], ...], builds: tuple[BuildInfo, ...],
+                       expected: tuple[str, str | None, str]) -> None:
+    build = tm.resolve_build(ctx_for(*pkgs, builds=builds))
+    assert build is not None
+    assert (build.variant, build.cuda, build.source) == expected
+
+
+def test_resolve_build_carries_matrix_archs_and_cudnn() -> None:
+    build = tm.resolve_build(ctx_for(("torch", "2.12.1")))
+    assert build == ResolvedBuild(
+        framework="torch", components=("torch",), version="2.12.1", variant="cu130",
+        cuda="13.0", archs=("sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120",
+                            "compute_120"), cudnn="9.20.0.48", source="matrix")
+
+
+@pytest.mark.parametrize("version", ["2.10.0", "2.15.0", "not-a-version"])
+def test_resolve_build_unknown_variant_is_none(version: str) -> None:
+    assert tm.resolve_build(ctx_for(("torch", version))) is None
+
+
+def test_resolve_build_without_torch() -> None:
+    assert tm.resolve_build(ctx_for(("numpy", "2.0.0"))) is None
+
+
+@pytest.mark.parametrize(("pkgs", "python", "max_cuda", "ccs", "expected"), [
+    # driver too old for cu130 but fine for 12.x: same release, cu126 build
+    ((("torch", "2.13.0"), ("torchvision", "0.28.0")), "3.11", "12.8", (),
+     'pip install torch==2.13.0 "torchvision==0.28.*" '
+     "--index-url https://download.pytorch.org/whl/cu126"),
+    # no driver: the CPU build of the same release
+    ((("torch", "2.5.1"),), "3.11", None, (),
+     "pip install torch==2.5.1 --index-url https://download.pytorch.org/whl/cpu"),
+    # Pascal GPU on the default 2.13 build: only cu126 carries sm_60
+    ((("torch", "2.13.0"),), "3.11", "13.0", ("6.1",),
+     "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cu126"),
+    # 2.8 archs are not in the data: the nearest release with known archs (PyPI default)
+    ((("torch", "2.8.0"),), "3.11", "12.9", ("8.6",),
+     'pip install "torch==2.9.*"'),  # cu128 is 2.9's PyPI default
+])
+def test_suggest_build(pkgs: tuple[tuple[str, str], ...], python: str, max_cuda: str | None,
+                       ccs: tuple[str, ...], expected: str) -> None:
+    ctx = ctx_for(*pkgs, python=python)
+    build = tm.resolve_build(ctx)
+    assert build is not None
+    assert tm.suggest_build(ctx, build, max_cuda=max_cuda, gpu_ccs=ccs) == expected
+
+
+def test_suggest_build_none_when_nothing_fits() -> None:
+    ctx = ctx_for(("torch", "2.13.0"), python="3.11")
+    build = tm.resolve_build(ctx)
+    assert build is not None
+    assert tm.suggest_build(ctx, build, max_cuda="11.0", gpu_ccs=("8.0",)) is None
