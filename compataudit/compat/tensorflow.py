@@ -1,0 +1,431 @@
+"""TensorFlow: a typed view of ``matrices/tensorflow.toml`` and the questions checks ask of it.
+
+Which installed distribution is "TensorFlow" (the package has many names: ``tensorflow``,
+``tensorflow-cpu``, ``tf-nightly``, ...), which release row describes a version, what a build
+was compiled for (``resolve_build``), and which complete TensorFlow stacks fit a Python, a
+driver's CUDA and a set of GPUs (``compatible_stacks`` / ``suggest_build``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from compataudit.compat.builds import ResolvedBuild
+from compataudit.errors import MatrixError
+from compataudit.matrices import Matrices, load_matrices
+from compataudit.model import Environment, Package, ProbeStatus
+from compataudit.versions import cuda_variant, in_range, major_minor, minor_of, parse_version
+
+if TYPE_CHECKING:
+    from compataudit.checks import CheckContext
+
+MATRIX = "tensorflow"
+BUILD_KINDS = ("default", "cuda", "cpu", "rocm", "unknown")
+
+
+# --------------------------------------------------------------------------- row reading
+
+
+class RowReader:
+    """Typed access to one ``[[table]]`` row; a bad field raises MatrixError naming file and row."""
+
+    def __init__(self, path: Path, table: str, index: int, row: dict[str, Any]) -> None:
+        self.where = f"{path}: [[{table}]] row {index}"
+        self.row = row
+
+    def fail(self, key: str, expected: str) -> MatrixError:
+        found = self.row.get(key)
+        return MatrixError(f"{self.where}: field {key!r} must be {expected}, found {found!r}")
+
+    def text(self, key: str, *, required: bool = False) -> str | None:
+        value = self.row.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(key, "a string")
+        return value
+
+    def required(self, key: str) -> str:
+        value = self.text(key, required=True)
+        assert value is not None  # text() raised otherwise
+        return value
+
+    def version(self, key: str, *, required: bool = False) -> str | None:
+        value = self.text(key, required=required)
+        if value is not None and parse_version(value) is None:
+            raise self.fail(key, "a version")
+        return value
+
+    def spec(self, key: str, *, required: bool = False) -> str | None:
+        value = self.text(key, required=required)
+        if value is not None:
+            try:
+                SpecifierSet(value)
+            except InvalidSpecifier:
+                raise self.fail(key, "a version specifier") from None
+        return value
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self.row.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, "a list of strings")
+        return tuple(value)
+
+    def flag(self, key: str) -> bool:
+        value = self.row.get(key, False)
+        if not isinstance(value, bool):
+            raise self.fail(key, "true or false")
+        return value
+
+    def number(self, key: str) -> int | None:
+        value = self.row.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, "an integer")
+        return value
+
+    def sources(self) -> tuple[str, ...]:
+        if "sources" in self.row:
+            return self.texts("sources")
+        return (self.required("source"),)
+
+
+def read_rows(matrices: Matrices, name: str, table: str) -> list[RowReader]:
+    """Every row of ``[[table]]`` in ``<name>.toml``, wrapped for typed access."""
+    path = matrices.directory / f"{name}.toml"
+    return [RowReader(path, table, i, row) for i, row in enumerate(matrices.rows(name, table), 1)]
+
+
+# --------------------------------------------------------------------------- the view
+
+
+@dataclass(frozen=True)
+class TfVariant:
+    name: str  # canonical distribution name
+    build: str  # one of BUILD_KINDS
+    nightly: bool
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TfPlatform:
+    system: str
+    machine: str  # "*" = any
+    cuda_releases: str  # specifier of releases that are CUDA builds; "" = none
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TfRelease:
+    version: str  # the first release these facts hold for: "2.15.1"
+    minor: str  # "2.15"
+    newest_patch: str
+    python: str  # specifier of the tested Python range
+    requires_python: str | None
+    cuda: str | None  # tested CUDA major.minor
+    cudnn: str | None
+    build_cuda: str | None  # build_info.py cuda_version
+    archs: tuple[str, ...]
+    numpy: str | None
+    numpy_major: int | None  # 1: compiled against numpy 1.x
+    protobuf: str | None
+    ml_dtypes: str | None
+    keras: str | None  # the keras requirement of the wheel
+    and_cuda: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    @property
+    def build_cuda_minor(self) -> str | None:
+        mm = major_minor(self.build_cuda or self.cuda)
+        return f"{mm[0]}.{mm[1]}" if mm else None
+
+
+@dataclass(frozen=True)
+class TensorFlowMatrix:
+    variants: tuple[TfVariant, ...]
+    platforms: tuple[TfPlatform, ...]
+    releases: tuple[TfRelease, ...]  # oldest first
+
+    def variant(self, name: str) -> TfVariant | None:
+        return next((v for v in self.variants if v.name == name), None)
+
+    def platform(self, system: str, machine: str) -> TfPlatform | None:
+        for p in self.platforms:
+            if p.system.lower() == system.lower() and p.machine in ("*", machine):
+                return p
+        return None
+
+    def release_for(self, version: str | None) -> TfRelease | None:
+        """The row describing ``version`` (same minor, greatest row version not above it)."""
+        parsed = parse_version(version)
+        minor = minor_of(parsed)
+        if parsed is None or minor is None:
+            return None
+        rows = [r for r in self.releases if r.minor == minor]
+        if not rows:
+            return None
+        public = Version(parsed.public)
+        fitting = [r for r in rows if Version(r.version) <= public]
+        return fitting[-1] if fitting else rows[0]
+
+    def newest_per_minor(self) -> list[TfRelease]:
+        """The last row of every minor, newest minor first."""
+        latest: dict[str, TfRelease] = {}
+        for r in self.releases:
+            latest[r.minor] = r
+        return sorted(latest.values(), key=lambda r: Version(r.version), reverse=True)
+
+
+def tensorflow_matrix(matrices: Matrices) -> TensorFlowMatrix:
+    """The validated view of ``tensorflow.toml`` (built once per Matrices)."""
+    view = matrices.views.get(MATRIX)
+    if isinstance(view, TensorFlowMatrix):
+        return view
+    view = TensorFlowMatrix(
+        variants=tuple(_variant(r) for r in read_rows(matrices, MATRIX, "variant")),
+        platforms=tuple(_platform(r) for r in read_rows(matrices, MATRIX, "platform")),
+        releases=tuple(
+            sorted((_release(r) for r in read_rows(matrices, MATRIX, "release")),
+                   key=lambda r: Version(r.version))
+        ),
+    )
+    matrices.views[MATRIX] = view
+    return view
+
+
+def _variant(r: RowReader) -> TfVariant:
+    build = r.required("build")
+    if build not in BUILD_KINDS:
+        raise r.fail("build", "one of " + ", ".join(BUILD_KINDS))
+    return TfVariant(r.required("name"), build, r.flag("nightly"), r.sources())
+
+
+def _platform(r: RowReader) -> TfPlatform:
+    releases = r.text("cuda_releases", required=True) or ""
+    if releases:
+        r.spec("cuda_releases")
+    return TfPlatform(r.required("system"), r.required("machine"), releases, r.sources())
+
+
+def _release(r: RowReader) -> TfRelease:
+    version = r.version("version", required=True)
+    assert version is not None
+    minor = minor_of(version) or ""
+    for key in ("cuda", "cudnn", "build_cuda"):
+        if r.text(key) is not None and major_minor(r.text(key)) is None:
+            raise r.fail(key, "a major.minor version")
+    return TfRelease(
+        version=version,
+        minor=minor,
+        newest_patch=r.version("newest_patch", required=True) or version,
+        python=r.spec("python", required=True) or "",
+        requires_python=r.spec("requires_python"),
+        cuda=r.text("cuda"),
+        cudnn=r.text("cudnn"),
+        build_cuda=r.text("build_cuda"),
+        archs=r.texts("archs"),
+        numpy=r.spec("numpy"),
+        numpy_major=r.number("numpy_major"),
+        protobuf=r.spec("protobuf"),
+        ml_dtypes=r.spec("ml_dtypes"),
+        keras=r.spec("keras"),
+        and_cuda=r.texts("and_cuda"),
+        sources=r.sources(),
+    )
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def installed_tensorflow(env: Environment, matrices: Matrices | None = None) -> Package | None:
+    """The distribution that provides ``tensorflow`` (first variant in matrix order), or None."""
+    tfm = tensorflow_matrix(matrices or load_matrices())
+    for variant in tfm.variants:
+        pkg = env.package(variant.name)
+        if pkg is not None:
+            return pkg
+    return None
+
+
+def python_ok(release: TfRelease, python: str | None) -> bool | None:
+    """Is ``python`` in the release's tested range (and its Requires-Python)? None: unknown."""
+    inside = in_range(python, release.python)
+    if inside is None:
+        return None
+    if release.requires_python and in_range(python, release.requires_python) is False:
+        return False
+    return inside
+
+
+def numpy_range(release: TfRelease) -> str | None:
+    """The numpy range the release works with: declared, capped at <2 for numpy-1 builds."""
+    parts = [release.numpy] if release.numpy else []
+    if release.numpy_major == 1 and (release.numpy is None or in_range("2.0.0", release.numpy)):
+        parts.append("<2")
+    return ",".join(parts) or None
+
+
+def archs_cover(archs: Sequence[str], cc: str) -> bool | None:
+    """Do the compiled ``archs`` run on a GPU of compute capability ``cc``? None: unreadable.
+
+    ``sm_XY`` (cubin) runs on X.Y and later minors of the same major; ``compute_XY`` (PTX) is
+    JIT-compiled for any X.Y or newer GPU.
+    """
+    device = major_minor(cc)
+    if device is None or not archs:
+        return None
+    for arch in archs:
+        kind, _, digits = arch.partition("_")
+        if not digits.isdigit() or len(digits) < 2:
+            continue
+        built = (int(digits[:-1]), int(digits[-1]))
+        if kind == "sm" and built[0] == device[0] and built[1] <= device[1]:
+            return True
+        if kind == "compute" and built <= device:
+            return True
+    return False
+
+
+def resolve_build(ctx: CheckContext) -> ResolvedBuild | None:
+    """What the installed TensorFlow was built for: build_info.py if probed, else the matrix."""
+    pkg = installed_tensorflow(ctx.env, ctx.matrices)
+    if pkg is None:
+        return None
+    info = ctx.env.build("tensorflow")
+    if info is not None and info.status == ProbeStatus.OK and info.is_cuda_build is not None:
+        if not info.is_cuda_build:
+            variant = "rocm" if info.hip else "cpu"
+            return ResolvedBuild(
+                "tensorflow", (pkg.name,), pkg.version, variant, None, source="build_info.py"
+            )
+        mm = major_minor(info.cuda)
+        return ResolvedBuild(
+            "tensorflow", (pkg.name,), pkg.version, cuda_variant(info.cuda),
+            f"{mm[0]}.{mm[1]}" if mm else None, tuple(info.archs), info.cudnn,
+            source="build_info.py",
+        )
+    return _build_from_matrix(ctx, pkg)
+
+
+def _build_from_matrix(ctx: CheckContext, pkg: Package) -> ResolvedBuild | None:
+    tfm = tensorflow_matrix(ctx.matrices)
+    variant = tfm.variant(pkg.name)
+    if variant is None or variant.build == "unknown":
+        return None
+    source = "pin" if pkg.pinned else "matrix"
+    if variant.build in ("cpu", "rocm"):
+        return ResolvedBuild(
+            "tensorflow", (pkg.name,), pkg.version, variant.build, None, source=source
+        )
+    system, machine = ctx.env.platform.system, ctx.env.platform.machine
+    platform = tfm.platform(system, machine)
+    if platform is None:
+        return None  # e.g. Linux aarch64: what `tensorflow` is built for there is not recorded
+    if variant.build == "default":
+        cuda_here = bool(platform.cuda_releases) and in_range(pkg.version, platform.cuda_releases)
+        if cuda_here is None:
+            return None
+        if not cuda_here:
+            return ResolvedBuild("tensorflow", (pkg.name,), pkg.version, "cpu", None, source=source)
+    release = tfm.release_for(pkg.version)
+    if release is None or release.build_cuda_minor is None:
+        return None  # a CUDA build of an unknown release: do not guess its CUDA
+    # build_info.py was read from the Linux x86_64 wheels; elsewhere the architectures are unknown
+    archs = release.archs if (system, machine) == ("Linux", "x86_64") else ()
+    return ResolvedBuild(
+        "tensorflow", (pkg.name,), pkg.version, cuda_variant(release.build_cuda_minor),
+        release.build_cuda_minor, archs, release.cudnn, source=source,
+    )
+
+
+# --------------------------------------------------------------------------- what to install
+
+
+@dataclass(frozen=True)
+class TfStack:
+    """One complete, compatible TensorFlow install: what to pin and the pip command."""
+
+    tensorflow: str  # the release version, "2.21.0"
+    distribution: str  # "tensorflow" | "tensorflow-cpu"
+    cuda: str | None  # CUDA of the build; None: a CPU install
+    keras: str | None  # requirement, e.g. "keras==2.15.0" / "keras>=3.12.0,<3.13.0"
+    tf_keras: str | None  # "tf-keras~=2.21.0" where one exists for this Python
+    numpy: str | None  # the numpy specifier that works
+    command: str
+    sources: tuple[str, ...]
+
+
+def compatible_stacks(
+    matrices: Matrices,
+    *,
+    python: str,
+    max_cuda: str | None = None,
+    gpu_ccs: Sequence[str] = (),
+    system: str = "Linux",
+    machine: str = "x86_64",
+) -> list[TfStack]:
+    """Every TensorFlow minor (newest patch) that works here, newest first.
+
+    With GPUs and a driver (``max_cuda``) on Linux x86_64 only CUDA builds whose CUDA is at most
+    ``max_cuda`` and whose architectures run every GPU count; otherwise CPU installs.
+    """
+    from compataudit.compat import keras as keras_compat
+
+    tfm = tensorflow_matrix(matrices)
+    km = keras_compat.keras_matrix(matrices)
+    want_gpu = bool(gpu_ccs) and max_cuda is not None and (system, machine) == ("Linux", "x86_64")
+    stacks = []
+    for rel in tfm.newest_per_minor():
+        if python_ok(rel, python) is not True:
+            continue
+        if want_gpu and not _serves_gpus(rel, max_cuda, gpu_ccs):
+            continue
+        keras = keras_compat.keras_requirement(km, rel, python)
+        if keras is False:
+            continue  # no keras release TF accepts runs on this Python
+        tf_keras = keras_compat.tf_keras_requirement(km, rel.minor, python)
+        dist = "tensorflow" if want_gpu or system == "Darwin" else "tensorflow-cpu"
+        extra = "[and-cuda]" if want_gpu and rel.and_cuda else ""
+        words = [f'"{dist}{extra}=={rel.newest_patch}"']
+        if keras:
+            words.append(f'"{keras}"')
+        numpy = numpy_range(rel)
+        if numpy and rel.numpy_major == 1 and (rel.numpy is None or in_range("2.0.0", rel.numpy)):
+            words.append('"numpy<2"')  # the release declares no cap but is built against numpy 1
+        stacks.append(TfStack(
+            tensorflow=rel.newest_patch, distribution=dist,
+            cuda=rel.build_cuda_minor if want_gpu else None, keras=keras or None,
+            tf_keras=tf_keras, numpy=numpy, command="pip install " + " ".join(words),
+            sources=rel.sources,
+        ))
+    return stacks
+
+
+def _serves_gpus(rel: TfRelease, max_cuda: str | None, gpu_ccs: Sequence[str]) -> bool:
+    have, need = major_minor(max_cuda), major_minor(rel.build_cuda_minor)
+    if have is None or need is None or need > have:
+        return False
+    return all(archs_cover(rel.archs, cc) is True for cc in gpu_ccs)
+
+
+def suggest_build(
+    ctx: CheckContext, build: ResolvedBuild, *, max_cuda: str | None, gpu_ccs: tuple[str, ...]
+) -> str | None:
+    """The install command of the TensorFlow build nearest ``build`` that runs here, or None."""
+    stacks = compatible_stacks(
+        ctx.matrices, python=ctx.env.python.version, max_cuda=max_cuda,
+        gpu_ccs=gpu_ccs if max_cuda else (), system=ctx.env.platform.system,
+        machine=ctx.env.platform.machine,
+    )
+    if not stacks:
+        return None
+    minor = minor_of(build.version)
+    same = [s for s in stacks if minor_of(s.tensorflow) == minor]
+    return (same or stacks)[0].command
