@@ -136,6 +136,12 @@ RULES: tuple[Rule, ...] = (
          "Keras 3's minimum backend versions.",
          "`import keras` fails, or falls over at the first layer call.",
          "Install the backend at the minimum version, or set KERAS_BACKEND to one that is installed."),
+    Rule("KER007", "keras-too-old-for-tensorflow", "keras", E,
+         "Keras 3 is older than the TensorFlow release requires",
+         "The keras 3 version against the keras range a TensorFlow release declares (e.g. TF 2.21 "
+         "needs keras >= 3.12.0); for installed TensorFlow, PKG002 reports the same from its metadata.",
+         "tf.keras is resolved to a Keras 3 that lacks the APIs this TensorFlow calls.",
+         "Install the keras the fix names (the range TensorFlow declares)."),
     # ---------------------------------------------------------------- numpy and friends
     Rule("NPY001", "numpy-incompatible", "numpy", E,
          "numpy is outside the range a framework release works with",

@@ -71,6 +71,31 @@ def check_keras_major(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
+def check_keras3_minimum(ctx: CheckContext) -> Iterator[Finding]:
+    """KER007: a Keras 3 older than the one a (pinned) TensorFlow release requires.
+
+    Installed TensorFlow declares this requirement in its metadata, where PKG002
+    reports it; only metadata-less (pinned or snapshot) TensorFlow needs this check.
+    """
+    found, keras = _tf(ctx), installed_keras(ctx.env)
+    if found is None or keras is None or keras_major(keras) != 3:
+        return
+    tf, rel = found
+    if tf.requires or not tf_wants_keras3(rel) or not rel.keras:
+        return
+    if in_range(keras.version, rel.keras) is not False:
+        return
+    wanted = keras_requirement(keras_matrix(ctx.matrices), rel, ctx.env.python.version)
+    yield finding(
+        "KER007",
+        f"keras {keras.version} is older than TensorFlow {rel.minor} requires ({rel.keras})",
+        f"{tf.name} {tf.version} declares keras{rel.keras}; keras {keras.version} is installed.",
+        components=[tf.name, "keras"],
+        fix=f'pip install "{wanted}"' if wanted else None,
+        sources=rel.sources,
+    )
+
+
 def check_keras2_minor(ctx: CheckContext) -> Iterator[Finding]:
     """KER004: standalone keras 2.x of another minor than TensorFlow 2.6-2.15."""
     found, keras = _tf(ctx), installed_keras(ctx.env)
@@ -258,6 +283,7 @@ def check_keras_python(ctx: CheckContext) -> Iterator[Finding]:
 
 
 CHECKS = (
+    check_keras3_minimum,
     check_keras_major,
     check_keras2_minor,
     check_tf_keras_minor,

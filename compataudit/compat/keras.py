@@ -13,7 +13,8 @@ from typing import Literal
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from compataudit.compat.tensorflow import RowReader, TfRelease, read_rows
+from compataudit.compat._rows import RowReader, read_rows
+from compataudit.compat.tensorflow import TfRelease
 from compataudit.errors import MatrixError
 from compataudit.matrices import Matrices
 from compataudit.model import Environment, Package

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
+from compataudit.compat._rows import RowReader, read_rows
 from compataudit.compat.builds import ResolvedBuild
-from compataudit.errors import MatrixError
 from compataudit.matrices import Matrices, load_matrices
 from compataudit.model import Environment, Package, ProbeStatus
 from compataudit.versions import cuda_variant, in_range, major_minor, minor_of, parse_version
@@ -28,79 +26,6 @@ if TYPE_CHECKING:
 MATRIX = "tensorflow"
 BUILD_KINDS = ("default", "cuda", "cpu", "rocm", "unknown")
 
-
-# --------------------------------------------------------------------------- row reading
-
-
-class RowReader:
-    """Typed access to one ``[[table]]`` row; a bad field raises MatrixError naming file and row."""
-
-    def __init__(self, path: Path, table: str, index: int, row: dict[str, Any]) -> None:
-        self.where = f"{path}: [[{table}]] row {index}"
-        self.row = row
-
-    def fail(self, key: str, expected: str) -> MatrixError:
-        found = self.row.get(key)
-        return MatrixError(f"{self.where}: field {key!r} must be {expected}, found {found!r}")
-
-    def text(self, key: str, *, required: bool = False) -> str | None:
-        value = self.row.get(key)
-        if value is None and not required:
-            return None
-        if not isinstance(value, str):
-            raise self.fail(key, "a string")
-        return value
-
-    def required(self, key: str) -> str:
-        value = self.text(key, required=True)
-        assert value is not None  # text() raised otherwise
-        return value
-
-    def version(self, key: str, *, required: bool = False) -> str | None:
-        value = self.text(key, required=required)
-        if value is not None and parse_version(value) is None:
-            raise self.fail(key, "a version")
-        return value
-
-    def spec(self, key: str, *, required: bool = False) -> str | None:
-        value = self.text(key, required=required)
-        if value is not None:
-            try:
-                SpecifierSet(value)
-            except InvalidSpecifier:
-                raise self.fail(key, "a version specifier") from None
-        return value
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        value = self.row.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, "a list of strings")
-        return tuple(value)
-
-    def flag(self, key: str) -> bool:
-        value = self.row.get(key, False)
-        if not isinstance(value, bool):
-            raise self.fail(key, "true or false")
-        return value
-
-    def number(self, key: str) -> int | None:
-        value = self.row.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, "an integer")
-        return value
-
-    def sources(self) -> tuple[str, ...]:
-        if "sources" in self.row:
-            return self.texts("sources")
-        return (self.required("source"),)
-
-
-def read_rows(matrices: Matrices, name: str, table: str) -> list[RowReader]:
-    """Every row of ``[[table]]`` in ``<name>.toml``, wrapped for typed access."""
-    path = matrices.directory / f"{name}.toml"
-    return [RowReader(path, table, i, row) for i, row in enumerate(matrices.rows(name, table), 1)]
 
 
 # --------------------------------------------------------------------------- the view

@@ -22,6 +22,7 @@ TENSORFLOW_DISTRIBUTIONS = (
     "tensorflow-macos",
     "tensorflow-aarch64",
     "tensorflow-cpu-aws",
+    "tensorflow-rocm",
     "tf-nightly",
     "tf-nightly-cpu",
     "tf-nightly-gpu",

@@ -137,3 +137,19 @@ def test_run_checks_picks_up_both_areas() -> None:
     codes = {f.code for f in run_checks(context(("tensorflow", "2.15.0"), ("keras", "3.0.0"),
                                                 ("numpy", "2.0.0")))}
     assert {"KER001", "NPY001"} <= codes
+
+
+def test_ker007_keras3_too_old_for_pinned_tensorflow() -> None:
+    """TF 2.21.0 METADATA declares keras>=3.12.0 (tensorflow.toml [[release]] 2.21.0)."""
+    from compataudit.audit import EnvOptions, build_environment
+    from compataudit.checks import CheckContext
+    from compataudit.checks.keras import check_keras3_minimum
+    from compataudit.matrices import load_matrices
+
+    def codes(*pins: str) -> list[tuple[str, tuple[str, ...]]]:
+        env = build_environment(EnvOptions(python="3.11", pins=pins, probe=False))
+        return [(f.code, f.components) for f in check_keras3_minimum(CheckContext(env, load_matrices()))]
+
+    assert codes("tensorflow==2.21.0", "keras==3.5.0") == [("KER007", ("tensorflow", "keras"))]
+    assert codes("tensorflow==2.21.0", "keras==3.12.0") == []
+    assert codes("tensorflow==2.15.0", "keras==2.15.0") == []
