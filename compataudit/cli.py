@@ -83,8 +83,7 @@ def _root(
                            help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """Audit torch / TensorFlow / Keras / JAX, CUDA and the GPU: versions, builds, drivers,
-    and real conv2d kernels on every device."""
+    """Audit torch / TensorFlow / Keras / JAX, CUDA and the GPU before you train."""
 
 
 def _formats() -> tuple[str, ...]:
@@ -127,8 +126,12 @@ def check(
     verbose: VerboseOpt = 0,
     debug: DebugOpt = False,
 ) -> None:
-    """Probe this machine (or a snapshot / what-if stack), check it against the
-    compatibility matrices, run conv2d smoke kernels on every device, and report."""
+    """Audit this machine (or a snapshot / what-if stack): versions, builds, driver, GPUs, kernels.
+
+    Probes without importing any framework, checks everything against the curated
+    compatibility matrices, runs conv2d forward + backward smoke kernels on every device,
+    and reports findings with the one command that fixes each set.
+    """
     cli_values: dict[str, Any] = {
         "fail_on": fail_on, "smoke": False if no_smoke else None,
         "smoke_timeout": smoke_timeout, "ignore": ignore, "matrices": matrices,
@@ -210,8 +213,11 @@ def smoke(
     verbose: VerboseOpt = 0,
     debug: DebugOpt = False,
 ) -> None:
-    """Run only the smoke kernels: conv2d forward + backward on every device of every
-    installed framework, each framework in its own subprocess, checked against float64."""
+    """Run only the smoke kernels: conv2d forward + backward on every device.
+
+    Every installed framework (torch, TensorFlow, Keras 3, JAX) runs in its own
+    subprocess with a hard timeout; results are checked against a float64 reference.
+    """
 
     def run() -> int:
         from compataudit.audit import EnvOptions, build_environment, make_report

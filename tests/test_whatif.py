@@ -43,7 +43,7 @@ def test_requirements_file(tmp_path: Path) -> None:
 def test_requirements_file_rejects_non_pins(tmp_path: Path, body: str) -> None:
     req = tmp_path / "req.txt"
     req.write_text(body)
-    with pytest.raises(InputError, match="req.txt:1"):
+    with pytest.raises(InputError, match=r"req\.txt:1"):
         read_requirements(str(req))
 
 

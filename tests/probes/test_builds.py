@@ -26,7 +26,10 @@ xpu: Optional[str] = None
 # The key/value set of the Linux x86_64 tensorflow 2.21.0 GPU wheel's build_info.
 TF_GPU_221 = """import collections
 
-build_info = collections.OrderedDict([('cpu_compiler', 'clang'), ('cuda_compute_capabilities', ['sm_60', 'sm_70', 'sm_80', 'sm_89', 'compute_90']), ('cuda_version', '12.5.1'), ('cudnn_version', '9'), ('is_cuda_build', True), ('is_rocm_build', False), ('is_tensorrt_build', False)])
+build_info = collections.OrderedDict([('cpu_compiler', 'clang'), \
+('cuda_compute_capabilities', ['sm_60', 'sm_70', 'sm_80', 'sm_89', 'compute_90']), \
+('cuda_version', '12.5.1'), ('cudnn_version', '9'), ('is_cuda_build', True), \
+('is_rocm_build', False), ('is_tensorrt_build', False)])
 """
 
 
@@ -70,7 +73,8 @@ def test_tensorflow_gpu_build_info(tmp_path: Path) -> None:
 
 def test_files_are_never_executed(tmp_path: Path) -> None:
     marker = tmp_path / "executed"
-    hostile = f"import os\nos.system('touch {marker}')\n__version__ = '2.0.0'\ncuda = __import__('os').getcwd()\n"
+    hostile = (f"import os\nos.system('touch {marker}')\n__version__ = '2.0.0'\n"
+               "cuda = __import__('os').getcwd()\n")
     site = _site(tmp_path, "torch/version.py", hostile)
     info = torch_build(Package("torch", "2.0.0", site))
     assert not marker.exists()

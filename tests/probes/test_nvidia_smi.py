@@ -55,7 +55,8 @@ def test_parse_query_csv_b200() -> None:
 
 
 def test_parse_query_names_with_spaces_and_commas_in_quotes() -> None:
-    text = '0, "NVIDIA RTX PRO 6000 Blackwell Server Edition", GPU-8b89, 00000000:01:00.0, 97887, 12.0, Enabled, 610.43.02\n'
+    text = ('0, "NVIDIA RTX PRO 6000 Blackwell Server Edition", GPU-8b89, 00000000:01:00.0, '
+            "97887, 12.0, Enabled, 610.43.02\n")
     gpus, _ = parse_query_csv(text)
     assert gpus[0].name == "NVIDIA RTX PRO 6000 Blackwell Server Edition"
     assert gpus[0].mig_mode == "enabled"

@@ -1,0 +1,144 @@
+"""``compataudit matrix``: look at the compatibility data, and generate CI version matrices.
+
+``matrix show [NAME]`` lists the matrix files (or one file's rows);
+``matrix compatible PKG...`` prints the compatible version sets
+(:mod:`compataudit.matrixgen`) as json, a GitHub strategy matrix, a nox
+decorator or a table.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Optional
+
+import typer
+
+from compataudit.cliopts import DebugOpt, MatricesOpt, OutputOpt
+
+matrix_app = typer.Typer(
+    name="matrix",
+    help="Show the compatibility data; generate CI version matrices from it.",
+    no_args_is_help=True,
+)
+
+COMPATIBLE_EPILOG = (
+    "Examples:  compataudit matrix compatible torch torchvision --python 3.11 --format json  ·  "
+    "compataudit matrix compatible tensorflow keras --driver 550.54.14 --gpu-cc 8.6 "
+    "--latest 3 --format github  ·  compataudit matrix compatible jax jaxlib --format nox"
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``matrix`` sub-app to the Typer ``app``."""
+    app.add_typer(matrix_app, name="matrix")
+
+
+@matrix_app.command("show")
+def show_command(
+    name: Annotated[Optional[str], typer.Argument(  # noqa: UP045
+        metavar="[NAME]", help="A matrix file (torch, tensorflow, cuda, ...); none: list them.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    output: OutputOpt = None,
+    matrices: MatricesOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Show the compatibility data compataudit uses (every row cites its source)."""
+    from compataudit.clikit import guarded, write_output
+
+    def run() -> None:
+        from compataudit.errors import UsageError
+        from compataudit.matrices import load_matrices
+
+        if fmt not in ("table", "json"):
+            raise UsageError(f"--format {fmt}: must be table or json")
+        data = load_matrices(matrices)
+        if name is None:
+            write_output(_overview(data, fmt), output)
+            return
+        if name not in data.names():
+            raise UsageError(f"no matrix {name!r} (have: {', '.join(data.names())})")
+        if fmt == "json":
+            write_output(json.dumps(data.get(name), indent=2, default=str), output)
+        else:
+            write_output(_file_table(data.get(name)), output)
+
+    guarded(run, debug=debug)
+
+
+def _tables(content: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    return {k: v for k, v in content.items()
+            if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)}
+
+
+def _overview(data: Any, fmt: str) -> str:
+    summary = {name: {table: len(rows) for table, rows in _tables(data.get(name)).items()}
+               for name in data.names()}
+    if fmt == "json":
+        return json.dumps({"directory": str(data.directory), "files": summary}, indent=2)
+    lines = [f"compatibility data in {data.directory}", ""]
+    for name, tables in summary.items():
+        counts = ", ".join(f"[[{t}]] {n}" for t, n in tables.items())
+        lines.append(f"  {name:<12} {counts}")
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(_cell(v) if not isinstance(v, list) else "/".join(map(str, v))
+                        for v in value)
+    return str(value)
+
+
+def _file_table(content: dict[str, Any]) -> str:
+    out = []
+    for table, rows in _tables(content).items():
+        columns = [c for c in dict.fromkeys(k for r in rows for k in r)
+                   if c not in ("source", "sources")]
+        cells = [columns] + [[_cell(r.get(c, "")) for c in columns] for r in rows]
+        widths = [min(40, max(len(row[i]) for row in cells)) for i in range(len(columns))]
+        out.append(f"[[{table}]]")
+        out.extend("  ".join(v[:w].ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+                   for row in cells)
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+@matrix_app.command("compatible", epilog=COMPATIBLE_EPILOG)
+def compatible_command(
+    packages: Annotated[list[str], typer.Argument(
+        metavar="PKG...", help="torch, torchvision, torchaudio, tensorflow, tensorflow-cpu, "
+        "keras, jax, jaxlib, jax-cuda12-plugin, jax-cuda13-plugin.")],
+    python: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--python", metavar="X.Y", help="Only sets with wheels for this Python.")] = None,
+    driver: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--driver", metavar="VERSION", help="Only CUDA builds this NVIDIA driver runs; "
+        "versions then name their build variant (+cu126).")] = None,
+    gpu_cc: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--gpu-cc", metavar="X.Y", help="Builds must cover this compute capability "
+        "(repeatable; with --driver).")] = None,
+    latest: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        "--latest", metavar="N", help="Only the newest N sets of each framework family.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f",
+                                     help="json, github, nox or table.")] = "table",
+    output: OutputOpt = None,
+    matrices: MatricesOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Print the version sets of PKG... that work together (newest first)."""
+    from compataudit.clikit import guarded, write_output
+
+    def run() -> int:
+        from compataudit.errors import UsageError
+        from compataudit.matrices import load_matrices
+        from compataudit.matrixgen import Query, compatible_sets, render_sets
+
+        if fmt not in ("json", "github", "nox", "table"):
+            raise UsageError(f"--format {fmt}: must be one of json, github, nox, table")
+        query = Query(tuple(packages), python=python, driver=driver,
+                      gpu_ccs=tuple(gpu_cc or ()), latest=latest)
+        sets = compatible_sets(load_matrices(matrices), query)
+        write_output(render_sets(sets, fmt, packages), output)
+        return 0 if sets else 1
+
+    raise typer.Exit(guarded(run, debug=debug))

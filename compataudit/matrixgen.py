@@ -1,0 +1,308 @@
+"""Version matrices for CI: the sets of package versions that work together.
+
+``compataudit matrix compatible torch torchvision --python 3.11`` and the
+project's own ``nox -s matrix`` both ask :func:`compatible_sets`. Each family
+of packages is answered from the typed matrix views (newest first):
+
+* torch, torchvision, torchaudio - :func:`compataudit.compat.torch.compatible_sets`;
+  exact versions where the data pairs exact releases, else the minor's ``.0``
+  release (each torchvision / torchaudio ``.0`` is built for torch's ``.0``);
+* jax, jaxlib (and the CUDA plugins with ``--driver``) - :mod:`compataudit.compat.jax`;
+* tensorflow / tensorflow-cpu with the keras they require, and keras alone -
+  ``tensorflow.toml`` / ``keras.toml`` (newest patch of each minor).
+
+Without ``driver`` nothing is filtered by CUDA and versions carry no build
+variant (pip's default build). With ``driver``, only builds whose CUDA the
+driver runs and whose architectures cover every ``gpu_ccs`` qualify, and torch
+versions carry their variant as a local label (``2.5.1+cu124``). ``latest``
+keeps the newest N sets of each family; several families multiply.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.version import Version
+
+from compataudit.errors import UsageError
+from compataudit.matrices import Matrices
+from compataudit.model import canonical_name
+from compataudit.versions import in_range, major_minor, minor_of, parse_version
+
+VersionSet = dict[str, str]
+
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "torch": ("torch", "torchvision", "torchaudio"),
+    "jax": ("jax", "jaxlib", "jax-cuda12-plugin", "jax-cuda13-plugin"),
+    "tensorflow": ("tensorflow", "tensorflow-cpu", "keras"),
+}
+SUPPORTED = ("torch", "torchvision", "torchaudio", "jax", "jaxlib", "jax-cuda12-plugin",
+             "jax-cuda13-plugin", "tensorflow", "tensorflow-cpu", "keras")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to generate: packages plus the machine constraints."""
+
+    packages: tuple[str, ...]
+    python: str | None = None
+    driver: str | None = None
+    gpu_ccs: tuple[str, ...] = ()
+    latest: int | None = None
+
+
+def compatible_sets(matrices: Matrices, query: Query) -> list[VersionSet]:
+    """Every compatible set of ``query.packages``, newest first (see the module docstring)."""
+    packages = _validate(query)
+    max_cuda = _max_cuda(matrices, query.driver)
+    groups: dict[str, list[str]] = {}
+    for pkg in packages:
+        groups.setdefault(_family_of(pkg, packages), []).append(pkg)
+    per_family = []
+    for family, wanted in groups.items():
+        sets = _project(FAMILY_SETS[family](matrices, query, max_cuda), wanted)
+        per_family.append(sets[: query.latest] if query.latest else sets)
+    out = []
+    for combo in itertools.product(*per_family):
+        merged: VersionSet = {}
+        for part in combo:
+            merged.update(part)
+        out.append({pkg: merged[pkg] for pkg in packages})
+    return out
+
+
+def _validate(query: Query) -> tuple[str, ...]:
+    if not query.packages:
+        raise UsageError("name at least one package, e.g. `matrix compatible torch torchvision`")
+    packages = tuple(dict.fromkeys(canonical_name(p) for p in query.packages))
+    unknown = [p for p in packages if p not in SUPPORTED]
+    if unknown:
+        raise UsageError(f"no compatibility data for {', '.join(unknown)} "
+                         f"(supported: {', '.join(SUPPORTED)})")
+    if "tensorflow" in packages and "tensorflow-cpu" in packages:
+        raise UsageError("tensorflow and tensorflow-cpu are alternatives: name one of them")
+    if query.python is not None:
+        v = parse_version(query.python)
+        if v is None or len(v.release) < 2 or v.local or v.pre:
+            raise UsageError(f"--python {query.python}: expected X.Y or X.Y.Z, e.g. 3.11")
+    if query.latest is not None and query.latest < 1:
+        raise UsageError(f"--latest {query.latest}: must be 1 or more")
+    for cc in query.gpu_ccs:
+        if major_minor(cc) is None or not cc.replace(".", "").isdigit():
+            raise UsageError(f"--gpu-cc {cc}: expected a compute capability such as 8.6")
+    return packages
+
+
+def _family_of(pkg: str, packages: tuple[str, ...]) -> str:
+    if pkg == "keras" and not {"tensorflow", "tensorflow-cpu"} & set(packages):
+        return "keras"
+    return next(name for name, members in FAMILIES.items() if pkg in members)
+
+
+def _max_cuda(matrices: Matrices, driver: str | None) -> str | None:
+    if driver is None:
+        return None
+    from compataudit.compat.cuda import max_cuda_for_driver
+    from compataudit.versions import driver_tuple
+
+    if driver_tuple(driver) is None:
+        raise UsageError(f"--driver {driver}: expected an NVIDIA driver version such as 550.54.14")
+    found = max_cuda_for_driver(matrices, driver)
+    if found is None:
+        raise UsageError(f"--driver {driver}: older than every CUDA release compataudit knows")
+    return found
+
+
+def _project(sets: Iterable[VersionSet], wanted: list[str]) -> list[VersionSet]:
+    """Keep the ``wanted`` keys of the sets that have them all, without duplicates."""
+    out: list[VersionSet] = []
+    for full in sets:
+        if all(k in full for k in wanted):
+            part = {k: full[k] for k in wanted}
+            if part not in out:
+                out.append(part)
+    return out
+
+
+def _vkey(text: object) -> Version:
+    """A sort key for a version string; unreadable ones sort oldest."""
+    return parse_version(str(text)) or Version("0")
+
+
+def _dotzero(minor: str | None) -> str | None:
+    return None if minor is None else f"{minor}.0"
+
+
+# ----------------------------------------------------------------- families
+
+
+def _torch_sets(matrices: Matrices, query: Query, max_cuda: str | None) -> list[VersionSet]:
+    from compataudit.compat import torch as tc
+
+    gpu = query.driver is not None
+    out = []
+    for s in tc.compatible_sets(matrices, python=query.python, max_cuda=max_cuda if gpu else None,
+                                gpu_ccs=query.gpu_ccs if gpu else ()):
+        torch_v, vision_v = _dotzero(s.torch), _dotzero(s.torchvision)
+        vision = tc.torchvision_for_torch(matrices, s.torch)
+        if vision is not None and vision.pairs and s.torchvision is not None:
+            torch_v, vision_v = max(vision.pairs, key=lambda p: _vkey(p[0]))
+        label = f"+{s.variant}" if gpu else ""
+        found = {"torch": torch_v, "torchvision": vision_v}
+        if s.torchaudio is not None and torch_v is not None:
+            audio = tc.audio_row(matrices, s.torchaudio)
+            exact = tc.exact_pair(audio.pairs, torch_v) if audio is not None else None
+            # a stable-ABI torchaudio serves several torch minors: which variants each of
+            # its wheels exists for is not in our data, so it gets no variant label
+            shared = audio is not None and audio.stable_abi and s.torchaudio != s.torch
+            audio_v = exact or f"{s.torchaudio}.0"
+            out_audio = audio_v if shared else audio_v + label
+        else:
+            out_audio = None
+        versions = {k: v + label for k, v in found.items() if v is not None}
+        if out_audio is not None:
+            versions["torchaudio"] = out_audio
+        out.append(versions)
+    return out
+
+
+def _jax_sets(matrices: Matrices, query: Query, max_cuda: str | None) -> list[VersionSet]:
+    from compataudit.compat import jax as jc
+
+    out = []
+    for s in jc.compatible_sets(matrices, python=query.python, max_cuda=max_cuda,
+                                gpu_ccs=query.gpu_ccs if max_cuda else ()):
+        found = {"jax": s.jax, "jaxlib": s.jaxlib}
+        if s.plugin is not None:
+            found[s.plugin] = s.jax  # jax[cudaNN]==X installs the plugin of the same version
+        out.append(found)
+    return out
+
+
+def _keras3_rows(matrices: Matrices, python: str | None) -> list[dict[str, Any]]:
+    rows = [r for r in matrices.rows("keras", "keras3")
+            if python is None or in_range(python, str(r.get("requires_python", ""))) is not False]
+    return sorted(rows, key=lambda r: _vkey(r.get("version")), reverse=True)
+
+
+def _keras_sets(matrices: Matrices, query: Query, max_cuda: str | None) -> list[VersionSet]:
+    return [{"keras": str(r["version"])} for r in _keras3_rows(matrices, query.python)]
+
+
+def _tf_releases(matrices: Matrices) -> list[dict[str, Any]]:
+    """The newest row of each TensorFlow minor, newest minor first."""
+    newest: dict[str, dict[str, Any]] = {}
+    for row in matrices.rows("tensorflow", "release"):
+        minor = minor_of(str(row.get("version")))
+        if minor is None:
+            continue
+        old = newest.get(minor)
+        if old is None or _vkey(row["version"]) > _vkey(old["version"]):
+            newest[minor] = row
+    return sorted(newest.values(), key=lambda r: _vkey(r["version"]), reverse=True)
+
+
+def _tf_runs_here(row: dict[str, Any], max_cuda: str, gpu_ccs: tuple[str, ...]) -> bool:
+    from compataudit.compat.cuda import arch_supported
+
+    built, limit = major_minor(row.get("cuda")), major_minor(max_cuda)
+    if built is None or limit is None or built > limit:
+        return False
+    archs = tuple(row.get("archs") or ())
+    return not gpu_ccs or (bool(archs) and all(arch_supported(cc, archs) != "none"
+                                               for cc in gpu_ccs))
+
+
+def _keras_for_tf(matrices: Matrices, row: dict[str, Any], python: str | None) -> str | None:
+    minor = minor_of(str(row["version"]))
+    for k2 in matrices.rows("keras", "keras2"):
+        if k2.get("tensorflow") == minor:
+            return str(k2["keras"])
+    spec = row.get("keras")
+    if not isinstance(spec, str) or not spec.lstrip().startswith(">=3"):
+        return None  # TF < 2.6 ships Keras inside; 2.6-2.15 rows are in [[keras2]]
+    return next((str(r["version"]) for r in _keras3_rows(matrices, python)
+                 if in_range(str(r["version"]), spec)), None)
+
+
+def _tf_sets(matrices: Matrices, query: Query, max_cuda: str | None) -> list[VersionSet]:
+    cpu_only = "tensorflow-cpu" in {canonical_name(p) for p in query.packages}
+    out = []
+    for row in _tf_releases(matrices):
+        if query.python is not None and in_range(query.python, str(row.get("python"))) is False:
+            continue
+        if max_cuda is not None and not cpu_only and \
+                not _tf_runs_here(row, max_cuda, query.gpu_ccs):
+            continue
+        version = str(row.get("newest_patch") or row["version"])
+        found = {"tensorflow": version, "tensorflow-cpu": version}
+        keras = _keras_for_tf(matrices, row, query.python)
+        if keras is not None:
+            found["keras"] = keras
+        out.append(found)
+    return out
+
+
+FAMILY_SETS: dict[str, Callable[[Matrices, Query, str | None], list[VersionSet]]] = {
+    "torch": _torch_sets,
+    "jax": _jax_sets,
+    "tensorflow": _tf_sets,
+    "keras": _keras_sets,
+}
+
+
+# ----------------------------------------------------------------- output
+
+
+def cell_id(version_set: VersionSet) -> str:
+    """A short, file-name-safe name of a set: ``torch-2.13.0_torchvision-0.28.0``."""
+    return "_".join(f"{pkg}-{version}" for pkg, version in version_set.items())
+
+
+def requirements(version_set: VersionSet) -> list[str]:
+    """pip requirement strings of a set: ``["torch==2.13.0", ...]``."""
+    return [f"{pkg}=={version}" for pkg, version in version_set.items()]
+
+
+def render_sets(sets: list[VersionSet], fmt: str, packages: Iterable[str]) -> str:
+    """``sets`` as json (a list), github (``{"include": [...]}``), nox (a decorator) or table."""
+    import json
+
+    names = [canonical_name(p) for p in dict.fromkeys(packages)]
+    if fmt == "json":
+        return json.dumps(sets, indent=2)
+    if fmt == "github":
+        return json.dumps({"include": sets}, indent=2)
+    if fmt == "nox":
+        return _nox_snippet(sets, names)
+    if fmt == "table":
+        return _table(sets, names)
+    raise UsageError(f"--format {fmt}: must be one of json, github, nox, table")
+
+
+def _nox_snippet(sets: list[VersionSet], names: list[str]) -> str:
+    import json
+
+    def tup(items: Iterable[str]) -> str:
+        quoted = [json.dumps(i) for i in items]
+        return f"({quoted[0]},)" if len(quoted) == 1 else f"({', '.join(quoted)})"
+
+    lines = ["@nox.parametrize(", f"    {tup(n.replace('-', '_') for n in names)},", "    ["]
+    lines += [f"        {tup(s[n] for n in names)}," for s in sets]
+    lines += ["    ],", "    ids=["]
+    lines += [f"        {json.dumps(cell_id(s))}," for s in sets]
+    lines += ["    ],", ")"]
+    return "\n".join(lines)
+
+
+def _table(sets: list[VersionSet], names: list[str]) -> str:
+    if not sets:
+        return "no compatible sets"
+    rows = [names] + [[s[n] for n in names] for s in sets]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(names))]
+    text = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    text.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(text)

@@ -1,0 +1,157 @@
+"""compataudit's own sessions: ``nox -l`` lists them.
+
+* ``tests``, ``lint``, ``typecheck`` - the default run;
+* ``package`` - build the wheel, check the matrices are inside, install it in a fresh
+  venv and audit with it (its JSON report must validate against the packaged schema);
+* ``matrix`` - one session per framework version set drawn from our own matrices
+  (``compataudit.matrixgen``, only sets for the session's Python). Each installs its set
+  and writes ``reports/<cell>.json`` with ``compataudit check``. A cell whose packages
+  are not on this machine's local package sources, or that resolves to a CUDA build,
+  is skipped with the reason (``COMPATAUDIT_MATRIX_ONLINE=1`` / ``..._ALLOW_CUDA=1`` lift
+  that); select cells with ``-k``, e.g. ``nox -s matrix -k torch``;
+* ``matrix_report`` - merge ``reports/*.json`` into one table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))  # the matrix cells come from this checkout's data
+
+import compataudit.nox as ca  # noqa: E402
+from compataudit.matrixgen import cell_id  # noqa: E402
+from compataudit.schema import validate_report  # noqa: E402
+
+PYPROJECT = nox.project.load_toml(str(ROOT / "pyproject.toml"))
+REPORTS = ROOT / "reports"
+SESSION_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
+# (packages, newest N sets) per framework family; never torch without a version
+MATRIX_FAMILIES: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("torch",), 3),
+    (("tensorflow-cpu", "keras"), 2),
+    (("jax", "jaxlib"), 2),
+)
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """pytest, with the pinned CPU builds of torch / TensorFlow / Keras / JAX the smoke
+    tests run for real (`nox -s tests -- -m "not frameworks"` skips those)."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test", "frameworks"))
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the package, the tests and this file."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", *(session.posargs or ["compataudit", "tests", "noxfile.py"]))
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict with the files list of pyproject.toml."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "typecheck"))
+    session.run("mypy", "--strict", *session.posargs)
+
+
+@nox.session
+def package(session: nox.Session) -> None:
+    """Build the wheel, install it in this fresh venv, audit with it, validate the report."""
+    tmp = Path(session.create_tmp()).resolve()
+    dist = tmp / "dist"
+    session.run("python", "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist),
+                str(ROOT))
+    wheel = max(dist.glob("compataudit-*.whl"), key=lambda p: p.stat().st_mtime)
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = {f"compataudit/matrices/{p.name}" for p in (ROOT / "matrices").glob("*.toml")}
+    missing = sorted(expected - names) + sorted({"compataudit/report.schema.json"} - names)
+    if missing:
+        session.error(f"{wheel.name} lacks {', '.join(missing)}")
+    session.install("--force-reinstall", "--no-deps", str(wheel))
+    session.install(str(wheel))  # its dependencies
+    report = tmp / "report.json"
+    with session.chdir(tmp):  # away from the checkout: import the installed copy only
+        session.run("compataudit", "check", "--no-smoke", "--format", "json", "-o",
+                    str(report), success_codes=[0, 1])
+        session.run("python", "-c", _VALIDATE, str(report))
+        session.run("compataudit", "schema", silent=True)
+
+
+_VALIDATE = """
+import json, sys
+import compataudit, compataudit.schema as s
+assert "site-packages" in compataudit.__file__, compataudit.__file__
+errors = s.validate_report(json.load(open(sys.argv[1])))
+sys.exit("\\n".join(errors) if errors else 0)
+"""
+
+
+def _cells() -> list[dict[str, str]]:
+    cells: list[dict[str, str]] = []
+    for packages, latest in MATRIX_FAMILIES:
+        cells += ca.compatible_sets(*packages, python=SESSION_PYTHON, latest=latest)
+    return cells
+
+
+@nox.session
+@nox.parametrize("cell", [nox.param(c, id=cell_id(c)) for c in _cells()])
+def matrix(session: nox.Session, cell: dict[str, str]) -> None:
+    """Install one version set and audit it: reports/<cell>.json."""
+    args = ca.install_args(cell)
+    reason = _skip_reason(session, cell, args)
+    if reason:
+        session.skip(reason)
+    session.install(*args)
+    session.install(str(ROOT))
+    REPORTS.mkdir(exist_ok=True)
+    out = REPORTS / f"{cell_id(cell)}.json"
+    with session.chdir(session.create_tmp()):
+        session.run("compataudit", "check", "--format", "json", "-o", str(out),
+                    success_codes=[0, 1])
+    data = json.loads(out.read_text(encoding="utf-8"))
+    errors = validate_report(data)
+    if errors:
+        session.error(f"{out.name} does not match the report schema: {errors[0]}")
+    env, smoke = ca.read_report(data)
+    problems = ca.cell_differences(env, cell, smoke)
+    if problems:
+        session.error(f"{cell_id(cell)}: " + "; ".join(problems))
+    session.log(f"{cell_id(cell)}: exit {data['summary']['exit_code']}, "
+                f"{sum(r.status.value == 'pass' for r in smoke)} smoke kernel(s) passed")
+
+
+def _skip_reason(session: nox.Session, cell: dict[str, str], args: list[str]) -> str | None:
+    """Resolve the cell with pip --dry-run first: no multi-GB surprise downloads."""
+    python = Path(str(session.bin)) / "python"
+    report = Path(session.create_tmp()).resolve() / "pip-report.json"
+    done = subprocess.run(
+        [str(python), "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed",
+         "--report", str(report), *args],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
+        return f"does not install here: {last}"
+    return ca.skip_reason(
+        json.loads(report.read_text(encoding="utf-8")), cell,
+        allow_download=os.environ.get("COMPATAUDIT_MATRIX_ONLINE") == "1",
+        allow_cuda=os.environ.get("COMPATAUDIT_MATRIX_ALLOW_CUDA") == "1",
+    )
+
+
+@nox.session(venv_backend="none")
+def matrix_report(session: nox.Session) -> None:
+    """Merge reports/*.json (from `nox -s matrix`) into one table."""
+    print(ca.merge_reports(REPORTS.glob("*.json")))
