@@ -1,0 +1,241 @@
+"""``suggest``, ``diff`` and ``fleet``: plan a stack, compare two machines, summarise many.
+
+The work lives in :mod:`compataudit.plan`; this module only declares the
+options, calls it inside :func:`~compataudit.clikit.guarded` (bad input: one
+line, exit 2) and turns the result into an exit code.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from compataudit.cliopts import (
+    DebugOpt,
+    DriverOpt,
+    GpuCcOpt,
+    MatricesOpt,
+    NoProbeOpt,
+    OutputOpt,
+    PinOpt,
+    PythonOpt,
+    RedactOpt,
+    RequirementsOpt,
+    SnapshotOpt,
+)
+
+if TYPE_CHECKING:
+    from compataudit.model import Environment, Finding, Report
+    from compataudit.plan.fleet import FleetResult
+
+
+class PlanFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+
+
+class FailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+FormatOpt = Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _emit(payload: dict[str, Any] | str, output: str | None) -> None:
+    from compataudit.clikit import write_output
+
+    text = payload if isinstance(payload, str) else json.dumps(payload, indent=2)
+    write_output(text, output)
+
+
+class FrameworkChoice(str, enum.Enum):
+    torch = "torch"
+    tensorflow = "tensorflow"
+    jax = "jax"
+    all = "all"
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``suggest``, ``diff`` and ``fleet`` to the Typer ``app``."""
+    app.command(
+        "suggest",
+        epilog="Examples:  compataudit suggest  ·  compataudit suggest --framework torch  ·  "
+        "compataudit suggest --no-probe --python 3.11 --driver 535.104.05 --gpu-cc 8.6 "
+        "--format json",
+    )(suggest_command)
+    app.command(
+        "diff",
+        epilog="Examples:  compataudit diff works.json broken.json  ·  "
+        "compataudit diff node07.json -  ·  compataudit diff a.json b.json --format json",
+    )(diff_command)
+    app.command(
+        "fleet",
+        epilog="Examples:  compataudit fleet snapshots/  ·  "
+        "compataudit fleet 'runs/**/node-*.json' --format json -o fleet.json",
+    )(fleet_command)
+
+
+def suggest_command(
+    framework: Annotated[FrameworkChoice, typer.Option(
+        "--framework", help="Which framework's stack to suggest.")] = FrameworkChoice.all,
+    fmt: FormatOpt = PlanFormat.table,
+    output: OutputOpt = None,
+    pin: PinOpt = None,
+    requirements: RequirementsOpt = None,
+    python: PythonOpt = None,
+    driver: DriverOpt = None,
+    gpu_cc: GpuCcOpt = None,
+    snapshot: SnapshotOpt = None,
+    no_probe: NoProbeOpt = False,
+    matrices: MatricesOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """The newest compatible stack for this machine (or a what-if one), with install commands.
+
+    torch + torchvision + torchaudio in the CUDA variant that fits the driver and
+    every GPU; TensorFlow with its Keras; jax + jaxlib (+ CUDA plugin); a numpy that
+    suits them all. Prints pip and uv commands and the reason for each choice. When
+    no GPU build fits (a Kepler GPU, a driver too old for every current build) it
+    says so and suggests the newest build that does work.
+
+    Exit status: 0 a complete suggestion · 1 something could not be satisfied
+    (listed under "Not possible here") · 2 bad input.
+    """
+    from compataudit.clikit import guarded
+
+    def run() -> int:
+        from compataudit.audit import build_environment
+        from compataudit.cliopts import env_options
+        from compataudit.matrices import load_matrices
+        from compataudit.plan.suggest import FRAMEWORKS, render_table, suggest
+
+        opts = env_options(pin=pin, requirements=requirements, python=python, driver=driver,
+                           gpu_cc=gpu_cc, snapshot=snapshot, no_probe=no_probe)
+        env = build_environment(opts)
+        numpy = env.package("numpy")
+        chosen = FRAMEWORKS if framework is FrameworkChoice.all else (framework.value,)
+        result = suggest(env, load_matrices(matrices), chosen,
+                         installed_numpy=numpy.version if numpy else None)
+        _emit(result.to_json() if fmt is PlanFormat.json else render_table(result), output)
+        return 1 if result.problems else 0
+
+    raise typer.Exit(guarded(run, debug=debug))
+
+
+def diff_command(
+    a: Annotated[str, typer.Argument(metavar="A", help="Snapshot or JSON report; - for this "
+                                     "machine.")],
+    b: Annotated[str, typer.Argument(metavar="B", help="Snapshot or JSON report; - for this "
+                                     "machine.")],
+    fmt: FormatOpt = PlanFormat.table,
+    output: OutputOpt = None,
+    redact: RedactOpt = False,
+    matrices: MatricesOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """What differs between A and B that can matter, most relevant first.
+
+    Compares the driver, GPUs, Python, packages (build variants such as +cu124
+    included), what each framework was built for, the CUDA toolkit, the OS and
+    smoke results, then lists the findings one side has and the other lacks
+    (taken from a report, or found by running the checks on a snapshot).
+
+    Exit status: 0 nothing that matters differs · 1 they differ ·
+    2 an input is unreadable or not a snapshot/report.
+    """
+    from compataudit.clikit import guarded
+
+    def run() -> int:
+        from compataudit.plan import load_any
+        from compataudit.plan.diff import diff, render_table
+        from compataudit.plan.redact import redact_environment, redact_report
+
+        env_a, rep_a = load_any(a)
+        env_b, rep_b = load_any(b)
+        if redact:
+            env_a, env_b = redact_environment(env_a), redact_environment(env_b)
+            rep_a = redact_report(rep_a) if rep_a else None
+            rep_b = redact_report(rep_b) if rep_b else None
+        result = diff(env_a, env_b, _findings(env_a, rep_a, matrices),
+                      _findings(env_b, rep_b, matrices), rep_a, rep_b)
+        # With --redact the file names are shown without their directories (home paths).
+        name_a, name_b = (_short(a), _short(b)) if redact else (a, b)
+        if fmt is PlanFormat.json:
+            _emit({"a": name_a, "b": name_b, **result.to_json()}, output)
+        else:
+            _emit(render_table(result, "A" if a == b else name_a, name_b), output)
+        return 0 if result.identical else 1
+
+    raise typer.Exit(guarded(run, debug=debug))
+
+
+def _short(path: str) -> str:
+    from pathlib import Path
+
+    return path if path == "-" else Path(path).name
+
+
+def _findings(env: Environment, report: Report | None, matrices: str | None) -> list[Finding]:
+    """A report's own findings, or the checks run now on a snapshot."""
+    if report is not None:
+        return list(report.findings)
+    from compataudit.plan.fleet import default_checker
+
+    return list(default_checker(matrices)(env))
+
+
+def fleet_command(
+    paths: Annotated[list[str], typer.Argument(
+        metavar="PATH...", help="Snapshot/report files, directories (searched for *.json) "
+        "or quoted globs ('snaps/**/*.json').")],
+    fmt: FormatOpt = PlanFormat.table,
+    output: OutputOpt = None,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Exit 1 when a group has a finding at or above this severity.")]
+        = FailOn.error,
+    no_checks: Annotated[bool, typer.Option(
+        "--no-checks", help="Only group the nodes; do not run the checks per group.")] = False,
+    matrices: MatricesOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Group many nodes' snapshots by the stack they run and name the odd ones out.
+
+    Shows the majority stack, each group with its findings (checks run once per
+    group), and every outlier node — by hostname, or by file name where
+    hostnames repeat or were redacted — with what sets it apart. Unreadable
+    files are counted and named, never fatal.
+
+    Exit status: 0 one stack, every file readable and no finding at or above
+    --fail-on · 1 otherwise · 2 no readable snapshot at all.
+    """
+    from compataudit.clikit import guarded
+
+    def run() -> int:
+        from compataudit.errors import InputError
+        from compataudit.plan.fleet import aggregate, default_checker, render_table
+
+        checker = None if no_checks else default_checker(matrices)
+        result = aggregate(paths, checker)
+        if result.nodes == 0:
+            why = f" ({result.corrupt[0][0]}: {result.corrupt[0][1]})" if result.corrupt else ""
+            raise InputError(f"no readable snapshot or report among the paths given{why}")
+        _emit(result.to_json() if fmt is PlanFormat.json else render_table(result), output)
+        return fleet_exit_code(result, fail_on.value)
+
+    raise typer.Exit(guarded(run, debug=debug))
+
+
+def fleet_exit_code(result: FleetResult, fail_on: str) -> int:
+    """1 when the fleet is not uniform, a file was unreadable, or a group fails ``fail_on``."""
+    from compataudit.audit import exit_code_for
+
+    if len(result.groups) > 1 or result.corrupt:
+        return 1
+    return max((exit_code_for(g.findings, (), fail_on) for g in result.groups), default=0)
+

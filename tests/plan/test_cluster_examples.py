@@ -1,0 +1,231 @@
+"""The cluster examples in examples/cluster/ run as far as this machine allows.
+
+Slurm: the sbatch script runs under bash with a stand-in ``srun`` (the only
+piece that needs a cluster) that starts the script's command once per fake
+node with srun's ``%N`` output pattern. Kubernetes: the manifest's command
+lines use real CLI flags (and the YAML parses where PyYAML is installed). Ray:
+the script runs against a fake ``ray`` module here, and against a real local
+multi-node Ray cluster where ray is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples" / "cluster"
+VENV_BIN = Path(sys.executable).parent
+
+FAKE_SRUN = r'''#!{python}
+"""srun stand-in: runs the command once per node in FAKE_NODES, %N -> node name."""
+import os, subprocess, sys
+args = sys.argv[1:]
+opts = {{}}
+while args and args[0].startswith("--"):
+    key, _, value = args.pop(0)[2:].partition("=")
+    if key not in ("ntasks-per-node", "output", "error", "nodes"):
+        sys.exit(f"fake srun: unsupported option --{{key}}")
+    opts[key] = value
+assert opts.get("ntasks-per-node") == "1", "one task per node expected"
+status = 0
+for node in os.environ["FAKE_NODES"].split():
+    env = dict(os.environ, SLURMD_NODENAME=node)
+    with open(opts["output"].replace("%N", node), "w") as out, \
+         open(opts["error"].replace("%N", node), "w") as err:
+        status = max(status, subprocess.call(args, stdout=out, stderr=err, env=env))
+sys.exit(status)
+'''
+
+
+def cli_params() -> dict[str, set[str]]:
+    """Every command of the real CLI and the option names it accepts."""
+    from compataudit.cli import app
+
+    group: Any = typer.main.get_command(app)
+    return {name: {o for p in cmd.params for o in p.opts} for name, cmd in group.commands.items()}
+
+
+def compataudit_calls(text: str) -> Iterator[list[str]]:
+    """The argument lists of every ``compataudit ...`` call in a shell snippet."""
+    joined = text.replace("\\\n", " ")
+    for line in joined.splitlines():
+        for part in re.split(r"&&|\|\||;", line.split("#", 1)[0]):
+            words = shlex.split(part.replace("$(NODE_NAME)", "NODE"))
+            for i, word in enumerate(words):
+                # skip `pip install compataudit` and YAML values such as `name: compataudit`
+                if word == "compataudit" and "install" not in words[:i] and words[i + 1:]:
+                    yield words[i + 1:]
+
+
+def assert_real_flags(calls: list[list[str]]) -> None:
+    params = cli_params()
+    for call in calls:
+        command, *rest = call
+        assert command in params, f"no such command: compataudit {command}"
+        for word in rest:
+            if word.startswith("-"):
+                assert word.split("=")[0] in params[command], f"{command}: no option {word}"
+
+
+def test_slurm_script_end_to_end(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    srun = bin_dir / "srun"
+    srun.write_text(FAKE_SRUN.format(python=sys.executable))
+    srun.chmod(0o755)
+    env = dict(os.environ, PATH=f"{bin_dir}:{VENV_BIN}:/usr/bin:/bin",
+               FAKE_NODES="gpu001 gpu002 gpu003", SNAPSHOT_DIR="snaps")
+    script = EXAMPLES / "slurm_snapshots.sbatch"
+    done = subprocess.run(["bash", str(script)], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    snaps = tmp_path / "snaps"
+    for node in ("gpu001", "gpu002", "gpu003"):
+        data = json.loads((snaps / f"{node}.json").read_text())  # pure JSON, stderr kept apart
+        assert data["python"]["version"] and isinstance(data["packages"], list)
+    fleet = json.loads((snaps / "fleet.json").read_text())
+    assert fleet["nodes"] == 3 and len(fleet["groups"]) == 1 and fleet["corrupt"] == []
+    has_errors = any(f["severity"] == "error" for f in fleet["groups"][0]["findings"])
+    assert done.returncode == (1 if has_errors else 0), done.stderr
+    assert "3 nodes, 1 distinct stacks" in done.stdout
+    assert_real_flags(list(compataudit_calls(script.read_text())))
+
+
+def test_k8s_manifest_uses_real_flags_and_the_node_name() -> None:
+    text = (EXAMPLES / "k8s_snapshots_daemonset.yaml").read_text()
+    calls = list(compataudit_calls(text))
+    assert calls == [["snapshot", "--output", "/snapshots/NODE.json"]]
+    assert_real_flags(calls)
+    assert '"/snapshots/$(NODE_NAME).json"' in text and "fieldPath: spec.nodeName" in text
+
+
+def test_k8s_manifest_parses() -> None:
+    yaml = pytest.importorskip("yaml")
+    docs = list(yaml.safe_load_all((EXAMPLES / "k8s_snapshots_daemonset.yaml").read_text()))
+    kinds = [d["kind"] for d in docs]
+    assert kinds == ["Namespace", "PersistentVolumeClaim", "DaemonSet"]
+    pod = docs[2]["spec"]["template"]["spec"]
+    mount = pod["containers"][0]["volumeMounts"][0]
+    assert pod["volumes"][0]["persistentVolumeClaim"]["claimName"] == docs[1]["metadata"]["name"]
+    assert mount["mountPath"] == "/snapshots" and mount["name"] == pod["volumes"][0]["name"]
+
+
+def load_ray_example() -> types.ModuleType:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ray_snapshots", EXAMPLES / "ray_snapshots.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class FakeRay(types.ModuleType):
+    """Enough of ray's API to run the example's logic in-process (no cluster here)."""
+
+    def __init__(self, nodes: list[dict[str, Any]], failing: set[str]) -> None:
+        super().__init__("ray")
+        self._nodes, self.failing = nodes, failing
+        self.placed: list[tuple[str, bool]] = []
+        strategies = types.ModuleType("ray.util.scheduling_strategies")
+
+        class NodeAffinitySchedulingStrategy:
+            def __init__(self, node_id: str, soft: bool) -> None:
+                self.node_id, self.soft = node_id, soft
+
+        strategies.NodeAffinitySchedulingStrategy = NodeAffinitySchedulingStrategy  # type: ignore[attr-defined]
+        self.strategies = strategies
+        self.util = types.ModuleType("ray.util")
+
+    def init(self, address: str | None = None, **_: Any) -> None:
+        self.address = address
+
+    def nodes(self) -> list[dict[str, Any]]:
+        return self._nodes
+
+    def remote(self, **_: Any) -> Callable[[Callable[..., Any]], Any]:
+        fake = self
+
+        def wrap(fn: Callable[..., Any]) -> Any:
+            class Task:
+                def options(self, scheduling_strategy: Any) -> Any:
+                    fake.placed.append((scheduling_strategy.node_id, scheduling_strategy.soft))
+                    node_id = scheduling_strategy.node_id
+
+                    class Bound:
+                        def remote(self, *args: Any) -> Any:
+                            if node_id in fake.failing:
+                                return RuntimeError("node lost")
+                            return fn(*args)
+
+                    return Bound()
+
+            return Task()
+
+        return wrap
+
+    def get(self, ref: Any, timeout: float | None = None) -> Any:
+        if isinstance(ref, Exception):
+            raise ref
+        return ref
+
+
+def test_ray_script_with_fake_ray(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nodes = [
+        {"NodeID": "a1", "Alive": True, "NodeManagerHostname": "gpu-a"},
+        {"NodeID": "b2", "Alive": True, "NodeManagerHostname": "twin"},
+        {"NodeID": "c3", "Alive": True, "NodeManagerHostname": "twin"},
+        {"NodeID": "d4", "Alive": False, "NodeManagerHostname": "dead"},
+        {"NodeID": "e5", "Alive": True, "NodeManagerHostname": "flaky"},
+    ]
+    fake = FakeRay(nodes, failing={"e5"})
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    monkeypatch.setitem(sys.modules, "ray.util", fake.util)
+    monkeypatch.setitem(sys.modules, "ray.util.scheduling_strategies", fake.strategies)
+    module = load_ray_example()
+    status = module.main(["--out", str(tmp_path), "--address", "ray://head:10001"])
+    assert status == 1  # the flaky node failed; the others were still written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b2.json", "c3.json", "gpu-a.json"]
+    assert fake.placed == [("a1", False), ("b2", False), ("c3", False), ("e5", False)]
+    from compataudit.plan.fleet import aggregate
+
+    result = aggregate([str(tmp_path)])
+    assert result.nodes == 3 and len(result.groups) == 1 and not result.corrupt
+
+
+@pytest.mark.slow
+def test_ray_script_on_a_local_ray_cluster(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    try:
+        cluster.add_node(num_cpus=1)
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        module = load_ray_example()
+        assert module.collect(tmp_path, address=cluster.address, redact=True) == 0
+    finally:
+        import ray
+
+        ray.shutdown()
+        cluster.shutdown()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["node-0000.json", "node-0001.json", "node-0002.json"]
+    from compataudit.plan.fleet import aggregate
+
+    result = aggregate([str(tmp_path)])
+    assert result.nodes == 3 and len(result.groups) == 1
+    assert all(json.loads(p.read_text())["platform"]["hostname"] is None
+               for p in tmp_path.iterdir())
