@@ -1,0 +1,204 @@
+"""Turn failed smoke runs into findings whose fix uses what the static audit knows.
+
+A kernel that fails says *that* the stack is broken; the static audit often
+already knows *why* (a CPU-only build, a driver too old for the build's CUDA, a
+GPU architecture missing from the build). The smoke finding points at that fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from compataudit.checks import CheckContext, finding
+from compataudit.model import Finding, Severity, SmokeResult, SmokeStatus
+from compataudit.smoke.runner import ALL, TENSORFLOW_DISTRIBUTIONS, framework_distribution
+
+STATUS_CODES = {
+    SmokeStatus.FAIL: "SMK001",
+    SmokeStatus.ERROR: "SMK002",
+    SmokeStatus.CRASH: "SMK003",
+    SmokeStatus.TIMEOUT: "SMK004",
+}
+
+# Static findings that explain a failing kernel, most telling first.
+CAUSE_CODES = (
+    "DRV001",  # driver too old for the build's CUDA
+    "ARC001",  # GPU architecture not in the build
+    "DRV004",  # CPU-only build on a GPU machine
+    "DRV003",  # CUDA build, no driver
+    "TCH003",
+    "NVW001",
+    "NVW002",
+    "JAX001",
+    "JAX002",
+    "KER006",
+    "KER004",
+    "KER003",
+    "PKG003",
+    "PKG004",
+    "PKG001",
+    "PKG002",
+    "NPY001",
+    "DEP001",
+    "DEP002",
+    "NVW003",
+    "DRV002",
+    "ARC002",
+)
+# Causes that only matter for work on a GPU (or before any device was reached).
+GPU_ONLY_CODES = frozenset({"DRV001", "DRV002", "DRV003", "ARC001", "ARC002"})
+
+FRAMEWORK_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "torch": ("torch",),
+    "tensorflow": TENSORFLOW_DISTRIBUTIONS,
+    "keras": ("keras", "tf-keras"),
+    "jax": (
+        "jax",
+        "jaxlib",
+        "jax-cuda12-plugin",
+        "jax-cuda12-pjrt",
+        "jax-cuda13-plugin",
+        "jax-cuda13-pjrt",
+    ),
+}
+IMPORT_NAMES = {"torch": "torch", "tensorflow": "tensorflow", "keras": "keras", "jax": "jax"}
+
+
+def smoke_findings(
+    results: Sequence[SmokeResult], ctx: CheckContext, static_findings: Sequence[Finding]
+) -> list[Finding]:
+    """One finding per failed (framework, device, dtype), in the order of ``results``."""
+    found = []
+    for result in results:
+        code = STATUS_CODES.get(result.status)
+        if code is None:
+            continue
+        distribution = framework_distribution(ctx.env, result.framework) or result.framework
+        package = ctx.env.package(distribution)
+        cause = explaining_finding(result, static_findings)
+        if cause is not None and cause.fix:
+            fix = f"{cause.fix} ({cause.code}: {cause.title})"
+            sources: tuple[str, ...] = cause.sources
+        else:
+            fix, sources = default_fix(result, distribution, package.version if package else None), ()
+        found.append(
+            finding(
+                code,
+                _title(result),
+                _detail(result),
+                components=_components(result, distribution),
+                fix=fix,
+                sources=sources,
+            )
+        )
+    return found
+
+
+def is_accelerator(device: str) -> bool:
+    return device not in ("cpu", ALL) and not device.startswith("cpu:")
+
+
+def related_distributions(result: SmokeResult) -> set[str]:
+    """The distributions whose static findings can explain this result."""
+    names = set(FRAMEWORK_DISTRIBUTIONS.get(result.framework, (result.framework,)))
+    if result.framework == "keras":
+        backend = dict(result.runtime).get("backend")
+        if backend in FRAMEWORK_DISTRIBUTIONS:
+            names |= set(FRAMEWORK_DISTRIBUTIONS[backend])
+    return names
+
+
+def explaining_finding(result: SmokeResult, static_findings: Sequence[Finding]) -> Finding | None:
+    """The static finding that best explains a failed result, or None."""
+    names = related_distributions(result)
+    gpu_relevant = result.device == ALL or is_accelerator(result.device)
+    candidates = []
+    for f in static_findings:
+        if not names.intersection(f.components):
+            continue
+        if f.code in GPU_ONLY_CODES and not gpu_relevant:
+            continue
+        if f.code in CAUSE_CODES:
+            candidates.append((CAUSE_CODES.index(f.code), f))
+        elif f.severity is Severity.ERROR:
+            candidates.append((len(CAUSE_CODES), f))
+    candidates.sort(key=lambda item: (item[0], item[1].code))
+    return candidates[0][1] if candidates else None
+
+
+def default_fix(result: SmokeResult, distribution: str, installed: str | None = None) -> str:
+    """What to do when the static audit has no explanation.
+
+    ``installed`` is the distribution's version from its metadata; a local label
+    (``+cu124``) only exists on the index the build came from, hence the note.
+    """
+    module = IMPORT_NAMES.get(result.framework, result.framework)
+    public, _, label = (installed or "").partition("+")
+    pin = f"=={public}" if public else ""
+    reinstall = f"pip install --force-reinstall --no-cache-dir '{distribution}{pin}'"
+    if label:
+        reinstall += f" (from the index that provides the +{label} build)"
+    if result.status is SmokeStatus.FAIL:
+        where = (
+            ""
+            if not is_accelerator(result.device)
+            else (
+                f"; if only {result.device} is wrong, check the GPU and driver "
+                "(`nvidia-smi -q` for ECC and Xid errors)"
+            )
+        )
+        return f"Reinstall the framework in a clean environment: {reinstall}{where}."
+    if result.status is SmokeStatus.ERROR:
+        return (
+            f"Run `python -c 'import {module}'` to see the whole error, "
+            f"then fix it or reinstall: {reinstall}."
+        )
+    if result.status is SmokeStatus.CRASH:
+        return (
+            f"Reinstall in a clean virtual environment ({reinstall}) and check that "
+            "LD_LIBRARY_PATH does not load another copy of CUDA or cuDNN."
+        )
+    return (
+        "Raise --smoke-timeout if this machine is slow; otherwise check `nvidia-smi` and "
+        "`dmesg` for a GPU that no longer answers."
+    )
+
+
+def _where(result: SmokeResult) -> str:
+    if result.device == ALL:
+        return ""
+    dtype = f" ({result.dtype})" if result.dtype != ALL else ""
+    return f" on {result.device}{dtype}"
+
+
+def _title(result: SmokeResult) -> str:
+    where = _where(result)
+    name = result.framework
+    if result.status is SmokeStatus.FAIL:
+        return f"{name} conv2d computes wrong numbers{where}"
+    if result.status is SmokeStatus.CRASH:
+        return f"{name} smoke kernel crashed{where}"
+    if result.status is SmokeStatus.TIMEOUT:
+        return f"{name} smoke kernel hung{where}"
+    return f"{name} smoke kernel failed{where}"
+
+
+def _detail(result: SmokeResult) -> str:
+    parts = [result.detail or result.status.value]
+    if result.device_name:
+        parts.append(f"device: {result.device_name}")
+    if result.framework_version:
+        parts.append(f"{result.framework} {result.framework_version}")
+    runtime = ", ".join(f"{k} {v}" for k, v in result.runtime if k != result.framework)
+    if runtime:
+        parts.append(runtime)
+    return "; ".join(parts)
+
+
+def _components(result: SmokeResult, distribution: str) -> list[str]:
+    components = [distribution]
+    if is_accelerator(result.device):
+        components.append("gpu")
+        if result.device.startswith("cuda"):
+            components.append("nvidia-driver")
+    return components

@@ -1,0 +1,115 @@
+"""The real kernels, on the CPU, for the frameworks installed in this environment.
+
+Frameworks are never imported in the test process: what is installed is read
+from distribution metadata, and each kernel runs in its own subprocess.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+
+import pytest
+
+from compataudit.model import (
+    Environment,
+    Package,
+    PlatformInfo,
+    PythonInfo,
+    SmokeResult,
+    SmokeStatus,
+    from_jsonable,
+    to_jsonable,
+)
+from compataudit.smoke.runner import TENSORFLOW_DISTRIBUTIONS, run_smoke
+
+pytestmark = [pytest.mark.frameworks, pytest.mark.slow]
+
+WANTED = ("torch", *TENSORFLOW_DISTRIBUTIONS, "keras", "jax", "jaxlib")
+RUNTIME_KEYS = {
+    "torch": {"torch", "cuda"},
+    "tensorflow": {"tensorflow", "cuda"},
+    "keras": {"keras", "backend", "KERAS_BACKEND"},
+    "jax": {"jax", "jaxlib", "backend"},
+}
+
+
+def installed() -> dict[str, str]:
+    found = {}
+    for name in WANTED:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def this_environment() -> Environment:
+    return Environment(
+        python=PythonInfo("3.11"),
+        platform=PlatformInfo("Linux", "x86_64"),
+        packages=tuple(Package(name, version) for name, version in installed().items()),
+    )
+
+
+def framework_version(framework: str) -> str:
+    versions = installed()
+    if framework == "tensorflow":
+        names = [n for n in TENSORFLOW_DISTRIBUTIONS if n in versions]
+        if not names:
+            pytest.skip("TensorFlow is not installed")
+        return versions[names[0]]
+    if framework not in versions or (framework == "jax" and "jaxlib" not in versions):
+        pytest.skip(f"{framework} is not installed")
+    if framework == "keras" and not versions["keras"].startswith(("3.", "4.")):
+        pytest.skip("Keras 3 is not installed")
+    return versions[framework]
+
+
+@pytest.fixture(scope="module")
+def all_results() -> list[SmokeResult]:
+    """Every installed framework's kernel, once, all in parallel (as `check` runs them)."""
+    return run_smoke(this_environment(), timeout=180, extra_env={"KERAS_BACKEND": "tensorflow"})
+
+
+def cpu_result(results: list[SmokeResult], framework: str) -> SmokeResult:
+    matching = [r for r in results if r.framework == framework]
+    assert [(r.device, r.dtype) for r in matching] == [("cpu", "float32")], matching
+    return matching[0]
+
+
+def assert_passed(result: SmokeResult, version: str) -> None:
+    assert result.status is SmokeStatus.PASS, result.detail
+    assert result.max_rel_error is not None and 0.0 < result.max_rel_error < 1e-5
+    assert result.forward_ms is not None and 0.0 < result.forward_ms < 5000
+    assert result.backward_ms is not None and 0.0 < result.backward_ms < 5000
+    assert result.framework_version == version
+    assert RUNTIME_KEYS[result.framework] <= set(dict(result.runtime))
+
+
+@pytest.mark.parametrize("framework", ["torch", "tensorflow", "keras", "jax"])
+def test_real_kernel_passes_on_cpu(all_results: list[SmokeResult], framework: str) -> None:
+    version = framework_version(framework)
+    assert_passed(cpu_result(all_results, framework), version)
+
+
+def test_keras_reports_its_backend(all_results: list[SmokeResult]) -> None:
+    framework_version("keras")
+    runtime = dict(cpu_result(all_results, "keras").runtime)
+    assert (runtime["backend"], runtime["KERAS_BACKEND"]) == ("tensorflow", "tensorflow")
+
+
+def test_keras_with_the_jax_backend() -> None:
+    version = framework_version("keras")
+    framework_version("jax")
+    results = run_smoke(this_environment(), frameworks=["keras"], extra_env={"KERAS_BACKEND": "jax"})
+    result = cpu_result(results, "keras")
+    assert_passed(result, version)
+    assert dict(result.runtime)["backend"] == "jax"
+
+
+def test_results_round_trip_through_json(all_results: list[SmokeResult]) -> None:
+    assert all_results, "no framework installed"
+    text = json.dumps(to_jsonable(all_results), allow_nan=False)
+    back = [from_jsonable(SmokeResult, item) for item in json.loads(text)]
+    assert back == all_results
