@@ -221,7 +221,7 @@ def smoke(
 
     def run() -> int:
         from compataudit.audit import EnvOptions, build_environment, make_report
-        from compataudit.checks import CheckContext
+        from compataudit.checks import CheckContext, run_checks
         from compataudit.matrices import load_matrices
         from compataudit.smoke.findings import smoke_findings
         from compataudit.smoke.runner import run_smoke
@@ -237,7 +237,9 @@ def smoke(
             if progress is not None:
                 progress.finish()
         ctx = CheckContext(env=env, matrices=load_matrices())
-        report = make_report(env, smoke_findings(results, ctx, ()), results)
+        # The static findings let a failed kernel point at its cause (DRV001, ARC001, ...).
+        findings = smoke_findings(results, ctx, run_checks(ctx))
+        report = make_report(env, findings, results)
         _emit(report, fmt, output, quiet=quiet, verbose=verbose, input_files=())
         return report.summary.exit_code
 

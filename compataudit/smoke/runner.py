@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from compataudit.errors import UsageError
 from compataudit.model import Environment, SmokeResult, SmokeStatus
+from compataudit.probes.builds import TENSORFLOW_DISTRIBUTIONS
 
 KERNELS_DIR = Path(__file__).resolve().parent / "kernels"
 KERNEL_SCRIPTS = {
@@ -36,16 +37,6 @@ KERNEL_SCRIPTS = {
 }
 FRAMEWORKS = tuple(KERNEL_SCRIPTS)
 ALIASES = {"pytorch": "torch", "tf": "tensorflow", "tensorflow-cpu": "tensorflow", "jaxlib": "jax"}
-TENSORFLOW_DISTRIBUTIONS = (
-    "tensorflow",
-    "tensorflow-cpu",
-    "tensorflow-gpu",
-    "tensorflow-intel",
-    "tensorflow-macos",
-    "tf-nightly",
-    "tf-nightly-cpu",
-    "tf-nightly-gpu",
-)
 # Must match compataudit/smoke/kernels/_common.py (the kernels cannot import us).
 PROGRESS_PREFIX = "[compataudit-smoke] "
 DEVICES_ENV = "COMPATAUDIT_SMOKE_DEVICES"
