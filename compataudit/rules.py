@@ -272,7 +272,9 @@ RULES: tuple[Rule, ...] = (
          "A torch nn.Module or autograd.Function subclass has no forward",
          "Classes that resolve (through imports and local bases) to torch.nn.Module or "
          "torch.autograd.Function and define no `forward` in themselves or a local base, "
-         "including misspellings (`foward`, `Forward`) and a forward nested in __init__.",
+         "including misspellings (`foward`, `Forward`) and a forward nested in __init__. "
+         "An error when the class is called in the linted code or the name is a near miss; a "
+         "warning otherwise (it may be a holder module that is never called).",
          "Calling the module raises NotImplementedError: Module [X] is missing the required "
          "\"forward\" function.",
          "Define `forward` (or fix its name or indentation)."),
@@ -311,7 +313,8 @@ RULES: tuple[Rule, ...] = (
     Rule("LNT007", "missing-method", "code", E,
          "A class leaves a required method unimplemented",
          "torch Dataset subclasses without `__getitem__` (IterableDataset: `__iter__`), and "
-         "classes that leave an abstract method of a local ABC unimplemented.",
+         "classes constructed in the linted code that leave an abstract method of a local ABC "
+         "unimplemented.",
          "Indexing the dataset raises NotImplementedError; instantiating the class raises "
          "TypeError (Can't instantiate abstract class).",
          "Implement the method (check its spelling)."),

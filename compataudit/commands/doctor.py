@@ -1,0 +1,160 @@
+"""``lint`` and ``explain``: the NotImplementedError doctor on the command line.
+
+The work lives in :mod:`compataudit.doctor`; this module declares the options,
+runs the work inside :func:`~compataudit.clikit.guarded` (bad input: one line,
+exit 2) and turns the result into an exit code.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from compataudit.cliopts import (
+    DebugOpt,
+    DriverOpt,
+    GpuCcOpt,
+    NoProbeOpt,
+    OutputOpt,
+    PinOpt,
+    PythonOpt,
+    SnapshotOpt,
+)
+
+if TYPE_CHECKING:
+    from compataudit.model import Environment
+
+
+class DoctorFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+
+
+class FailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+FormatOpt = Annotated[DoctorFormat, typer.Option("--format", "-f", help="Output format.")]
+
+LINT_EPILOG = """\
+Examples:
+
+  compataudit lint model.py                 one file
+  compataudit lint src/ tests/ -f json      walk directories, JSON output
+  compataudit lint . --fail-on warning      also fail on warnings (missing get_config...)
+
+Kinds: missing-forward, missing-call, missing-backward, non-static-autograd,
+missing-get-config, missing-super-init, missing-method, conv-weight-shape,
+syntax-error. The code is parsed with `ast`, never imported or run.
+
+Exit codes: 0 no problem at or above --fail-on; 1 problems at or above it;
+2 a path does not exist or another usage error.
+"""
+
+EXPLAIN_EPILOG = """\
+Examples:
+
+  python train.py 2>&1 | compataudit explain -
+  compataudit explain traceback.txt -f json
+  compataudit explain err.txt --no-probe --pin torch==2.5.1+cpu   cross-check a what-if stack
+
+The environment (probed, --snapshot, or the what-if flags) confirms or weakens
+each diagnosis and makes the fix exact; --no-probe with no flags skips it.
+
+Exit codes: 0 the input was read, with or without diagnoses (an input with no
+known signature prints an empty list and a one-line note on stderr: "nothing
+recognised" is an answer, not a failure); 2 the input is unreadable or another
+usage error.
+"""
+
+
+def _environment(
+    pin: list[str] | None, python: str | None, driver: str | None,
+    gpu_cc: list[str] | None, snapshot: str | None, no_probe: bool,
+) -> Environment | None:
+    """The environment to cross-check against; None for a bare --no-probe."""
+    from compataudit.audit import build_environment
+    from compataudit.cliopts import env_options
+
+    opts = env_options(pin=pin, python=python, driver=driver, gpu_cc=gpu_cc,
+                       snapshot=snapshot, no_probe=no_probe)
+    if not opts.probe and not opts.snapshot and not opts.what_if:
+        return None
+    try:
+        return build_environment(opts)
+    except ImportError as exc:  # the probes are not all built yet: explain without them
+        sys.stderr.write(f"compataudit: note: environment unavailable ({exc}); "
+                         "diagnosing from the text only\n")
+        return None
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``lint`` and ``explain`` commands to the Typer ``app``."""
+
+    @app.command("lint", epilog=LINT_EPILOG)
+    def lint_command(
+        paths: Annotated[list[str], typer.Argument(
+            metavar="PATH...", help="Python files or directories to lint.")],
+        fmt: FormatOpt = DoctorFormat.table,
+        fail_on: Annotated[FailOn, typer.Option(
+            "--fail-on", help="Exit 1 when a problem is at or above this level.")] = FailOn.error,
+        output: OutputOpt = None,
+        debug: DebugOpt = False,
+    ) -> None:
+        """Find model-code bugs that end in NotImplementedError (no forward, call, backward...)."""
+        from compataudit.clikit import guarded, use_color, write_output
+        from compataudit.doctor.lint import lint_paths, render_json, render_table
+
+        def run() -> int:
+            result = lint_paths(paths)
+            if fmt is DoctorFormat.json:
+                text = render_json(result)
+            else:
+                text = render_table(result, color=output is None and use_color())
+            write_output(text, output)
+            return result.exit_code(fail_on.value)
+
+        raise typer.Exit(guarded(run, debug=debug))
+
+    @app.command("explain", epilog=EXPLAIN_EPILOG)
+    def explain_command(
+        source: Annotated[str, typer.Argument(
+            metavar="FILE|-", help="A file holding the traceback or error text; - for stdin.")]
+        = "-",
+        fmt: FormatOpt = DoctorFormat.table,
+        output: OutputOpt = None,
+        pin: PinOpt = None,
+        python: PythonOpt = None,
+        driver: DriverOpt = None,
+        gpu_cc: GpuCcOpt = None,
+        snapshot: SnapshotOpt = None,
+        no_probe: NoProbeOpt = False,
+        debug: DebugOpt = False,
+    ) -> None:
+        """Explain a traceback: ranked causes (code or environment) and the exact fix."""
+        from compataudit.clikit import guarded, read_text_input, use_color, write_output
+        from compataudit.doctor.explain import explain_text, render_json, render_table
+
+        def run() -> int:
+            if source == "-" and sys.stdin.isatty():
+                sys.stderr.write("compataudit: reading the error text from stdin "
+                                 "(end with Ctrl-D)\n")
+            text = read_text_input(source, "explain: input")
+            env = _environment(pin, python, driver, gpu_cc, snapshot, no_probe)
+            diagnoses = explain_text(text, env)
+            if not diagnoses:
+                sys.stderr.write("compataudit: note: no known error signature in the input\n")
+            if fmt is DoctorFormat.json:
+                rendered = render_json(diagnoses)
+            else:
+                rendered = render_table(diagnoses, color=output is None and use_color())
+            write_output(rendered, output)
+            return 0
+
+        raise typer.Exit(guarded(run, debug=debug))

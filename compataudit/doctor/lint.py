@@ -1,0 +1,218 @@
+"""``compataudit lint``: static checks of model code, with :mod:`ast` only.
+
+User code is parsed, never imported or executed. Files are read as a whole
+tree first so that a base class or mixin in another file of the walked tree
+counts (``from .base import Base``).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compataudit.doctor import SYNTAX_ERROR, Problem, Skipped
+from compataudit.doctor.classes import ClassIndex
+from compataudit.doctor.lint_calls import check_conv_weight_shape, check_legacy_function_calls
+from compataudit.doctor.lint_rules import CLASS_RULES
+from compataudit.doctor.resolve import Project, build_module
+from compataudit.errors import CompatAuditError
+from compataudit.model import Finding, Severity
+
+MAX_BYTES = 2 * 1024 * 1024
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", "__pycache__", "build", "dist", "node_modules", "site-packages",
+    ".venv", "venv", ".tox", ".nox", ".eggs", ".mypy_cache", ".ruff_cache", ".pytest_cache",
+})
+# The rules.py code for each lint kind (`check --code`).
+LINT_CODES = {
+    "missing-forward": "LNT001",
+    "missing-call": "LNT002",
+    "missing-backward": "LNT003",
+    "non-static-autograd": "LNT004",
+    "missing-get-config": "LNT005",
+    "missing-super-init": "LNT006",
+    "missing-method": "LNT007",
+    "syntax-error": "LNT008",
+    "conv-weight-shape": "LNT009",
+}
+
+
+@dataclass
+class LintResult:
+    """Everything one lint run found, plus the files it could not read."""
+
+    problems: list[Problem] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    files: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "problems": [p.to_json() for p in self.problems],
+            "skipped": [s.to_json() for s in self.skipped],
+        }
+
+    def exit_code(self, fail_on: str = "error") -> int:
+        """1 when a problem is at or above ``fail_on`` ("never" disables), else 0."""
+        if fail_on == "never":
+            return 0
+        threshold = Severity(fail_on).rank
+        return 1 if any(p.severity.rank >= threshold for p in self.problems) else 0
+
+
+def _is_virtualenv(path: Path) -> bool:
+    return (path / "pyvenv.cfg").is_file() or (path / "conda-meta").is_dir()
+
+
+def iter_python_files(root: Path) -> Iterator[Path]:
+    """``*.py`` files under ``root``, skipping virtualenvs, VCS and build folders."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if d not in SKIP_DIRS and not d.endswith(".egg-info") and not _is_virtualenv(here / d)
+        )
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                yield here / name
+
+
+def _package_prefix(directory: Path) -> list[str]:
+    """The dotted package path of ``directory`` (``src/pkg/sub`` -> ``pkg.sub``)."""
+    parts: list[str] = []
+    here = directory.resolve()
+    while (here / "__init__.py").is_file() and here.name and len(parts) < 50:
+        parts.insert(0, here.name)
+        here = here.parent
+    return parts
+
+
+def _module_name(root: Path, file: Path) -> tuple[str, bool]:
+    """The importable dotted name of ``file``, so absolute imports resolve."""
+    base = root if root.is_dir() else root.parent
+    rel = [file.stem] if root == file else list(file.relative_to(root).with_suffix("").parts)
+    parts = _package_prefix(base) + rel
+    is_package = parts[-1] == "__init__"
+    if is_package:
+        parts = parts[:-1]
+    return ".".join(parts) or root.resolve().name, is_package
+
+
+def _read_source(path: Path) -> tuple[str | None, str | None]:
+    """(text, None) or (None, why it was skipped)."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block the read
+            return None, "not a regular file"
+        size = info.st_size
+        if size > MAX_BYTES:
+            return None, f"larger than {MAX_BYTES // (1024 * 1024)} MB ({size} bytes)"
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, f"unreadable: {exc.strerror or exc}"
+    if b"\0" in data[:8192]:
+        return None, "binary file"
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+
+
+def lint_paths(paths: Sequence[str]) -> LintResult:
+    """Lint files and directories; CompatAuditError when a named path does not exist."""
+    result = LintResult()
+    project = Project()
+    for raw in paths:
+        root = Path(raw).expanduser()
+        if not root.exists():
+            raise CompatAuditError(f"lint: {raw}: no such file or directory")
+        files = [root] if root.is_file() else list(iter_python_files(root))
+        for file in files:
+            shown = str(file)
+            text, why = _read_source(file)
+            if text is None:
+                result.skipped.append(Skipped(shown, why or "unreadable"))
+                continue
+            result.files += 1
+            try:
+                tree = ast.parse(text, filename=shown)
+            except (SyntaxError, ValueError) as exc:
+                line = getattr(exc, "lineno", None) or 1
+                msg = getattr(exc, "msg", None) or str(exc)
+                result.problems.append(Problem(
+                    SYNTAX_ERROR, Severity.ERROR, shown, line, "",
+                    f"cannot parse: {msg}; the other files are still linted",
+                    "Fix the syntax error (run `python -m py_compile FILE`)."))
+                continue
+            except (RecursionError, MemoryError):
+                result.skipped.append(Skipped(shown, "too deeply nested to parse"))
+                continue
+            name, is_package = _module_name(root, file)
+            while name in project.modules:  # the same relative name under two roots
+                name += "_"
+            project.add(build_module(name, shown, tree, is_package=is_package))
+    index = ClassIndex(project)
+    for facts in index.all_classes():
+        for check in CLASS_RULES:
+            result.problems.extend(check(facts, index))
+        result.problems.extend(check_conv_weight_shape(facts, index))
+    for mod in project.modules.values():
+        result.problems.extend(check_legacy_function_calls(mod, index))
+    result.problems.sort(key=lambda p: (p.path, p.line, p.kind))
+    return result
+
+
+def lint_findings(paths: Sequence[str]) -> list[Finding]:
+    """Lint problems as audit findings (codes LNT001...), for ``compataudit check --code``."""
+    from compataudit.checks import finding
+
+    result = lint_paths(paths)
+    out = []
+    for p in result.problems:
+        where = f"{p.path}:{p.line}" + (f" ({p.symbol})" if p.symbol else "")
+        out.append(finding(
+            LINT_CODES[p.kind], f"{where}: {p.kind}", p.message,
+            components=_components(p), fix=p.fix, severity=p.severity))
+    return out
+
+
+def _components(p: Problem) -> list[str]:
+    if p.kind in {"missing-call", "missing-get-config"}:
+        return ["keras"]
+    if p.kind == "syntax-error":
+        return ["python"]
+    if p.kind == "missing-method" and "Dataset" not in p.message:
+        return []
+    if p.kind == "missing-super-init" and "Keras" in p.message:
+        return ["keras"]
+    return ["torch"]
+
+
+_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+
+
+def render_table(result: LintResult, *, color: bool = False) -> str:
+    """Plain-text table: one block per problem, then skipped files and a summary line."""
+    lines: list[str] = []
+    for p in result.problems:
+        sev = p.severity.value
+        tag = f"{_COLORS[sev]}{sev:<7}\033[0m" if color else f"{sev:<7}"
+        symbol = f" {p.symbol}" if p.symbol else ""
+        lines.append(f"{p.path}:{p.line}: {tag} {p.kind}{symbol}")
+        lines.append(f"    {p.message}")
+        lines.append(f"    fix: {p.fix}")
+    lines.extend(f"{s.path}: skipped ({s.reason})" for s in result.skipped)
+    counts = {s: sum(1 for p in result.problems if p.severity is s) for s in Severity}
+    lines.append(
+        f"{result.files} file(s) linted: {counts[Severity.ERROR]} error(s), "
+        f"{counts[Severity.WARNING]} warning(s), {len(result.skipped)} skipped"
+    )
+    return "\n".join(lines)
+
+
+def render_json(result: LintResult) -> str:
+    return json.dumps(result.to_json(), indent=2)

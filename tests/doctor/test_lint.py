@@ -1,0 +1,248 @@
+"""``compataudit lint``: every rule, every false-alarm trap, the seed examples.
+
+Rule fixtures mark each expected problem with a ``# expect: KIND`` comment on
+the line it must be reported at; the trap fixtures carry no marker, so any
+problem there is a false alarm.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from compataudit.doctor.lint import LINT_CODES, lint_findings, lint_paths, render_json
+from compataudit.errors import CompatAuditError
+from compataudit.model import Severity
+from compataudit.rules import rule
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lint"
+_EXPECT = re.compile(r"#\s*expect:\s*([a-z-]+)")
+
+
+def expected_markers(path: Path) -> set[tuple[str, int, str]]:
+    out = set()
+    for lineno, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        m = _EXPECT.search(text)
+        if m:
+            out.add((str(path), lineno, m.group(1)))
+    return out
+
+
+def found(paths: list[Path]) -> set[tuple[str, int, str]]:
+    result = lint_paths([str(p) for p in paths])
+    return {(p.path, p.line, p.kind) for p in result.problems}
+
+
+RULE_FILES = sorted((FIXTURES / "rules").glob("*.py"))
+TRAP_FILES = sorted((FIXTURES / "traps").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.stem)
+def test_rule_fixture_reports_exactly_the_marked_lines(path: Path) -> None:
+    assert expected_markers(path), "a rule fixture must mark what it expects"
+    assert found([path]) == expected_markers(path)
+
+
+@pytest.mark.parametrize("path", TRAP_FILES, ids=lambda p: p.stem)
+def test_trap_fixture_raises_no_false_alarm(path: Path) -> None:
+    result = lint_paths([str(path)])
+    assert result.problems == []
+    assert result.files == 1
+
+
+def test_every_lint_kind_has_a_rule_fixture() -> None:
+    kinds = {kind for path in RULE_FILES for _, _, kind in expected_markers(path)}
+    assert kinds == set(LINT_CODES)
+
+
+def test_cross_file_bases_are_resolved_inside_the_walked_tree() -> None:
+    root = FIXTURES / "crossfile"
+    expected = set().union(*(expected_markers(p) for p in root.rglob("*.py")))
+    assert found([root]) == expected
+    assert {kind for _, _, kind in expected} == {"missing-forward"}
+
+
+# --------------------------------------------------------------------------- the seed question
+
+SEED = FIXTURES / "seed"
+
+
+def _line_of(path: Path, needle: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(i for i, text in enumerate(lines, 1) if needle in text)
+
+
+def test_seed_example_1_missing_call_at_the_class_line() -> None:
+    path = SEED / "example1.py"
+    result = lint_paths([str(path)])
+    errors = {(p.line, p.kind, p.symbol) for p in result.problems if p.severity is Severity.ERROR}
+    assert errors == {(_line_of(path, "class MyCustomLayer"), "missing-call", "MyCustomLayer")}
+    # The layer takes `filters` and has no get_config: a save would fail too.
+    warnings = {(p.line, p.kind) for p in result.problems if p.severity is Severity.WARNING}
+    assert warnings == {(_line_of(path, "def __init__(self, filters)"), "missing-get-config")}
+
+
+def test_seed_example_2_has_forward_but_a_2d_conv_weight() -> None:
+    # It defines forward and calls super().__init__(): no missing-forward and no
+    # missing-super-init. The real bug is torch.conv2d with a 2-D weight
+    # (torch 2.13: "weight should have at least three dimensions").
+    path = SEED / "example2.py"
+    result = lint_paths([str(path)])
+    assert [(p.line, p.kind) for p in result.problems] == [
+        (_line_of(path, "return torch.conv2d(x, self.weight)"), "conv-weight-shape")]
+    assert f"line {_line_of(path, 'nn.Parameter(torch.randn(3,3))')}" in result.problems[0].message
+
+
+def test_seed_example_3_missing_backward_at_the_class_line() -> None:
+    path = SEED / "example3.py"
+    result = lint_paths([str(path)])
+    assert [(p.line, p.kind, p.symbol) for p in result.problems] == [
+        (_line_of(path, "class MyCustomFunction"), "missing-backward", "MyCustomFunction")]
+
+
+# --------------------------------------------------------------------------- safety and input handling
+
+
+def test_linted_code_is_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "executed.txt"
+    source = tmp_path / "side_effects.py"
+    source.write_text(
+        "import pathlib\n"
+        f"pathlib.Path({str(marker)!r}).write_text('ran')\n"
+        "import torch.nn as nn\n"
+        "class Net(nn.Module):\n"
+        f"    pathlib.Path({str(marker)!r}).write_text('class body ran')\n",
+        encoding="utf-8",
+    )
+    result = lint_paths([str(tmp_path)])
+    assert not marker.exists()
+    assert [(p.kind, p.symbol) for p in result.problems] == [("missing-forward", "Net")]
+
+
+def test_walk_skips_virtualenvs_vcs_and_build_folders(tmp_path: Path) -> None:
+    bad = "import torch.nn as nn\nclass Bad(nn.Module):\n    pass\n"
+    for folder in (".git", "__pycache__", "build", "dist", "node_modules", "site-packages",
+                   "venv_custom"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "m.py").write_text(bad, encoding="utf-8")
+    (tmp_path / "venv_custom" / "pyvenv.cfg").write_text("home = /usr\n", encoding="utf-8")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "m.py").write_text(bad, encoding="utf-8")
+    result = lint_paths([str(tmp_path)])
+    assert [Path(p.path).relative_to(tmp_path).as_posix() for p in result.problems] == ["src/m.py"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("binary.py", b"\x00\x01\x02torch", "binary file"),
+        ("latin1.py", "x = 'caf\xe9'\n".encode("latin-1"), "not UTF-8 text"),
+        ("huge.py", b"#" * (2 * 1024 * 1024 + 1), "larger than 2 MB"),
+    ],
+)
+def test_unreadable_files_are_skipped_with_a_note(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    (tmp_path / name).write_bytes(content)
+    (tmp_path / "ok.py").write_text("import torch.nn as nn\nclass A(nn.Module):\n    pass\n",
+                                    encoding="utf-8")
+    result = lint_paths([str(tmp_path)])
+    assert [s.reason.split(" (")[0] for s in result.skipped] == [reason]
+    assert [p.symbol for p in result.problems] == ["A"]  # the other files are still linted
+
+
+def test_a_syntax_error_does_not_stop_the_other_files(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("def f(:\n", encoding="utf-8")
+    (tmp_path / "b.py").write_text("import torch.nn as nn\nclass B(nn.Module):\n    pass\n",
+                                   encoding="utf-8")
+    kinds = [(Path(p.path).name, p.kind) for p in lint_paths([str(tmp_path)]).problems]
+    assert kinds == [("a.py", "syntax-error"), ("b.py", "missing-forward")]
+
+
+def test_a_missing_path_is_a_usage_error() -> None:
+    with pytest.raises(CompatAuditError, match="no such file"):
+        lint_paths(["/nonexistent/model.py"])
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("error", 0), ("warning", 1), ("never", 0)])
+def test_exit_code_follows_fail_on(fail_on: str, code: int) -> None:
+    # keras_layers.py minus its errors: only the get_config warning would remain,
+    # so use a file holding just that pattern.
+    result = lint_paths([str(FIXTURES / "rules" / "keras_layers.py")])
+    result.problems = [p for p in result.problems if p.severity is Severity.WARNING]
+    assert result.exit_code(fail_on) == code
+
+
+def test_json_output_shape() -> None:
+    payload = json.loads(render_json(lint_paths([str(SEED / "example3.py")])))
+    assert set(payload) == {"problems", "skipped"}
+    (problem,) = payload["problems"]
+    assert set(problem) == {"kind", "severity", "path", "line", "symbol", "message", "fix"}
+    assert (problem["kind"], problem["severity"]) == ("missing-backward", "error")
+
+
+def test_lint_findings_use_the_lnt_codes() -> None:
+    findings = lint_findings([str(SEED)])
+    by_code = {f.code: f for f in findings}
+    assert set(by_code) == {"LNT002", "LNT005", "LNT009", "LNT003"}
+    assert by_code["LNT003"].components == ("torch",)
+    assert by_code["LNT002"].components == ("keras",)
+    assert by_code["LNT005"].severity is Severity.WARNING
+    for code in by_code:
+        assert rule(code).area == "code"
+
+
+def test_pointing_at_the_package_itself_resolves_absolute_imports() -> None:
+    pkg = FIXTURES / "crossfile" / "pkg"
+    assert found([pkg]) == set().union(*(expected_markers(p) for p in pkg.glob("*.py")))
+
+
+_NO_FORWARD = "import torch.nn as nn\nclass Net(nn.Module):\n    pass\n"
+
+
+@pytest.mark.parametrize(
+    ("usage", "severity"),
+    [
+        ("", Severity.WARNING),  # maybe a holder module that is never called
+        ("model = Net()\nmodel(1)\n", Severity.ERROR),
+        ("Net()(1)\n", Severity.ERROR),
+        ("seq = nn.Sequential(Net(), nn.ReLU())\n", Severity.ERROR),
+        ("class Outer(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+         "        self.body = Net()\n    def forward(self, x):\n        return self.body(x)\n",
+         Severity.ERROR),
+    ],
+    ids=["unused", "bound-then-called", "called-inline", "in-sequential", "submodule-called"],
+)
+def test_missing_forward_is_an_error_once_the_module_is_called(
+    tmp_path: Path, usage: str, severity: Severity
+) -> None:
+    (tmp_path / "model.py").write_text(_NO_FORWARD + usage, encoding="utf-8")
+    problems = [p for p in lint_paths([str(tmp_path)]).problems if p.symbol == "Net"]
+    assert [(p.kind, p.severity) for p in problems] == [("missing-forward", severity)]
+
+
+ODD_SOURCES = {
+    "starred_base": "import torch.nn as nn\nbases = (nn.Module,)\nclass A(*bases):\n    pass\n",
+    "call_base": "import torch.nn as nn\ndef make():\n    return nn.Module\nclass A(make()):\n"
+                 "    pass\n",
+    "subscript_base": "from typing import Generic, TypeVar\nimport torch.nn as nn\nT = TypeVar('T')\n"
+                      "class A(nn.Module, Generic[T]):\n    def forward(self, x):\n        return x\n",
+    "self_cycle": "from m import B\nclass A(B):\n    pass\nclass B(A):\n    pass\n",
+    "relative_beyond_top": "from ....x import Base\nclass A(Base):\n    pass\n",
+    "star_import": "from torch.nn import *\nclass A(Module):\n    pass\n",
+    "class_in_function": "import torch.nn as nn\ndef f():\n    class A(nn.Module):\n"
+                         "        pass\n    return A\n",
+    "empty": "",
+    "deep_nesting": "x = " + "(" * 300 + "1" + ")" * 300 + "\n",
+}
+
+
+@pytest.mark.parametrize("source", ODD_SOURCES.values(), ids=ODD_SOURCES.keys())
+def test_odd_code_never_raises_and_never_guesses(tmp_path: Path, source: str) -> None:
+    (tmp_path / "m.py").write_text(source, encoding="utf-8")
+    result = lint_paths([str(tmp_path)])
+    # Nothing here can be judged with certainty: at most a parse problem or a note.
+    assert all(p.kind == "syntax-error" for p in result.problems)
