@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from compataudit.checks import CheckContext, finding
 from compataudit.model import Finding, Severity, SmokeResult, SmokeStatus
-from compataudit.smoke.runner import ALL, TENSORFLOW_DISTRIBUTIONS, framework_distribution
+from compataudit.probes.builds import TENSORFLOW_DISTRIBUTIONS
+from compataudit.smoke.runner import ALL, framework_distribution
 
 STATUS_CODES = {
     SmokeStatus.FAIL: "SMK001",

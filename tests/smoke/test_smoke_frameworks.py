@@ -21,7 +21,8 @@ from compataudit.model import (
     from_jsonable,
     to_jsonable,
 )
-from compataudit.smoke.runner import TENSORFLOW_DISTRIBUTIONS, run_smoke
+from compataudit.probes.builds import TENSORFLOW_DISTRIBUTIONS
+from compataudit.smoke.runner import run_smoke
 
 pytestmark = [pytest.mark.frameworks, pytest.mark.slow]
 
