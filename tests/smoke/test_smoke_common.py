@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from compataudit.smoke import runner
-from compataudit.smoke.kernels import _common
+from compataudit.smoke import kernels, runner
+from compataudit.smoke.kernels import _common, _npref, _pyref
 
 
 @pytest.mark.parametrize(
@@ -81,16 +87,16 @@ def test_reference_matches_direct_loops() -> None:
         rng.standard_normal((3, 2, 3, 3)),
         rng.standard_normal((2, 3, 5, 4)),
     )
-    for got, want in zip(_common.reference_conv(x, w, g), naive_conv(x, w, g), strict=True):
+    for got, want in zip(_npref.reference_conv(x, w, g), naive_conv(x, w, g), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
 def test_inputs_are_seeded_random_and_never_zero() -> None:
-    first, second = _common.make_inputs(), _common.make_inputs()
+    first, second = (tuple(np.array(a) for a in _common.make_grids()) for _ in range(2))
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
         assert np.all(a != 0.0) and a.std() > 0.1
-    assert not np.array_equal(_common.make_inputs(seed=1)[0], first[0])
+    assert not np.array_equal(np.array(_common.make_grids(seed=1)[0]), first[0])
 
 
 @pytest.mark.parametrize(
@@ -106,7 +112,7 @@ def test_inputs_are_seeded_random_and_never_zero() -> None:
     ],
 )
 def test_round_to(dtype: str, value: float, rounded: float) -> None:
-    assert _common.round_to(dtype, np.array([value]))[0] == rounded
+    assert _npref.round_to(dtype, np.array([value]))[0] == rounded
 
 
 @pytest.mark.parametrize(
@@ -121,7 +127,12 @@ def test_round_to(dtype: str, value: float, rounded: float) -> None:
     ],
 )
 def test_rel_error(out: list[float], ref: list[float], expected: float) -> None:
-    assert _common.rel_error(np.array(out), np.array(ref)) == pytest.approx(expected)
+    assert _npref.rel_error(np.array(out), np.array(ref)) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("out", [[[1.0, 2.0], [3.0]], [["x", 1.0]], None, [[1.0, 2.0]]])
+def test_rel_error_of_unusable_output_is_inf(out: object) -> None:
+    assert _npref.rel_error(out, np.array([[1.0], [2.0]])) == math.inf
 
 
 @pytest.mark.parametrize(
@@ -199,3 +210,128 @@ def test_protocol_constants_match_runner() -> None:
     assert _common.PROGRESS_PREFIX == runner.PROGRESS_PREFIX
     assert _common.DEVICES_ENV == runner.DEVICES_ENV
     assert _common.THREADS_ENV == runner.THREADS_ENV
+
+
+def listed_case(scale: float = 1.0, nan: bool = False, drop_row: bool = False) -> _common.RunCase:
+    """A kernel that answers in nested lists, as the torch kernel does (``Tensor.tolist()``)."""
+
+    def run_case(device: _common.Device, dtype: str, x: object, w: object, g: object) -> _common.CaseOutput:
+        y, dx, dw = (a.tolist() for a in naive_conv(np.array(x), np.array(w), np.array(g)))
+        y[0][0][0] = [v * scale for v in y[0][0][0]]
+        if nan:
+            dx[1][2][3][4] = math.nan
+        if drop_row:
+            del dw[0][0][0]
+        return _common.CaseOutput(y, dx, dw, 1.0, 2.0)
+
+    return run_case
+
+
+@pytest.mark.parametrize("reference", [_common.numpy_reference, _common.python_reference])
+@pytest.mark.parametrize(
+    ("case", "dtype", "status"),
+    [
+        (listed_case(), "float32", "pass"),
+        (listed_case(), "bfloat16", "pass"),
+        (listed_case(scale=1.5), "float32", "fail"),
+        (listed_case(nan=True), "float32", "fail"),
+        (listed_case(drop_row=True), "float32", "fail"),
+    ],
+)
+def test_either_reference_judges_listed_results(
+    reference: Callable[[], _common.Reference], case: _common.RunCase, dtype: str, status: str
+) -> None:
+    result = _common.run_case_checked(_common.Device("cpu"), dtype, case, reference())
+    assert result["status"] == status
+    if status == "pass":
+        assert 0.0 <= result["max_rel_error"] < 1e-12  # the case computes in float64 too
+    elif result["max_rel_error"] is None:
+        assert result["detail"].startswith("non-finite or misshapen result")
+
+
+def test_available_reference_is_numpy_when_it_imports() -> None:
+    assert _common.available_reference().name == "numpy float64"
+
+
+def test_available_reference_without_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "numpy", None)  # import numpy now raises ModuleNotFoundError
+    # Forget the imported numpy reference, so that it is imported (and fails) again.
+    monkeypatch.delitem(sys.modules, _npref.__name__)
+    monkeypatch.delattr(kernels, "_npref")
+    reference = _common.available_reference()
+    assert reference.name == "pure Python float64 (numpy not installed)"
+    result = _common.run_case_checked(_common.Device("cpu"), "float32", listed_case(), reference)
+    assert result["status"] == "pass"
+
+
+def test_available_reference_with_a_broken_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> _common.Reference:
+        raise AttributeError("module 'numpy' has no attribute 'float64'")
+
+    monkeypatch.setattr(_common, "numpy_reference", broken)
+    assert _common.available_reference().name == (
+        "pure Python float64 (numpy import failed: AttributeError: module 'numpy' has no attribute 'float64')"
+    )
+
+
+def test_reference_truth_is_computed_once_per_dtype() -> None:
+    calls: list[int] = []
+    base = _common.python_reference()
+
+    def counting_conv(x: _pyref.Grid, w: _pyref.Grid, g: _pyref.Grid) -> _pyref.Grids:
+        calls.append(1)
+        return _pyref.reference_conv(x, w, g)
+
+    reference = dataclasses.replace(base, conv=counting_conv)
+    for dtype in ("float32", "float16", "float32", "float16"):
+        assert _common.run_case_checked(_common.Device("cuda:0"), dtype, listed_case(), reference)[
+            "status"
+        ] == "pass"
+    assert len(calls) == 2
+
+
+def test_run_all_names_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_common.DEVICES_ENV, "")
+    devices = [_common.Device("cpu")]
+    payload = _common.run_all("torch", "2.13.0", {"torch": "2.13.0"}, devices, listed_case())
+    assert payload["runtime"] == {"torch": "2.13.0", "reference": "numpy float64"}
+    reference = _common.python_reference("numpy not installed")
+    payload = _common.run_all("torch", "2.13.0", {}, devices, listed_case(), reference)
+    assert payload["runtime"] == {"reference": "pure Python float64 (numpy not installed)"}
+    assert [r["status"] for r in payload["results"]] == ["pass"]
+
+
+KERNELS = Path(_common.__file__).resolve().parent
+REPO = Path(__file__).resolve().parents[2]
+HIDE_NUMPY = REPO / "tests" / "fixtures" / "fake_frameworks" / "no_numpy"
+WITHOUT_NUMPY = """
+import sys
+{setup}
+assert "numpy" not in sys.modules
+reference = _common.available_reference()
+print(reference.name)
+print(_common.run_case_checked(_common.Device("cpu"), "float16", lambda *a: 1 / 0, reference)["detail"])
+y = reference.truth("float16")[0]
+print(reference.rel_error(y, y), reference.rel_error([[[[float("nan")]]]], y))
+"""
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        "from compataudit.smoke.kernels import _common",  # as the tests import it
+        f"sys.path.insert(0, {str(KERNELS)!r}); import _common",  # as the kernel scripts do
+    ],
+)
+def test_common_imports_and_judges_without_numpy(setup: str) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HIDE_NUMPY), str(REPO)])}
+    code = WITHOUT_NUMPY.format(setup=setup)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "pure Python float64 (numpy not installed)",
+        "ZeroDivisionError: division by zero",
+        "0.0 inf",
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+from pathlib import Path
 
 import pytest
 
@@ -28,11 +29,13 @@ pytestmark = [pytest.mark.frameworks, pytest.mark.slow]
 
 WANTED = ("torch", *TENSORFLOW_DISTRIBUTIONS, "keras", "jax", "jaxlib")
 RUNTIME_KEYS = {
-    "torch": {"torch", "cuda"},
-    "tensorflow": {"tensorflow", "cuda"},
-    "keras": {"keras", "backend", "KERAS_BACKEND"},
-    "jax": {"jax", "jaxlib", "backend"},
+    "torch": {"torch", "cuda", "reference"},
+    "tensorflow": {"tensorflow", "cuda", "reference"},
+    "keras": {"keras", "backend", "KERAS_BACKEND", "reference"},
+    "jax": {"jax", "jaxlib", "backend", "reference"},
 }
+# A numpy package whose import fails as if numpy were not installed.
+HIDE_NUMPY = Path(__file__).resolve().parents[1] / "fixtures" / "fake_frameworks" / "no_numpy"
 
 
 def installed() -> dict[str, str]:
@@ -92,6 +95,27 @@ def assert_passed(result: SmokeResult, version: str) -> None:
 def test_real_kernel_passes_on_cpu(all_results: list[SmokeResult], framework: str) -> None:
     version = framework_version(framework)
     assert_passed(cpu_result(all_results, framework), version)
+
+
+@pytest.mark.parametrize("framework", ["torch", "tensorflow", "keras", "jax"])
+def test_numpy_is_the_reference_where_installed(all_results: list[SmokeResult], framework: str) -> None:
+    framework_version(framework)
+    assert dict(cpu_result(all_results, framework).runtime)["reference"] == "numpy float64"
+
+
+def test_torch_without_numpy() -> None:
+    """torch does not need numpy: the kernel judges it with the pure-Python reference."""
+    version = framework_version("torch")
+    hidden, shown = (
+        cpu_result(run_smoke(this_environment(), frameworks=["torch"], timeout=180, extra_env=extra), "torch")
+        for extra in ({"PYTHONPATH": str(HIDE_NUMPY)}, {})
+    )
+    assert_passed(hidden, version)
+    assert dict(hidden.runtime)["reference"] == "pure Python float64 (numpy not installed)"
+    assert dict(shown.runtime)["reference"] == "numpy float64"
+    # Same inputs, same torch, same thread count: the errors agree to float64 noise.
+    assert shown.max_rel_error is not None
+    assert hidden.max_rel_error == pytest.approx(shown.max_rel_error, rel=1e-6)
 
 
 def test_keras_reports_its_backend(all_results: list[SmokeResult]) -> None:

@@ -101,7 +101,7 @@ def test_numbers_are_judged(mode: str, status: SmokeStatus, error_range: tuple[f
         status,
     )
     assert result.framework_version == "2.13.0+fake"
-    assert dict(result.runtime) == {"torch": "2.13.0+fake", "cuda": "none"}
+    assert dict(result.runtime) == {"torch": "2.13.0+fake", "cuda": "none", "reference": "numpy float64"}
     assert result.forward_ms is not None and result.forward_ms > 0
     assert result.backward_ms is not None and result.backward_ms > 0
     if error_range is None:

@@ -1,10 +1,12 @@
 """What every smoke kernel shares: inputs, the float64 reference, checks, output.
 
 The kernel scripts run standalone (``python torch_conv.py``) in the user's
-environment, so this module imports only the standard library and numpy (every
-framework depends on numpy) and never compataudit itself. The reference is a
-plain numpy float64 convolution, independent of the framework under test: a
-framework whose conv is wrong in every precision still fails.
+environment, so this module imports only the standard library and never
+compataudit itself. The reference is a float64 convolution independent of the
+framework under test (a framework whose conv is wrong in every precision still
+fails): numpy's (``_npref``) when numpy imports (TensorFlow, Keras and JAX
+depend on it), else the pure-Python one (``_pyref``; torch does not need numpy).
+``_npref`` is imported only when asked for, so this module works without numpy.
 
 Protocol with the runner: progress lines on stderr start with
 :data:`PROGRESS_PREFIX`; the result is exactly one JSON object on one stdout
@@ -18,15 +20,19 @@ import json
 import math
 import os
 import platform
+import random
 import statistics
 import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING or __package__:
+    from . import _pyref
+else:  # run as a script: the kernels folder is sys.path[0]
+    import _pyref
 
 PROGRESS_PREFIX = "[compataudit-smoke] "
 DEVICES_ENV = "COMPATAUDIT_SMOKE_DEVICES"  # comma-separated filter, set by the runner
@@ -39,8 +45,6 @@ PAD = KSIZE // 2  # "same" padding, stride 1
 
 TOLERANCE = {"float32": 1e-4, "tf32": 1e-3, "float16": 1e-2, "bfloat16": 1e-2}
 WARMUP_RUNS, TIMED_RUNS = 1, 5
-
-Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,15 @@ class Device:
 
 @dataclass(frozen=True)
 class CaseOutput:
-    """What a kernel computed for one (device, dtype): NCHW / OIHW float64 arrays."""
+    """What a kernel computed for one (device, dtype), NCHW / OIHW in float64.
 
-    y: np.ndarray
-    dx: np.ndarray
-    dw: np.ndarray
+    The arrays are numpy arrays, or nested lists of floats (``Tensor.tolist()``):
+    either is judged by either reference.
+    """
+
+    y: Any
+    dx: Any
+    dw: Any
     forward_ms: float
     backward_ms: float
 
@@ -131,57 +139,17 @@ def wanted_devices() -> list[str]:
     return [d for d in os.environ.get(DEVICES_ENV, "").split(",") if d.strip()]
 
 
-def make_inputs(seed: int = SEED) -> Arrays:
-    """Seeded normal x (NCHW), weight (OIHW) and upstream gradient g: never zeros."""
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((BATCH, IN_CH, SIZE, SIZE))
-    w = rng.standard_normal((OUT_CH, IN_CH, KSIZE, KSIZE)) / math.sqrt(IN_CH * KSIZE * KSIZE)
-    g = rng.standard_normal((BATCH, OUT_CH, SIZE, SIZE))
-    return x, w, g
+def make_grids(seed: int = SEED) -> _pyref.Grids:
+    """Seeded normal x (NCHW), weight (OIHW) and upstream gradient g as nested lists.
 
-
-def round_to(dtype: str, a: np.ndarray) -> np.ndarray:
-    """``a`` rounded to ``dtype`` and back to float64.
-
-    The reference then uses exactly the numbers the framework received, so the
-    error measures the computation, not the rounding of the inputs.
+    Drawn with the standard library, so the inputs are the same whichever
+    reference judges them.
     """
-    if dtype == "float16":
-        return a.astype(np.float16).astype(np.float64)
-    a32 = np.ascontiguousarray(a, dtype=np.float32)
-    if dtype == "bfloat16":
-        # Round to nearest even on the top 16 bits of the float32 pattern.
-        bits = a32.view(np.uint32).astype(np.uint64)
-        lsb = (bits >> np.uint64(16)) & np.uint64(1)
-        rounded = (bits + np.uint64(0x7FFF) + lsb) & np.uint64(0xFFFF0000)
-        as_bf16: np.ndarray = rounded.astype(np.uint32).view(np.float32)
-        return as_bf16.astype(np.float64)
-    return a32.astype(np.float64)
-
-
-def reference_conv(x: np.ndarray, w: np.ndarray, g: np.ndarray) -> Arrays:
-    """float64 conv2d (stride 1, same padding) output and gradients of ``sum(y * g)``."""
-    k = w.shape[-1]
-    pad = k // 2
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    windows = np.lib.stride_tricks.sliding_window_view(xp, (k, k), axis=(2, 3))
-    y = np.einsum("nchwab,ocab->nohw", windows, w, optimize=True)
-    dw = np.einsum("nohw,nchwab->ocab", g, windows, optimize=True)
-    height, width = x.shape[2], x.shape[3]
-    dxp = np.zeros_like(xp)
-    for a in range(k):
-        for b in range(k):
-            dxp[:, :, a : a + height, b : b + width] += np.einsum("nohw,oc->nchw", g, w[:, :, a, b])
-    return y, dxp[:, :, pad : pad + height, pad : pad + width], dw
-
-
-def rel_error(out: np.ndarray, ref: np.ndarray) -> float:
-    """||out - ref|| / ||ref||; inf when ``out`` holds NaN/inf or has the wrong shape."""
-    out = np.asarray(out, dtype=np.float64)
-    if out.shape != ref.shape or not np.all(np.isfinite(out)):
-        return math.inf
-    denom = float(np.linalg.norm(ref))
-    return float(np.linalg.norm(out - ref)) / denom if denom else math.inf
+    rng = random.Random(seed)
+    x = _pyref.normal_grid(rng, (BATCH, IN_CH, SIZE, SIZE))
+    w = _pyref.normal_grid(rng, (OUT_CH, IN_CH, KSIZE, KSIZE), 1.0 / math.sqrt(IN_CH * KSIZE * KSIZE))
+    g = _pyref.normal_grid(rng, (BATCH, OUT_CH, SIZE, SIZE))
+    return x, w, g
 
 
 def tolerance(dtype: str, tf32: bool) -> float:
@@ -208,11 +176,77 @@ def last_line(exc: BaseException) -> str:
     return lines[-1] if lines else type(exc).__name__
 
 
-RunCase = Callable[[Device, str, np.ndarray, np.ndarray, np.ndarray], CaseOutput]
+# (device, dtype, x, w, g) -> outputs; x, w, g come in the reference's array type.
+RunCase = Callable[[Device, str, Any, Any, Any], CaseOutput]
 
 
-def run_case_checked(device: Device, dtype: str, run_case: RunCase) -> dict[str, Any]:
-    """Run one (device, dtype) case and judge it against the reference."""
+@dataclass(frozen=True)
+class Reference:
+    """The float64 truth a kernel is judged against: array type, rounding, conv, error.
+
+    ``name`` goes into the result's ``runtime`` so a report says what judged it.
+    Build one with :func:`numpy_reference`, :func:`python_reference` or
+    :func:`available_reference`.
+    """
+
+    name: str
+    to_array: Callable[[_pyref.Grid], Any]
+    round_to: Callable[[str, Any], Any]
+    conv: Callable[[Any, Any, Any], tuple[Any, Any, Any]]
+    rel_error: Callable[[Any, Any], float]
+    # dtype -> (y, dx, dw): inputs depend only on the dtype, so compute them once.
+    _truth: dict[str, tuple[Any, Any, Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def inputs(self, dtype: str) -> tuple[Any, Any, Any]:
+        """Fresh x, w, g rounded to ``dtype`` (a kernel may keep or alter them)."""
+        x, w, g = (self.round_to(dtype, self.to_array(a)) for a in make_grids())
+        return x, w, g
+
+    def truth(self, dtype: str) -> tuple[Any, Any, Any]:
+        """The float64 y, dx, dw for :meth:`inputs` of ``dtype``."""
+        if dtype not in self._truth:
+            self._truth[dtype] = self.conv(*self.inputs(dtype))
+        return self._truth[dtype]
+
+
+NUMPY_REFERENCE = "numpy float64"
+PYTHON_REFERENCE = "pure Python float64"
+
+
+def numpy_reference() -> Reference:
+    """The numpy reference; raises ImportError where numpy cannot be imported."""
+    # Imported here, not at the top: the torch kernel must run without numpy.
+    if TYPE_CHECKING or __package__:
+        from . import _npref
+    else:
+        import _npref
+
+    return Reference(
+        NUMPY_REFERENCE, _npref.to_array, _npref.round_to, _npref.reference_conv, _npref.rel_error
+    )
+
+
+def python_reference(why: str | None = None) -> Reference:
+    """The standard-library reference; ``why`` (e.g. "numpy not installed") goes in its name."""
+    name = f"{PYTHON_REFERENCE} ({why})" if why else PYTHON_REFERENCE
+    # Grids are already the array type; round_to copies them, so no aliasing.
+    return Reference(name, lambda grid: grid, _pyref.round_to, _pyref.reference_conv, _pyref.rel_error)
+
+
+def available_reference() -> Reference:
+    """numpy's reference where numpy imports, else the pure-Python one saying why."""
+    try:
+        return numpy_reference()
+    except Exception as exc:  # no numpy, or a broken one: torch works without it
+        if isinstance(exc, ModuleNotFoundError) and (exc.name or "").partition(".")[0] == "numpy":
+            return python_reference("numpy not installed")
+        return python_reference(f"numpy import failed: {last_line(exc)}")
+
+
+def run_case_checked(
+    device: Device, dtype: str, run_case: RunCase, reference: Reference | None = None
+) -> dict[str, Any]:
+    """Run one (device, dtype) case and judge it against ``reference`` (default numpy)."""
     base: dict[str, Any] = {
         "device": device.name,
         "dtype": dtype,
@@ -220,17 +254,18 @@ def run_case_checked(device: Device, dtype: str, run_case: RunCase) -> dict[str,
     }
     if dtype in device.skip:
         return {**base, "status": "skip", "detail": device.skip[dtype]}
-    x, w, g = (round_to(dtype, a) for a in make_inputs())
+    reference = reference or numpy_reference()
+    x, w, g = reference.inputs(dtype)
     try:
         out = run_case(device, dtype, x, w, g)
     except Exception as exc:  # any framework error is this case's result
         traceback.print_exc(file=sys.stderr)
         return {**base, "status": "error", "detail": last_line(exc)}
-    refs = reference_conv(x, w, g)
+    refs = reference.truth(dtype)
     errors = {
-        "output": rel_error(out.y, refs[0]),
-        "grad_input": rel_error(out.dx, refs[1]),
-        "grad_weight": rel_error(out.dw, refs[2]),
+        "output": reference.rel_error(out.y, refs[0]),
+        "grad_input": reference.rel_error(out.dx, refs[1]),
+        "grad_weight": reference.rel_error(out.dw, refs[2]),
     }
     worst = max(errors.values())
     limit = tolerance(dtype, device.tf32)
@@ -256,8 +291,14 @@ def run_all(
     runtime: dict[str, str],
     devices: Iterable[Device],
     run_case: RunCase,
+    reference: Reference | None = None,
 ) -> dict[str, Any]:
-    """Every selected (device, dtype) case of one framework, as the JSON payload."""
+    """Every selected (device, dtype) case of one framework, as the JSON payload.
+
+    ``reference`` defaults to numpy's; its name is added to ``runtime``.
+    """
+    reference = reference or numpy_reference()
+    runtime = {**runtime, "reference": reference.name}
     wanted = wanted_devices()
     devices = list(devices)
     results = []
@@ -266,7 +307,7 @@ def run_all(
             continue
         for dtype in device.dtypes:
             progress(f"running on {device.name} ({dtype})")
-            results.append(run_case_checked(device, dtype, run_case))
+            results.append(run_case_checked(device, dtype, run_case, reference))
     results += unmatched_device_results(framework, wanted, [d.name for d in devices])
     return {"framework": framework, "version": version, "runtime": runtime, "results": results}
 

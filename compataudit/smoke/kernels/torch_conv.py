@@ -1,6 +1,10 @@
 """Smoke kernel for PyTorch: conv2d forward and backward on every device torch sees.
 
 Run standalone by the runner (``python torch_conv.py``); prints one JSON line.
+torch does not depend on numpy, so nothing here needs it: tensors are built
+with ``torch.as_tensor`` (from numpy arrays or nested lists, whichever the
+reference from :func:`_common.available_reference` gives) and read back with
+``tolist()``, which both references accept.
 """
 
 from __future__ import annotations
@@ -15,8 +19,6 @@ if TYPE_CHECKING:
 else:  # run as a script: the kernels folder is sys.path[0]
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import _common
-
-import numpy as np
 
 
 def torch_devices(torch: Any) -> list[_common.Device]:
@@ -65,17 +67,17 @@ def make_run_case(torch: Any) -> _common.RunCase:
         elif device.name == "mps":
             torch.mps.synchronize()
 
-    def to_float64(tensor: Any) -> np.ndarray:
-        # MPS has no float64: move to the CPU first.
-        return np.asarray(tensor.detach().cpu().to(torch.float64).numpy())
+    def to_float64(tensor: Any) -> list[Any]:
+        # MPS has no float64: move to the CPU first. tolist() works without numpy.
+        values: list[Any] = tensor.detach().cpu().to(torch.float64).tolist()
+        return values
 
-    def run_case(
-        device: _common.Device, dtype: str, x: np.ndarray, w: np.ndarray, g: np.ndarray
-    ) -> _common.CaseOutput:
+    def run_case(device: _common.Device, dtype: str, x: Any, w: Any, g: Any) -> _common.CaseOutput:
         dt = getattr(torch, dtype)
 
-        def put(a: np.ndarray) -> Any:
-            return torch.from_numpy(a).to(dt).to(device.handle)
+        def put(a: Any) -> Any:
+            # as_tensor takes a numpy array or nested lists alike.
+            return torch.as_tensor(a, dtype=torch.float64).to(dt).to(device.handle)
 
         xt, wt, gt = put(x).requires_grad_(True), put(w).requires_grad_(True), put(g)
 
@@ -112,6 +114,7 @@ def main() -> None:
         runtime_info(torch),
         torch_devices(torch),
         make_run_case(torch),
+        _common.available_reference(),
     )
     _common.emit(payload)
 
