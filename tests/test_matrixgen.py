@@ -151,8 +151,8 @@ def test_helpers() -> None:
 
 
 @pytest.mark.parametrize(("torch", "torchvision"), [
-    # pytorch/vision README "Installation" table
-    ("2.5.0", "0.20.0"), ("2.4.0", "0.19.0"), ("2.1.2", "0.16.2"),
+    # torchvision wheels' `Requires-Dist: torch==X` (torch.toml [[torchvision]] pairs)
+    ("2.5.1", "0.20.1"), ("2.4.1", "0.19.1"), ("2.1.2", "0.16.2"),
 ])
 def test_known_pairs_listed(torch: str, torchvision: str) -> None:
     sets = _sets("torch", "torchvision", python="3.11")

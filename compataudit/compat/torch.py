@@ -300,15 +300,17 @@ def family_command(ctx: CheckContext, torch_version: str, variant: str | None, *
     """
     m, env = ctx.matrices, ctx.env
     pins = {}
+    # A bare minor ("2.7") means "any 2.7.x": an exact pair would wrongly pick 2.7.0's.
+    exact = _MINOR_RE.match(torch_version) is None
     if env.package("torchvision") is not None:
         row = torchvision_for_torch(m, torch_version)
         if row is not None:
-            pins["torchvision"] = exact_pair(row.pairs, torch_version) or row.torchvision
+            pins["torchvision"] = (exact and exact_pair(row.pairs, torch_version)) or row.torchvision
     if env.package("torchaudio") is not None:
         full = torch_version + ".0" if _MINOR_RE.match(torch_version) else torch_version
         audio = torchaudio_for_torch(m, full)
         if audio is not None:
-            pins["torchaudio"] = exact_pair(audio.pairs, torch_version) or audio.torchaudio
+            pins["torchaudio"] = (exact and exact_pair(audio.pairs, torch_version)) or audio.torchaudio
     if extensions_only:
         names = " ".join(str(_pin(name, version)) for name, version in pins.items())
         index = f" --index-url {INDEX_URL}{variant}" if variant else ""

@@ -125,7 +125,7 @@ def test_suggest_what_if_json(app: typer.Typer) -> None:
 
 def test_suggest_nothing_fits_exits_1_with_the_reason(app: typer.Typer) -> None:
     code, out, _ = run(app, "suggest", "--no-probe", "--python", "3.11", "--driver",
-                       "470.82.01", "--gpu-cc", "3.7", "--framework", "torch")
+                       "470.82.01", "--gpu-cc", "3.5", "--framework", "torch")
     assert code == 1
     assert "Not possible here:" in out and "CPU build" in out
 

@@ -24,7 +24,7 @@ from tests.plan.plan_helpers import real_env
 DRIVERS = ("470.82.01", "535.104.05", "550.54.14", "580.65.06")
 GPUS = {"pascal": "6.1", "volta": "7.0", "turing": "7.5", "ampere-a100": "8.0",
         "ampere-rtx30": "8.6", "hopper": "9.0", "blackwell-b200": "10.0",
-        "blackwell-rtx50": "12.0", "kepler": "3.7"}
+        "blackwell-rtx50": "12.0", "kepler": "3.5"}
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 SITUATIONS = [
     pytest.param(driver, cc, py, id=f"{driver.split('.')[0]}-{name}-py{py}")
@@ -78,7 +78,7 @@ def test_gpu_build_when_driver_and_gpu_fit(framework: str, matrices: Matrices) -
 
 
 def test_kepler_gets_a_plain_no_and_the_newest_build_that_works(matrices: Matrices) -> None:
-    s = suggest(what_if("3.11", "470.82.01", "3.7"), matrices, ["torch"])
+    s = suggest(what_if("3.11", "470.82.01", "3.5"), matrices, ["torch"])
     assert s.variants["torch"] == "cpu"
     assert len(s.problems) == 1
     assert s.problems[0].startswith("No torch build")
@@ -137,7 +137,7 @@ def test_unknown_framework(matrices: Matrices) -> None:
 
 
 def test_table(matrices: Matrices) -> None:
-    text = render_table(suggest(what_if("3.11", "470.82.01", "3.7"), matrices, ["torch"]))
+    text = render_table(suggest(what_if("3.11", "470.82.01", "3.5"), matrices, ["torch"]))
     assert text.startswith("Target: Python 3.11, Linux x86_64, driver 470.82.01")
     assert "Install with pip:" in text and "or with uv:" in text
     assert "Not possible here:" in text

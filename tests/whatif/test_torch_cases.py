@@ -10,6 +10,8 @@ Sources (as cited in matrices/torch.toml):
   RFC   pytorch/pytorch CUDA-support RFC issues (#134015, #138609, #172663, #190355)
   NP    pytorch/pytorch#107302 / #132179 (numpy 2 needs torch >= 2.3)
   A211  pytorch/audio v2.11.1 release notes (stable ABI, CUDA-major-only check)
+  WHL   Requires-Dist of the PyPI wheels (torchvision: torch==X; torch: nvidia-* pins)
+  BLD   pytorch/builder release/pypi/promote_pypi_to_staging.sh (the +cuXYZ build on PyPI)
 """
 
 from __future__ import annotations
@@ -89,6 +91,18 @@ CASES = [
     case("TV-2.3-0.18", (("torch", "2.3.1"), ("torchvision", "0.18.1")), "3.11.7"),
     case("TV-2.6-0.22-newer", (("torch", "2.6.0"), ("torchvision", "0.22.0")), "3.11.7",
          ("TCH001", E, TV)),
+    case("WHL-2.0.0-0.15.1", (("torch", "2.0.0"), ("torchvision", "0.15.1")), "3.10.12"),
+    case("WHL-2.0.0-0.15.2", (("torch", "2.0.0"), ("torchvision", "0.15.2")), "3.10.12",
+         ("TCH001", W, TV)),
+    case("WHL-1.12.0-0.13.1", (("torch", "1.12.0"), ("torchvision", "0.13.1")), "3.10.12",
+         ("TCH001", W, TV)),
+    case("WHL-2.4.1-0.19.0", (("torch", "2.4.1"), ("torchvision", "0.19.0")), "3.11.7",
+         ("TCH001", W, TV)),
+    case("WHL-2.7.1-0.22.1", (("torch", "2.7.1"), ("torchvision", "0.22.1")), "3.12.3"),
+    case("WHL-2.12.0-0.27.1", (("torch", "2.12.0"), ("torchvision", "0.27.1")), "3.12.3",
+         ("TCH001", W, TV)),
+    case("WHL-2.12.1+cu126-0.27.1+cu126", (("torch", "2.12.1+cu126"),
+                                           ("torchvision", "0.27.1+cu126")), "3.12.3"),
     # ---------------------------------------------------------------- TCH002 (TA)
     case("TA-2.0.0-2.0.1", (("torch", "2.0.0"), ("torchaudio", "2.0.1")), "3.10.12"),
     case("TA-2.0.1-2.0.1", (("torch", "2.0.1"), ("torchaudio", "2.0.1")), "3.10.12",
@@ -132,8 +146,27 @@ CASES = [
          "3.12.3"),
     case("VAR-rocm-vs-cuda", (("torch", "2.7.1+rocm6.3"), ("torchvision", "0.22.1+cu126")),
          "3.12.3", ("TCH003", E, TV)),
-    case("VAR-default-unknown-silent", (("torch", "2.10.0+cu128"), ("torchvision", "0.25.0")),
-         "3.12.3"),
+    case("TI-2.10-cu128-pin-plain-tv", (("torch", "2.10.0+cu128"), ("torchvision", "0.25.0")),
+         "3.12.3"),  # plain PyPI 2.10 is cu128 (test-infra e8208cf2, WHL)
+    case("TI-2.10-pypi-cu128-vs-tv-cu126", (("torch", "2.10.0"),
+                                            ("torchvision", "0.25.0+cu126")), "3.12.3",
+         ("TCH003", W, TV)),
+    case("TI-2.10-pypi-cu128-vs-tv-cpu", (("torch", "2.10.0"), ("torchvision", "0.25.0+cpu")),
+         "3.12.3", ("TCH003", E, TV)),
+    case("BLD-1.12-pypi-cu102-vs-tv-cu113", (("torch", "1.12.1"),
+                                             ("torchvision", "0.13.1+cu113")), "3.10.12",
+         ("TCH003", E, TV)),
+    case("BLD-1.12-cu113-vs-plain-tv-cu102", (("torch", "1.12.1+cu113"),
+                                              ("torchvision", "0.13.1")), "3.10.12",
+         ("TCH003", E, TV)),
+    case("BLD-2.1-pypi-cu121-vs-tv-cu118", (("torch", "2.1.2"),
+                                            ("torchvision", "0.16.2+cu118")), "3.11.7",
+         ("TCH003", E, TV)),
+    case("BLD-2.4-pypi-cu121-vs-ta-cu124", (("torch", "2.4.1"),
+                                            ("torchaudio", "2.4.1+cu124")), "3.11.7",
+         ("TCH003", E, TA)),
+    case("BLD-2.2-pypi-cu121-all-plain", (("torch", "2.2.2"), ("torchvision", "0.17.2"),
+                                          ("torchaudio", "2.2.2")), "3.11.7"),
     # ---------------------------------------------------------------- NPY001 (NP)
     case("NP-2.1-numpy2", (("torch", "2.1.0"), ("numpy", "2.0.0")), "3.11.7",
          ("NPY001", E, TN)),
@@ -172,6 +205,8 @@ CASES = [
     # ---------------------------------------------------------------- whole stacks
     case("full-2.1-cu121", (("torch", "2.1.0+cu121"), ("torchvision", "0.16.0+cu121"),
                             ("torchaudio", "2.1.0+cu121"), ("numpy", "1.26.4")), "3.11.7"),
+    case("full-2.0-pypi", (("torch", "2.0.1"), ("torchvision", "0.15.2"),
+                           ("torchaudio", "2.0.2"), ("numpy", "1.26.4")), "3.10.12"),
     case("full-2.13-pypi", (("torch", "2.13.0"), ("torchvision", "0.28.0"),
                             ("torchaudio", "2.11.0"), ("numpy", "2.4.6")), "3.12.3"),
     case("no-torch-at-all", (("numpy", "2.0.0"), ("torchvision", "0.20.1")), "3.11.7"),
