@@ -76,7 +76,8 @@ def package(session: nox.Session) -> None:
     wheel = max(dist.glob("compataudit-*.whl"), key=lambda p: p.stat().st_mtime)
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"compataudit/matrices/{p.name}" for p in (ROOT / "matrices").glob("*.toml")}
-    missing = sorted(expected - names) + sorted({"compataudit/report.schema.json"} - names)
+    expected |= {"compataudit/report.schema.json", "compataudit/matrices/_compiled.json"}
+    missing = sorted(expected - names)
     if missing:
         session.error(f"{wheel.name} lacks {', '.join(missing)}")
     session.install("--force-reinstall", "--no-deps", str(wheel))
@@ -93,6 +94,10 @@ _VALIDATE = """
 import json, sys
 import compataudit, compataudit.schema as s
 assert "site-packages" in compataudit.__file__, compataudit.__file__
+from compataudit.matrices import COMPILED_NAME, default_directory, load_matrices
+assert (default_directory() / COMPILED_NAME).is_file(), "no pre-parsed matrices in the wheel"
+m = load_matrices()
+assert m.get("torch") and m._compiled, "the pre-parsed matrices were not used"
 errors = s.validate_report(json.load(open(sys.argv[1])))
 sys.exit("\\n".join(errors) if errors else 0)
 """

@@ -24,7 +24,6 @@ Precedence: flag > variable > file > default, per key. ``ignore`` and
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -258,6 +257,8 @@ def _from_table(table: Mapping[str, Any], path: Path, shown: str) -> Config:
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in KEYS:
+            import difflib  # only for the "did you mean" of an error
+
             close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else \
                 f" (known: {', '.join(KEYS)})"

@@ -11,8 +11,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from compataudit.audit import EnvOptions
 from compataudit.clikit import read_text_input
 from compataudit.errors import CompatAuditError, InputError, UsageError
@@ -64,6 +62,8 @@ def read_requirements(path: str) -> list[tuple[str, str]]:
         text = read_text_input(path, "requirements file")
     except CompatAuditError as exc:
         raise InputError(str(exc)) from None
+    from packaging.requirements import InvalidRequirement, Requirement
+
     pins = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split(" #", 1)[0].strip()

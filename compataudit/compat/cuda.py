@@ -16,8 +16,7 @@ Driver versions compare as integer tuples (``570.124.06`` -> ``(570, 124, 6)``),
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from packaging.version import Version
 
@@ -28,8 +27,7 @@ from compataudit.versions import driver_tuple, numeric_prefix
 Cc = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class ToolkitRelease:
+class ToolkitRelease(NamedTuple):
     version: Version  # 12.4.1
     label: str  # "CUDA 12.4 Update 1"
     linux: str | None  # minimum driver; None: N/A
@@ -37,16 +35,14 @@ class ToolkitRelease:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class MvcFloor:
+class MvcFloor(NamedTuple):
     cuda_major: int
     linux: str | None
     windows: str | None
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class CudnnSupport:
+class CudnnSupport(NamedTuple):
     cudnn: str
     cuda: str  # specifier over toolkit versions: ">=12.0,<12.4"
     cc_min: str | None
@@ -55,8 +51,7 @@ class CudnnSupport:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class CudaView:
+class CudaView(NamedTuple):
     toolkits: tuple[ToolkitRelease, ...]  # oldest first
     mvc: dict[int, MvcFloor]
     cudnn: tuple[CudnnSupport, ...]
@@ -64,22 +59,19 @@ class CudaView:
     wheel_naming_sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class GpuName:
+class GpuName(NamedTuple):
     pattern: re.Pattern[str]
     cc: str
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class GpuView:
+class GpuView(NamedTuple):
     families: dict[Cc, str]
     family_sources: dict[Cc, tuple[str, ...]]
     names: tuple[GpuName, ...]
 
 
-@dataclass(frozen=True)
-class DriverRequirement:
+class DriverRequirement(NamedTuple):
     """What a CUDA version asks of the driver, with the rows that say so."""
 
     cuda: str
@@ -334,8 +326,7 @@ def parse_cc(text: str | None) -> Cc | None:
     return None
 
 
-@dataclass(frozen=True)
-class _Target:
+class _Target(NamedTuple):
     cc: Cc
     ptx: bool
     suffix: str  # "" | "a" (this exact GPU only) | "f" (family: same major, minor >=)

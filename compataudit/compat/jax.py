@@ -8,8 +8,7 @@ itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from packaging.version import Version
 
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
     from compataudit.checks import CheckContext
 
 
-@dataclass(frozen=True)
-class JaxRelease:
+class JaxRelease(NamedTuple):
     version: Version
     min_jaxlib: Version
     python: str  # specifier: ">=3.11"
@@ -34,8 +32,7 @@ class JaxRelease:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class JaxPlugin:
+class JaxPlugin(NamedTuple):
     name: str  # "jax-cuda12-plugin"
     pjrt: str  # "jax-cuda12-pjrt"
     extra: str  # "cuda12": pip install "jax[cuda12]"
@@ -46,14 +43,12 @@ class JaxPlugin:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class JaxView:
+class JaxView(NamedTuple):
     releases: tuple[JaxRelease, ...]  # newest first
     plugins: tuple[JaxPlugin, ...]  # newest CUDA first (the order jax itself tries them)
 
 
-@dataclass(frozen=True)
-class JaxSet:
+class JaxSet(NamedTuple):
     """One installable, mutually compatible JAX stack."""
 
     jax: str

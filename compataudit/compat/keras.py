@@ -7,8 +7,7 @@ its TensorFlow minor; ``TF_USE_LEGACY_KERAS`` only counts for a few exact values
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
@@ -23,30 +22,26 @@ from compataudit.versions import in_range, minor_of, parse_version
 MATRIX = "keras"
 
 
-@dataclass(frozen=True)
-class Keras2Pair:
+class Keras2Pair(NamedTuple):
     tensorflow: str  # TF minor, "2.15"
     keras: str  # newest keras of that minor, "2.15.0"
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Keras3Release:
+class Keras3Release(NamedTuple):
     version: str
     requires_python: str
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class KerasBackend:
+class KerasBackend(NamedTuple):
     name: str  # KERAS_BACKEND value
     distribution: str  # the package providing it; "tensorflow" = any TF distribution
     minimum: str | None
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class TfKerasRelease:
+class TfKerasRelease(NamedTuple):
     version: str
     minor: str
     requires_python: str | None
@@ -54,8 +49,7 @@ class TfKerasRelease:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class LegacyKerasSetting:
+class LegacyKerasSetting(NamedTuple):
     variable: str
     values: tuple[str, ...]
     tensorflow: str  # releases that read the variable
@@ -63,8 +57,7 @@ class LegacyKerasSetting:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class KerasMatrix:
+class KerasMatrix(NamedTuple):
     keras2: tuple[Keras2Pair, ...]
     keras3: tuple[Keras3Release, ...]  # oldest first
     backends: tuple[KerasBackend, ...]

@@ -9,8 +9,7 @@ driver's CUDA and a set of GPUs (``compatible_stacks`` / ``suggest_build``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import Version
 
@@ -31,24 +30,21 @@ BUILD_KINDS = ("default", "cuda", "cpu", "rocm", "unknown")
 # --------------------------------------------------------------------------- the view
 
 
-@dataclass(frozen=True)
-class TfVariant:
+class TfVariant(NamedTuple):
     name: str  # canonical distribution name
     build: str  # one of BUILD_KINDS
     nightly: bool
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class TfPlatform:
+class TfPlatform(NamedTuple):
     system: str
     machine: str  # "*" = any
     cuda_releases: str  # specifier of releases that are CUDA builds; "" = none
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class TfRelease:
+class TfRelease(NamedTuple):
     version: str  # the first release these facts hold for: "2.15.1"
     minor: str  # "2.15"
     newest_patch: str
@@ -72,8 +68,7 @@ class TfRelease:
         return f"{mm[0]}.{mm[1]}" if mm else None
 
 
-@dataclass(frozen=True)
-class TensorFlowMatrix:
+class TensorFlowMatrix(NamedTuple):
     variants: tuple[TfVariant, ...]
     platforms: tuple[TfPlatform, ...]
     releases: tuple[TfRelease, ...]  # oldest first
@@ -273,8 +268,7 @@ def _build_from_matrix(ctx: CheckContext, pkg: Package) -> ResolvedBuild | None:
 # --------------------------------------------------------------------------- what to install
 
 
-@dataclass(frozen=True)
-class TfStack:
+class TfStack(NamedTuple):
     """One complete, compatible TensorFlow install: what to pin and the pip command."""
 
     tensorflow: str  # the release version, "2.21.0"

@@ -8,8 +8,7 @@ naming the file and row. Queries live in :mod:`compataudit.compat.torch`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -21,8 +20,7 @@ _MINOR_RE = re.compile(r"^\d+\.\d+$")
 _VARIANT_RE = re.compile(r"^(cpu|cu\d{3}|rocm\d+(\.\d+)*|xpu)$")
 
 
-@dataclass(frozen=True)
-class TorchRelease:
+class TorchRelease(NamedTuple):
     minor: str  # "2.5"
     python: str  # specifier of the CPython versions with wheels
     python_experimental: tuple[str, ...]  # "3.13": wheels exist, support is experimental
@@ -38,8 +36,7 @@ class TorchRelease:
         return int(major), int(minor)
 
 
-@dataclass(frozen=True)
-class TorchVariant:
+class TorchVariant(NamedTuple):
     torch: tuple[str, ...]  # the torch minors this row covers
     variant: str  # "cu124"
     cuda: str | None  # full CUDA version when the source gives it ("12.6.3")
@@ -54,8 +51,7 @@ class TorchVariant:
         return sass + tuple("compute_" + a.replace(".", "") for a in self.ptx)
 
 
-@dataclass(frozen=True)
-class VisionRow:
+class VisionRow(NamedTuple):
     torch: str  # torch minor
     torchvision: str  # torchvision minor
     python: str | None
@@ -63,8 +59,7 @@ class VisionRow:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class AudioRow:
+class AudioRow(NamedTuple):
     torchaudio: str  # torchaudio minor
     torch: str  # specifier of the torch versions it works with
     python: str | None
@@ -73,8 +68,7 @@ class AudioRow:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class TorchMatrix:
+class TorchMatrix(NamedTuple):
     releases: tuple[TorchRelease, ...]  # oldest first
     variants: tuple[TorchVariant, ...]
     torchvision: tuple[VisionRow, ...]
@@ -82,8 +76,7 @@ class TorchMatrix:
     pypi_platforms: tuple[tuple[str, str, tuple[str, ...]], ...]  # (system, variant, sources)
 
 
-@dataclass(frozen=True)
-class CompatibleSet:
+class CompatibleSet(NamedTuple):
     """A torch release with its extensions and the build variant that fits."""
 
     torch: str

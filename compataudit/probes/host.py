@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import socket
 import sys
 from pathlib import Path
 
@@ -57,7 +56,7 @@ def probe_platform() -> PlatformInfo:
         os_name=_os_name(),
         libc=_libc(),
         cpu_count=os.cpu_count(),
-        hostname=socket.gethostname() or None,
+        hostname=platform.node() or None,
     )
 
 

@@ -9,8 +9,6 @@ old for the ``compute_cap`` field are asked again without it.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import time
 
@@ -43,6 +41,9 @@ def parse_query_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> tuple[
     """GPUs from ``--query-gpu=<fields> --format=csv,noheader,nounits`` output, and the driver."""
     gpus = []
     driver = None
+    import csv  # only needed where nvidia-smi exists
+    import io
+
     for row in csv.reader(io.StringIO(text), skipinitialspace=True):
         if not row or not any(cell.strip() for cell in row):
             continue
