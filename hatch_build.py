@@ -1,8 +1,10 @@
 """Wheel build hook: ship the matrices pre-parsed as ``compataudit/matrices/_compiled.json``.
 
 The TOML files stay the source of truth (and ship too); the compiled copy only saves
-the start-up cost of importing tomllib and parsing them. Editable installs skip it and
-read the TOML files of the checkout.
+the start-up cost of importing tomllib and parsing them. Editable installs read the
+checkout's ``matrices/``, so there the copy is written next to the TOML files (ignored
+by git). Either way each entry carries its TOML file's digest: after an edit the loader
+parses the TOML again, so a stale copy is slow, never wrong.
 """
 
 from __future__ import annotations
@@ -19,14 +21,18 @@ class CompileMatrices(BuildHookInterface):  # type: ignore[misc]
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        if self.target_name != "wheel" or version == "editable":
+        if self.target_name != "wheel":
             return
         root = Path(self.root)
         sys.path.insert(0, str(root))
         try:
-            from compataudit.matrices import compile_directory
+            from compataudit.matrices import COMPILED_NAME, compile_directory
         finally:
             sys.path.pop(0)
-        out = Path(tempfile.mkdtemp()) / "_compiled.json"
-        out.write_text(compile_directory(root / "matrices"), encoding="utf-8")
-        build_data["force_include"][str(out)] = "compataudit/matrices/_compiled.json"
+        text = compile_directory(root / "matrices")
+        if version == "editable":
+            (root / "matrices" / COMPILED_NAME).write_text(text, encoding="utf-8")
+            return
+        out = Path(tempfile.mkdtemp()) / COMPILED_NAME
+        out.write_text(text, encoding="utf-8")
+        build_data["force_include"][str(out)] = f"compataudit/matrices/{COMPILED_NAME}"
