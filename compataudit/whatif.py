@@ -103,8 +103,7 @@ def _gpus(ccs: Iterable[str]) -> tuple[Gpu, ...]:
     for index, cc in enumerate(ccs):
         if not _CC_RE.match(cc.strip()):
             raise UsageError(f"--gpu-cc {cc!r}: expected a compute capability such as 8.6")
-        gpus.append(Gpu(index=index, name=f"GPU {index} (cc {cc.strip()})",
-                        compute_capability=cc.strip()))
+        gpus.append(Gpu(index=index, name="what-if GPU", compute_capability=cc.strip()))
     return tuple(gpus)
 
 
