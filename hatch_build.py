@@ -1,16 +1,15 @@
 """Wheel build hook: ship the matrices pre-parsed as ``compataudit/matrices/_compiled.json``.
 
 The TOML files stay the source of truth (and ship too); the compiled copy only saves
-the start-up cost of importing tomllib and parsing them. Editable installs read the
-checkout's ``matrices/``, so there the copy is written next to the TOML files (ignored
-by git). Either way each entry carries its TOML file's digest: after an edit the loader
-parses the TOML again, so a stale copy is slow, never wrong.
+the start-up cost of importing tomllib and parsing them. The copy is written next to
+the TOML files (ignored by git): the wheel's force-include of ``matrices/`` ships it, and
+editable installs read it from the checkout. Each entry carries its TOML file's digest:
+after an edit the loader parses the TOML again, so a stale copy is slow, never wrong.
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +28,7 @@ class CompileMatrices(BuildHookInterface):  # type: ignore[misc]
             from compataudit.matrices import COMPILED_NAME, compile_directory
         finally:
             sys.path.pop(0)
-        text = compile_directory(root / "matrices")
-        if version == "editable":
-            (root / "matrices" / COMPILED_NAME).write_text(text, encoding="utf-8")
-            return
-        out = Path(tempfile.mkdtemp()) / COMPILED_NAME
-        out.write_text(text, encoding="utf-8")
-        build_data["force_include"][str(out)] = f"compataudit/matrices/{COMPILED_NAME}"
+        # Written next to the TOML files: the wheel's force-include of matrices/ ships it,
+        # and an editable install reads it from there.
+        target = root / "matrices" / COMPILED_NAME
+        target.write_text(compile_directory(root / "matrices"), encoding="utf-8")
