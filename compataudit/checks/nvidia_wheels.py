@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from compataudit.checks import CheckContext, CheckFn, finding
+from compataudit.checks.packages import marker_environment, platform_markers
 from compataudit.compat.cuda import cuda_view
 from compataudit.model import Environment, Finding
 from compataudit.versions import in_range, marker_applies, numeric_prefix, parse_requirement
@@ -21,8 +22,6 @@ AREA = "nvidia-wheels"
 
 _SUFFIX_RE = re.compile(r"-cu(\d+)$")
 _EXTRA_RE = re.compile(r"extra\s*==\s*['\"]([^'\"]+)['\"]")
-_MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
-_SYS_PLATFORMS = {"Linux": "linux", "Windows": "win32", "Darwin": "darwin"}
 
 
 @dataclass(frozen=True)
@@ -32,22 +31,6 @@ class Pin:
     wheel: str  # canonical nvidia-* name
     spec: str  # "==9.1.0.70"
     pinned: str  # the version of the == clause: "9.1.0.70" ("9.1.*" keeps its wildcard)
-
-
-def _marker_env(env: Environment) -> dict[str, str]:
-    system = env.platform.system or "Linux"
-    machine = (env.platform.machine or "x86_64").lower()
-    version = env.python.version or "3.11"
-    return {
-        "python_version": ".".join(version.split(".")[:2]),
-        "python_full_version": version,
-        "platform_system": system,
-        "sys_platform": _SYS_PLATFORMS.get(system, system.lower()),
-        "platform_machine": _MACHINES.get(machine, machine),
-        "os_name": "nt" if system == "Windows" else "posix",
-        "implementation_name": "cpython",
-        "platform_python_implementation": env.python.implementation or "CPython",
-    }
 
 
 def _applies(marker: str | None, base: dict[str, str]) -> bool:
@@ -64,7 +47,8 @@ def _applies(marker: str | None, base: dict[str, str]) -> bool:
 def exact_pins(env: Environment) -> list[Pin]:
     """Every ``==`` pin on an nvidia-* wheel in the Requires-Dist of a non-nvidia distribution."""
     pins = []
-    base = _marker_env(env)
+    # Without a known Python, python_version markers stay undecided (not applied).
+    base = marker_environment(env) or platform_markers(env)
     for pkg in env.packages:
         if pkg.name.startswith("nvidia-"):
             continue

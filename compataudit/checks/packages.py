@@ -29,19 +29,12 @@ AREA = "packages"
 _SYS_PLATFORM = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32"}
 
 
-def marker_environment(env: Environment) -> dict[str, str] | None:
-    """PEP 508 marker variables of the audited environment; None if its Python is unknown."""
-    v = parse_version(env.python.version)
-    if v is None:
-        return None
-    release = (*v.release, 0, 0)
+def platform_markers(env: Environment) -> dict[str, str]:
+    """The PEP 508 marker variables that do not depend on the Python version."""
     system = env.platform.system
     impl = env.python.implementation or "CPython"
     return {
-        "python_version": f"{release[0]}.{release[1]}",
-        "python_full_version": env.python.version,
         "implementation_name": impl.lower(),
-        "implementation_version": env.python.version,
         "platform_python_implementation": impl,
         "platform_system": system,
         "platform_machine": env.platform.machine,
@@ -50,6 +43,20 @@ def marker_environment(env: Environment) -> dict[str, str] | None:
         "sys_platform": _SYS_PLATFORM.get(system, system.lower()),
         "os_name": "nt" if system == "Windows" else "posix",
         "extra": "",
+    }
+
+
+def marker_environment(env: Environment) -> dict[str, str] | None:
+    """PEP 508 marker variables of the audited environment; None if its Python is unknown."""
+    v = parse_version(env.python.version)
+    if v is None:
+        return None
+    release = (*v.release, 0, 0)
+    return {
+        **platform_markers(env),
+        "python_version": f"{release[0]}.{release[1]}",
+        "python_full_version": env.python.version,
+        "implementation_version": env.python.version,
     }
 
 
