@@ -141,7 +141,12 @@ def plan_torch(m: Matrices, t: Target) -> Part:
         part.problems.append(f"No torch release in the data supports Python {t.python}"
                              + (f" (torch {newest.minor}: {newest.python})." if newest else "."))
         return part
-    best = sets[0]
+    # The whole family is the point: prefer the newest set that has torchvision too.
+    best = next((s for s in sets if s.torchvision and s.torchaudio), None) \
+        or next((s for s in sets if s.torchvision), None) or sets[0]
+    if best is not sets[0]:
+        part.reasons.append(f"torch {sets[0].torch} is newer, but no torchvision release pairs "
+                            f"with it in the data: torch {best.torch} keeps the family complete")
     release = tc.release_for(m, best.torch)
     part.variant = best.variant
     part.packages = {"torch": f"{best.torch}.*"}

@@ -141,3 +141,11 @@ def test_table(matrices: Matrices) -> None:
     assert text.startswith("Target: Python 3.11, Linux x86_64, driver 470.82.01")
     assert "Install with pip:" in text and "or with uv:" in text
     assert "Not possible here:" in text
+
+
+def test_prefers_the_newest_complete_torch_family(matrices: Matrices) -> None:
+    """torch.toml pairs torchvision up to 0.28 <-> torch 2.13 (no 0.29 row): 2.13 keeps the
+    family whole, and the reasons say why 2.14 was passed over."""
+    s = suggest(what_if("3.11", "550.54.14", "8.6"), matrices, ["torch"])
+    assert s.packages["torch"] == "2.13.*" and s.packages["torchvision"] == "0.28.*"
+    assert any("no torchvision release pairs with it" in r for r in s.reasons)
