@@ -44,7 +44,8 @@ def _stack_rows(env: Environment, findings: tuple[Finding, ...]) -> list[tuple[s
     named = {c for f in findings for c in f.components}
     rows = [("python", env.python.version, env.python.env_kind or "")]
     platform = " ".join(p for p in (env.platform.system, env.platform.machine) if p)
-    rows.append(("platform", env.platform.os_name or platform, platform))
+    os_name = env.platform.os_name
+    rows.append(("platform", os_name or platform, platform if os_name else ""))
     for pkg in env.packages:
         if pkg.name in STACK_PACKAGES or pkg.name in named:
             build = env.build(pkg.name)
