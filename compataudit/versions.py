@@ -180,7 +180,11 @@ def _marker(text: str) -> Marker | None:
 
 
 def marker_applies(marker: str | None, environment: dict[str, str]) -> bool | None:
-    """Does ``marker`` hold in ``environment``? None when it cannot be evaluated."""
+    """Does ``marker`` hold in ``environment``? None when the marker cannot be read.
+
+    packaging fills variables missing from ``environment`` with the running
+    interpreter's values, so callers pass every variable of the audited machine.
+    """
     if marker is None:
         return True
     parsed = _marker(marker)

@@ -47,7 +47,8 @@ def _applies(marker: str | None, base: dict[str, str]) -> bool:
 def exact_pins(env: Environment) -> list[Pin]:
     """Every ``==`` pin on an nvidia-* wheel in the Requires-Dist of a non-nvidia distribution."""
     pins = []
-    # Without a known Python, python_version markers stay undecided (not applied).
+    # Without a known Python (what-if without --python) python_version markers are
+    # judged against this interpreter: nvidia-* pins rarely depend on it.
     base = marker_environment(env) or platform_markers(env)
     for pkg in env.packages:
         if pkg.name.startswith("nvidia-"):

@@ -1,0 +1,42 @@
+"""The human table and the JSON report, rendered from the shared sample report."""
+
+from __future__ import annotations
+
+import json
+
+from compataudit.formats import RenderContext, render
+from compataudit.model import Report
+from tests.formats.sample_report import make_report
+from tests.schema_helpers import assert_valid_report
+
+
+def _report() -> Report:
+    return make_report()
+
+
+def test_table_lists_stack_gpu_findings_fixes_and_summary() -> None:
+    text = render(_report(), "table", RenderContext())
+    for part in ("Stack", "GPU", "Findings", "fix:", "Summary:"):
+        assert part in text
+    assert "\x1b[" not in text  # no colour unless asked
+
+
+def test_table_colour_and_quiet() -> None:
+    report = _report()
+    assert "\x1b[" in render(report, "table", RenderContext(color=True))
+    quiet = render(report, "table", RenderContext(quiet=True))
+    assert "Stack" not in quiet and "Summary:" in quiet
+
+
+def test_verbose_adds_details_and_sources() -> None:
+    report = _report()
+    base = render(report, "table", RenderContext())
+    vv = render(report, "table", RenderContext(verbose=2))
+    assert len(vv) > len(base) and "source:" in vv
+
+
+def test_json_report_is_the_contract() -> None:
+    data = json.loads(render(_report(), "json", RenderContext()))
+    assert list(data) == ["schema_version", "tool", "environment", "findings", "smoke", "summary"]
+    assert data["tool"]["name"] == "compataudit"
+    assert_valid_report(data)
