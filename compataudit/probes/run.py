@@ -48,7 +48,9 @@ def run_command(
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(proc)
+        kill_process_group(proc)
+        with contextlib.suppress(subprocess.TimeoutExpired):  # one that ignores SIGKILL
+            proc.communicate(timeout=2)
         return CommandResult(
             ProbeStatus.TIMEOUT,
             detail=f"{name} did not answer within {timeout:g} s",
@@ -66,10 +68,16 @@ def run_command(
     return CommandResult(ProbeStatus.OK, stdout, stderr, 0, None, seconds)
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+def kill_process_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL ``proc``'s whole process group (started with ``start_new_session``).
+
+    Where there are no process groups (Windows), only ``proc`` itself is killed.
+    """
+    killpg = getattr(os, "killpg", None)
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        if killpg is not None:
+            killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover - Windows
+            proc.kill()
     except (ProcessLookupError, PermissionError):
-        proc.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired):  # a process that ignores SIGKILL
-        proc.communicate(timeout=2)
+        pass

@@ -27,6 +27,7 @@ from typing import IO, Any
 from compataudit.errors import UsageError
 from compataudit.model import Environment, SmokeResult, SmokeStatus
 from compataudit.probes.builds import TENSORFLOW_DISTRIBUTIONS
+from compataudit.probes.run import kill_process_group
 
 KERNELS_DIR = Path(__file__).resolve().parent / "kernels"
 KERNEL_SCRIPTS = {
@@ -178,28 +179,16 @@ def _spawn(
     return run
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the kernel's whole process group (or just the kernel without groups)."""
-    killpg = getattr(os, "killpg", None)
-    try:
-        if killpg is not None:
-            killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - Windows has no process groups of this kind
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 def _finish(run: _Run, timeout: float) -> list[SmokeResult]:
     timed_out = False
     try:
         returncode = run.proc.wait(timeout=max(0.0, run.deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         timed_out = True
-        _kill_group(run.proc)
+        kill_process_group(run.proc)
         returncode = run.proc.wait()
     # Helpers the kernel started may outlive it; they hold our pipes and the GPU.
-    _kill_group(run.proc)
+    kill_process_group(run.proc)
     for reader in run.readers:
         reader.join(DRAIN_SECONDS)
     if timed_out:
@@ -360,7 +349,7 @@ def run_smoke(
         try:
             collected[index] = _finish(run, timeout)
         except Exception as exc:  # keep the auditor alive whatever happens here
-            _kill_group(run.proc)
+            kill_process_group(run.proc)
             collected[index] = [_process_result(run.framework, SmokeStatus.ERROR, f"runner fault: {exc}")]
 
     waiters = []
