@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +24,18 @@ class RowReader:
         found = self.row.get(key)
         return MatrixError(f"{self.where}: field {key!r} must be {expected}, found {found!r}")
 
-    def text(self, key: str, *, required: bool = False) -> str | None:
+    def text(self, key: str, pattern: re.Pattern[str] | None = None, *,
+             required: bool = False, what: str = "a string") -> str | None:
         value = self.row.get(key)
         if value is None and not required:
             return None
-        if not isinstance(value, str):
-            raise self.fail(key, "a string")
+        if not isinstance(value, str) or (pattern is not None and not pattern.match(value)):
+            raise self.fail(key, what)
         return value
 
-    def required(self, key: str) -> str:
-        value = self.text(key, required=True)
+    def required(self, key: str, pattern: re.Pattern[str] | None = None,
+                 what: str = "a string") -> str:
+        value = self.text(key, pattern, required=True, what=what)
         assert value is not None  # text() raised otherwise
         return value
 
@@ -51,14 +54,29 @@ class RowReader:
                 raise self.fail(key, "a version specifier") from None
         return value
 
-    def texts(self, key: str) -> tuple[str, ...]:
+    def texts(self, key: str, pattern: re.Pattern[str] | None = None,
+              what: str = "a list of strings") -> tuple[str, ...]:
         value = self.row.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, "a list of strings")
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and (pattern is None or pattern.match(v)) for v in value
+        ):
+            raise self.fail(key, what)
         return tuple(value)
 
-    def flag(self, key: str) -> bool:
-        value = self.row.get(key, False)
+    def pairs(self, key: str = "pairs") -> tuple[tuple[str, str], ...]:
+        """A list of ``["X.Y.Z", "X.Y.Z"]`` version pairs."""
+        value = self.row.get(key, [])
+        ok = isinstance(value, list) and all(
+            isinstance(p, list) and len(p) == 2 and all(parse_version(x) for x in p)
+            for p in value
+        )
+        if not ok:
+            raise self.fail(key, 'a list of ["X.Y.Z", "X.Y.Z"] version pairs')
+        return tuple((p[0], p[1]) for p in value)
+
+    def flag(self, key: str, default: bool | None = False) -> bool:
+        """A boolean; ``default=None`` makes the field required."""
+        value = self.row.get(key, default)
         if not isinstance(value, bool):
             raise self.fail(key, "true or false")
         return value
