@@ -135,3 +135,16 @@ def test_check_json_output_is_valid(args: tuple[str, ...]) -> None:
     code, out, err = _cli(*args)
     assert code in (0, 1), err
     assert_valid_report(json.loads(out))
+
+
+def test_the_exit_2_error_document_has_its_own_schema() -> None:
+    import jsonschema
+
+    from compataudit.clikit import json_error_document
+    from compataudit.schema import load_schema
+
+    schema = load_schema()
+    document = {"$ref": "#/$defs/error_document", "$defs": schema["$defs"]}
+    jsonschema.Draft202012Validator(document).validate(json.loads(json_error_document("boom")))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(document).validate({"schema_version": 1, "error": {}})
