@@ -289,6 +289,8 @@ def to_jsonable(value: Any) -> Any:
 def _environment_to_json(env: Environment) -> dict[str, Any]:
     data = {f.name: to_jsonable(getattr(env, f.name)) for f in dataclasses.fields(env)}
     data["env_vars"] = dict(env.env_vars)
+    # The report contract (DESIGN.md) keys build facts by framework: builds["torch"].
+    data["builds"] = {b.framework: to_jsonable(b) for b in env.builds}
     return data
 
 
@@ -325,6 +327,8 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
         args = typing.get_args(tp)
         if isinstance(data, Mapping) and args == (tuple[str, str], ...):
             data = list(data.items())  # env_vars / runtime are written as objects
+        elif isinstance(data, Mapping) and args and dataclasses.is_dataclass(args[0]):
+            data = list(data.values())  # builds are written keyed by framework
         if not isinstance(data, (list, tuple)):
             raise ModelError(f"{path}: expected a list, got {type(data).__name__}")
         if len(args) == 2 and args[1] is Ellipsis:

@@ -49,10 +49,17 @@ def test_canonical_name(name: str, canonical: str) -> None:
 def test_environment_round_trip_and_lookups() -> None:
     data = json.loads(json.dumps(to_jsonable(ENV)))
     assert data["env_vars"] == {"CUDA_VISIBLE_DEVICES": "0"}  # written as an object
+    assert list(data["builds"]) == ["torch"]  # keyed by framework, as DESIGN.md's report
     again = from_jsonable(Environment, data)
     assert again == ENV
     assert again.package("Torch") is not None and again.package("jax") is None
     assert again.build("torch") is not None and again.env_var("CUDA_VISIBLE_DEVICES") == "0"
+
+
+def test_snapshots_with_builds_as_a_list_still_load() -> None:
+    data = json.loads(json.dumps(to_jsonable(ENV)))
+    data["builds"] = list(data["builds"].values())
+    assert from_jsonable(Environment, data) == ENV
 
 
 def test_smoke_result_runtime_is_an_object() -> None:

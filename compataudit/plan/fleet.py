@@ -143,7 +143,10 @@ def stack_fingerprint(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         name = _stack_name(_str(pkg, "name"))
         if name is not None:
             items[name] = _str(pkg, "version")
-    for build in _list(data, "builds"):
+    raw_builds = data.get("builds")
+    # Keyed by framework in snapshots since schema 1's final form; a list in early ones.
+    builds = list(raw_builds.values()) if isinstance(raw_builds, Mapping) else _list(data, "builds")
+    for build in builds:
         cuda, hip = _str(build, "cuda", True), _str(build, "hip", True)
         value = f"ROCm {hip}" if hip else f"CUDA {cuda}" if cuda else "CPU"
         items[f"{_str(build, 'framework')} build"] = value
