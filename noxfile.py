@@ -1,6 +1,7 @@
 """compataudit's own sessions: ``nox -l`` lists them.
 
-* ``tests``, ``lint``, ``typecheck`` - the default run;
+* ``tests``, ``lint``, ``typecheck`` - the default run (plus ``gpu`` where ``nvidia-smi``
+  exists: the smoke kernels on every CUDA device);
 * ``package`` - build the wheel, check the matrices are inside, install it in a fresh
   venv and audit with it (its JSON report must validate against the packaged schema);
 * ``matrix`` - one session per framework version set drawn from our own matrices
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -40,7 +42,8 @@ MATRIX_FAMILIES: tuple[tuple[tuple[str, ...], int], ...] = (
     (("jax", "jaxlib"), 2),
 )
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+# `gpu` joins the default run where there is a GPU to run it on.
+nox.options.sessions = ["tests", "lint", "typecheck"] + (["gpu"] if shutil.which("nvidia-smi") else [])
 nox.options.reuse_existing_virtualenvs = True
 
 
@@ -154,6 +157,25 @@ def _skip_reason(session: nox.Session, cell: dict[str, str], args: list[str]) ->
         allow_download=os.environ.get("COMPATAUDIT_MATRIX_ONLINE") == "1",
         allow_cuda=os.environ.get("COMPATAUDIT_MATRIX_ALLOW_CUDA") == "1",
     )
+
+
+@nox.session
+def gpu(session: nox.Session) -> None:
+    """Where an NVIDIA GPU is present: the smoke kernels on every CUDA device, every dtype.
+
+    Installs the PyPI torch (a CUDA build on Linux x86_64; pass other pins as
+    arguments: `nox -s gpu -- torch==2.13.0 "jax[cuda13]==0.10.2"`) and fails unless
+    every kernel passes on a `cuda` device. Runs by default only where `nvidia-smi` exists.
+    """
+    session.install("-e", ".", *(session.posargs or ["torch==2.13.0"]))
+    REPORTS.mkdir(exist_ok=True)
+    report = REPORTS / "gpu-smoke.json"
+    session.run("compataudit", "smoke", "--device", "cuda", "--format", "json", "-o", str(report))
+    data = json.loads(report.read_text())
+    on_gpu = [r for r in data["smoke"] if r["device"].startswith("cuda")]
+    if not on_gpu:
+        session.error("no smoke kernel ran on a CUDA device")
+    session.log(f"{len(on_gpu)} kernel(s) passed on CUDA devices")
 
 
 @nox.session(venv_backend="none")
