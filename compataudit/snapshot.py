@@ -45,17 +45,27 @@ def environment_from_json(data: Any, where: str) -> Environment:
         raise InputError(f"{where}: not a compataudit snapshot: {exc}") from None
 
 
-def load_snapshot(path: str) -> Environment:
-    """Read a snapshot or report file (``-`` is stdin)."""
+def read_json_file(path: str, what: str | None = None) -> Any:
+    """The JSON value in ``path`` (``-`` is stdin); InputError (one line) when unreadable.
+
+    ``what`` ("snapshot") prefixes the messages; without it they start with the path.
+    """
+    label = f"{what} {path}" if what else path
     try:
-        text = read_text_input(path, "snapshot")
+        text = read_text_input(path, what or "input")
     except CompatAuditError as exc:
         raise InputError(str(exc)) from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"snapshot {path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            f"{label}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
         ) from None
-    env = environment_from_json(data, f"snapshot {path}")
+    except RecursionError:
+        raise InputError(f"{label}: JSON nested too deeply") from None
+
+
+def load_snapshot(path: str) -> Environment:
+    """Read a snapshot or report file (``-`` is stdin)."""
+    env = environment_from_json(read_json_file(path, "snapshot"), f"snapshot {path}")
     return replace(env, origin="snapshot")

@@ -8,7 +8,6 @@ or a JSON report (an object with ``"environment"`` and ``"findings"``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -65,25 +64,6 @@ def _list_of(cls: type[Any], items: Any, path: str) -> list[Any]:
     return [from_jsonable(cls, item, f"{path}[{i}]") for i, item in enumerate(items)]
 
 
-def read_json_file(path: str) -> Any:
-    """The JSON value in ``path``; InputError (one line) when unreadable or not JSON."""
-    from compataudit.clikit import read_text_input
-    from compataudit.errors import CompatAuditError
-
-    try:
-        text = read_text_input(path, "input")
-    except CompatAuditError as exc:
-        raise InputError(str(exc)) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        ) from None
-    except RecursionError:
-        raise InputError(f"{path}: JSON nested too deeply") from None
-
-
 def load_any(
     path: str,
     *,
@@ -99,4 +79,6 @@ def load_any(
         from compataudit.audit import EnvOptions, build_environment
 
         return build_environment(EnvOptions()), None
+    from compataudit.snapshot import read_json_file
+
     return parse_document(read_json_file(path), path)
