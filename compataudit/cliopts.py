@@ -8,11 +8,29 @@ Commands declare their parameters with these ``Annotated`` aliases so that
 
 from __future__ import annotations
 
+import enum
 from typing import Annotated, Optional
 
 import typer
 
 from compataudit.audit import EnvOptions
+
+
+class TableOrJson(str, enum.Enum):
+    """``--format`` of the commands that print a table for people or JSON for machines."""
+
+    table = "table"
+    json = "json"
+
+
+class FailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+TableOrJsonOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")]
 
 # typer resolves these annotations at run time, so they use typing.Optional/List
 # spellings that work on Python 3.10.

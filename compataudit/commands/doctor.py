@@ -7,7 +7,6 @@ exit 2) and turns the result into an exit code.
 
 from __future__ import annotations
 
-import enum
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,31 +15,20 @@ import typer
 from compataudit.cliopts import (
     DebugOpt,
     DriverOpt,
+    FailOn,
     GpuCcOpt,
     NoProbeOpt,
     OutputOpt,
     PinOpt,
     PythonOpt,
     SnapshotOpt,
+    TableOrJson,
+    TableOrJsonOpt,
 )
 
 if TYPE_CHECKING:
     from compataudit.model import Environment
 
-
-class DoctorFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
-
-
-class FailOn(str, enum.Enum):
-    error = "error"
-    warning = "warning"
-    info = "info"
-    never = "never"
-
-
-FormatOpt = Annotated[DoctorFormat, typer.Option("--format", "-f", help="Output format.")]
 
 LINT_EPILOG = """\
 Examples:
@@ -101,7 +89,7 @@ def register(app: typer.Typer) -> None:
     def lint_command(
         paths: Annotated[list[str], typer.Argument(
             metavar="PATH...", help="Python files or directories to lint.")],
-        fmt: FormatOpt = DoctorFormat.table,
+        fmt: TableOrJsonOpt = TableOrJson.table,
         fail_on: Annotated[FailOn, typer.Option(
             "--fail-on", help="Exit 1 when a problem is at or above this level.")] = FailOn.error,
         output: OutputOpt = None,
@@ -113,7 +101,7 @@ def register(app: typer.Typer) -> None:
 
         def run() -> int:
             result = lint_paths(paths)
-            if fmt is DoctorFormat.json:
+            if fmt is TableOrJson.json:
                 text = render_json(result)
             else:
                 text = render_table(result, color=output is None and use_color())
@@ -127,7 +115,7 @@ def register(app: typer.Typer) -> None:
         source: Annotated[str, typer.Argument(
             metavar="FILE|-", help="A file holding the traceback or error text; - for stdin.")]
         = "-",
-        fmt: FormatOpt = DoctorFormat.table,
+        fmt: TableOrJsonOpt = TableOrJson.table,
         output: OutputOpt = None,
         pin: PinOpt = None,
         python: PythonOpt = None,
@@ -150,7 +138,7 @@ def register(app: typer.Typer) -> None:
             diagnoses = explain_text(text, env)
             if not diagnoses:
                 sys.stderr.write("compataudit: note: no known error signature in the input\n")
-            if fmt is DoctorFormat.json:
+            if fmt is TableOrJson.json:
                 rendered = render_json(diagnoses)
             else:
                 rendered = render_table(diagnoses, color=output is None and use_color())

@@ -16,6 +16,7 @@ import typer
 from compataudit.cliopts import (
     DebugOpt,
     DriverOpt,
+    FailOn,
     GpuCcOpt,
     MatricesOpt,
     NoProbeOpt,
@@ -25,26 +26,14 @@ from compataudit.cliopts import (
     RedactOpt,
     RequirementsOpt,
     SnapshotOpt,
+    TableOrJson,
+    TableOrJsonOpt,
 )
 
 if TYPE_CHECKING:
     from compataudit.model import Environment, Finding, Report
     from compataudit.plan.fleet import FleetResult
 
-
-class PlanFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
-
-
-class FailOn(str, enum.Enum):
-    error = "error"
-    warning = "warning"
-    info = "info"
-    never = "never"
-
-
-FormatOpt = Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
 def _emit(payload: dict[str, Any] | str, output: str | None) -> None:
@@ -84,7 +73,7 @@ def register(app: typer.Typer) -> None:
 def suggest_command(
     framework: Annotated[FrameworkChoice, typer.Option(
         "--framework", help="Which framework's stack to suggest.")] = FrameworkChoice.all,
-    fmt: FormatOpt = PlanFormat.table,
+    fmt: TableOrJsonOpt = TableOrJson.table,
     output: OutputOpt = None,
     pin: PinOpt = None,
     requirements: RequirementsOpt = None,
@@ -122,7 +111,7 @@ def suggest_command(
         chosen = FRAMEWORKS if framework is FrameworkChoice.all else (framework.value,)
         result = suggest(env, load_matrices(matrices), chosen,
                          installed_numpy=numpy.version if numpy else None)
-        _emit(result.to_json() if fmt is PlanFormat.json else render_table(result), output)
+        _emit(result.to_json() if fmt is TableOrJson.json else render_table(result), output)
         return 1 if result.problems else 0
 
     raise typer.Exit(guarded(run, debug=debug))
@@ -133,7 +122,7 @@ def diff_command(
                                      "machine.")],
     b: Annotated[str, typer.Argument(metavar="B", help="Snapshot or JSON report; - for this "
                                      "machine.")],
-    fmt: FormatOpt = PlanFormat.table,
+    fmt: TableOrJsonOpt = TableOrJson.table,
     output: OutputOpt = None,
     redact: RedactOpt = False,
     matrices: MatricesOpt = None,
@@ -166,7 +155,7 @@ def diff_command(
                       _findings(env_b, rep_b, matrices), rep_a, rep_b)
         # With --redact the file names are shown without their directories (home paths).
         name_a, name_b = (_short(a), _short(b)) if redact else (a, b)
-        if fmt is PlanFormat.json:
+        if fmt is TableOrJson.json:
             _emit({"a": name_a, "b": name_b, **result.to_json()}, output)
         else:
             _emit(render_table(result, "A" if a == b else name_a, name_b), output)
@@ -194,7 +183,7 @@ def fleet_command(
     paths: Annotated[list[str], typer.Argument(
         metavar="PATH...", help="Snapshot/report files, directories (searched for *.json) "
         "or quoted globs ('snaps/**/*.json').")],
-    fmt: FormatOpt = PlanFormat.table,
+    fmt: TableOrJsonOpt = TableOrJson.table,
     output: OutputOpt = None,
     fail_on: Annotated[FailOn, typer.Option(
         "--fail-on", help="Exit 1 when a group has a finding at or above this severity.")]
@@ -225,7 +214,7 @@ def fleet_command(
         if result.nodes == 0:
             why = f" ({result.corrupt[0][0]}: {result.corrupt[0][1]})" if result.corrupt else ""
             raise InputError(f"no readable snapshot or report among the paths given{why}")
-        _emit(result.to_json() if fmt is PlanFormat.json else render_table(result), output)
+        _emit(result.to_json() if fmt is TableOrJson.json else render_table(result), output)
         return fleet_exit_code(result, fail_on.value)
 
     raise typer.Exit(guarded(run, debug=debug))
