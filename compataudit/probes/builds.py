@@ -85,17 +85,27 @@ def _pinned(package: Package, prefix: str) -> str | None:
     return None
 
 
+def _read_build_file(
+    framework: str, package: Package, relative: str
+) -> BuildInfo | tuple[dict[str, Any], dict[str, Any]]:
+    """(BuildInfo fields, literal values) of ``relative`` in ``package``'s location, or the
+    ABSENT / ERROR BuildInfo saying why it could not be read."""
+    path = Path(package.location or ".") / relative
+    base = _base(framework, package, path)
+    try:
+        return base, literal_assignments(_read_small(path))
+    except FileNotFoundError:
+        return BuildInfo(**base, status=ProbeStatus.ABSENT, detail=f"{relative} not found")
+    except (OSError, SyntaxError, ValueError) as exc:
+        return BuildInfo(**base, status=ProbeStatus.ERROR, detail=f"cannot read {relative}: {exc}")
+
+
 def torch_build(package: Package) -> BuildInfo:
     """``torch/version.py`` of an installed torch."""
-    path = Path(package.location or ".") / "torch" / "version.py"
-    base = _base("torch", package, path)
-    try:
-        values = literal_assignments(_read_small(path))
-    except FileNotFoundError:
-        return BuildInfo(**base, status=ProbeStatus.ABSENT, detail="torch/version.py not found")
-    except (OSError, SyntaxError, ValueError) as exc:
-        return BuildInfo(**base, status=ProbeStatus.ERROR,
-                         detail=f"cannot read torch/version.py: {exc}")
+    read = _read_build_file("torch", package, "torch/version.py")
+    if isinstance(read, BuildInfo):
+        return read
+    base, values = read
     cuda = _str_or_none(values.get("cuda"))
     hip = _str_or_none(values.get("hip")) or _str_or_none(values.get("rocm"))
     cudnn = None
@@ -114,15 +124,10 @@ def torch_build(package: Package) -> BuildInfo:
 
 def tensorflow_build(package: Package) -> BuildInfo:
     """``tensorflow/python/platform/build_info.py`` of an installed TensorFlow variant."""
-    path = Path(package.location or ".") / "tensorflow" / "python" / "platform" / "build_info.py"
-    base = _base("tensorflow", package, path)
-    try:
-        values = literal_assignments(_read_small(path))
-    except FileNotFoundError:
-        return BuildInfo(**base, status=ProbeStatus.ABSENT, detail="build_info.py not found")
-    except (OSError, SyntaxError, ValueError) as exc:
-        return BuildInfo(**base, status=ProbeStatus.ERROR,
-                         detail=f"cannot read build_info.py: {exc}")
+    read = _read_build_file("tensorflow", package, "tensorflow/python/platform/build_info.py")
+    if isinstance(read, BuildInfo):
+        return read
+    base, values = read
     info = values.get("build_info")
     # Old releases wrote module-level constants instead of one dict.
     facts: dict[str, Any] = info if isinstance(info, dict) else values
