@@ -57,9 +57,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff over the package, the tests and this file."""
+    """ruff check and ruff format --check over the package, the tests, benchmarks and this file."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    session.run("ruff", "check", *(session.posargs or ["compataudit", "tests", "noxfile.py"]))
+    paths = session.posargs or ["compataudit", "tests", "noxfile.py", "benchmarks", "hatch_build.py"]
+    session.run("ruff", "check", *paths)
+    session.run("ruff", "format", "--check", *paths)
 
 
 @nox.session
@@ -74,8 +76,7 @@ def package(session: nox.Session) -> None:
     """Build the wheel, install it in this fresh venv, audit with it, validate the report."""
     tmp = Path(session.create_tmp()).resolve()
     dist = tmp / "dist"
-    session.run("python", "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist),
-                str(ROOT))
+    session.run("python", "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(ROOT))
     wheel = max(dist.glob("compataudit-*.whl"), key=lambda p: p.stat().st_mtime)
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"compataudit/matrices/{p.name}" for p in (ROOT / "matrices").glob("*.toml")}
@@ -87,8 +88,9 @@ def package(session: nox.Session) -> None:
     session.install(str(wheel))  # its dependencies
     report = tmp / "report.json"
     with session.chdir(tmp):  # away from the checkout: import the installed copy only
-        session.run("compataudit", "check", "--no-smoke", "--format", "json", "-o",
-                    str(report), success_codes=[0, 1])
+        session.run(
+            "compataudit", "check", "--no-smoke", "--format", "json", "-o", str(report), success_codes=[0, 1]
+        )
         session.run("python", "-c", _VALIDATE, str(report))
         session.run("compataudit", "schema", silent=True)
 
@@ -126,8 +128,7 @@ def matrix(session: nox.Session, cell: dict[str, str]) -> None:
     REPORTS.mkdir(exist_ok=True)
     out = REPORTS / f"{cell_id(cell)}.json"
     with session.chdir(session.create_tmp()):
-        session.run("compataudit", "check", "--format", "json", "-o", str(out),
-                    success_codes=[0, 1])
+        session.run("compataudit", "check", "--format", "json", "-o", str(out), success_codes=[0, 1])
     data = json.loads(out.read_text(encoding="utf-8"))
     errors = validate_report(data)
     if errors:
@@ -136,8 +137,10 @@ def matrix(session: nox.Session, cell: dict[str, str]) -> None:
     problems = ca.cell_differences(env, cell, smoke)
     if problems:
         session.error(f"{cell_id(cell)}: " + "; ".join(problems))
-    session.log(f"{cell_id(cell)}: exit {data['summary']['exit_code']}, "
-                f"{sum(r.status.value == 'pass' for r in smoke)} smoke kernel(s) passed")
+    session.log(
+        f"{cell_id(cell)}: exit {data['summary']['exit_code']}, "
+        f"{sum(r.status.value == 'pass' for r in smoke)} smoke kernel(s) passed"
+    )
 
 
 def _skip_reason(session: nox.Session, cell: dict[str, str], args: list[str]) -> str | None:
@@ -145,15 +148,29 @@ def _skip_reason(session: nox.Session, cell: dict[str, str], args: list[str]) ->
     python = Path(str(session.bin)) / "python"
     report = Path(session.create_tmp()).resolve() / "pip-report.json"
     done = subprocess.run(
-        [str(python), "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed",
-         "--report", str(report), *args],
-        capture_output=True, text=True, timeout=600, check=False,
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--quiet",
+            "--ignore-installed",
+            "--report",
+            str(report),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
         return f"does not install here: {last}"
     return ca.skip_reason(
-        json.loads(report.read_text(encoding="utf-8")), cell,
+        json.loads(report.read_text(encoding="utf-8")),
+        cell,
         allow_download=os.environ.get("COMPATAUDIT_MATRIX_ONLINE") == "1",
         allow_cuda=os.environ.get("COMPATAUDIT_MATRIX_ALLOW_CUDA") == "1",
     )

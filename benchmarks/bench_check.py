@@ -40,10 +40,14 @@ def main() -> None:
         ours.append(timed(OURS))
         peer.append(timed(PEER))
     m_ours, m_peer = statistics.median(ours), statistics.median(peer)
-    print(f"compataudit check --no-smoke : median {m_ours * 1000:7.1f} ms "
-          f"(min {min(ours) * 1000:.1f}, max {max(ours) * 1000:.1f}, n={len(ours)})")
-    print(f"torch.utils.collect_env      : median {m_peer * 1000:7.1f} ms "
-          f"(min {min(peer) * 1000:.1f}, max {max(peer) * 1000:.1f}, n={len(peer)})")
+    print(
+        f"compataudit check --no-smoke : median {m_ours * 1000:7.1f} ms "
+        f"(min {min(ours) * 1000:.1f}, max {max(ours) * 1000:.1f}, n={len(ours)})"
+    )
+    print(
+        f"torch.utils.collect_env      : median {m_peer * 1000:7.1f} ms "
+        f"(min {min(peer) * 1000:.1f}, max {max(peer) * 1000:.1f}, n={len(peer)})"
+    )
     print(f"ratio collect_env / compataudit = {m_peer / m_ours:.1f}x (goal >= 10x)")
 
 

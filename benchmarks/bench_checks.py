@@ -37,14 +37,17 @@ def main() -> None:
     args = parser.parse_args()
     samples = []
     for _ in range(args.runs + 1):  # the first run warms the .pyc and file caches
-        out = subprocess.run([sys.executable, "-c", SAMPLE], capture_output=True, text=True,
-                             check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", SAMPLE], capture_output=True, text=True, check=True
+        ).stdout
         samples.append(json.loads(out)["seconds"])
     samples = samples[1:]
     median = statistics.median(samples)
-    print(f"matrices load + all checks: median {median * 1000:.1f} ms "
-          f"(min {min(samples) * 1000:.1f}, max {max(samples) * 1000:.1f}, n={len(samples)}); "
-          f"goal < 50 ms: {'met' if median < 0.050 else 'NOT met'}")
+    print(
+        f"matrices load + all checks: median {median * 1000:.1f} ms "
+        f"(min {min(samples) * 1000:.1f}, max {max(samples) * 1000:.1f}, n={len(samples)}); "
+        f"goal < 50 ms: {'met' if median < 0.050 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -39,10 +39,12 @@ def variant(env: Environment, index: int) -> dict[str, object]:
     """Node ``index``: mostly the base; every 50th a CPU torch, every 97th an old driver."""
     env = replace(env, platform=replace(env.platform, hostname=f"node{index:05d}"))
     if index % 50 == 7:
-        pkgs = tuple(replace(p, version="2.13.0+cpu") if p.name == "torch" else p
-                     for p in env.packages)
-        env = replace(env, packages=pkgs, builds=(
-            BuildInfo(framework="torch", distribution="torch", version="2.13.0+cpu"),))
+        pkgs = tuple(replace(p, version="2.13.0+cpu") if p.name == "torch" else p for p in env.packages)
+        env = replace(
+            env,
+            packages=pkgs,
+            builds=(BuildInfo(framework="torch", distribution="torch", version="2.13.0+cpu"),),
+        )
     if index % 97 == 3:
         env = replace(env, nvidia=replace(env.nvidia, driver_version="535.104.05"))
     if index % 13 == 0:  # a leaf package: does not change the stack
@@ -70,19 +72,24 @@ def main() -> None:
                 text = text[: len(text) // 2]  # a node that died while writing
             (rack / f"node{i:05d}.json").write_text(text)
         size = sum(p.stat().st_size for p in root.rglob("*.json"))
-        print(f"generated {args.nodes} snapshots ({size / 1e6:.0f} MB) "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"generated {args.nodes} snapshots ({size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s"
+        )
 
         started, cpu_started = time.perf_counter(), time.process_time()
         result = aggregate([str(root)], default_checker())
         text = json.dumps(result.to_json())
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    print(f"fleet: {result.nodes} nodes, {len(result.groups)} groups, "
-          f"{len(result.outliers)} outliers, {len(result.corrupt)} corrupt, "
-          f"{len(text) / 1e6:.1f} MB of JSON")
+    print(
+        f"fleet: {result.nodes} nodes, {len(result.groups)} groups, "
+        f"{len(result.outliers)} outliers, {len(result.corrupt)} corrupt, "
+        f"{len(text) / 1e6:.1f} MB of JSON"
+    )
     # CPU time too: on a shared machine the wall-clock time includes other people's work.
-    print(f"fleet time: {elapsed:.2f} s wall, {cpu:.2f} s CPU "
-          f"({elapsed / max(args.nodes, 1) * 1e6:.0f} µs per node)")
+    print(
+        f"fleet time: {elapsed:.2f} s wall, {cpu:.2f} s CPU "
+        f"({elapsed / max(args.nodes, 1) * 1e6:.0f} µs per node)"
+    )
 
 
 if __name__ == "__main__":

@@ -60,13 +60,21 @@ app = typer.Typer(
 
 FormatOpt = Annotated[
     str,
-    typer.Option("--format", "-f", metavar="FORMAT", envvar="COMPATAUDIT_FORMAT",
-                 help="table, json, junit, sarif, github or markdown."),
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        envvar="COMPATAUDIT_FORMAT",
+        help="table, json, junit, sarif, github or markdown.",
+    ),
 ]
 FailOnOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--fail-on", metavar="LEVEL",
-                 help="Exit 1 for findings at or above: error (default), warning, info, never."),
+    typer.Option(
+        "--fail-on",
+        metavar="LEVEL",
+        help="Exit 1 for findings at or above: error (default), warning, info, never.",
+    ),
 ]
 
 
@@ -79,8 +87,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True,
-                           help="Print the version and exit.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """Audit torch / TensorFlow / Keras / JAX, CUDA and the GPU before you train."""
@@ -97,22 +104,39 @@ def check(
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
     fail_on: FailOnOpt = None,
-    no_smoke: Annotated[bool, typer.Option("--no-smoke", help="Static audit only: skip the "
-                                           "smoke kernels.")] = False,
-    smoke_timeout: Annotated[Optional[float], typer.Option(  # noqa: UP045
-        "--smoke-timeout", metavar="SECONDS", help="Hard limit per framework's kernels "
-        "(default 120).")] = None,
-    framework: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--framework", help="Only these frameworks' kernels: torch, tensorflow, keras, jax.")] = None,
-    device: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--device", help="Only these devices: cpu, cuda, cuda:1, mps.")] = None,
-    code: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--code", metavar="PATH", help="Also lint model code at PATH (repeatable).")] = None,
-    ignore: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--ignore", metavar="CODE", help="Ignore a finding code or prefix (repeatable).")] = None,
-    config: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--config", metavar="FILE", help="Read [tool.compataudit] from FILE instead of the "
-        "nearest pyproject.toml.")] = None,
+    no_smoke: Annotated[
+        bool, typer.Option("--no-smoke", help="Static audit only: skip the smoke kernels.")
+    ] = False,
+    smoke_timeout: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            "--smoke-timeout", metavar="SECONDS", help="Hard limit per framework's kernels (default 120)."
+        ),
+    ] = None,
+    framework: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--framework", help="Only these frameworks' kernels: torch, tensorflow, keras, jax."),
+    ] = None,
+    device: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--device", help="Only these devices: cpu, cuda, cuda:1, mps."),
+    ] = None,
+    code: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--code", metavar="PATH", help="Also lint model code at PATH (repeatable)."),
+    ] = None,
+    ignore: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--ignore", metavar="CODE", help="Ignore a finding code or prefix (repeatable)."),
+    ] = None,
+    config: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="Read [tool.compataudit] from FILE instead of the nearest pyproject.toml.",
+        ),
+    ] = None,
     pin: PinOpt = None,
     requirements: RequirementsOpt = None,
     python: PythonOpt = None,
@@ -133,8 +157,11 @@ def check(
     and reports findings with the one command that fixes each set.
     """
     cli_values: dict[str, Any] = {
-        "fail_on": fail_on, "smoke": False if no_smoke else None,
-        "smoke_timeout": smoke_timeout, "ignore": ignore, "matrices": matrices,
+        "fail_on": fail_on,
+        "smoke": False if no_smoke else None,
+        "smoke_timeout": smoke_timeout,
+        "ignore": ignore,
+        "matrices": matrices,
     }
 
     def run() -> int:
@@ -146,20 +173,32 @@ def check(
 
         if fmt not in _formats():
             fail(f"--format {fmt!r}: choose one of {', '.join(_formats())}")
-        settings = config_file.resolve(
-            cli_values, os.environ, config_file.load_config(config, Path.cwd()))
-        env_opts = env_options(pin=pin, requirements=requirements, python=python, driver=driver,
-                               gpu_cc=gpu_cc, snapshot=snapshot, no_probe=no_probe)
+        settings = config_file.resolve(cli_values, os.environ, config_file.load_config(config, Path.cwd()))
+        env_opts = env_options(
+            pin=pin,
+            requirements=requirements,
+            python=python,
+            driver=driver,
+            gpu_cc=gpu_cc,
+            snapshot=snapshot,
+            no_probe=no_probe,
+        )
         env = build_environment(env_opts)
         if redact:
             env = _redact(env)
         interactive = fmt == "table" and not quiet and output is None
         progress = _progress(enabled=interactive and settings.smoke and env.origin == "probe")
         opts = AuditOptions(
-            fail_on=settings.fail_on, smoke=settings.smoke, smoke_timeout=settings.smoke_timeout,
-            frameworks=tuple(framework or ()), devices=tuple(device or ()),
-            matrices_dir=settings.matrices, ignore=settings.ignore, severity=settings.severity,
-            require=settings.require, code_paths=tuple(code or ()),
+            fail_on=settings.fail_on,
+            smoke=settings.smoke,
+            smoke_timeout=settings.smoke_timeout,
+            frameworks=tuple(framework or ()),
+            devices=tuple(device or ()),
+            matrices_dir=settings.matrices,
+            ignore=settings.ignore,
+            severity=settings.severity,
+            require=settings.require,
+            code_paths=tuple(code or ()),
         )
         try:
             report = run_audit(env, opts, progress=progress)
@@ -203,12 +242,17 @@ def snapshot(
 def smoke(
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
-    smoke_timeout: Annotated[float, typer.Option(
-        "--smoke-timeout", metavar="SECONDS", help="Hard limit per framework.")] = 120.0,
-    framework: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--framework", help="Only these frameworks: torch, tensorflow, keras, jax.")] = None,
-    device: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--device", help="Only these devices: cpu, cuda, cuda:1, mps.")] = None,
+    smoke_timeout: Annotated[
+        float, typer.Option("--smoke-timeout", metavar="SECONDS", help="Hard limit per framework.")
+    ] = 120.0,
+    framework: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--framework", help="Only these frameworks: torch, tensorflow, keras, jax."),
+    ] = None,
+    device: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--device", help="Only these devices: cpu, cuda, cuda:1, mps."),
+    ] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = 0,
     debug: DebugOpt = False,
@@ -231,8 +275,13 @@ def smoke(
         env = build_environment(EnvOptions())
         progress = _progress(enabled=fmt == "table" and not quiet and output is None)
         try:
-            results = run_smoke(env, frameworks=framework or None, devices=device or None,
-                                timeout=smoke_timeout, progress=progress)
+            results = run_smoke(
+                env,
+                frameworks=framework or None,
+                devices=device or None,
+                timeout=smoke_timeout,
+                progress=progress,
+            )
         finally:
             if progress is not None:
                 progress.finish()
@@ -315,8 +364,9 @@ def _progress(enabled: bool) -> Any:
     return SmokeProgress(enabled=True)
 
 
-def _emit(report: Any, fmt: str, output: str | None, *, quiet: bool, verbose: int,
-          input_files: tuple[str, ...]) -> None:
+def _emit(
+    report: Any, fmt: str, output: str | None, *, quiet: bool, verbose: int, input_files: tuple[str, ...]
+) -> None:
     import os
 
     from compataudit.clikit import write_output
@@ -365,9 +415,12 @@ def main(argv: list[str] | None = None) -> None:
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             if type(exc).__name__ == "Abort":
                 raise SystemExit(EXIT_INTERRUPTED) from None
-            hint = " (see --help)" if type(exc).__name__ in ("UsageError", "BadParameter",
-                                                             "NoSuchOption", "MissingParameter",
-                                                             "BadOptionUsage") else ""
+            hint = (
+                " (see --help)"
+                if type(exc).__name__
+                in ("UsageError", "BadParameter", "NoSuchOption", "MissingParameter", "BadOptionUsage")
+                else ""
+            )
             fail(f"{exc.format_message()}{hint}", EXIT_USAGE)
         raise
     raise SystemExit(rv if isinstance(rv, int) else 0)

@@ -73,11 +73,14 @@ def json_error_document(message: str, exit_code: int = EXIT_USAGE) -> str:
 
     from compataudit import __version__
 
-    return json.dumps({
-        "schema_version": 1,
-        "tool": {"name": "compataudit", "version": __version__},
-        "error": {"message": message, "exit_code": exit_code},
-    }, indent=2)
+    return json.dumps(
+        {
+            "schema_version": 1,
+            "tool": {"name": "compataudit", "version": __version__},
+            "error": {"message": message, "exit_code": exit_code},
+        },
+        indent=2,
+    )
 
 
 def _silence_stdout() -> None:

@@ -56,48 +56,66 @@ RequirementsOpt = Annotated[
 ]
 PythonOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--python", metavar="X.Y[.Z]", help="Interpreter version.",
-                 rich_help_panel="What-if"),
+    typer.Option("--python", metavar="X.Y[.Z]", help="Interpreter version.", rich_help_panel="What-if"),
 ]
 DriverOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--driver", metavar="VERSION", help="NVIDIA driver version, e.g. 550.54.14.",
-                 rich_help_panel="What-if"),
+    typer.Option(
+        "--driver",
+        metavar="VERSION",
+        help="NVIDIA driver version, e.g. 550.54.14.",
+        rich_help_panel="What-if",
+    ),
 ]
 GpuCcOpt = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option("--gpu-cc", metavar="X.Y",
-                 help="A GPU of that compute capability (repeatable).",
-                 rich_help_panel="What-if"),
+    typer.Option(
+        "--gpu-cc",
+        metavar="X.Y",
+        help="A GPU of that compute capability (repeatable).",
+        rich_help_panel="What-if",
+    ),
 ]
 SnapshotOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--snapshot", metavar="FILE",
-                 help="Start from a saved snapshot (or JSON report) instead of this machine.",
-                 rich_help_panel="What-if"),
+    typer.Option(
+        "--snapshot",
+        metavar="FILE",
+        help="Start from a saved snapshot (or JSON report) instead of this machine.",
+        rich_help_panel="What-if",
+    ),
 ]
 NoProbeOpt = Annotated[
     bool,
-    typer.Option("--no-probe", help="Start from an empty environment: audit only what the "
-                 "flags say.", rich_help_panel="What-if"),
+    typer.Option(
+        "--no-probe",
+        help="Start from an empty environment: audit only what the flags say.",
+        rich_help_panel="What-if",
+    ),
 ]
 MatricesOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--matrices", metavar="DIR", envvar="COMPATAUDIT_MATRICES",
-                 help="Use the compatibility data in DIR instead of the bundled matrices."),
+    typer.Option(
+        "--matrices",
+        metavar="DIR",
+        envvar="COMPATAUDIT_MATRICES",
+        help="Use the compatibility data in DIR instead of the bundled matrices.",
+    ),
 ]
 OutputOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--output", "-o", metavar="FILE",
-                 help="Write the report to FILE (atomically) instead of stdout."),
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout."
+    ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report.")]
-VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True,
-                                         help="More detail (repeat for more).")]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.",
-                                        hidden=True)]
-RedactOpt = Annotated[bool, typer.Option(
-    "--redact", help="Drop hostnames, user names, home paths, GPU UUIDs and serials.")]
+VerboseOpt = Annotated[
+    int, typer.Option("--verbose", "-v", count=True, help="More detail (repeat for more).")
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.", hidden=True)]
+RedactOpt = Annotated[
+    bool, typer.Option("--redact", help="Drop hostnames, user names, home paths, GPU UUIDs and serials.")
+]
 
 
 def env_options(

@@ -79,10 +79,16 @@ class Settings:
         """These settings as :class:`~compataudit.audit.AuditOptions` (plus ``extra`` fields)."""
         from compataudit.audit import AuditOptions
 
-        return AuditOptions(fail_on=self.fail_on, smoke=self.smoke,
-                            smoke_timeout=self.smoke_timeout, matrices_dir=self.matrices,
-                            ignore=self.ignore, severity=dict(self.severity),
-                            require=self.require, **extra)
+        return AuditOptions(
+            fail_on=self.fail_on,
+            smoke=self.smoke,
+            smoke_timeout=self.smoke_timeout,
+            matrices_dir=self.matrices,
+            ignore=self.ignore,
+            severity=dict(self.severity),
+            require=self.require,
+            **extra,
+        )
 
 
 # ----------------------------------------------------------------- value checks
@@ -145,8 +151,12 @@ def _timeout(value: Any) -> float:
             value = float(value)
         except ValueError:
             raise ValueError("must be a number of seconds") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 \
-            or value == float("inf"):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not value > 0
+        or value == float("inf")
+    ):
         raise ValueError("must be a positive number of seconds")
     return float(value)
 
@@ -231,8 +241,7 @@ def load_config(explicit: str | None, cwd: Path) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{shown}: cannot read: {getattr(exc, 'strerror', None) or exc}") \
-            from None
+        raise ConfigError(f"{shown}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown}: invalid TOML: {exc}") from None
     tool = data.get("tool", {})
@@ -260,16 +269,16 @@ def _from_table(table: Mapping[str, Any], path: Path, shown: str) -> Config:
             import difflib  # only for the "did you mean" of an error
 
             close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else \
-                f" (known: {', '.join(KEYS)})"
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(KEYS)})"
             raise ConfigError(f"{shown}: [tool.compataudit] unknown key {key!r}{hint}")
         values[KEYS[key][0]] = _convert(key, value, f"{shown}: [tool.compataudit] {key}")
     matrices = values.get("matrices")
     if matrices is not None:
         directory = (path.parent / matrices).expanduser()
         if not directory.is_dir():
-            raise ConfigError(f'{shown}: [tool.compataudit] matrices = "{matrices}": '
-                              f"{directory} is not a directory")
+            raise ConfigError(
+                f'{shown}: [tool.compataudit] matrices = "{matrices}": {directory} is not a directory'
+            )
         values["matrices"] = str(directory)
     return Config(path=path, **values)
 
@@ -312,9 +321,15 @@ def _pair(text: str, var: str) -> tuple[str, str]:
     return code.strip(), level.strip()
 
 
-_CLI_FLAGS = {"ignore": "--ignore", "fail_on": "--fail-on", "severity": "--severity",
-              "smoke": "--smoke/--no-smoke", "smoke_timeout": "--smoke-timeout",
-              "matrices": "--matrices", "require": "--require"}
+_CLI_FLAGS = {
+    "ignore": "--ignore",
+    "fail_on": "--fail-on",
+    "severity": "--severity",
+    "smoke": "--smoke/--no-smoke",
+    "smoke_timeout": "--smoke-timeout",
+    "matrices": "--matrices",
+    "require": "--require",
+}
 
 
 def config_from_cli(values: Mapping[str, Any]) -> Config:

@@ -39,8 +39,18 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "jax": ("jax", "jaxlib", "jax-cuda12-plugin", "jax-cuda13-plugin"),
     "tensorflow": ("tensorflow", "tensorflow-cpu", "keras"),
 }
-SUPPORTED = ("torch", "torchvision", "torchaudio", "jax", "jaxlib", "jax-cuda12-plugin",
-             "jax-cuda13-plugin", "tensorflow", "tensorflow-cpu", "keras")
+SUPPORTED = (
+    "torch",
+    "torchvision",
+    "torchaudio",
+    "jax",
+    "jaxlib",
+    "jax-cuda12-plugin",
+    "jax-cuda13-plugin",
+    "tensorflow",
+    "tensorflow-cpu",
+    "keras",
+)
 
 
 @dataclass(frozen=True)
@@ -80,8 +90,9 @@ def _validate(query: Query) -> tuple[str, ...]:
     packages = tuple(dict.fromkeys(canonical_name(p) for p in query.packages))
     unknown = [p for p in packages if p not in SUPPORTED]
     if unknown:
-        raise UsageError(f"no compatibility data for {', '.join(unknown)} "
-                         f"(supported: {', '.join(SUPPORTED)})")
+        raise UsageError(
+            f"no compatibility data for {', '.join(unknown)} (supported: {', '.join(SUPPORTED)})"
+        )
     if "tensorflow" in packages and "tensorflow-cpu" in packages:
         raise UsageError("tensorflow and tensorflow-cpu are alternatives: name one of them")
     if query.python is not None:
@@ -144,8 +155,12 @@ def _torch_sets(matrices: Matrices, query: Query, max_cuda: str | None) -> list[
 
     gpu = query.driver is not None
     out = []
-    for s in tc.compatible_sets(matrices, python=query.python, max_cuda=max_cuda if gpu else None,
-                                gpu_ccs=query.gpu_ccs if gpu else ()):
+    for s in tc.compatible_sets(
+        matrices,
+        python=query.python,
+        max_cuda=max_cuda if gpu else None,
+        gpu_ccs=query.gpu_ccs if gpu else (),
+    ):
         torch_v, vision_v = _dotzero(s.torch), _dotzero(s.torchvision)
         vision = tc.torchvision_for_torch(matrices, s.torch)
         if vision is not None and vision.pairs and s.torchvision is not None:
@@ -173,8 +188,9 @@ def _jax_sets(matrices: Matrices, query: Query, max_cuda: str | None) -> list[Ve
     from compataudit.compat import jax as jc
 
     out = []
-    for s in jc.compatible_sets(matrices, python=query.python, max_cuda=max_cuda,
-                                gpu_ccs=query.gpu_ccs if max_cuda else ()):
+    for s in jc.compatible_sets(
+        matrices, python=query.python, max_cuda=max_cuda, gpu_ccs=query.gpu_ccs if max_cuda else ()
+    ):
         found = {"jax": s.jax, "jaxlib": s.jaxlib}
         if s.plugin is not None:
             found[s.plugin] = s.jax  # jax[cudaNN]==X installs the plugin of the same version
@@ -183,8 +199,11 @@ def _jax_sets(matrices: Matrices, query: Query, max_cuda: str | None) -> list[Ve
 
 
 def _keras3_rows(matrices: Matrices, python: str | None) -> list[dict[str, Any]]:
-    rows = [r for r in matrices.rows("keras", "keras3")
-            if python is None or in_range(python, str(r.get("requires_python", ""))) is not False]
+    rows = [
+        r
+        for r in matrices.rows("keras", "keras3")
+        if python is None or in_range(python, str(r.get("requires_python", ""))) is not False
+    ]
     return sorted(rows, key=lambda r: _vkey(r.get("version")), reverse=True)
 
 
@@ -212,8 +231,7 @@ def _tf_runs_here(row: dict[str, Any], max_cuda: str, gpu_ccs: tuple[str, ...]) 
     if built is None or limit is None or built > limit:
         return False
     archs = tuple(row.get("archs") or ())
-    return not gpu_ccs or (bool(archs) and all(arch_supported(cc, archs) != "none"
-                                               for cc in gpu_ccs))
+    return not gpu_ccs or (bool(archs) and all(arch_supported(cc, archs) != "none" for cc in gpu_ccs))
 
 
 def _keras_for_tf(matrices: Matrices, row: dict[str, Any], python: str | None) -> str | None:
@@ -224,8 +242,9 @@ def _keras_for_tf(matrices: Matrices, row: dict[str, Any], python: str | None) -
     spec = row.get("keras")
     if not isinstance(spec, str) or not spec.lstrip().startswith(">=3"):
         return None  # TF < 2.6 ships Keras inside; 2.6-2.15 rows are in [[keras2]]
-    return next((str(r["version"]) for r in _keras3_rows(matrices, python)
-                 if in_range(str(r["version"]), spec)), None)
+    return next(
+        (str(r["version"]) for r in _keras3_rows(matrices, python) if in_range(str(r["version"]), spec)), None
+    )
 
 
 def _tf_sets(matrices: Matrices, query: Query, max_cuda: str | None) -> list[VersionSet]:
@@ -234,8 +253,7 @@ def _tf_sets(matrices: Matrices, query: Query, max_cuda: str | None) -> list[Ver
     for row in _tf_releases(matrices):
         if query.python is not None and in_range(query.python, str(row.get("python"))) is False:
             continue
-        if max_cuda is not None and not cpu_only and \
-                not _tf_runs_here(row, max_cuda, query.gpu_ccs):
+        if max_cuda is not None and not cpu_only and not _tf_runs_here(row, max_cuda, query.gpu_ccs):
             continue
         version = str(row.get("newest_patch") or row["version"])
         found = {"tensorflow": version, "tensorflow-cpu": version}

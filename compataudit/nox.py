@@ -49,8 +49,7 @@ def compatible_sets(
     from compataudit.matrixgen import Query
     from compataudit.matrixgen import compatible_sets as generate
 
-    query = Query(tuple(packages), python=python, driver=driver, gpu_ccs=tuple(gpu_ccs),
-                  latest=latest)
+    query = Query(tuple(packages), python=python, driver=driver, gpu_ccs=tuple(gpu_ccs), latest=latest)
     return generate(load_matrices(matrices_dir), query)
 
 
@@ -75,8 +74,9 @@ def install_args(cell: Mapping[str, str]) -> list[str]:
     return args
 
 
-def cell_differences(env: Environment, expected: Mapping[str, str],
-                     smoke: Iterable[SmokeResult] = ()) -> list[str]:
+def cell_differences(
+    env: Environment, expected: Mapping[str, str], smoke: Iterable[SmokeResult] = ()
+) -> list[str]:
     """How ``env`` (and its smoke results) differ from the cell ``expected``; empty: it is the cell.
 
     A version matches when its public part is equal (``2.13.0`` matches ``2.13.0+cpu``);
@@ -90,8 +90,11 @@ def cell_differences(env: Environment, expected: Mapping[str, str],
             continue
         if not _version_matches(found.version, want):
             problems.append(f"{pkg}: expected {want}, found {found.version}")
-    problems += [f"smoke {r.framework} {r.device} {r.dtype}: {r.status.value}"
-                 + (f" ({r.detail})" if r.detail else "") for r in smoke if r.status.failed]
+    problems += [
+        f"smoke {r.framework} {r.device} {r.dtype}: {r.status.value}" + (f" ({r.detail})" if r.detail else "")
+        for r in smoke
+        if r.status.failed
+    ]
     return problems
 
 
@@ -160,8 +163,13 @@ def read_report(data: Any) -> tuple[Environment, tuple[SmokeResult, ...]]:
     return env, smoke
 
 
-def skip_reason(pip_report: Mapping[str, Any], cell: Mapping[str, str], *,
-                allow_download: bool = False, allow_cuda: bool = False) -> str | None:
+def skip_reason(
+    pip_report: Mapping[str, Any],
+    cell: Mapping[str, str],
+    *,
+    allow_download: bool = False,
+    allow_cuda: bool = False,
+) -> str | None:
     """Why a cell should not be installed here, from ``pip install --dry-run --report``; else None.
 
     A cell whose resolution pulls nvidia-* CUDA wheels is skipped (gigabytes) unless
@@ -172,8 +180,10 @@ def skip_reason(pip_report: Mapping[str, Any], cell: Mapping[str, str], *,
     names = {canonical_name(str(i.get("metadata", {}).get("name", ""))): i for i in installs}
     cuda = sorted(n for n in names if n.startswith("nvidia-"))
     if cuda and not allow_cuda:
-        return f"resolves to a CUDA build (pulls {', '.join(cuda[:3])}, ...); " \
-               "set COMPATAUDIT_MATRIX_ALLOW_CUDA=1 to run it"
+        return (
+            f"resolves to a CUDA build (pulls {', '.join(cuda[:3])}, ...); "
+            "set COMPATAUDIT_MATRIX_ALLOW_CUDA=1 to run it"
+        )
     remote = []
     for pkg in cell:
         item = names.get(canonical_name(pkg))
@@ -181,8 +191,10 @@ def skip_reason(pip_report: Mapping[str, Any], cell: Mapping[str, str], *,
         if item is not None and not url.startswith("file:"):
             remote.append(pkg)
     if remote and not allow_download:
-        return f"{', '.join(remote)} not on this machine's local package sources; " \
-               "set COMPATAUDIT_MATRIX_ONLINE=1 to download"
+        return (
+            f"{', '.join(remote)} not on this machine's local package sources; "
+            "set COMPATAUDIT_MATRIX_ONLINE=1 to download"
+        )
     return None
 
 
@@ -197,14 +209,34 @@ def merge_reports(paths: Iterable[Path]) -> str:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             rows.append([path.stem, "?", f"unreadable: {exc}", "", "", "", ""])
             continue
-        stack = " ".join(f"{p.name}=={p.version}" for p in env.packages
-                         if p.name in ("torch", "torchvision", "torchaudio", "tensorflow",
-                                       "tensorflow-cpu", "keras", "jax", "jaxlib"))
+        stack = " ".join(
+            f"{p.name}=={p.version}"
+            for p in env.packages
+            if p.name
+            in (
+                "torch",
+                "torchvision",
+                "torchaudio",
+                "tensorflow",
+                "tensorflow-cpu",
+                "keras",
+                "jax",
+                "jaxlib",
+            )
+        )
         passed = sum(1 for r in smoke if r.status.value == "pass")
         failed = sum(1 for r in smoke if r.status.failed)
-        rows.append([path.stem, env.python.version, stack, str(summary.get("errors")),
-                     str(summary.get("warnings")), f"{passed} pass / {failed} fail",
-                     str(summary.get("exit_code"))])
+        rows.append(
+            [
+                path.stem,
+                env.python.version,
+                stack,
+                str(summary.get("errors")),
+                str(summary.get("warnings")),
+                f"{passed} pass / {failed} fail",
+                str(summary.get("exit_code")),
+            ]
+        )
     if len(rows) == 1:
         return "no reports"
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

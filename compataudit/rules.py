@@ -31,305 +31,531 @@ E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 RULES: tuple[Rule, ...] = (
     # ---------------------------------------------------------------- packages
-    Rule("PKG001", "missing-dependency", "packages", E,
-         "A distribution's declared dependency is not installed",
-         "Every Requires-Dist line of every installed distribution whose environment marker "
-         "applies here, as `pip check` does, without running pip.",
-         "The package will fail at import or at first use of the missing module.",
-         "Install the missing distribution at a version the dependent accepts."),
-    Rule("PKG002", "dependency-conflict", "packages", E,
-         "An installed dependency is outside the range a distribution declares",
-         "The installed version of each dependency against the specifier its dependent "
-         "declares (local labels such as +cu121 are ignored, as pip does). A requirement on "
-         "`tensorflow` is satisfied by tensorflow-cpu and the other TensorFlow variants.",
-         "A dependent built or tested against another version can fail at import (ABI) "
-         "or misbehave at run time.",
-         "Reinstall so that both sides agree: usually upgrade or downgrade the dependency "
-         "to the declared range."),
-    Rule("PKG003", "duplicate-module", "packages", E,
-         "One import name is installed by several distributions",
-         "Distributions that install the same top-level module (tensorflow beside "
-         "tensorflow-cpu, opencv-python beside opencv-python-headless).",
-         "Their files overwrite each other; which one you import depends on install order "
-         "and uninstalling either breaks the other.",
-         "Uninstall all of them, then install exactly one."),
-    Rule("PKG004", "broken-install", "packages", E,
-         "A distribution's metadata or files are broken",
-         "Metadata without a Version, unreadable METADATA, or a stack package whose "
-         "import directory is gone while its dist-info remains.",
-         "Imports fail or pick up a half-removed copy; pip may refuse to fix it.",
-         "Force-reinstall the distribution: `pip install --force-reinstall --no-deps NAME==VERSION`."),
-    Rule("PKG005", "unparsable-version", "packages", W,
-         "A distribution's version is not a valid PEP 440 version",
-         "Version strings that `packaging` cannot parse.",
-         "Checks that compare versions cannot judge this package; they skip it.",
-         "Install a release build, or ignore this code if it is an in-house build."),
+    Rule(
+        "PKG001",
+        "missing-dependency",
+        "packages",
+        E,
+        "A distribution's declared dependency is not installed",
+        "Every Requires-Dist line of every installed distribution whose environment marker "
+        "applies here, as `pip check` does, without running pip.",
+        "The package will fail at import or at first use of the missing module.",
+        "Install the missing distribution at a version the dependent accepts.",
+    ),
+    Rule(
+        "PKG002",
+        "dependency-conflict",
+        "packages",
+        E,
+        "An installed dependency is outside the range a distribution declares",
+        "The installed version of each dependency against the specifier its dependent "
+        "declares (local labels such as +cu121 are ignored, as pip does). A requirement on "
+        "`tensorflow` is satisfied by tensorflow-cpu and the other TensorFlow variants.",
+        "A dependent built or tested against another version can fail at import (ABI) "
+        "or misbehave at run time.",
+        "Reinstall so that both sides agree: usually upgrade or downgrade the dependency "
+        "to the declared range.",
+    ),
+    Rule(
+        "PKG003",
+        "duplicate-module",
+        "packages",
+        E,
+        "One import name is installed by several distributions",
+        "Distributions that install the same top-level module (tensorflow beside "
+        "tensorflow-cpu, opencv-python beside opencv-python-headless).",
+        "Their files overwrite each other; which one you import depends on install order "
+        "and uninstalling either breaks the other.",
+        "Uninstall all of them, then install exactly one.",
+    ),
+    Rule(
+        "PKG004",
+        "broken-install",
+        "packages",
+        E,
+        "A distribution's metadata or files are broken",
+        "Metadata without a Version, unreadable METADATA, or a stack package whose "
+        "import directory is gone while its dist-info remains.",
+        "Imports fail or pick up a half-removed copy; pip may refuse to fix it.",
+        "Force-reinstall the distribution: `pip install --force-reinstall --no-deps NAME==VERSION`.",
+    ),
+    Rule(
+        "PKG005",
+        "unparsable-version",
+        "packages",
+        W,
+        "A distribution's version is not a valid PEP 440 version",
+        "Version strings that `packaging` cannot parse.",
+        "Checks that compare versions cannot judge this package; they skip it.",
+        "Install a release build, or ignore this code if it is an in-house build.",
+    ),
     # ---------------------------------------------------------------- probes
-    Rule("PRB001", "probe-failed", "probes", W,
-         "A probe could not answer",
-         "Each external source compataudit asks (NVML, nvidia-smi, libcuda, nvcc): a source "
-         "that is present but errored, printed garbage or hung past its timeout.",
-         "Facts it would have given are missing, so checks that need them stay silent; a "
-         "hanging nvidia-smi often means a wedged driver.",
-         "Run the named command by hand; reload or reinstall the NVIDIA driver if it hangs "
-         "or reports a driver/library version mismatch."),
+    Rule(
+        "PRB001",
+        "probe-failed",
+        "probes",
+        W,
+        "A probe could not answer",
+        "Each external source compataudit asks (NVML, nvidia-smi, libcuda, nvcc): a source "
+        "that is present but errored, printed garbage or hung past its timeout.",
+        "Facts it would have given are missing, so checks that need them stay silent; a "
+        "hanging nvidia-smi often means a wedged driver.",
+        "Run the named command by hand; reload or reinstall the NVIDIA driver if it hangs "
+        "or reports a driver/library version mismatch.",
+    ),
     # ---------------------------------------------------------------- python
-    Rule("PY001", "python-unsupported", "python", E,
-         "The Python version is outside a framework release's supported range",
-         "The interpreter against the Python range each installed framework release "
-         "supports (wheels published), from the matrices.",
-         "pip will not install that release for this Python, or installs a source build "
-         "that fails; an existing install may not import.",
-         "Use a Python inside the range, or the framework release that supports this Python."),
+    Rule(
+        "PY001",
+        "python-unsupported",
+        "python",
+        E,
+        "The Python version is outside a framework release's supported range",
+        "The interpreter against the Python range each installed framework release "
+        "supports (wheels published), from the matrices.",
+        "pip will not install that release for this Python, or installs a source build "
+        "that fails; an existing install may not import.",
+        "Use a Python inside the range, or the framework release that supports this Python.",
+    ),
     # ---------------------------------------------------------------- torch family
-    Rule("TCH001", "torchvision-mismatch", "torch", E,
-         "torchvision was built for a different torch release",
-         "The torchvision version against the torch release it pairs with.",
-         "torchvision's compiled ops fail to register: `operator torchvision::nms does "
-         "not exist` or `Couldn't load custom C++ ops`.",
-         "Install the matching pair from one index, e.g. `pip install torch==X torchvision==Y`."),
-    Rule("TCH002", "torchaudio-mismatch", "torch", E,
-         "torchaudio was built for a different torch release",
-         "The torchaudio version against the torch release(s) it supports.",
-         "torchaudio's extension fails to load or crashes at first use.",
-         "Install the matching torchaudio from the same index as torch."),
-    Rule("TCH003", "torch-variant-mismatch", "torch", E,
-         "torch and its extensions come from different build variants",
-         "The CUDA / CPU / ROCm variant (+cu124, +cpu) of torchvision and torchaudio against torch's.",
-         "A CPU torchvision next to a CUDA torch raises `Could not run 'torchvision::nms' with "
-         "arguments from the 'CUDA' backend`; different CUDA majors refuse to import.",
-         "Reinstall the extensions from torch's variant index (the fix names it)."),
+    Rule(
+        "TCH001",
+        "torchvision-mismatch",
+        "torch",
+        E,
+        "torchvision was built for a different torch release",
+        "The torchvision version against the torch release it pairs with.",
+        "torchvision's compiled ops fail to register: `operator torchvision::nms does "
+        "not exist` or `Couldn't load custom C++ ops`.",
+        "Install the matching pair from one index, e.g. `pip install torch==X torchvision==Y`.",
+    ),
+    Rule(
+        "TCH002",
+        "torchaudio-mismatch",
+        "torch",
+        E,
+        "torchaudio was built for a different torch release",
+        "The torchaudio version against the torch release(s) it supports.",
+        "torchaudio's extension fails to load or crashes at first use.",
+        "Install the matching torchaudio from the same index as torch.",
+    ),
+    Rule(
+        "TCH003",
+        "torch-variant-mismatch",
+        "torch",
+        E,
+        "torch and its extensions come from different build variants",
+        "The CUDA / CPU / ROCm variant (+cu124, +cpu) of torchvision and torchaudio against torch's.",
+        "A CPU torchvision next to a CUDA torch raises `Could not run 'torchvision::nms' with "
+        "arguments from the 'CUDA' backend`; different CUDA majors refuse to import.",
+        "Reinstall the extensions from torch's variant index (the fix names it).",
+    ),
     # ---------------------------------------------------------------- tensorflow / keras
-    Rule("KER001", "keras3-with-old-tensorflow", "keras", E,
-         "Keras 3 is installed beside TensorFlow 2.15 or older",
-         "The keras major version against what the installed TensorFlow requires.",
-         "TensorFlow <= 2.15 expects Keras 2; tf.keras breaks or silently becomes Keras 3.",
-         "Install the keras TensorFlow requires (keras 2.x of the same minor), or upgrade "
-         "TensorFlow to 2.16+."),
-    Rule("KER002", "keras2-with-new-tensorflow", "keras", E,
-         "Keras 2 is installed beside TensorFlow 2.16 or newer",
-         "The keras major version against what the installed TensorFlow requires.",
-         "TensorFlow >= 2.16 uses Keras 3 for tf.keras; `import tensorflow` fails or tf.keras "
-         "is the wrong Keras.",
-         "Install keras 3 (the version TensorFlow requires); for Keras 2 code use tf-keras "
-         "with TF_USE_LEGACY_KERAS=1."),
-    Rule("KER003", "tf-keras-mismatch", "keras", E,
-         "tf-keras is from a different TensorFlow minor release",
-         "tf-keras 2.N must pair with tensorflow 2.N.",
-         "tf-keras uses TensorFlow internals that change every minor release.",
-         "Install tf-keras of the TensorFlow minor: `pip install tf-keras~=2.N.0`."),
-    Rule("KER004", "keras-version-mismatch", "keras", E,
-         "Standalone Keras 2 does not match the TensorFlow minor release",
-         "For TensorFlow 2.6-2.15 the keras package minor must equal TensorFlow's.",
-         "Mismatched pairs fail at import (`cannot import name ... from tensorflow.python...`).",
-         "Install keras of the TensorFlow minor: `pip install keras~=2.N.0`."),
-    Rule("KER005", "legacy-keras-setting", "keras", W,
-         "TF_USE_LEGACY_KERAS is set but will not do what it says",
-         "TF_USE_LEGACY_KERAS against the values TensorFlow accepts ('1', 'true', 'True') "
-         "and the presence of tf-keras.",
-         "An unrecognised value is silently ignored; a recognised one without tf-keras "
-         "makes `tf.keras` raise ImportError.",
-         "Set TF_USE_LEGACY_KERAS=1 and install tf-keras of the TensorFlow minor, or unset it."),
-    Rule("KER006", "keras-backend-unsupported", "keras", E,
-         "Keras 3's configured backend is missing or too old",
-         "KERAS_BACKEND (default tensorflow) against the installed backend framework and "
-         "Keras 3's minimum backend versions.",
-         "`import keras` fails, or falls over at the first layer call.",
-         "Install the backend at the minimum version, or set KERAS_BACKEND to one that is installed."),
-    Rule("KER007", "keras-too-old-for-tensorflow", "keras", E,
-         "Keras 3 is older than the TensorFlow release requires",
-         "The keras 3 version against the keras range a TensorFlow release declares (e.g. TF 2.21 "
-         "needs keras >= 3.12.0); for installed TensorFlow, PKG002 reports the same from its metadata.",
-         "tf.keras is resolved to a Keras 3 that lacks the APIs this TensorFlow calls.",
-         "Install the keras the fix names (the range TensorFlow declares)."),
+    Rule(
+        "KER001",
+        "keras3-with-old-tensorflow",
+        "keras",
+        E,
+        "Keras 3 is installed beside TensorFlow 2.15 or older",
+        "The keras major version against what the installed TensorFlow requires.",
+        "TensorFlow <= 2.15 expects Keras 2; tf.keras breaks or silently becomes Keras 3.",
+        "Install the keras TensorFlow requires (keras 2.x of the same minor), or upgrade "
+        "TensorFlow to 2.16+.",
+    ),
+    Rule(
+        "KER002",
+        "keras2-with-new-tensorflow",
+        "keras",
+        E,
+        "Keras 2 is installed beside TensorFlow 2.16 or newer",
+        "The keras major version against what the installed TensorFlow requires.",
+        "TensorFlow >= 2.16 uses Keras 3 for tf.keras; `import tensorflow` fails or tf.keras "
+        "is the wrong Keras.",
+        "Install keras 3 (the version TensorFlow requires); for Keras 2 code use tf-keras "
+        "with TF_USE_LEGACY_KERAS=1.",
+    ),
+    Rule(
+        "KER003",
+        "tf-keras-mismatch",
+        "keras",
+        E,
+        "tf-keras is from a different TensorFlow minor release",
+        "tf-keras 2.N must pair with tensorflow 2.N.",
+        "tf-keras uses TensorFlow internals that change every minor release.",
+        "Install tf-keras of the TensorFlow minor: `pip install tf-keras~=2.N.0`.",
+    ),
+    Rule(
+        "KER004",
+        "keras-version-mismatch",
+        "keras",
+        E,
+        "Standalone Keras 2 does not match the TensorFlow minor release",
+        "For TensorFlow 2.6-2.15 the keras package minor must equal TensorFlow's.",
+        "Mismatched pairs fail at import (`cannot import name ... from tensorflow.python...`).",
+        "Install keras of the TensorFlow minor: `pip install keras~=2.N.0`.",
+    ),
+    Rule(
+        "KER005",
+        "legacy-keras-setting",
+        "keras",
+        W,
+        "TF_USE_LEGACY_KERAS is set but will not do what it says",
+        "TF_USE_LEGACY_KERAS against the values TensorFlow accepts ('1', 'true', 'True') "
+        "and the presence of tf-keras.",
+        "An unrecognised value is silently ignored; a recognised one without tf-keras "
+        "makes `tf.keras` raise ImportError.",
+        "Set TF_USE_LEGACY_KERAS=1 and install tf-keras of the TensorFlow minor, or unset it.",
+    ),
+    Rule(
+        "KER006",
+        "keras-backend-unsupported",
+        "keras",
+        E,
+        "Keras 3's configured backend is missing or too old",
+        "KERAS_BACKEND (default tensorflow) against the installed backend framework and "
+        "Keras 3's minimum backend versions.",
+        "`import keras` fails, or falls over at the first layer call.",
+        "Install the backend at the minimum version, or set KERAS_BACKEND to one that is installed.",
+    ),
+    Rule(
+        "KER007",
+        "keras-too-old-for-tensorflow",
+        "keras",
+        E,
+        "Keras 3 is older than the TensorFlow release requires",
+        "The keras 3 version against the keras range a TensorFlow release declares (e.g. TF 2.21 "
+        "needs keras >= 3.12.0); for installed TensorFlow, PKG002 reports the same from its metadata.",
+        "tf.keras is resolved to a Keras 3 that lacks the APIs this TensorFlow calls.",
+        "Install the keras the fix names (the range TensorFlow declares).",
+    ),
     # ---------------------------------------------------------------- numpy and friends
-    Rule("NPY001", "numpy-incompatible", "numpy", E,
-         "numpy is outside the range a framework release works with",
-         "numpy against each framework's numpy range (numpy 2 needs torch >= 2.3, "
-         "TensorFlow >= 2.18, ...).",
-         "Extensions compiled against numpy 1.x crash or fail at import under numpy 2 "
-         "(`_ARRAY_API not found`, `numpy.dtype size changed`).",
-         "Install numpy inside the range the fix names (often `numpy<2`) or upgrade the framework."),
-    Rule("DEP001", "protobuf-incompatible", "numpy", E,
-         "protobuf is outside the range TensorFlow works with",
-         "protobuf against the TensorFlow release's declared range.",
-         "`TypeError: Descriptors cannot be created directly` at import.",
-         "Install protobuf inside the range the fix names."),
-    Rule("DEP002", "ml-dtypes-incompatible", "numpy", E,
-         "ml-dtypes is outside the range a framework works with",
-         "ml-dtypes against the TensorFlow / JAX release's declared range.",
-         "Import fails with missing dtype attributes.",
-         "Install ml-dtypes inside the range the fix names."),
+    Rule(
+        "NPY001",
+        "numpy-incompatible",
+        "numpy",
+        E,
+        "numpy is outside the range a framework release works with",
+        "numpy against each framework's numpy range (numpy 2 needs torch >= 2.3, TensorFlow >= 2.18, ...).",
+        "Extensions compiled against numpy 1.x crash or fail at import under numpy 2 "
+        "(`_ARRAY_API not found`, `numpy.dtype size changed`).",
+        "Install numpy inside the range the fix names (often `numpy<2`) or upgrade the framework.",
+    ),
+    Rule(
+        "DEP001",
+        "protobuf-incompatible",
+        "numpy",
+        E,
+        "protobuf is outside the range TensorFlow works with",
+        "protobuf against the TensorFlow release's declared range.",
+        "`TypeError: Descriptors cannot be created directly` at import.",
+        "Install protobuf inside the range the fix names.",
+    ),
+    Rule(
+        "DEP002",
+        "ml-dtypes-incompatible",
+        "numpy",
+        E,
+        "ml-dtypes is outside the range a framework works with",
+        "ml-dtypes against the TensorFlow / JAX release's declared range.",
+        "Import fails with missing dtype attributes.",
+        "Install ml-dtypes inside the range the fix names.",
+    ),
     # ---------------------------------------------------------------- driver / CUDA
-    Rule("DRV001", "driver-too-old", "cuda", E,
-         "The NVIDIA driver is too old for the CUDA a framework was built with",
-         "The driver version against the minor-version-compatibility floor of the CUDA "
-         "major each framework build uses (CUDA 11.x: >= 450.80.02, 12.x: >= 525.60.13, "
-         "13.x: >= 580.65.06 on Linux).",
-         "CUDA initialisation fails: `The NVIDIA driver on your system is too old`; the "
-         "framework silently falls back to the CPU.",
-         "Upgrade the driver, or install the framework build for an older CUDA (the fix names it)."),
-    Rule("DRV002", "driver-below-toolkit-minimum", "cuda", W,
-         "The driver runs this CUDA only through minor-version compatibility",
-         "The driver is above its CUDA major's floor but below the minimum driver of the "
-         "exact CUDA release the framework was built with.",
-         "Most programs run; PTX JIT and the newest CUDA features fail "
-         "(`cudaErrorUnsupportedPtxVersion`, `cudaErrorCallRequiresNewerDriver`).",
-         "Upgrade the driver to at least the toolkit's own minimum (the finding names it)."),
-    Rule("DRV003", "cuda-build-without-driver", "cuda", W,
-         "A CUDA build of a framework is installed but no NVIDIA driver was found",
-         "CUDA builds (torch +cuXXX or plain PyPI Linux torch, tensorflow[and-cuda], "
-         "jax CUDA plugins) on a machine where NVML, nvidia-smi and libcuda are all absent.",
-         "The framework runs on the CPU only, after downloading GBs of CUDA libraries; in "
-         "a container it usually means the GPU was not passed through (`--gpus all`).",
-         "Pass the GPU through / install the driver, or install the CPU build to save space."),
-    Rule("DRV004", "cpu-build-with-gpu", "cuda", W,
-         "A CPU-only framework build is installed on a machine with an NVIDIA GPU",
-         "Framework builds with no CUDA (torch +cpu, tensorflow-cpu, jax without a CUDA "
-         "plugin) while a GPU is present.",
-         "The GPU sits idle; code that asks for CUDA raises `Torch not compiled with CUDA enabled`.",
-         "Install the CUDA build that fits the driver (the fix names the index)."),
-    Rule("ARC001", "gpu-arch-unsupported", "cuda", E,
-         "A GPU's architecture is not in the framework build",
-         "Each GPU's compute capability against the SASS (sm_XY) and PTX (compute_XY) "
-         "targets of the build: SASS runs on the same major at an equal or higher minor; "
-         "PTX JIT-compiles to any newer GPU.",
-         "`no kernel image is available for execution on the device` at the first kernel.",
-         "Install a build whose architecture list covers the GPU (the fix names it)."),
-    Rule("ARC002", "gpu-arch-ptx-only", "cuda", W,
-         "A GPU is only served by PTX JIT compilation",
-         "GPUs for which the build has no machine code, only PTX of an older architecture.",
-         "First use JIT-compiles every kernel (minutes to half an hour) and may be slower.",
-         "Install a build with machine code for the GPU, or keep the JIT cache (CUDA_CACHE_MAXSIZE)."),
-    Rule("NVW001", "nvidia-wheel-mismatch", "cuda", E,
-         "An nvidia-* CUDA library wheel does not match what a framework pins",
-         "Installed nvidia-* wheels (cudnn, cublas, nccl, ...) against the exact pins in "
-         "the framework's metadata.",
-         "The framework loads a cuDNN/cuBLAS it was not built for: `cuDNN version "
-         "incompatibility`, `DNN library is not found`, or wrong results.",
-         "Reinstall the framework so pip restores its pins (the fix names them)."),
-    Rule("NVW002", "nvidia-wheel-conflict", "cuda", E,
-         "Two frameworks pin conflicting nvidia-* wheels",
-         "torch, TensorFlow and JAX in one environment whose metadata pin different "
-         "versions of the same nvidia-* wheel.",
-         "Only one version can be installed; the other framework loads a library it was not built for.",
-         "Use separate environments, or framework releases whose pins agree."),
-    Rule("NVW003", "mixed-cuda-wheel-families", "cuda", W,
-         "nvidia-* wheels of two CUDA majors are installed together",
-         "nvidia-*-cu12 wheels beside CUDA 13 (unsuffixed or -cu13) wheels, or -cu11 beside -cu12.",
-         "Whichever library loads first wins; the other framework may fail to find symbols.",
-         "Remove the wheels no installed framework needs."),
+    Rule(
+        "DRV001",
+        "driver-too-old",
+        "cuda",
+        E,
+        "The NVIDIA driver is too old for the CUDA a framework was built with",
+        "The driver version against the minor-version-compatibility floor of the CUDA "
+        "major each framework build uses (CUDA 11.x: >= 450.80.02, 12.x: >= 525.60.13, "
+        "13.x: >= 580.65.06 on Linux).",
+        "CUDA initialisation fails: `The NVIDIA driver on your system is too old`; the "
+        "framework silently falls back to the CPU.",
+        "Upgrade the driver, or install the framework build for an older CUDA (the fix names it).",
+    ),
+    Rule(
+        "DRV002",
+        "driver-below-toolkit-minimum",
+        "cuda",
+        W,
+        "The driver runs this CUDA only through minor-version compatibility",
+        "The driver is above its CUDA major's floor but below the minimum driver of the "
+        "exact CUDA release the framework was built with.",
+        "Most programs run; PTX JIT and the newest CUDA features fail "
+        "(`cudaErrorUnsupportedPtxVersion`, `cudaErrorCallRequiresNewerDriver`).",
+        "Upgrade the driver to at least the toolkit's own minimum (the finding names it).",
+    ),
+    Rule(
+        "DRV003",
+        "cuda-build-without-driver",
+        "cuda",
+        W,
+        "A CUDA build of a framework is installed but no NVIDIA driver was found",
+        "CUDA builds (torch +cuXXX or plain PyPI Linux torch, tensorflow[and-cuda], "
+        "jax CUDA plugins) on a machine where NVML, nvidia-smi and libcuda are all absent.",
+        "The framework runs on the CPU only, after downloading GBs of CUDA libraries; in "
+        "a container it usually means the GPU was not passed through (`--gpus all`).",
+        "Pass the GPU through / install the driver, or install the CPU build to save space.",
+    ),
+    Rule(
+        "DRV004",
+        "cpu-build-with-gpu",
+        "cuda",
+        W,
+        "A CPU-only framework build is installed on a machine with an NVIDIA GPU",
+        "Framework builds with no CUDA (torch +cpu, tensorflow-cpu, jax without a CUDA "
+        "plugin) while a GPU is present.",
+        "The GPU sits idle; code that asks for CUDA raises `Torch not compiled with CUDA enabled`.",
+        "Install the CUDA build that fits the driver (the fix names the index).",
+    ),
+    Rule(
+        "ARC001",
+        "gpu-arch-unsupported",
+        "cuda",
+        E,
+        "A GPU's architecture is not in the framework build",
+        "Each GPU's compute capability against the SASS (sm_XY) and PTX (compute_XY) "
+        "targets of the build: SASS runs on the same major at an equal or higher minor; "
+        "PTX JIT-compiles to any newer GPU.",
+        "`no kernel image is available for execution on the device` at the first kernel.",
+        "Install a build whose architecture list covers the GPU (the fix names it).",
+    ),
+    Rule(
+        "ARC002",
+        "gpu-arch-ptx-only",
+        "cuda",
+        W,
+        "A GPU is only served by PTX JIT compilation",
+        "GPUs for which the build has no machine code, only PTX of an older architecture.",
+        "First use JIT-compiles every kernel (minutes to half an hour) and may be slower.",
+        "Install a build with machine code for the GPU, or keep the JIT cache (CUDA_CACHE_MAXSIZE).",
+    ),
+    Rule(
+        "NVW001",
+        "nvidia-wheel-mismatch",
+        "cuda",
+        E,
+        "An nvidia-* CUDA library wheel does not match what a framework pins",
+        "Installed nvidia-* wheels (cudnn, cublas, nccl, ...) against the exact pins in "
+        "the framework's metadata.",
+        "The framework loads a cuDNN/cuBLAS it was not built for: `cuDNN version "
+        "incompatibility`, `DNN library is not found`, or wrong results.",
+        "Reinstall the framework so pip restores its pins (the fix names them).",
+    ),
+    Rule(
+        "NVW002",
+        "nvidia-wheel-conflict",
+        "cuda",
+        E,
+        "Two frameworks pin conflicting nvidia-* wheels",
+        "torch, TensorFlow and JAX in one environment whose metadata pin different "
+        "versions of the same nvidia-* wheel.",
+        "Only one version can be installed; the other framework loads a library it was not built for.",
+        "Use separate environments, or framework releases whose pins agree.",
+    ),
+    Rule(
+        "NVW003",
+        "mixed-cuda-wheel-families",
+        "cuda",
+        W,
+        "nvidia-* wheels of two CUDA majors are installed together",
+        "nvidia-*-cu12 wheels beside CUDA 13 (unsuffixed or -cu13) wheels, or -cu11 beside -cu12.",
+        "Whichever library loads first wins; the other framework may fail to find symbols.",
+        "Remove the wheels no installed framework needs.",
+    ),
     # ---------------------------------------------------------------- jax
-    Rule("JAX001", "jaxlib-mismatch", "jax", E,
-         "jaxlib does not match jax",
-         "jaxlib must be at least jax's minimum jaxlib and not newer than jax.",
-         "`import jax` raises `jaxlib is version X, but this version of jax requires version >= Y`.",
-         "Install jax and jaxlib at the same version."),
-    Rule("JAX002", "jax-plugin-mismatch", "jax", E,
-         "A JAX CUDA plugin does not match jaxlib",
-         "jax-cuda12/13-plugin and -pjrt versions against jaxlib.",
-         "JAX ignores the plugin and runs on the CPU, or fails to initialise the GPU backend.",
-         "Install `jax[cuda12]==X` / `jax[cuda13]==X` so that all parts share one version."),
+    Rule(
+        "JAX001",
+        "jaxlib-mismatch",
+        "jax",
+        E,
+        "jaxlib does not match jax",
+        "jaxlib must be at least jax's minimum jaxlib and not newer than jax.",
+        "`import jax` raises `jaxlib is version X, but this version of jax requires version >= Y`.",
+        "Install jax and jaxlib at the same version.",
+    ),
+    Rule(
+        "JAX002",
+        "jax-plugin-mismatch",
+        "jax",
+        E,
+        "A JAX CUDA plugin does not match jaxlib",
+        "jax-cuda12/13-plugin and -pjrt versions against jaxlib.",
+        "JAX ignores the plugin and runs on the CPU, or fails to initialise the GPU backend.",
+        "Install `jax[cuda12]==X` / `jax[cuda13]==X` so that all parts share one version.",
+    ),
     # ---------------------------------------------------------------- matrices
-    Rule("MAT001", "unknown-version", "matrices", INFO,
-         "A version is not in compataudit's compatibility data",
-         "Versions the matrices have no row for: nightlies, vendor builds "
-         "(2.4.0a0+...nv24.5), or releases newer than the data.",
-         "compataudit cannot judge them, so it says so instead of guessing.",
-         "Nothing to fix; update compataudit (or pass --matrices DIR with newer data)."),
+    Rule(
+        "MAT001",
+        "unknown-version",
+        "matrices",
+        INFO,
+        "A version is not in compataudit's compatibility data",
+        "Versions the matrices have no row for: nightlies, vendor builds "
+        "(2.4.0a0+...nv24.5), or releases newer than the data.",
+        "compataudit cannot judge them, so it says so instead of guessing.",
+        "Nothing to fix; update compataudit (or pass --matrices DIR with newer data).",
+    ),
     # ---------------------------------------------------------------- smoke kernels
-    Rule("SMK001", "kernel-wrong-result", "smoke", E,
-         "A smoke kernel ran but computed wrong numbers",
-         "conv2d forward and backward against a float64 CPU reference, with tolerances "
-         "fit for the dtype; NaN never passes.",
-         "Training on this stack would silently produce garbage.",
-         "See the finding: usually a broken build, a bad driver or a faulty GPU."),
-    Rule("SMK002", "kernel-error", "smoke", E,
-         "A smoke kernel raised an error",
-         "The framework import and the conv2d kernel on each device, in a subprocess.",
-         "The same error will stop your training script.",
-         "Follow the fix: it uses what the static audit knows (CPU-only build, driver, architecture)."),
-    Rule("SMK003", "kernel-crash", "smoke", E,
-         "A smoke kernel crashed the process",
-         "A signal (segfault, abort) while importing the framework or running the kernel.",
-         "Your training process would die the same way, often without a Python traceback.",
-         "Usually mismatched native libraries: reinstall the framework cleanly."),
-    Rule("SMK004", "kernel-timeout", "smoke", E,
-         "A smoke kernel hung",
-         "The framework import and kernel under --smoke-timeout; the whole process group is killed.",
-         "A hang at import or first kernel usually means a wedged driver or a lock-up in "
-         "GPU initialisation.",
-         "Check `nvidia-smi`, the driver logs (dmesg), and raise --smoke-timeout on slow machines."),
+    Rule(
+        "SMK001",
+        "kernel-wrong-result",
+        "smoke",
+        E,
+        "A smoke kernel ran but computed wrong numbers",
+        "conv2d forward and backward against a float64 CPU reference, with tolerances "
+        "fit for the dtype; NaN never passes.",
+        "Training on this stack would silently produce garbage.",
+        "See the finding: usually a broken build, a bad driver or a faulty GPU.",
+    ),
+    Rule(
+        "SMK002",
+        "kernel-error",
+        "smoke",
+        E,
+        "A smoke kernel raised an error",
+        "The framework import and the conv2d kernel on each device, in a subprocess.",
+        "The same error will stop your training script.",
+        "Follow the fix: it uses what the static audit knows (CPU-only build, driver, architecture).",
+    ),
+    Rule(
+        "SMK003",
+        "kernel-crash",
+        "smoke",
+        E,
+        "A smoke kernel crashed the process",
+        "A signal (segfault, abort) while importing the framework or running the kernel.",
+        "Your training process would die the same way, often without a Python traceback.",
+        "Usually mismatched native libraries: reinstall the framework cleanly.",
+    ),
+    Rule(
+        "SMK004",
+        "kernel-timeout",
+        "smoke",
+        E,
+        "A smoke kernel hung",
+        "The framework import and kernel under --smoke-timeout; the whole process group is killed.",
+        "A hang at import or first kernel usually means a wedged driver or a lock-up in GPU initialisation.",
+        "Check `nvidia-smi`, the driver logs (dmesg), and raise --smoke-timeout on slow machines.",
+    ),
     # ---------------------------------------------------------------- policy
-    Rule("POL001", "policy-requirement", "policy", E,
-         "The environment violates a `require` pin from the configuration",
-         "Each `require` entry of [tool.compataudit] (`torch>=2.4`, `python>=3.10`) against "
-         "the environment.",
-         "Your organisation decided this stack is not allowed.",
-         "Install a version inside the required range."),
+    Rule(
+        "POL001",
+        "policy-requirement",
+        "policy",
+        E,
+        "The environment violates a `require` pin from the configuration",
+        "Each `require` entry of [tool.compataudit] (`torch>=2.4`, `python>=3.10`) against the environment.",
+        "Your organisation decided this stack is not allowed.",
+        "Install a version inside the required range.",
+    ),
     # ---------------------------------------------------------------- code (lint, `check --code`)
-    Rule("LNT001", "missing-forward", "code", E,
-         "A torch nn.Module or autograd.Function subclass has no forward",
-         "Classes that resolve (through imports and local bases) to torch.nn.Module or "
-         "torch.autograd.Function and define no `forward` in themselves or a local base, "
-         "including misspellings (`foward`, `Forward`) and a forward nested in __init__. "
-         "An error when the class is called in the linted code or the name is a near miss; a "
-         "warning otherwise (it may be a holder module that is never called).",
-         "Calling the module raises NotImplementedError: Module [X] is missing the required "
-         "\"forward\" function.",
-         "Define `forward` (or fix its name or indentation)."),
-    Rule("LNT002", "missing-call", "code", E,
-         "A Keras Layer or Model subclass has no call",
-         "keras / tf.keras / tf_keras Layer and Model subclasses without `call` (near misses "
-         "such as `Call`, a PyTorch-style `forward`, or `__call__` overridden instead).",
-         "Keras 3 raises NotImplementedError when the layer runs; Keras 2 silently returns the "
-         "input unchanged, so the model trains without the layer.",
-         "Define `call(self, inputs)`."),
-    Rule("LNT003", "missing-backward", "code", E,
-         "A custom autograd.Function has no backward",
-         "torch.autograd.Function subclasses with `forward` but no `backward` or `vjp`.",
-         "Backpropagating through it raises NotImplementedError.",
-         "Add `@staticmethod def backward(ctx, grad_output)`."),
-    Rule("LNT004", "non-static-autograd", "code", W,
-         "An autograd.Function uses the legacy (non-static) style",
-         "`forward`/`backward` without @staticmethod, or a Function instantiated and called "
-         "(`MyFn()(x)`).",
-         "Calling an instance raises RuntimeError on torch >= 1.5 (legacy autograd function).",
-         "Make forward/backward static and call `MyFn.apply(...)`."),
-    Rule("LNT005", "missing-get-config", "code", W,
-         "A Keras layer with constructor arguments has no get_config",
-         "Keras Layer subclasses whose __init__ takes arguments beyond **kwargs and the base "
-         "keywords, with no `get_config` in the class or a local base.",
-         "Saving, checkpointing or cloning the model fails (must override `get_config`).",
-         "Implement `get_config` returning the constructor arguments."),
-    Rule("LNT006", "missing-super-init", "code", E,
-         "A module's __init__ does not run the base class __init__ first",
-         "torch and Keras subclasses whose __init__ assigns attributes without calling the base "
-         "__init__ (in any spelling), assigns a submodule before it, or calls "
-         "`super(nn.Module, self).__init__()`.",
-         "torch raises AttributeError (cannot assign module before Module.__init__() call); "
-         "Keras 3 raises RuntimeError at the first call.",
-         "Call `super().__init__()` as the first statement of __init__."),
-    Rule("LNT007", "missing-method", "code", E,
-         "A class leaves a required method unimplemented",
-         "torch Dataset subclasses without `__getitem__` (IterableDataset: `__iter__`), and "
-         "classes constructed in the linted code that leave an abstract method of a local ABC "
-         "unimplemented.",
-         "Indexing the dataset raises NotImplementedError; instantiating the class raises "
-         "TypeError (Can't instantiate abstract class).",
-         "Implement the method (check its spelling)."),
-    Rule("LNT008", "syntax-error", "code", E,
-         "A Python file does not parse",
-         "Every file given to the linter, parsed with `ast`.",
-         "The file cannot be imported; the other lint rules could not look at it.",
-         "Fix the syntax error (`python -m py_compile FILE` shows it)."),
-    Rule("LNT009", "conv-weight-shape", "code", E,
-         "A convolution's weight has a literal shape of the wrong rank",
-         "`torch.conv{1,2,3}d` / `F.conv*d` calls whose weight is `self.w` created as "
-         "`nn.Parameter(torch.randn(<literal shape>))` with a rank other than 3/4/5.",
-         "The first forward pass raises RuntimeError (weight should have at least three "
-         "dimensions / expected weight of size ...).",
-         "Create the weight as (out_channels, in_channels/groups, *kernel), or use nn.Conv2d."),
+    Rule(
+        "LNT001",
+        "missing-forward",
+        "code",
+        E,
+        "A torch nn.Module or autograd.Function subclass has no forward",
+        "Classes that resolve (through imports and local bases) to torch.nn.Module or "
+        "torch.autograd.Function and define no `forward` in themselves or a local base, "
+        "including misspellings (`foward`, `Forward`) and a forward nested in __init__. "
+        "An error when the class is called in the linted code or the name is a near miss; a "
+        "warning otherwise (it may be a holder module that is never called).",
+        "Calling the module raises NotImplementedError: Module [X] is missing the required "
+        '"forward" function.',
+        "Define `forward` (or fix its name or indentation).",
+    ),
+    Rule(
+        "LNT002",
+        "missing-call",
+        "code",
+        E,
+        "A Keras Layer or Model subclass has no call",
+        "keras / tf.keras / tf_keras Layer and Model subclasses without `call` (near misses "
+        "such as `Call`, a PyTorch-style `forward`, or `__call__` overridden instead).",
+        "Keras 3 raises NotImplementedError when the layer runs; Keras 2 silently returns the "
+        "input unchanged, so the model trains without the layer.",
+        "Define `call(self, inputs)`.",
+    ),
+    Rule(
+        "LNT003",
+        "missing-backward",
+        "code",
+        E,
+        "A custom autograd.Function has no backward",
+        "torch.autograd.Function subclasses with `forward` but no `backward` or `vjp`.",
+        "Backpropagating through it raises NotImplementedError.",
+        "Add `@staticmethod def backward(ctx, grad_output)`.",
+    ),
+    Rule(
+        "LNT004",
+        "non-static-autograd",
+        "code",
+        W,
+        "An autograd.Function uses the legacy (non-static) style",
+        "`forward`/`backward` without @staticmethod, or a Function instantiated and called (`MyFn()(x)`).",
+        "Calling an instance raises RuntimeError on torch >= 1.5 (legacy autograd function).",
+        "Make forward/backward static and call `MyFn.apply(...)`.",
+    ),
+    Rule(
+        "LNT005",
+        "missing-get-config",
+        "code",
+        W,
+        "A Keras layer with constructor arguments has no get_config",
+        "Keras Layer subclasses whose __init__ takes arguments beyond **kwargs and the base "
+        "keywords, with no `get_config` in the class or a local base.",
+        "Saving, checkpointing or cloning the model fails (must override `get_config`).",
+        "Implement `get_config` returning the constructor arguments.",
+    ),
+    Rule(
+        "LNT006",
+        "missing-super-init",
+        "code",
+        E,
+        "A module's __init__ does not run the base class __init__ first",
+        "torch and Keras subclasses whose __init__ assigns attributes without calling the base "
+        "__init__ (in any spelling), assigns a submodule before it, or calls "
+        "`super(nn.Module, self).__init__()`.",
+        "torch raises AttributeError (cannot assign module before Module.__init__() call); "
+        "Keras 3 raises RuntimeError at the first call.",
+        "Call `super().__init__()` as the first statement of __init__.",
+    ),
+    Rule(
+        "LNT007",
+        "missing-method",
+        "code",
+        E,
+        "A class leaves a required method unimplemented",
+        "torch Dataset subclasses without `__getitem__` (IterableDataset: `__iter__`), and "
+        "classes constructed in the linted code that leave an abstract method of a local ABC "
+        "unimplemented.",
+        "Indexing the dataset raises NotImplementedError; instantiating the class raises "
+        "TypeError (Can't instantiate abstract class).",
+        "Implement the method (check its spelling).",
+    ),
+    Rule(
+        "LNT008",
+        "syntax-error",
+        "code",
+        E,
+        "A Python file does not parse",
+        "Every file given to the linter, parsed with `ast`.",
+        "The file cannot be imported; the other lint rules could not look at it.",
+        "Fix the syntax error (`python -m py_compile FILE` shows it).",
+    ),
+    Rule(
+        "LNT009",
+        "conv-weight-shape",
+        "code",
+        E,
+        "A convolution's weight has a literal shape of the wrong rank",
+        "`torch.conv{1,2,3}d` / `F.conv*d` calls whose weight is `self.w` created as "
+        "`nn.Parameter(torch.randn(<literal shape>))` with a rank other than 3/4/5.",
+        "The first forward pass raises RuntimeError (weight should have at least three "
+        "dimensions / expected weight of size ...).",
+        "Create the weight as (out_channels, in_channels/groups, *kernel), or use nn.Conv2d.",
+    ),
 )
 
 REDIRECTS: dict[str, str] = {}

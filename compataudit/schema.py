@@ -16,8 +16,13 @@ from typing import Any
 
 SCHEMA_FILE = "report.schema.json"
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,),
-    "integer": (int,), "number": (int, float), "null": (type(None),),
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "number": (int, float),
+    "null": (type(None),),
 }
 
 
@@ -43,8 +48,10 @@ def validate_report(data: Any, *, use_jsonschema: bool = True) -> list[str]:
             pass
         else:
             validator = jsonschema.Draft202012Validator(schema)
-            return [f"{_path(error.absolute_path)}: {error.message}"
-                    for error in sorted(validator.iter_errors(data), key=lambda e: e.path)]
+            return [
+                f"{_path(error.absolute_path)}: {error.message}"
+                for error in sorted(validator.iter_errors(data), key=lambda e: e.path)
+            ]
     errors: list[str] = []
     _check(data, schema, schema, "$", errors)
     return errors
@@ -63,8 +70,7 @@ def _is_type(value: Any, name: str) -> bool:
     return isinstance(value, _JSON_TYPES[name])
 
 
-def _check(value: Any, node: dict[str, Any], root: dict[str, Any], path: str,
-           errors: list[str]) -> None:
+def _check(value: Any, node: dict[str, Any], root: dict[str, Any], path: str, errors: list[str]) -> None:
     """The built-in validator: $ref, type, const, enum, required, properties,
     additionalProperties, items, pattern, minLength, minimum."""
     if "$ref" in node:
@@ -88,8 +94,12 @@ def _check(value: Any, node: dict[str, Any], root: dict[str, Any], path: str,
             errors.append(f"{path}: {value!r} does not match {node['pattern']!r}")
         if len(value) < node.get("minLength", 0):
             errors.append(f"{path}: {value!r} is too short")
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and "minimum" in node \
-            and value < node["minimum"]:
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and "minimum" in node
+        and value < node["minimum"]
+    ):
         errors.append(f"{path}: {value!r} is less than the minimum of {node['minimum']}")
     if isinstance(value, dict):
         _check_object(value, node, root, path, errors)
@@ -98,11 +108,13 @@ def _check(value: Any, node: dict[str, Any], root: dict[str, Any], path: str,
             _check(item, node["items"], root, f"{path}[{index}]", errors)
 
 
-def _check_object(value: dict[str, Any], node: dict[str, Any], root: dict[str, Any], path: str,
-                  errors: list[str]) -> None:
+def _check_object(
+    value: dict[str, Any], node: dict[str, Any], root: dict[str, Any], path: str, errors: list[str]
+) -> None:
     properties: dict[str, Any] = node.get("properties", {})
-    errors.extend(f"{path}: {key!r} is a required property"
-                  for key in node.get("required", ()) if key not in value)
+    errors.extend(
+        f"{path}: {key!r} is a required property" for key in node.get("required", ()) if key not in value
+    )
     extra = node.get("additionalProperties", True)
     for key, item in value.items():
         if key in properties:

@@ -94,8 +94,7 @@ def _replace_packages(env: Environment, pins: Iterable[tuple[str, str]]) -> Envi
         if name in _BUILD_OF:
             dropped_builds.add(_BUILD_OF[name])
     builds = tuple(b for b in env.builds if b.framework not in dropped_builds)
-    return replace(env, packages=tuple(sorted(packages.values(), key=lambda p: p.name)),
-                   builds=builds)
+    return replace(env, packages=tuple(sorted(packages.values(), key=lambda p: p.name)), builds=builds)
 
 
 def _gpus(ccs: Iterable[str]) -> tuple[Gpu, ...]:
@@ -118,19 +117,26 @@ def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
     if opts.python is not None:
         if not _PYTHON_RE.match(opts.python.strip()):
             raise UsageError(f"--python {opts.python!r}: expected a version such as 3.11 or 3.11.7")
-        env = replace(env, python=PythonInfo(version=opts.python.strip(), executable=None,
-                                             implementation=env.python.implementation))
+        env = replace(
+            env,
+            python=PythonInfo(
+                version=opts.python.strip(), executable=None, implementation=env.python.implementation
+            ),
+        )
     if opts.driver is not None or opts.gpu_ccs:
         if opts.driver is not None and driver_tuple(opts.driver) is None:
             raise UsageError(f"--driver {opts.driver!r}: expected a driver version such as 550.54.14")
         gpus = _gpus(opts.gpu_ccs) if opts.gpu_ccs else env.nvidia.gpus
         driver = opts.driver if opts.driver is not None else env.nvidia.driver_version
-        env = replace(env, nvidia=NvidiaInfo(
-            status=ProbeStatus.OK,
-            source="what-if",
-            driver_version=driver,
-            cuda_driver_version=None if opts.driver is not None else env.nvidia.cuda_driver_version,
-            gpus=gpus,
-            visible_devices=env.nvidia.visible_devices,
-        ))
+        env = replace(
+            env,
+            nvidia=NvidiaInfo(
+                status=ProbeStatus.OK,
+                source="what-if",
+                driver_version=driver,
+                cuda_driver_version=None if opts.driver is not None else env.nvidia.cuda_driver_version,
+                gpus=gpus,
+                visible_devices=env.nvidia.visible_devices,
+            ),
+        )
     return replace(env, origin="what-if")

@@ -15,8 +15,7 @@ F = [
 ]
 
 
-@pytest.mark.parametrize(("fail_on", "code"), [("error", 1), ("warning", 1), ("info", 1),
-                                               ("never", 0)])
+@pytest.mark.parametrize(("fail_on", "code"), [("error", 1), ("warning", 1), ("info", 1), ("never", 0)])
 def test_fail_on(fail_on: str, code: int) -> None:
     assert exit_code_for(F, [], fail_on) == code
 
@@ -35,8 +34,7 @@ def test_a_failed_kernel_always_fails_the_run() -> None:
 
 def test_ignore_by_code_and_prefix_and_severity_override() -> None:
     out = apply_policy(F, AuditOptions(ignore=("MAT",), severity={"DRV002": "error"}))
-    assert [(f.code, f.severity) for f in out] == [("DRV002", Severity.ERROR),
-                                                   ("PKG002", Severity.ERROR)]
+    assert [(f.code, f.severity) for f in out] == [("DRV002", Severity.ERROR), ("PKG002", Severity.ERROR)]
 
 
 def test_report_summary_counts() -> None:

@@ -14,12 +14,20 @@ import pytest
 FRAMEWORK_MODULES = ("torch", "tensorflow", "keras", "jax", "jaxlib")
 
 
-def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
     full_env.update({"NO_COLOR": "1", **(env or {})})
-    return subprocess.run([sys.executable, "-m", "compataudit", *args], capture_output=True,
-                          text=True, env=full_env, cwd=cwd, input=stdin, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "compataudit", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        input=stdin,
+        timeout=120,
+    )
 
 
 def _json(proc: subprocess.CompletedProcess[str]) -> Any:
@@ -49,10 +57,17 @@ def test_static_audit_json_of_this_machine() -> None:
 
 
 def test_static_audit_imports_no_framework() -> None:
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "compataudit", "check",
-                           "--no-smoke", "-q"], capture_output=True, text=True, timeout=120)
-    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
-                if line.startswith("import time:")}
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "compataudit", "check", "--no-smoke", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     assert not {m for m in imported if m.split(".")[0] in FRAMEWORK_MODULES}
 
 
@@ -119,8 +134,7 @@ def test_what_if_python_too_new_for_tensorflow() -> None:
 
 
 def test_what_if_driver_too_old_for_torch_build() -> None:
-    proc = run("check", "--no-probe", "--pin", "torch==2.5.1+cu124", "--driver", "470.82.01",
-               "-f", "json")
+    proc = run("check", "--no-probe", "--pin", "torch==2.5.1+cu124", "--driver", "470.82.01", "-f", "json")
     assert proc.returncode == 1
     errors = [f for f in _json(proc)["findings"] if f["severity"] == "error"]
     assert any(set(f["components"]) >= {"torch", "nvidia-driver"} for f in errors)

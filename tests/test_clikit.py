@@ -76,11 +76,15 @@ def test_json_error_document() -> None:
 
 @pytest.mark.parametrize(
     ("env", "tty", "expected"),
-    [({}, True, True), ({}, False, False), ({"NO_COLOR": "1"}, True, False),
-     ({"FORCE_COLOR": "1"}, False, True), ({"TERM": "dumb"}, True, False)],
+    [
+        ({}, True, True),
+        ({}, False, False),
+        ({"NO_COLOR": "1"}, True, False),
+        ({"FORCE_COLOR": "1"}, False, True),
+        ({"TERM": "dumb"}, True, False),
+    ],
 )
-def test_use_color(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], tty: bool,
-                   expected: bool) -> None:
+def test_use_color(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], tty: bool, expected: bool) -> None:
     for var in ("NO_COLOR", "FORCE_COLOR", "TERM"):
         monkeypatch.delenv(var, raising=False)
     for key, value in env.items():

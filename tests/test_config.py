@@ -42,10 +42,16 @@ def test_full_table(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     path = _write(tmp_path, FULL)
     cfg = load_config(None, tmp_path)
-    assert cfg == Config(ignore=("DRV004", "MAT"), fail_on="warning",
-                         severity={"DRV002": "error", "MAT001": "warning"}, smoke=False,
-                         smoke_timeout=300.0, matrices=str(tmp_path / "data"),
-                         require=("torch>=2.4", "python>=3.10"), path=path)
+    assert cfg == Config(
+        ignore=("DRV004", "MAT"),
+        fail_on="warning",
+        severity={"DRV002": "error", "MAT001": "warning"},
+        smoke=False,
+        smoke_timeout=300.0,
+        matrices=str(tmp_path / "data"),
+        require=("torch>=2.4", "python>=3.10"),
+        path=path,
+    )
 
 
 def test_nearest_pyproject_upward(tmp_path: Path) -> None:
@@ -64,22 +70,28 @@ def test_no_file_is_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert load_config(None, tmp_path) == Config()
 
 
-@pytest.mark.parametrize(("name", "body", "fail_on"), [
-    ("ci.toml", 'fail-on = "never"\n', "never"),  # top-level keys in a dedicated file
-    ("ci.toml", '[tool.compataudit]\nfail-on = "info"\n', "info"),
-    ("pyproject.toml", '[tool.compataudit]\nfail-on = "warning"\n', "warning"),
-])
+@pytest.mark.parametrize(
+    ("name", "body", "fail_on"),
+    [
+        ("ci.toml", 'fail-on = "never"\n', "never"),  # top-level keys in a dedicated file
+        ("ci.toml", '[tool.compataudit]\nfail-on = "info"\n', "info"),
+        ("pyproject.toml", '[tool.compataudit]\nfail-on = "warning"\n', "warning"),
+    ],
+)
 def test_explicit_file(tmp_path: Path, name: str, body: str, fail_on: str) -> None:
     _write(tmp_path, body, name)
     assert load_config(name, tmp_path).fail_on == fail_on
 
 
 BAD = [
-    ('fail-on = "fatal"',
-     'pyproject.toml: [tool.compataudit] fail-on = "fatal": must be one of error, warning, '
-     "info, never"),
-    ('fail_on = "error"',
-     "pyproject.toml: [tool.compataudit] unknown key 'fail_on' (did you mean 'fail-on'?)"),
+    (
+        'fail-on = "fatal"',
+        'pyproject.toml: [tool.compataudit] fail-on = "fatal": must be one of error, warning, info, never',
+    ),
+    (
+        'fail_on = "error"',
+        "pyproject.toml: [tool.compataudit] unknown key 'fail_on' (did you mean 'fail-on'?)",
+    ),
     ("colour = true", "pyproject.toml: [tool.compataudit] unknown key 'colour' (known: ignore, "),
     ('ignore = ["XYZ9"]', "ignore = ['XYZ9']: no finding code is or starts with 'XYZ9'"),
     ("ignore = [1]", "ignore = [1]: must be a list of strings"),
@@ -118,59 +130,81 @@ def test_not_utf8(tmp_path: Path) -> None:
         load_config(None, tmp_path)
 
 
-@pytest.mark.parametrize(("env", "expected"), [
-    ({}, Config()),
-    ({"COMPATAUDIT_FAIL_ON": "Warning"}, Config(fail_on="warning")),
-    ({"COMPATAUDIT_IGNORE": "drv004, MAT ,"}, Config(ignore=("DRV004", "MAT"))),
-    ({"COMPATAUDIT_SEVERITY": "DRV002=error,MAT001=warning"},
-     Config(severity={"DRV002": "error", "MAT001": "warning"})),
-    ({"COMPATAUDIT_SMOKE": "0"}, Config(smoke=False)),
-    ({"COMPATAUDIT_SMOKE": "yes"}, Config(smoke=True)),
-    ({"COMPATAUDIT_NO_SMOKE": "1", "COMPATAUDIT_SMOKE": "1"}, Config(smoke=False)),
-    ({"COMPATAUDIT_NO_SMOKE": "0"}, Config()),
-    ({"COMPATAUDIT_SMOKE_TIMEOUT": "45.5"}, Config(smoke_timeout=45.5)),
-    ({"COMPATAUDIT_REQUIRE": "torch>=2.4,<3; python>=3.10"},
-     Config(require=("torch>=2.4,<3", "python>=3.10"))),
-    ({"COMPATAUDIT_FAIL_ON": "  "}, Config()),  # empty: unset
-])
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, Config()),
+        ({"COMPATAUDIT_FAIL_ON": "Warning"}, Config(fail_on="warning")),
+        ({"COMPATAUDIT_IGNORE": "drv004, MAT ,"}, Config(ignore=("DRV004", "MAT"))),
+        (
+            {"COMPATAUDIT_SEVERITY": "DRV002=error,MAT001=warning"},
+            Config(severity={"DRV002": "error", "MAT001": "warning"}),
+        ),
+        ({"COMPATAUDIT_SMOKE": "0"}, Config(smoke=False)),
+        ({"COMPATAUDIT_SMOKE": "yes"}, Config(smoke=True)),
+        ({"COMPATAUDIT_NO_SMOKE": "1", "COMPATAUDIT_SMOKE": "1"}, Config(smoke=False)),
+        ({"COMPATAUDIT_NO_SMOKE": "0"}, Config()),
+        ({"COMPATAUDIT_SMOKE_TIMEOUT": "45.5"}, Config(smoke_timeout=45.5)),
+        (
+            {"COMPATAUDIT_REQUIRE": "torch>=2.4,<3; python>=3.10"},
+            Config(require=("torch>=2.4,<3", "python>=3.10")),
+        ),
+        ({"COMPATAUDIT_FAIL_ON": "  "}, Config()),  # empty: unset
+    ],
+)
 def test_env(env: dict[str, str], expected: Config) -> None:
     assert config_from_env(env) == expected
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"COMPATAUDIT_FAIL_ON": "fatal"}, 'COMPATAUDIT_FAIL_ON = "fatal": must be one of'),
-    ({"COMPATAUDIT_SMOKE_TIMEOUT": "soon"}, "COMPATAUDIT_SMOKE_TIMEOUT = \"soon\": must be"),
-    ({"COMPATAUDIT_SEVERITY": "DRV002"}, 'COMPATAUDIT_SEVERITY = "DRV002": must be CODE=severity'),
-    ({"COMPATAUDIT_IGNORE": "ZZZ"}, "COMPATAUDIT_IGNORE = ['ZZZ']: no finding code"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"COMPATAUDIT_FAIL_ON": "fatal"}, 'COMPATAUDIT_FAIL_ON = "fatal": must be one of'),
+        ({"COMPATAUDIT_SMOKE_TIMEOUT": "soon"}, 'COMPATAUDIT_SMOKE_TIMEOUT = "soon": must be'),
+        ({"COMPATAUDIT_SEVERITY": "DRV002"}, 'COMPATAUDIT_SEVERITY = "DRV002": must be CODE=severity'),
+        ({"COMPATAUDIT_IGNORE": "ZZZ"}, "COMPATAUDIT_IGNORE = ['ZZZ']: no finding code"),
+    ],
+)
 def test_env_errors(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
         config_from_env(env)
 
 
-FILE = Config(ignore=("MAT",), fail_on="warning", severity={"DRV002": "error"}, smoke=False,
-              smoke_timeout=300.0, require=("torch>=2.4",), path=Path("pyproject.toml"))
+FILE = Config(
+    ignore=("MAT",),
+    fail_on="warning",
+    severity={"DRV002": "error"},
+    smoke=False,
+    smoke_timeout=300.0,
+    require=("torch>=2.4",),
+    path=Path("pyproject.toml"),
+)
 
 
-@pytest.mark.parametrize(("cli", "env", "expected"), [
-    # file only
-    ({}, {}, {"fail_on": "warning", "smoke": False, "smoke_timeout": 300.0}),
-    # env beats file
-    ({}, {"COMPATAUDIT_FAIL_ON": "info", "COMPATAUDIT_SMOKE": "1"},
-     {"fail_on": "info", "smoke": True}),
-    # flag beats env beats file
-    ({"fail_on": "never", "smoke": None}, {"COMPATAUDIT_FAIL_ON": "info"},
-     {"fail_on": "never", "smoke": False}),
-    ({"smoke_timeout": 5}, {"COMPATAUDIT_SMOKE_TIMEOUT": "7"}, {"smoke_timeout": 5.0}),
-    # lists accumulate, severity merges per code
-    ({"ignore": ["DRV004"], "severity": {"DRV002": "warning", "MAT001": "error"}},
-     {"COMPATAUDIT_IGNORE": "PKG005"},
-     {"ignore": ("MAT", "PKG005", "DRV004"),
-      "severity": {"DRV002": "warning", "MAT001": "error"}}),
-    ({"require": ["python>=3.10"]}, {}, {"require": ("torch>=2.4", "python>=3.10")}),
-])
-def test_resolve_precedence(cli: dict[str, Any], env: dict[str, str],
-                            expected: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("cli", "env", "expected"),
+    [
+        # file only
+        ({}, {}, {"fail_on": "warning", "smoke": False, "smoke_timeout": 300.0}),
+        # env beats file
+        ({}, {"COMPATAUDIT_FAIL_ON": "info", "COMPATAUDIT_SMOKE": "1"}, {"fail_on": "info", "smoke": True}),
+        # flag beats env beats file
+        (
+            {"fail_on": "never", "smoke": None},
+            {"COMPATAUDIT_FAIL_ON": "info"},
+            {"fail_on": "never", "smoke": False},
+        ),
+        ({"smoke_timeout": 5}, {"COMPATAUDIT_SMOKE_TIMEOUT": "7"}, {"smoke_timeout": 5.0}),
+        # lists accumulate, severity merges per code
+        (
+            {"ignore": ["DRV004"], "severity": {"DRV002": "warning", "MAT001": "error"}},
+            {"COMPATAUDIT_IGNORE": "PKG005"},
+            {"ignore": ("MAT", "PKG005", "DRV004"), "severity": {"DRV002": "warning", "MAT001": "error"}},
+        ),
+        ({"require": ["python>=3.10"]}, {}, {"require": ("torch>=2.4", "python>=3.10")}),
+    ],
+)
+def test_resolve_precedence(cli: dict[str, Any], env: dict[str, str], expected: dict[str, Any]) -> None:
     settings = resolve(cli, env, FILE)
     for key, value in expected.items():
         assert getattr(settings, key) == value, key
@@ -197,11 +231,15 @@ def test_ignore_and_fail_on_drive_the_audit(tmp_path: Path) -> None:
     from compataudit.audit import apply_policy, exit_code_for
     from compataudit.model import Finding, Severity
 
-    _write(tmp_path, '[tool.compataudit]\nignore = ["DRV"]\nfail-on = "warning"\n'
-                     'severity = { MAT001 = "warning" }\n')
+    _write(
+        tmp_path,
+        '[tool.compataudit]\nignore = ["DRV"]\nfail-on = "warning"\nseverity = { MAT001 = "warning" }\n',
+    )
     options = resolve({}, {}, load_config(None, tmp_path)).audit_options()
-    findings = [Finding("DRV001", Severity.ERROR, "old driver"),
-                Finding("MAT001", Severity.INFO, "unknown version")]
+    findings = [
+        Finding("DRV001", Severity.ERROR, "old driver"),
+        Finding("MAT001", Severity.INFO, "unknown version"),
+    ]
     kept = apply_policy(findings, options)
     assert [(f.code, f.severity) for f in kept] == [("MAT001", Severity.WARNING)]
     assert exit_code_for(kept, [], options.fail_on) == 1

@@ -31,20 +31,25 @@ def test_torch_torchvision_pairs_are_correct() -> None:
         if row.pairs:
             assert (s["torch"], s["torchvision"]) in row.pairs, s
         assert in_range("3.11", releases[row.torch].python), s
-    expected = [r.torch for r in reversed(view.torchvision)
-                if r.torch in releases and in_range("3.11", releases[r.torch].python)
-                and (r.python is None or in_range("3.11", r.python))]
+    expected = [
+        r.torch
+        for r in reversed(view.torchvision)
+        if r.torch in releases
+        and in_range("3.11", releases[r.torch].python)
+        and (r.python is None or in_range("3.11", r.python))
+    ]
     assert [minor_of(s["torch"]) for s in sets] == expected
 
 
-@pytest.mark.parametrize(("packages", "kwargs", "first"), [
-    (("jax", "jaxlib"), {"python": "3.11"}, {"jax": "0.10.2", "jaxlib": "0.10.2"}),
-    (("tensorflow-cpu", "keras"), {"python": "3.11"},
-     {"tensorflow-cpu": "2.21.0", "keras": "3.15.1"}),
-    (("keras",), {"python": "3.10"}, {"keras": "3.12.0"}),  # 3.13+ need Python 3.11
-])
-def test_newest_first(packages: tuple[str, ...], kwargs: dict[str, str],
-                      first: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("packages", "kwargs", "first"),
+    [
+        (("jax", "jaxlib"), {"python": "3.11"}, {"jax": "0.10.2", "jaxlib": "0.10.2"}),
+        (("tensorflow-cpu", "keras"), {"python": "3.11"}, {"tensorflow-cpu": "2.21.0", "keras": "3.15.1"}),
+        (("keras",), {"python": "3.10"}, {"keras": "3.12.0"}),  # 3.13+ need Python 3.11
+    ],
+)
+def test_newest_first(packages: tuple[str, ...], kwargs: dict[str, str], first: dict[str, str]) -> None:
     assert _sets(*packages, **kwargs)[0] == first
 
 
@@ -81,16 +86,19 @@ def test_keras_with_tensorflow_is_one_family() -> None:
     assert len(sets) == 3
 
 
-@pytest.mark.parametrize(("packages", "kwargs", "message"), [
-    ((), {}, "name at least one package"),
-    (("tf-nightly",), {}, "no compatibility data for tf-nightly"),
-    (("tensorflow", "tensorflow-cpu"), {}, "alternatives"),
-    (("torch",), {"python": "three"}, "--python three"),
-    (("torch",), {"latest": 0}, "--latest 0"),
-    (("torch",), {"driver": "new"}, "--driver new"),
-    (("torch",), {"driver": "100.1"}, "older than every CUDA release"),
-    (("torch",), {"gpu_ccs": ("sm_86",)}, "--gpu-cc sm_86"),
-])
+@pytest.mark.parametrize(
+    ("packages", "kwargs", "message"),
+    [
+        ((), {}, "name at least one package"),
+        (("tf-nightly",), {}, "no compatibility data for tf-nightly"),
+        (("tensorflow", "tensorflow-cpu"), {}, "alternatives"),
+        (("torch",), {"python": "three"}, "--python three"),
+        (("torch",), {"latest": 0}, "--latest 0"),
+        (("torch",), {"driver": "new"}, "--driver new"),
+        (("torch",), {"driver": "100.1"}, "older than every CUDA release"),
+        (("torch",), {"gpu_ccs": ("sm_86",)}, "--gpu-cc sm_86"),
+    ],
+)
 def test_bad_queries(packages: tuple[str, ...], kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         _sets(*packages, **kwargs)
@@ -104,19 +112,22 @@ def test_other_matrices_dir(tmp_path: Path) -> None:
     (tmp_path / "jax.toml").write_text(
         'schema_version = 1\n[[release]]\nversion = "0.4.30"\nmin_jaxlib = "0.4.27"\n'
         'python = ">=3.9"\nnumpy = ">=1.24"\nsource = "https://example.org/jax"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     assert compatible_sets(Matrices(tmp_path), Query(("jax", "jaxlib"))) == [
-        {"jax": "0.4.30", "jaxlib": "0.4.30"}]
+        {"jax": "0.4.30", "jaxlib": "0.4.30"}
+    ]
 
 
-SETS = [{"torch": "2.13.0", "tensorflow-cpu": "2.21.0"}, {"torch": "2.12.0+cu126",
-                                                         "tensorflow-cpu": "2.20.0"}]
+SETS = [
+    {"torch": "2.13.0", "tensorflow-cpu": "2.21.0"},
+    {"torch": "2.12.0+cu126", "tensorflow-cpu": "2.20.0"},
+]
 
 
 def test_render_json_and_github() -> None:
     assert json.loads(render_sets(SETS, "json", ["torch", "tensorflow-cpu"])) == SETS
-    assert json.loads(render_sets(SETS, "github", ["torch", "tensorflow-cpu"])) == {
-        "include": SETS}
+    assert json.loads(render_sets(SETS, "github", ["torch", "tensorflow-cpu"])) == {"include": SETS}
 
 
 def test_render_nox_is_valid_python() -> None:
@@ -132,8 +143,9 @@ def test_render_nox_is_valid_python() -> None:
     names, values, kwargs = calls[0]
     assert names == ("torch", "tensorflow_cpu")
     assert values == [("2.13.0", "2.21.0"), ("2.12.0+cu126", "2.20.0")]
-    assert kwargs == {"ids": ["torch-2.13.0_tensorflow-cpu-2.21.0",
-                              "torch-2.12.0+cu126_tensorflow-cpu-2.20.0"]}
+    assert kwargs == {
+        "ids": ["torch-2.13.0_tensorflow-cpu-2.21.0", "torch-2.12.0+cu126_tensorflow-cpu-2.20.0"]
+    }
 
 
 def test_render_table() -> None:
@@ -150,39 +162,52 @@ def test_helpers() -> None:
         render_sets(SETS, "yaml", ["torch"])
 
 
-@pytest.mark.parametrize(("torch", "torchvision"), [
-    # torchvision wheels' `Requires-Dist: torch==X` (torch.toml [[torchvision]] pairs)
-    ("2.5.1", "0.20.1"), ("2.4.1", "0.19.1"), ("2.1.2", "0.16.2"),
-])
+@pytest.mark.parametrize(
+    ("torch", "torchvision"),
+    [
+        # torchvision wheels' `Requires-Dist: torch==X` (torch.toml [[torchvision]] pairs)
+        ("2.5.1", "0.20.1"),
+        ("2.4.1", "0.19.1"),
+        ("2.1.2", "0.16.2"),
+    ],
+)
 def test_known_pairs_listed(torch: str, torchvision: str) -> None:
     sets = _sets("torch", "torchvision", python="3.11")
     assert {"torch": torch, "torchvision": torchvision} in sets
-    assert not [s for s in sets if minor_of(s["torch"]) == minor_of(torch)
-                and minor_of(s["torchvision"]) != minor_of(torchvision)]
+    assert not [
+        s
+        for s in sets
+        if minor_of(s["torch"]) == minor_of(torch) and minor_of(s["torchvision"]) != minor_of(torchvision)
+    ]
 
 
 def _cli(*args: str) -> tuple[int, str, str]:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "compataudit", *args], capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "compataudit", *args], capture_output=True, text=True, timeout=60, check=False
+    )
     return done.returncode, done.stdout, done.stderr
 
 
 def test_cli_compatible_json() -> None:
-    code, out, err = _cli("matrix", "compatible", "torch", "torchvision", "--python", "3.11",
-                          "--format", "json")
+    code, out, err = _cli(
+        "matrix", "compatible", "torch", "torchvision", "--python", "3.11", "--format", "json"
+    )
     assert code == 0, err
     assert json.loads(out) == _sets("torch", "torchvision", python="3.11")
 
 
-@pytest.mark.parametrize(("args", "code", "stderr"), [
-    (("matrix", "compatible", "nope"), 2, "compataudit: error: no compatibility data for nope"),
-    (("matrix", "compatible", "torch", "--format", "yaml"), 2, "--format yaml"),
-    (("matrix", "compatible", "torch", "--driver", "abc"), 2, "--driver abc"),
-    (("matrix", "show", "nope"), 2, "no matrix 'nope'"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "stderr"),
+    [
+        (("matrix", "compatible", "nope"), 2, "compataudit: error: no compatibility data for nope"),
+        (("matrix", "compatible", "torch", "--format", "yaml"), 2, "--format yaml"),
+        (("matrix", "compatible", "torch", "--driver", "abc"), 2, "--driver abc"),
+        (("matrix", "show", "nope"), 2, "no matrix 'nope'"),
+    ],
+)
 def test_cli_errors_are_one_line(args: tuple[str, ...], code: int, stderr: str) -> None:
     got, _out, err = _cli(*args)
     assert got == code and stderr in err and len(err.strip().splitlines()) == 1, err

@@ -29,19 +29,31 @@ from compataudit.model import (
 ENV = Environment(
     python=PythonInfo("3.11.7", executable="/usr/bin/python3"),
     platform=PlatformInfo("Linux", "x86_64", hostname="node-1"),
-    packages=(Package("torch", "2.5.1+cu124", "/site", ("nvidia-cudnn-cu12==9.1.0.70",),
-                      modules=("torch",)),),
-    nvidia=NvidiaInfo(ProbeStatus.OK, "nvml", "550.54.14", "12.4",
-                      (Gpu(0, "NVIDIA A100-SXM4-80GB", "GPU-1", "8.0", 81920, "disabled"),),
-                      (ProbeAttempt("nvml", ProbeStatus.OK, None, 0.01),), "0"),
+    packages=(
+        Package("torch", "2.5.1+cu124", "/site", ("nvidia-cudnn-cu12==9.1.0.70",), modules=("torch",)),
+    ),
+    nvidia=NvidiaInfo(
+        ProbeStatus.OK,
+        "nvml",
+        "550.54.14",
+        "12.4",
+        (Gpu(0, "NVIDIA A100-SXM4-80GB", "GPU-1", "8.0", 81920, "disabled"),),
+        (ProbeAttempt("nvml", ProbeStatus.OK, None, 0.01),),
+        "0",
+    ),
     builds=(BuildInfo("torch", "torch", "2.5.1+cu124", "12.4", "9.1.0.70"),),
     env_vars=(("CUDA_VISIBLE_DEVICES", "0"),),
 )
 
 
-@pytest.mark.parametrize(("name", "canonical"), [
-    ("TensorFlow_CPU", "tensorflow-cpu"), ("tf.keras", "tf-keras"), ("a__b--c", "a-b-c"),
-])
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [
+        ("TensorFlow_CPU", "tensorflow-cpu"),
+        ("tf.keras", "tf-keras"),
+        ("a__b--c", "a-b-c"),
+    ],
+)
 def test_canonical_name(name: str, canonical: str) -> None:
     assert canonical_name(name) == canonical
 
@@ -72,7 +84,11 @@ def test_smoke_result_runtime_is_an_object() -> None:
 def test_severity_order_and_failed_statuses() -> None:
     assert Severity.ERROR.rank > Severity.WARNING.rank > Severity.INFO.rank
     assert {s for s in SmokeStatus if s.failed} == {
-        SmokeStatus.FAIL, SmokeStatus.ERROR, SmokeStatus.TIMEOUT, SmokeStatus.CRASH}
+        SmokeStatus.FAIL,
+        SmokeStatus.ERROR,
+        SmokeStatus.TIMEOUT,
+        SmokeStatus.CRASH,
+    }
 
 
 @pytest.mark.parametrize(
@@ -81,8 +97,10 @@ def test_severity_order_and_failed_statuses() -> None:
         ({"code": "X", "severity": "fatal", "title": "t"}, "$.severity: 'fatal' is not one of"),
         ({"code": 1, "severity": "error", "title": "t"}, "$.code: expected str"),
         ({"severity": "error", "title": "t"}, "missing required field 'code'"),
-        ({"code": "X", "severity": "error", "title": "t", "components": "torch"},
-         "$.components: expected a list"),
+        (
+            {"code": "X", "severity": "error", "title": "t", "components": "torch"},
+            "$.components: expected a list",
+        ),
     ],
 )
 def test_from_jsonable_names_the_bad_field(data: dict[str, object], message: str) -> None:
@@ -94,5 +112,9 @@ def test_from_jsonable_names_the_bad_field(data: dict[str, object], message: str
 def test_numbers_are_checked() -> None:
     with pytest.raises(ModelError, match="expected an integer"):
         from_jsonable(Gpu, {"index": True, "name": "x"})
-    assert from_jsonable(SmokeResult, {"framework": "jax", "device": "cpu", "status": "pass",
-                                       "forward_ms": 1}).forward_ms == 1.0
+    assert (
+        from_jsonable(
+            SmokeResult, {"framework": "jax", "device": "cpu", "status": "pass", "forward_ms": 1}
+        ).forward_ms
+        == 1.0
+    )

@@ -72,8 +72,11 @@ BREAKAGES = [
     ("summary.exit_code", 2, "$.summary.exit_code"),
     ("environment.python", _DELETE, "$.environment"),
     ("environment.packages.0.name", "Torch_Vision", "$.environment.packages[0].name"),
-    ("environment.nvidia.gpus.0.compute_capability", "sm_80",
-     "$.environment.nvidia.gpus[0].compute_capability"),
+    (
+        "environment.nvidia.gpus.0.compute_capability",
+        "sm_80",
+        "$.environment.nvidia.gpus[0].compute_capability",
+    ),
     ("environment.env_vars", {"A": 1}, "$.environment.env_vars.A"),
     ("unexpected", 1, "$"),
 ]
@@ -100,11 +103,20 @@ def test_schema_covers_every_model_field() -> None:
     from compataudit import model
 
     defs = load_schema()["$defs"]
-    pairs = {"python": model.PythonInfo, "platform": model.PlatformInfo, "package": model.Package,
-             "build": model.BuildInfo, "gpu": model.Gpu, "nvidia": model.NvidiaInfo,
-             "toolkit": model.ToolkitInfo, "environment": model.Environment,
-             "finding": model.Finding, "smoke_result": model.SmokeResult,
-             "summary": model.Summary, "probe_attempt": model.ProbeAttempt}
+    pairs = {
+        "python": model.PythonInfo,
+        "platform": model.PlatformInfo,
+        "package": model.Package,
+        "build": model.BuildInfo,
+        "gpu": model.Gpu,
+        "nvidia": model.NvidiaInfo,
+        "toolkit": model.ToolkitInfo,
+        "environment": model.Environment,
+        "finding": model.Finding,
+        "smoke_result": model.SmokeResult,
+        "summary": model.Summary,
+        "probe_attempt": model.ProbeAttempt,
+    }
     for name, cls in pairs.items():
         fields = {f.name for f in dataclasses.fields(cls)}
         assert fields == set(defs[name]["properties"]), name
@@ -114,8 +126,9 @@ def _cli(*args: str) -> tuple[int, str, str]:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "compataudit", *args], capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "compataudit", *args], capture_output=True, text=True, timeout=120, check=False
+    )
     return done.returncode, done.stdout, done.stderr
 
 
@@ -125,12 +138,28 @@ def test_schema_command_prints_the_schema() -> None:
     assert json.loads(out) == load_schema()
 
 
-@pytest.mark.parametrize("args", [
-    ("check", "--no-smoke", "--format", "json"),  # this machine, really probed
-    ("check", "--no-probe", "--python", "3.9", "--pin", "torch==2.5.1+cu124",
-     "--pin", "torchvision==0.19.1", "--driver", "470.82.01", "--gpu-cc", "8.6",
-     "--format", "json"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "--no-smoke", "--format", "json"),  # this machine, really probed
+        (
+            "check",
+            "--no-probe",
+            "--python",
+            "3.9",
+            "--pin",
+            "torch==2.5.1+cu124",
+            "--pin",
+            "torchvision==0.19.1",
+            "--driver",
+            "470.82.01",
+            "--gpu-cc",
+            "8.6",
+            "--format",
+            "json",
+        ),
+    ],
+)
 def test_check_json_output_is_valid(args: tuple[str, ...]) -> None:
     code, out, err = _cli(*args)
     assert code in (0, 1), err

@@ -34,12 +34,17 @@ def test_a_report_is_accepted_as_a_snapshot(tmp_path: Path) -> None:
     [
         ("{", "not valid JSON"),
         ("[]", "expected a JSON object"),
-        ('{"python": {"version": 3}, "platform": {"system": "Linux", "machine": "x86_64"}}',
-         "$.python.version: expected str"),
+        (
+            '{"python": {"version": 3}, "platform": {"system": "Linux", "machine": "x86_64"}}',
+            "$.python.version: expected str",
+        ),
         ('{"platform": {"system": "Linux", "machine": "x86_64"}}', "missing required field 'python'"),
         ('{"schema_version": 99, "python": {"version": "3.11"}}', "newer than this compataudit"),
-        ('{"python": {"version": "3.11"}, "platform": {"system": "Linux", "machine": "x"},'
-         ' "nvidia": {"status": "sideways"}}', "is not one of"),
+        (
+            '{"python": {"version": "3.11"}, "platform": {"system": "Linux", "machine": "x"},'
+            ' "nvidia": {"status": "sideways"}}',
+            "is not one of",
+        ),
     ],
 )
 def test_malformed_snapshots(tmp_path: Path, body: str, message: str) -> None:

@@ -44,8 +44,10 @@ def test_unparsable_versions_are_none(text: str | None) -> None:
     assert parse_version(text) is None and local_variant(text) is None
 
 
-@pytest.mark.parametrize(("variant", "cuda"), [("cu124", "12.4"), ("cu118", "11.8"),
-                                               ("cu130", "13.0"), ("cpu", None), (None, None)])
+@pytest.mark.parametrize(
+    ("variant", "cuda"),
+    [("cu124", "12.4"), ("cu118", "11.8"), ("cu130", "13.0"), ("cpu", None), (None, None)],
+)
 def test_variant_cuda_round_trip(variant: str | None, cuda: str | None) -> None:
     assert variant_cuda(variant) == cuda
     if cuda:
@@ -67,10 +69,17 @@ def test_minor_helpers() -> None:
     assert numeric_prefix("v12.4.1-foo") is not None and numeric_prefix("foo") is None
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("570.124.06", (570, 124, 6)), ("550.54.14", (550, 54, 14)), ("331.62", (331, 62)),
-    ("", None), ("latest", None), ("550.x", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("570.124.06", (570, 124, 6)),
+        ("550.54.14", (550, 54, 14)),
+        ("331.62", (331, 62)),
+        ("", None),
+        ("latest", None),
+        ("550.x", None),
+    ],
+)
 def test_driver_versions_compare_as_integers(text: str, expected: tuple[int, ...] | None) -> None:
     assert driver_tuple(text) == expected
 
@@ -82,8 +91,12 @@ def test_driver_versions_compare_as_integers(text: str, expected: tuple[int, ...
         ("numpy (>=1.20)", "numpy", ">=1.20", None),
         ("Typing_Extensions>=4 ; extra == 'x'", "typing-extensions", ">=4", "extra == 'x'"),
         ("jax[cuda12]<=0.4.30,>=0.4.27", "jax", "<=0.4.30,>=0.4.27", None),
-        ("nvidia-cudnn-cu12==9.1.0.70; platform_system == \"Linux\"", "nvidia-cudnn-cu12",
-         "==9.1.0.70", 'platform_system == "Linux"'),
+        (
+            'nvidia-cudnn-cu12==9.1.0.70; platform_system == "Linux"',
+            "nvidia-cudnn-cu12",
+            "==9.1.0.70",
+            'platform_system == "Linux"',
+        ),
     ],
 )
 def test_parse_requirement(line: str, name: str, spec: str, marker: str | None) -> None:

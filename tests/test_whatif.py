@@ -34,8 +34,10 @@ def test_parse_pin_rejects(text: str) -> None:
 
 def test_requirements_file(tmp_path: Path) -> None:
     req = tmp_path / "requirements.txt"
-    req.write_text("# comment\n--extra-index-url https://example.invalid/whl\n"
-                   "torch==2.5.1+cu124  # pinned\ntorchvision==0.20.1\n\n")
+    req.write_text(
+        "# comment\n--extra-index-url https://example.invalid/whl\n"
+        "torch==2.5.1+cu124  # pinned\ntorchvision==0.20.1\n\n"
+    )
     assert read_requirements(str(req)) == [("torch", "2.5.1+cu124"), ("torchvision", "0.20.1")]
 
 
@@ -58,8 +60,11 @@ def test_pin_replaces_package_and_drops_its_build_facts() -> None:
     env = empty_environment()
     from dataclasses import replace
 
-    env = replace(env, packages=(Package("torch", "2.13.0+cpu", "/site"),),
-                  builds=(BuildInfo("torch", "torch", "2.13.0+cpu", source="/site/torch/version.py"),))
+    env = replace(
+        env,
+        packages=(Package("torch", "2.13.0+cpu", "/site"),),
+        builds=(BuildInfo("torch", "torch", "2.13.0+cpu", source="/site/torch/version.py"),),
+    )
     out = apply_what_if(env, EnvOptions(pins=("torch==2.5.1+cu124",), probe=False))
     (torch,) = out.packages
     assert (torch.version, torch.pinned, out.build("torch")) == ("2.5.1+cu124", True, None)
@@ -75,8 +80,9 @@ def test_pinning_a_tensorflow_variant_replaces_the_installed_one() -> None:
 
 
 def test_driver_and_gpus() -> None:
-    out = apply_what_if(empty_environment(),
-                        EnvOptions(driver="470.82.01", gpu_ccs=("8.6", "7.5"), probe=False))
+    out = apply_what_if(
+        empty_environment(), EnvOptions(driver="470.82.01", gpu_ccs=("8.6", "7.5"), probe=False)
+    )
     assert out.nvidia.status is ProbeStatus.OK and out.nvidia.driver_version == "470.82.01"
     assert [g.compute_capability for g in out.nvidia.gpus] == ["8.6", "7.5"]
 

@@ -60,8 +60,10 @@ def _driver_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Findin
             f"{_label(build)} was built for CUDA {build.cuda}; NVML, nvidia-smi and libcuda all "
             "report no driver, so it will run on the CPU only.",
             components=(*_dist(build), "nvidia-driver"),
-            fix=("Pass the GPU through (docker run --gpus all) or install the NVIDIA driver"
-                 + (f"; or install the CPU build: {cpu}" if cpu else "")),
+            fix=(
+                "Pass the GPU through (docker run --gpus all) or install the NVIDIA driver"
+                + (f"; or install the CPU build: {cpu}" if cpu else "")
+            ),
             sources=(MVC_PAGE,),
         )
         return
@@ -135,7 +137,8 @@ def _arch_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]
                 "older architecture, so the first kernel fails with 'no kernel image is available "
                 "for execution on the device'.",
                 components=(*_dist(build), "gpu"),
-                fix=other or f"Install a {build.framework} build whose architecture list includes "
+                fix=other
+                or f"Install a {build.framework} build whose architecture list includes "
                 f"sm_{parsed[0]}{parsed[1]}",
                 sources=_arch_sources(ctx, parsed),
             )
@@ -187,8 +190,8 @@ def check_cpu_build_with_gpu(ctx: CheckContext) -> Iterator[Finding]:
             f"{_label(build)} is a CPU-only build but {len(nvidia.gpus)} NVIDIA GPU(s) are present",
             f"GPUs: {names}. {_label(build)} has no CUDA support, so they stay idle.",
             components=(*_dist(build), "gpu"),
-            fix=other or f"Install the CUDA build of {build.framework} that fits "
-            f"driver {nvidia.driver_version}",
+            fix=other
+            or f"Install the CUDA build of {build.framework} that fits driver {nvidia.driver_version}",
             sources=("https://developer.nvidia.com/cuda-gpus",),
         )
 

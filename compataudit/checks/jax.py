@@ -46,8 +46,7 @@ def check_jaxlib(ctx: CheckContext) -> Iterator[Finding]:
     elif release is not None and lib_v.release < release.min_jaxlib.release:
         yield finding(
             "JAX001",
-            f"jaxlib {jaxlib.version} is older than jax {jax_pkg.version} requires "
-            f"(>= {release.min_jaxlib})",
+            f"jaxlib {jaxlib.version} is older than jax {jax_pkg.version} requires (>= {release.min_jaxlib})",
             f"`import jax` raises 'jaxlib is version {jaxlib.version}, but this version of jax "
             f"requires version >= {release.min_jaxlib}'.",
             components=("jax", "jaxlib"),
@@ -93,8 +92,7 @@ def check_python(ctx: CheckContext) -> Iterator[Finding]:
         newest = next((r for r in releases if in_range(python, r.python)), None)
         fix = f"Use a Python in {release.python}"
         if newest is not None:
-            fix += (f", or install a jax release for Python {python}: "
-                    f'pip install "jax=={newest.version}"')
+            fix += f', or install a jax release for Python {python}: pip install "jax=={newest.version}"'
         yield finding(
             "PY001",
             f"{name} {pkg.version} does not support Python {python} (needs {release.python})",

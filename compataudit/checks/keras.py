@@ -162,7 +162,7 @@ def check_legacy_keras_setting(ctx: CheckContext) -> Iterator[Finding]:
             "KER005",
             f'{setting.variable}="{value}" is not a value TensorFlow recognises',
             f"TensorFlow routes tf.keras to tf_keras only when {setting.variable} is exactly one "
-            f"of {accepted}; \"{value}\" is ignored, so {tf.name} {tf.version} keeps its default "
+            f'of {accepted}; "{value}" is ignored, so {tf.name} {tf.version} keeps its default '
             "Keras.",
             components=[tf.name, "tf-keras"],
             fix=f"{install}export {setting.variable}=1",
@@ -174,8 +174,7 @@ def check_legacy_keras_setting(ctx: CheckContext) -> Iterator[Finding]:
             "KER005",
             f"{setting.variable} is set but tf-keras is not installed",
             f"{setting.variable}={value} tells {tf.name} {tf.version} to use tf_keras, which is "
-            "not installed"
-            + ("; tf.keras raises ImportError: Keras cannot be imported." if breaks else "."),
+            "not installed" + ("; tf.keras raises ImportError: Keras cannot be imported." if breaks else "."),
             components=[tf.name, "tf-keras"],
             fix=f'pip install "{wanted}"' if wanted else f"unset {setting.variable}",
             sources=setting.sources,
@@ -215,8 +214,9 @@ def check_keras_backend(ctx: CheckContext) -> Iterator[Finding]:
             f"keras {keras.version} uses {where}: {name}, but no {backend.distribution} "
             "distribution is installed.",
             components=["keras", backend.distribution],
-            fix=(f"export KERAS_BACKEND={other}" if other
-                 else _install(backend.distribution, backend.minimum)),
+            fix=(
+                f"export KERAS_BACKEND={other}" if other else _install(backend.distribution, backend.minimum)
+            ),
             sources=backend.sources,
             severity=severity,
         )
@@ -274,8 +274,7 @@ def check_keras_python(ctx: CheckContext) -> Iterator[Finding]:
     yield finding(
         "PY001",
         f"Keras {minor_of(keras.version)} does not support Python {minor_of(python)}",
-        f"keras {keras.version} requires Python {row.requires_python}; this environment has "
-        f"Python {python}.",
+        f"keras {keras.version} requires Python {row.requires_python}; this environment has Python {python}.",
         components=["keras", "python"],
         fix=f'pip install "keras<{newest_ok}"' if newest_ok else None,
         sources=row.sources,

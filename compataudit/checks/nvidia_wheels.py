@@ -61,8 +61,7 @@ def exact_pins(env: Environment) -> list[Pin]:
                 continue  # PKG checks report unreadable metadata
             exact = [c[2:] for c in req.specifier.split(",") if c.startswith("==")]
             if exact and _applies(req.marker, base):
-                pins.append(Pin(pkg.name, pkg.version, req.name, req.specifier,
-                                exact[0].lstrip("=")))
+                pins.append(Pin(pkg.name, pkg.version, req.name, req.specifier, exact[0].lstrip("=")))
     return pins
 
 
@@ -99,7 +98,7 @@ def check_conflicts(ctx: CheckContext) -> Iterator[Finding]:
     for wheel, by_spec in sorted(by_wheel.items()):
         groups = list(by_spec.values())
         for i, group_a in enumerate(groups):
-            for group_b in groups[i + 1:]:
+            for group_b in groups[i + 1 :]:
                 a, b = group_a[0], group_b[0]
                 if _compatible(a, b) or {p.dependent for p in group_a + group_b} == {a.dependent}:
                     continue  # one distribution pinning twice (per-extra pins) is not a conflict
@@ -148,8 +147,10 @@ def check_mixed_families(ctx: CheckContext) -> Iterator[Finding]:
     if unused:
         fix = "pip uninstall -y " + " ".join(unused)
     else:
-        fix = ("Every one of these wheels is required by an installed package: "
-               "use one environment per CUDA major")
+        fix = (
+            "Every one of these wheels is required by an installed package: "
+            "use one environment per CUDA major"
+        )
     yield finding(
         "NVW003",
         f"nvidia-* wheels of CUDA {' and '.join(str(m) for m in majors)} are installed together",

@@ -116,7 +116,7 @@ def check_requirements(ctx: CheckContext) -> Iterator[Finding]:
                     f"{pkg.name} declares `{req.text}`; the installed {dep.name} is {dep.version}.",
                     components=(pkg.name, dep.name),
                     fix=f'pip install "{dep.name}{spec}"  # or a {pkg.name} that accepts '
-                        f"{dep.name} {dep.version}",
+                    f"{dep.name} {dep.version}",
                 )
 
 

@@ -9,8 +9,13 @@ from compataudit.model import Finding, ProbeStatus
 
 AREA = "probes"
 
-_COMPONENT = {"nvml": "nvidia-driver", "nvidia-smi": "nvidia-driver", "libcuda": "nvidia-driver",
-              "nvcc": "cuda", "cudnn": "cudnn"}
+_COMPONENT = {
+    "nvml": "nvidia-driver",
+    "nvidia-smi": "nvidia-driver",
+    "libcuda": "nvidia-driver",
+    "nvcc": "cuda",
+    "cudnn": "cudnn",
+}
 _FIX = {
     "nvidia-driver": "Run `nvidia-smi` by hand; if it hangs or reports a driver/library "
     "version mismatch, reboot or reload the nvidia kernel module.",

@@ -73,15 +73,19 @@ def check_tensorflow_python(ctx: CheckContext) -> Iterator[Finding]:
     declared = f" (Requires-Python {rel.requires_python})" if rel.requires_python else ""
     other = _newest_release_for_python(ctx, python)
     fix = None
-    detail = (f"{pkg.name} {pkg.version} is built and tested for Python {_py_words(rel.python)}"
-              f"{declared}; this environment has Python {python}.")
+    detail = (
+        f"{pkg.name} {pkg.version} is built and tested for Python {_py_words(rel.python)}"
+        f"{declared}; this environment has Python {python}."
+    )
     if other is not None:
         km = keras_compat.keras_matrix(ctx.matrices)
         keras = keras_compat.keras_requirement(km, other, python)
         words = [f'"{pkg.name}=={other.newest_patch}"'] + ([f'"{keras}"'] if keras else [])
         fix = "pip install " + " ".join(words)
-        detail += (f" TensorFlow {other.minor} supports Python {py_minor}; or keep TensorFlow "
-                   f"{rel.minor} with Python {_py_words(rel.python)}.")
+        detail += (
+            f" TensorFlow {other.minor} supports Python {py_minor}; or keep TensorFlow "
+            f"{rel.minor} with Python {_py_words(rel.python)}."
+        )
     else:
         fix = f"Use Python {_py_words(rel.python)} for TensorFlow {rel.minor}"
     yield finding(
@@ -125,8 +129,7 @@ def check_tensorflow_numpy(ctx: CheckContext) -> Iterator[Finding]:
         return
     built = ""
     if rel.numpy_major == 1 and (parse_version(numpy.version) or Version("0")).major >= 2:
-        built = (" and is compiled against NumPy 1.x"
-                 " (2.18 is the first TensorFlow built with NumPy 2)")
+        built = " and is compiled against NumPy 1.x (2.18 is the first TensorFlow built with NumPy 2)"
     declared = f"requires numpy {rel.numpy}" if rel.numpy else "declares no numpy range"
     yield finding(
         "NPY001",

@@ -44,9 +44,11 @@ def _public(version: str) -> str:
 
 def _torch_variant(ctx: CheckContext, torch: Package) -> str | None:
     plat = ctx.env.platform
-    return (local_variant(torch.version) or tm.probed_variant(ctx)
-            or tm.default_variant(ctx.matrices, torch.version, system=plat.system,
-                                  machine=plat.machine))
+    return (
+        local_variant(torch.version)
+        or tm.probed_variant(ctx)
+        or tm.default_variant(ctx.matrices, torch.version, system=plat.system, machine=plat.machine)
+    )
 
 
 def _repair(ctx: CheckContext, torch_version: str) -> str:
@@ -109,18 +111,25 @@ def check_python(ctx: CheckContext) -> Iterator[Finding]:
             + (f" (Python {short} is listed as experimental)" if experimental else "")
             + f"; this environment uses Python {python}."
             + (f" torch {target.minor} supports it." if target else ""),
-            components=("torch", "python"), fix=fix, sources=release.sources,
-            severity=Severity.WARNING if experimental else None)
+            components=("torch", "python"),
+            fix=fix,
+            sources=release.sources,
+            severity=Severity.WARNING if experimental else None,
+        )
     for name, row in _extension_rows(ctx):
         if row is None or row.python is None or in_range(python, row.python) is not False:
             continue
         pkg = ctx.env.package(name)
         assert pkg is not None
         yield finding(
-            "PY001", f"{name} {pkg.version} does not support Python {short}",
+            "PY001",
+            f"{name} {pkg.version} does not support Python {short}",
             f"{name} {minor_of(pkg.version)} supports Python {row.python}; this environment "
             f"uses Python {python}.",
-            components=(name, "python"), fix=fix, sources=row.sources)
+            components=(name, "python"),
+            fix=fix,
+            sources=row.sources,
+        )
 
 
 def _extension_rows(
@@ -151,21 +160,27 @@ def check_torchvision(ctx: CheckContext) -> Iterator[Finding]:
     if minor_of(torch.version) != row.torch:
         want = f"torchvision {expected.torchvision}.x" if expected else "a matching torchvision"
         yield finding(
-            "TCH001", f"torchvision {vision.version} was built for torch {row.torch}, "
-            f"not torch {torch.version}",
+            "TCH001",
+            f"torchvision {vision.version} was built for torch {row.torch}, not torch {torch.version}",
             f"torchvision {row.torchvision} pairs with torch {row.torch}; torch "
             f"{torch.version} needs {want}.",
-            components=comps, fix=fix,
-            sources=row.sources + (expected.sources if expected else ()))
+            components=comps,
+            fix=fix,
+            sources=row.sources + (expected.sources if expected else ()),
+        )
         return
     wanted = tm.exact_pair(row.pairs, torch.version)
     if wanted and parse_version(wanted) != parse_version(_public(vision.version)):
         yield finding(
-            "TCH001", f"torchvision {vision.version} was built for another torch "
-            f"{row.torch} patch release",
+            "TCH001",
+            f"torchvision {vision.version} was built for another torch {row.torch} patch release",
             f"torch {torch.version} pairs with torchvision {wanted} exactly; pip reports the "
             "conflict and compiled ops may fail to load.",
-            components=comps, fix=fix, sources=row.sources, severity=Severity.WARNING)
+            components=comps,
+            fix=fix,
+            sources=row.sources,
+            severity=Severity.WARNING,
+        )
 
 
 def check_torchaudio(ctx: CheckContext) -> Iterator[Finding]:
@@ -181,24 +196,32 @@ def check_torchaudio(ctx: CheckContext) -> Iterator[Finding]:
     comps = ("torch", "torchaudio")
     if not in_range(public, row.torch):
         yield finding(
-            "TCH002", f"torchaudio {audio.version} does not support torch {torch.version}",
-            f"torchaudio {row.torchaudio} works with torch {row.torch}; torch "
-            f"{torch.version} is installed.",
-            components=comps, fix=fix, sources=row.sources)
+            "TCH002",
+            f"torchaudio {audio.version} does not support torch {torch.version}",
+            f"torchaudio {row.torchaudio} works with torch {row.torch}; torch {torch.version} is installed.",
+            components=comps,
+            fix=fix,
+            sources=row.sources,
+        )
         return
     wanted = tm.exact_pair(row.pairs, public)
     if wanted and parse_version(wanted) != parse_version(_public(audio.version)):
         yield finding(
-            "TCH002", f"torchaudio {audio.version} was built for another torch patch release",
+            "TCH002",
+            f"torchaudio {audio.version} was built for another torch patch release",
             f"torch {torch.version} pairs with torchaudio {wanted} exactly.",
-            components=comps, fix=fix, sources=row.sources, severity=Severity.WARNING)
+            components=comps,
+            fix=fix,
+            sources=row.sources,
+            severity=Severity.WARNING,
+        )
 
 
 # --------------------------------------------------------------------------- TCH003
 
 
 def _variant_clash(a: str, b: str) -> str | None:
-    """"error", "minor" (same CUDA major, other minor) or None when ``a`` and ``b`` agree."""
+    """ "error", "minor" (same CUDA major, other minor) or None when ``a`` and ``b`` agree."""
     if a == b:
         return None
     ca, cb = major_minor(variant_cuda(a)), major_minor(variant_cuda(b))
@@ -227,8 +250,9 @@ def check_variants(ctx: CheckContext) -> Iterator[Finding]:
             # plain PyPI torchvision is built like plain PyPI torch of its release
             # (a torchvision of another release is TCH001's business)
             if row is not None and row.torch == minor_of(torch.version):
-                variant = tm.default_variant(ctx.matrices, row.torch, system=plat.system,
-                                             machine=plat.machine)
+                variant = tm.default_variant(
+                    ctx.matrices, row.torch, system=plat.system, machine=plat.machine
+                )
         if variant is None:
             continue
         clash = _variant_clash(torch_variant, variant)
@@ -237,21 +261,26 @@ def check_variants(ctx: CheckContext) -> Iterator[Finding]:
         severity = None
         sources: tuple[str, ...] = ()
         if clash == "minor":
-            if name == "torchaudio" and audio is not None and audio.stable_abi \
-                    and in_range(pkg.version, ">=2.11.1"):
+            if (
+                name == "torchaudio"
+                and audio is not None
+                and audio.stable_abi
+                and in_range(pkg.version, ">=2.11.1")
+            ):
                 continue  # torchaudio 2.11.1+ checks the CUDA major only
             severity = Severity.WARNING if name == "torchvision" else None
             sources = (_AUDIO_CUDA_SOURCE,) if name == "torchaudio" else ()
         release = tm.release_for(ctx.matrices, torch.version)
         yield finding(
-            "TCH003", f"{name} {pkg.version} is a {variant} build but torch {torch.version} "
-            f"is {torch_variant}",
+            "TCH003",
+            f"{name} {pkg.version} is a {variant} build but torch {torch.version} is {torch_variant}",
             f"torch is the {torch_variant} build and {name} the {variant} build; extensions "
             "must come from torch's variant index.",
-            components=("torch", name), severity=severity,
-            fix=tm.family_command(ctx, _public(torch.version), torch_variant,
-                                  extensions_only=True),
-            sources=sources + (release.sources if release else ()))
+            components=("torch", name),
+            severity=severity,
+            fix=tm.family_command(ctx, _public(torch.version), torch_variant, extensions_only=True),
+            sources=sources + (release.sources if release else ()),
+        )
 
 
 # --------------------------------------------------------------------------- NPY001 / MAT001
@@ -268,12 +297,15 @@ def check_numpy(ctx: CheckContext) -> Iterator[Finding]:
     if release is None or release.numpy2 or parsed is None or parsed.major < 2:
         return
     yield finding(
-        "NPY001", f"numpy {numpy.version} is too new for torch {torch.version}",
+        "NPY001",
+        f"numpy {numpy.version} is too new for torch {torch.version}",
         f"torch {release.minor} was compiled against numpy 1.x and cannot use numpy "
         f"{numpy.version} (numpy 2 needs torch >= 2.3); install numpy<2 or upgrade torch "
         "to 2.3 or newer.",
-        components=("torch", "numpy"), fix='pip install "numpy<2"',
-        sources=(_NUMPY_SOURCE, *release.sources))
+        components=("torch", "numpy"),
+        fix='pip install "numpy<2"',
+        sources=(_NUMPY_SOURCE, *release.sources),
+    )
 
 
 def check_unknown(ctx: CheckContext) -> Iterator[Finding]:
@@ -285,20 +317,28 @@ def check_unknown(ctx: CheckContext) -> Iterator[Finding]:
         if pkg is None or parse_version(pkg.version) is None:
             continue
         row: object = {
-            "torch": tm.release_for, "torchvision": tm.torch_for_torchvision,
+            "torch": tm.release_for,
+            "torchvision": tm.torch_for_torchvision,
             "torchaudio": tm.audio_row,
         }[name](m, pkg.version)
         if tm.is_unofficial(pkg.version):
-            why = (f"{name} {pkg.version} is a nightly, pre-release or vendor build; its "
-                   "pairing and Python range are not in the release data, so they are not judged.")
+            why = (
+                f"{name} {pkg.version} is a nightly, pre-release or vendor build; its "
+                "pairing and Python range are not in the release data, so they are not judged."
+            )
         elif row is None:
-            why = (f"{name} {minor_of(pkg.version)} is not in compataudit's data"
-                   + (f" (newest torch known: {newest.minor})." if newest else "."))
+            why = f"{name} {minor_of(pkg.version)} is not in compataudit's data" + (
+                f" (newest torch known: {newest.minor})." if newest else "."
+            )
         else:
             continue
-        yield finding("MAT001", f"{name} {pkg.version} is not in the compatibility data", why,
-                      components=(name,), sources=newest.sources[:1] if newest else ())
+        yield finding(
+            "MAT001",
+            f"{name} {pkg.version} is not in the compatibility data",
+            why,
+            components=(name,),
+            sources=newest.sources[:1] if newest else (),
+        )
 
 
-CHECKS = (check_python, check_torchvision, check_torchaudio, check_variants, check_numpy,
-          check_unknown)
+CHECKS = (check_python, check_torchvision, check_torchaudio, check_variants, check_numpy, check_unknown)

@@ -63,22 +63,28 @@ usage error.
 
 
 def _environment(
-    pin: list[str] | None, python: str | None, driver: str | None,
-    gpu_cc: list[str] | None, snapshot: str | None, no_probe: bool,
+    pin: list[str] | None,
+    python: str | None,
+    driver: str | None,
+    gpu_cc: list[str] | None,
+    snapshot: str | None,
+    no_probe: bool,
 ) -> Environment | None:
     """The environment to cross-check against; None for a bare --no-probe."""
     from compataudit.audit import build_environment
     from compataudit.cliopts import env_options
 
-    opts = env_options(pin=pin, python=python, driver=driver, gpu_cc=gpu_cc,
-                       snapshot=snapshot, no_probe=no_probe)
+    opts = env_options(
+        pin=pin, python=python, driver=driver, gpu_cc=gpu_cc, snapshot=snapshot, no_probe=no_probe
+    )
     if not opts.probe and not opts.snapshot and not opts.what_if:
         return None
     try:
         return build_environment(opts)
     except ImportError as exc:  # the probes are not all built yet: explain without them
-        sys.stderr.write(f"compataudit: note: environment unavailable ({exc}); "
-                         "diagnosing from the text only\n")
+        sys.stderr.write(
+            f"compataudit: note: environment unavailable ({exc}); diagnosing from the text only\n"
+        )
         return None
 
 
@@ -87,11 +93,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("lint", epilog=LINT_EPILOG)
     def lint_command(
-        paths: Annotated[list[str], typer.Argument(
-            metavar="PATH...", help="Python files or directories to lint.")],
+        paths: Annotated[
+            list[str], typer.Argument(metavar="PATH...", help="Python files or directories to lint.")
+        ],
         fmt: TableOrJsonOpt = TableOrJson.table,
-        fail_on: Annotated[FailOn, typer.Option(
-            "--fail-on", help="Exit 1 when a problem is at or above this level.")] = FailOn.error,
+        fail_on: Annotated[
+            FailOn, typer.Option("--fail-on", help="Exit 1 when a problem is at or above this level.")
+        ] = FailOn.error,
         output: OutputOpt = None,
         debug: DebugOpt = False,
     ) -> None:
@@ -112,9 +120,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command("explain", epilog=EXPLAIN_EPILOG)
     def explain_command(
-        source: Annotated[str, typer.Argument(
-            metavar="FILE|-", help="A file holding the traceback or error text; - for stdin.")]
-        = "-",
+        source: Annotated[
+            str,
+            typer.Argument(metavar="FILE|-", help="A file holding the traceback or error text; - for stdin."),
+        ] = "-",
         fmt: TableOrJsonOpt = TableOrJson.table,
         output: OutputOpt = None,
         pin: PinOpt = None,
@@ -131,8 +140,7 @@ def register(app: typer.Typer) -> None:
 
         def run() -> int:
             if source == "-" and sys.stdin.isatty():
-                sys.stderr.write("compataudit: reading the error text from stdin "
-                                 "(end with Ctrl-D)\n")
+                sys.stderr.write("compataudit: reading the error text from stdin (end with Ctrl-D)\n")
             text = read_text_input(source, "explain: input")
             env = _environment(pin, python, driver, gpu_cc, snapshot, no_probe)
             diagnoses = explain_text(text, env)

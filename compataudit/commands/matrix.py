@@ -35,8 +35,11 @@ def register(app: typer.Typer) -> None:
 
 @matrix_app.command("show")
 def show_command(
-    name: Annotated[Optional[str], typer.Argument(  # noqa: UP045
-        metavar="[NAME]", help="A matrix file (torch, tensorflow, cuda, ...); none: list them.")
+    name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(
+            metavar="[NAME]", help="A matrix file (torch, tensorflow, cuda, ...); none: list them."
+        ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
     output: OutputOpt = None,
@@ -67,13 +70,15 @@ def show_command(
 
 
 def _tables(content: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    return {k: v for k, v in content.items()
-            if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)}
+    return {
+        k: v for k, v in content.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)
+    }
 
 
 def _overview(data: Any, fmt: str) -> str:
-    summary = {name: {table: len(rows) for table, rows in _tables(data.get(name)).items()}
-               for name in data.names()}
+    summary = {
+        name: {table: len(rows) for table, rows in _tables(data.get(name)).items()} for name in data.names()
+    }
     if fmt == "json":
         return json.dumps({"directory": str(data.directory), "files": summary}, indent=2)
     lines = [f"compatibility data in {data.directory}", ""]
@@ -85,42 +90,59 @@ def _overview(data: Any, fmt: str) -> str:
 
 def _cell(value: Any) -> str:
     if isinstance(value, list):
-        return " ".join(_cell(v) if not isinstance(v, list) else "/".join(map(str, v))
-                        for v in value)
+        return " ".join(_cell(v) if not isinstance(v, list) else "/".join(map(str, v)) for v in value)
     return str(value)
 
 
 def _file_table(content: dict[str, Any]) -> str:
     out = []
     for table, rows in _tables(content).items():
-        columns = [c for c in dict.fromkeys(k for r in rows for k in r)
-                   if c not in ("source", "sources")]
+        columns = [c for c in dict.fromkeys(k for r in rows for k in r) if c not in ("source", "sources")]
         cells = [columns] + [[_cell(r.get(c, "")) for c in columns] for r in rows]
         widths = [min(40, max(len(row[i]) for row in cells)) for i in range(len(columns))]
         out.append(f"[[{table}]]")
-        out.extend("  ".join(v[:w].ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
-                   for row in cells)
+        out.extend(
+            "  ".join(v[:w].ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
+        )
         out.append("")
     return "\n".join(out).rstrip()
 
 
 @matrix_app.command("compatible", epilog=COMPATIBLE_EPILOG)
 def compatible_command(
-    packages: Annotated[list[str], typer.Argument(
-        metavar="PKG...", help="torch, torchvision, torchaudio, tensorflow, tensorflow-cpu, "
-        "keras, jax, jaxlib, jax-cuda12-plugin, jax-cuda13-plugin.")],
-    python: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--python", metavar="X.Y", help="Only sets with wheels for this Python.")] = None,
-    driver: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--driver", metavar="VERSION", help="Only CUDA builds this NVIDIA driver runs; "
-        "versions then name their build variant (+cu126).")] = None,
-    gpu_cc: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--gpu-cc", metavar="X.Y", help="Builds must cover this compute capability "
-        "(repeatable; with --driver).")] = None,
-    latest: Annotated[Optional[int], typer.Option(  # noqa: UP045
-        "--latest", metavar="N", help="Only the newest N sets of each framework family.")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f",
-                                     help="json, github, nox or table.")] = "table",
+    packages: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PKG...",
+            help="torch, torchvision, torchaudio, tensorflow, tensorflow-cpu, "
+            "keras, jax, jaxlib, jax-cuda12-plugin, jax-cuda13-plugin.",
+        ),
+    ],
+    python: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--python", metavar="X.Y", help="Only sets with wheels for this Python."),
+    ] = None,
+    driver: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--driver",
+            metavar="VERSION",
+            help="Only CUDA builds this NVIDIA driver runs; versions then name their build variant (+cu126).",
+        ),
+    ] = None,
+    gpu_cc: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--gpu-cc",
+            metavar="X.Y",
+            help="Builds must cover this compute capability (repeatable; with --driver).",
+        ),
+    ] = None,
+    latest: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--latest", metavar="N", help="Only the newest N sets of each framework family."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json, github, nox or table.")] = "table",
     output: OutputOpt = None,
     matrices: MatricesOpt = None,
     debug: DebugOpt = False,
@@ -135,8 +157,9 @@ def compatible_command(
 
         if fmt not in ("json", "github", "nox", "table"):
             raise UsageError(f"--format {fmt}: must be one of json, github, nox, table")
-        query = Query(tuple(packages), python=python, driver=driver,
-                      gpu_ccs=tuple(gpu_cc or ()), latest=latest)
+        query = Query(
+            tuple(packages), python=python, driver=driver, gpu_ccs=tuple(gpu_cc or ()), latest=latest
+        )
         sets = compatible_sets(load_matrices(matrices), query)
         write_output(render_sets(sets, fmt, packages), output)
         return 0 if sets else 1

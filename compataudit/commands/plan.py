@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from compataudit.plan.fleet import FleetResult
 
 
-
 def _emit(payload: dict[str, Any] | str, output: str | None) -> None:
     from compataudit.clikit import write_output
 
@@ -71,8 +70,9 @@ def register(app: typer.Typer) -> None:
 
 
 def suggest_command(
-    framework: Annotated[FrameworkChoice, typer.Option(
-        "--framework", help="Which framework's stack to suggest.")] = FrameworkChoice.all,
+    framework: Annotated[
+        FrameworkChoice, typer.Option("--framework", help="Which framework's stack to suggest.")
+    ] = FrameworkChoice.all,
     fmt: TableOrJsonOpt = TableOrJson.table,
     output: OutputOpt = None,
     pin: PinOpt = None,
@@ -104,13 +104,21 @@ def suggest_command(
         from compataudit.matrices import load_matrices
         from compataudit.plan.suggest import FRAMEWORKS, render_table, suggest
 
-        opts = env_options(pin=pin, requirements=requirements, python=python, driver=driver,
-                           gpu_cc=gpu_cc, snapshot=snapshot, no_probe=no_probe)
+        opts = env_options(
+            pin=pin,
+            requirements=requirements,
+            python=python,
+            driver=driver,
+            gpu_cc=gpu_cc,
+            snapshot=snapshot,
+            no_probe=no_probe,
+        )
         env = build_environment(opts)
         numpy = env.package("numpy")
         chosen = FRAMEWORKS if framework is FrameworkChoice.all else (framework.value,)
-        result = suggest(env, load_matrices(matrices), chosen,
-                         installed_numpy=numpy.version if numpy else None)
+        result = suggest(
+            env, load_matrices(matrices), chosen, installed_numpy=numpy.version if numpy else None
+        )
         _emit(result.to_json() if fmt is TableOrJson.json else render_table(result), output)
         return 1 if result.problems else 0
 
@@ -118,10 +126,8 @@ def suggest_command(
 
 
 def diff_command(
-    a: Annotated[str, typer.Argument(metavar="A", help="Snapshot or JSON report; - for this "
-                                     "machine.")],
-    b: Annotated[str, typer.Argument(metavar="B", help="Snapshot or JSON report; - for this "
-                                     "machine.")],
+    a: Annotated[str, typer.Argument(metavar="A", help="Snapshot or JSON report; - for this machine.")],
+    b: Annotated[str, typer.Argument(metavar="B", help="Snapshot or JSON report; - for this machine.")],
     fmt: TableOrJsonOpt = TableOrJson.table,
     output: OutputOpt = None,
     redact: RedactOpt = False,
@@ -151,8 +157,9 @@ def diff_command(
             env_a, env_b = redact_environment(env_a), redact_environment(env_b)
             rep_a = redact_report(rep_a) if rep_a else None
             rep_b = redact_report(rep_b) if rep_b else None
-        result = diff(env_a, env_b, _findings(env_a, rep_a, matrices),
-                      _findings(env_b, rep_b, matrices), rep_a, rep_b)
+        result = diff(
+            env_a, env_b, _findings(env_a, rep_a, matrices), _findings(env_b, rep_b, matrices), rep_a, rep_b
+        )
         # With --redact the file names are shown without their directories (home paths).
         name_a, name_b = (_short(a), _short(b)) if redact else (a, b)
         if fmt is TableOrJson.json:
@@ -180,16 +187,22 @@ def _findings(env: Environment, report: Report | None, matrices: str | None) -> 
 
 
 def fleet_command(
-    paths: Annotated[list[str], typer.Argument(
-        metavar="PATH...", help="Snapshot/report files, directories (searched for *.json) "
-        "or quoted globs ('snaps/**/*.json').")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PATH...",
+            help="Snapshot/report files, directories (searched for *.json) "
+            "or quoted globs ('snaps/**/*.json').",
+        ),
+    ],
     fmt: TableOrJsonOpt = TableOrJson.table,
     output: OutputOpt = None,
-    fail_on: Annotated[FailOn, typer.Option(
-        "--fail-on", help="Exit 1 when a group has a finding at or above this severity.")]
-        = FailOn.error,
-    no_checks: Annotated[bool, typer.Option(
-        "--no-checks", help="Only group the nodes; do not run the checks per group.")] = False,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when a group has a finding at or above this severity.")
+    ] = FailOn.error,
+    no_checks: Annotated[
+        bool, typer.Option("--no-checks", help="Only group the nodes; do not run the checks per group.")
+    ] = False,
     matrices: MatricesOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -227,4 +240,3 @@ def fleet_exit_code(result: FleetResult, fail_on: str) -> int:
     if len(result.groups) > 1 or result.corrupt:
         return 1
     return max((exit_code_for(g.findings, (), fail_on) for g in result.groups), default=0)
-

@@ -24,8 +24,14 @@ class RowReader:
         found = self.row.get(key)
         return MatrixError(f"{self.where}: field {key!r} must be {expected}, found {found!r}")
 
-    def text(self, key: str, pattern: re.Pattern[str] | None = None, *,
-             required: bool = False, what: str = "a string") -> str | None:
+    def text(
+        self,
+        key: str,
+        pattern: re.Pattern[str] | None = None,
+        *,
+        required: bool = False,
+        what: str = "a string",
+    ) -> str | None:
         value = self.row.get(key)
         if value is None and not required:
             return None
@@ -33,8 +39,7 @@ class RowReader:
             raise self.fail(key, what)
         return value
 
-    def required(self, key: str, pattern: re.Pattern[str] | None = None,
-                 what: str = "a string") -> str:
+    def required(self, key: str, pattern: re.Pattern[str] | None = None, what: str = "a string") -> str:
         value = self.text(key, pattern, required=True, what=what)
         assert value is not None  # text() raised otherwise
         return value
@@ -54,8 +59,9 @@ class RowReader:
                 raise self.fail(key, "a version specifier") from None
         return value
 
-    def texts(self, key: str, pattern: re.Pattern[str] | None = None,
-              what: str = "a list of strings") -> tuple[str, ...]:
+    def texts(
+        self, key: str, pattern: re.Pattern[str] | None = None, what: str = "a list of strings"
+    ) -> tuple[str, ...]:
         value = self.row.get(key, [])
         if not isinstance(value, list) or not all(
             isinstance(v, str) and (pattern is None or pattern.match(v)) for v in value
@@ -67,8 +73,7 @@ class RowReader:
         """A list of ``["X.Y.Z", "X.Y.Z"]`` version pairs."""
         value = self.row.get(key, [])
         ok = isinstance(value, list) and all(
-            isinstance(p, list) and len(p) == 2 and all(parse_version(x) for x in p)
-            for p in value
+            isinstance(p, list) and len(p) == 2 and all(parse_version(x) for x in p) for p in value
         )
         if not ok:
             raise self.fail(key, 'a list of ["X.Y.Z", "X.Y.Z"] version pairs')

@@ -236,12 +236,26 @@ def compatible_sets(
         if python is not None and in_range(python, release.python) is False:
             continue
         if max_cuda is None:
-            out.append(JaxSet(str(release.version), str(release.version), None, None,
-                              _command(release.version, None), release.sources))
+            out.append(
+                JaxSet(
+                    str(release.version),
+                    str(release.version),
+                    None,
+                    None,
+                    _command(release.version, None),
+                    release.sources,
+                )
+            )
             continue
         out.extend(
-            JaxSet(str(release.version), str(release.version), plugin.name, plugin.cuda_major,
-                   _command(release.version, plugin), release.sources + plugin.sources)
+            JaxSet(
+                str(release.version),
+                str(release.version),
+                plugin.name,
+                plugin.cuda_major,
+                _command(release.version, plugin),
+                release.sources + plugin.sources,
+            )
             for plugin in view.plugins
             if _fits(release, plugin, max_cuda, gpu_ccs)
         )

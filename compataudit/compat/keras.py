@@ -94,11 +94,18 @@ def keras_matrix(matrices: Matrices) -> KerasMatrix:
         raise MatrixError(f"{path}: needs exactly one [[legacy_keras]] row, found {len(legacy)}")
     view = KerasMatrix(
         keras2=tuple(_keras2(r) for r in read_rows(matrices, MATRIX, "keras2")),
-        keras3=tuple(sorted((_keras3(r) for r in read_rows(matrices, MATRIX, "keras3")),
-                            key=lambda r: Version(r.version))),
+        keras3=tuple(
+            sorted(
+                (_keras3(r) for r in read_rows(matrices, MATRIX, "keras3")), key=lambda r: Version(r.version)
+            )
+        ),
         backends=tuple(_backend(r) for r in read_rows(matrices, MATRIX, "backend")),
-        tf_keras=tuple(sorted((_tf_keras(r) for r in read_rows(matrices, MATRIX, "tf_keras")),
-                              key=lambda r: Version(r.version))),
+        tf_keras=tuple(
+            sorted(
+                (_tf_keras(r) for r in read_rows(matrices, MATRIX, "tf_keras")),
+                key=lambda r: Version(r.version),
+            )
+        ),
         legacy=legacy[0],
     )
     matrices.views[MATRIX] = view
@@ -125,15 +132,14 @@ def _keras3(r: RowReader) -> Keras3Release:
 
 
 def _backend(r: RowReader) -> KerasBackend:
-    return KerasBackend(
-        r.required("name"), r.required("distribution"), r.version("minimum"), r.sources()
-    )
+    return KerasBackend(r.required("name"), r.required("distribution"), r.version("minimum"), r.sources())
 
 
 def _tf_keras(r: RowReader) -> TfKerasRelease:
     version = _required_version(r, "version")
-    return TfKerasRelease(version, minor_of(version) or "", r.spec("requires_python"),
-                          r.spec("tensorflow"), r.sources())
+    return TfKerasRelease(
+        version, minor_of(version) or "", r.spec("requires_python"), r.spec("tensorflow"), r.sources()
+    )
 
 
 def _legacy(r: RowReader) -> LegacyKerasSetting:
@@ -167,9 +173,7 @@ def tf_wants_keras3(release: TfRelease) -> bool | None:
     return parsed.major >= 3
 
 
-def keras_requirement(
-    km: KerasMatrix, release: TfRelease, python: str
-) -> str | Literal[False] | None:
+def keras_requirement(km: KerasMatrix, release: TfRelease, python: str) -> str | Literal[False] | None:
     """The keras requirement to install beside ``release`` on ``python``.
 
     None: the release needs no keras package (TF 2.4/2.5); False: no keras it accepts supports

@@ -26,7 +26,6 @@ MATRIX = "tensorflow"
 BUILD_KINDS = ("default", "cuda", "cpu", "rocm", "unknown")
 
 
-
 # --------------------------------------------------------------------------- the view
 
 
@@ -112,8 +111,10 @@ def tensorflow_matrix(matrices: Matrices) -> TensorFlowMatrix:
         variants=tuple(_variant(r) for r in read_rows(matrices, MATRIX, "variant")),
         platforms=tuple(_platform(r) for r in read_rows(matrices, MATRIX, "platform")),
         releases=tuple(
-            sorted((_release(r) for r in read_rows(matrices, MATRIX, "release")),
-                   key=lambda r: Version(r.version))
+            sorted(
+                (_release(r) for r in read_rows(matrices, MATRIX, "release")),
+                key=lambda r: Version(r.version),
+            )
         ),
     )
     matrices.views[MATRIX] = view
@@ -227,8 +228,13 @@ def resolve_build(ctx: CheckContext) -> ResolvedBuild | None:
             )
         mm = major_minor(info.cuda)
         return ResolvedBuild(
-            "tensorflow", (pkg.name,), pkg.version, cuda_variant(info.cuda),
-            f"{mm[0]}.{mm[1]}" if mm else None, tuple(info.archs), info.cudnn,
+            "tensorflow",
+            (pkg.name,),
+            pkg.version,
+            cuda_variant(info.cuda),
+            f"{mm[0]}.{mm[1]}" if mm else None,
+            tuple(info.archs),
+            info.cudnn,
             source="build_info.py",
         )
     return _build_from_matrix(ctx, pkg)
@@ -241,9 +247,7 @@ def _build_from_matrix(ctx: CheckContext, pkg: Package) -> ResolvedBuild | None:
         return None
     source = "pin" if pkg.pinned else "matrix"
     if variant.build in ("cpu", "rocm"):
-        return ResolvedBuild(
-            "tensorflow", (pkg.name,), pkg.version, variant.build, None, source=source
-        )
+        return ResolvedBuild("tensorflow", (pkg.name,), pkg.version, variant.build, None, source=source)
     system, machine = ctx.env.platform.system, ctx.env.platform.machine
     platform = tfm.platform(system, machine)
     if platform is None:
@@ -260,8 +264,14 @@ def _build_from_matrix(ctx: CheckContext, pkg: Package) -> ResolvedBuild | None:
     # build_info.py was read from the Linux x86_64 wheels; elsewhere the architectures are unknown
     archs = release.archs if (system, machine) == ("Linux", "x86_64") else ()
     return ResolvedBuild(
-        "tensorflow", (pkg.name,), pkg.version, cuda_variant(release.build_cuda_minor),
-        release.build_cuda_minor, archs, release.cudnn, source=source,
+        "tensorflow",
+        (pkg.name,),
+        pkg.version,
+        cuda_variant(release.build_cuda_minor),
+        release.build_cuda_minor,
+        archs,
+        release.cudnn,
+        source=source,
     )
 
 
@@ -318,12 +328,18 @@ def compatible_stacks(
         numpy = numpy_range(rel)
         if numpy and rel.numpy_major == 1 and (rel.numpy is None or in_range("2.0.0", rel.numpy)):
             words.append('"numpy<2"')  # the release declares no cap but is built against numpy 1
-        stacks.append(TfStack(
-            tensorflow=rel.newest_patch, distribution=dist,
-            cuda=rel.build_cuda_minor if want_gpu else None, keras=keras or None,
-            tf_keras=tf_keras, numpy=numpy, command="pip install " + " ".join(words),
-            sources=rel.sources,
-        ))
+        stacks.append(
+            TfStack(
+                tensorflow=rel.newest_patch,
+                distribution=dist,
+                cuda=rel.build_cuda_minor if want_gpu else None,
+                keras=keras or None,
+                tf_keras=tf_keras,
+                numpy=numpy,
+                command="pip install " + " ".join(words),
+                sources=rel.sources,
+            )
+        )
     return stacks
 
 
@@ -339,8 +355,11 @@ def suggest_build(
 ) -> str | None:
     """The install command of the TensorFlow build nearest ``build`` that runs here, or None."""
     stacks = compatible_stacks(
-        ctx.matrices, python=ctx.env.python.version, max_cuda=max_cuda,
-        gpu_ccs=gpu_ccs if max_cuda else (), system=ctx.env.platform.system,
+        ctx.matrices,
+        python=ctx.env.python.version,
+        max_cuda=max_cuda,
+        gpu_ccs=gpu_ccs if max_cuda else (),
+        system=ctx.env.platform.system,
         machine=ctx.env.platform.machine,
     )
     if not stacks:

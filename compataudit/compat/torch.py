@@ -40,9 +40,19 @@ if TYPE_CHECKING:
     from compataudit.checks import CheckContext
 
 __all__ = [
-    "AudioRow", "CompatibleSet", "TorchMatrix", "TorchRelease", "TorchVariant", "VisionRow",
-    "compatible_sets", "default_variant", "release_for", "resolve_build", "suggest_build",
-    "torch_matrix", "variant_info",
+    "AudioRow",
+    "CompatibleSet",
+    "TorchMatrix",
+    "TorchRelease",
+    "TorchVariant",
+    "VisionRow",
+    "compatible_sets",
+    "default_variant",
+    "release_for",
+    "resolve_build",
+    "suggest_build",
+    "torch_matrix",
+    "variant_info",
 ]
 
 INDEX_URL = "https://download.pytorch.org/whl/"
@@ -78,8 +88,9 @@ def python_range(matrices: Matrices, version: str | None) -> str | None:
     return release.python if release else None
 
 
-def default_variant(matrices: Matrices, version: str | None, *,
-                    system: str = "Linux", machine: str = "x86_64") -> str | None:
+def default_variant(
+    matrices: Matrices, version: str | None, *, system: str = "Linux", machine: str = "x86_64"
+) -> str | None:
     """The variant plain ``pip install torch==version`` gives on this platform, if known."""
     release = release_for(matrices, version)
     if release is None:
@@ -95,8 +106,9 @@ def default_variant(matrices: Matrices, version: str | None, *,
 def variant_info(matrices: Matrices, version: str | None, variant: str) -> TorchVariant | None:
     """The [[variant]] row of (release of ``version``, ``variant``), if any."""
     minor = minor_of(version)
-    return next((v for v in torch_matrix(matrices).variants
-                 if v.variant == variant and minor in v.torch), None)
+    return next(
+        (v for v in torch_matrix(matrices).variants if v.variant == variant and minor in v.torch), None
+    )
 
 
 def torchvision_for_torch(matrices: Matrices, torch_version: str | None) -> VisionRow | None:
@@ -119,8 +131,11 @@ def torchaudio_for_torch(matrices: Matrices, torch_version: str | None) -> Audio
     v = parse_version(torch_version)
     if v is None:
         return None
-    found = [r for r in torch_matrix(matrices).torchaudio
-             if specifier(r.torch).contains(v.public, prereleases=True)]
+    found = [
+        r
+        for r in torch_matrix(matrices).torchaudio
+        if specifier(r.torch).contains(v.public, prereleases=True)
+    ]
     return found[-1] if found else None
 
 
@@ -160,12 +175,22 @@ def _pin(name: str, version: str | None) -> str | None:
     return f"{name}=={v.public}" if v is not None else None
 
 
-def install_command(matrices: Matrices, torch: str, variant: str | None, *,
-                    torchvision: str | None = None, torchaudio: str | None = None,
-                    system: str = "Linux", machine: str = "x86_64") -> str:
+def install_command(
+    matrices: Matrices,
+    torch: str,
+    variant: str | None,
+    *,
+    torchvision: str | None = None,
+    torchaudio: str | None = None,
+    system: str = "Linux",
+    machine: str = "x86_64",
+) -> str:
     """One pip command for the set; adds the variant's index unless PyPI ships it by default."""
-    pins = [p for p in (_pin("torch", torch), _pin("torchvision", torchvision),
-                        _pin("torchaudio", torchaudio)) if p]
+    pins = [
+        p
+        for p in (_pin("torch", torch), _pin("torchvision", torchvision), _pin("torchaudio", torchaudio))
+        if p
+    ]
     command = "pip install " + " ".join(pins)
     if variant and variant != default_variant(matrices, torch, system=system, machine=machine):
         command += f" --index-url {INDEX_URL}{variant}"
@@ -177,8 +202,9 @@ def _python_ok(spec: str | None, python: str | None) -> bool:
     return spec is None or v is None or specifier(spec).contains(v, prereleases=True)
 
 
-def _best_variant(matrices: Matrices, release: TorchRelease, max_cuda: str | None,
-                  gpu_ccs: tuple[str, ...]) -> tuple[str, str | None] | None:
+def _best_variant(
+    matrices: Matrices, release: TorchRelease, max_cuda: str | None, gpu_ccs: tuple[str, ...]
+) -> tuple[str, str | None] | None:
     """The newest CUDA variant of ``release`` within ``max_cuda`` covering every GPU."""
     if max_cuda is None:
         return ("cpu", None) if "cpu" in release.variants else None
@@ -196,9 +222,15 @@ def _best_variant(matrices: Matrices, release: TorchRelease, max_cuda: str | Non
     return None
 
 
-def compatible_sets(matrices: Matrices, *, python: str | None = None,
-                    max_cuda: str | None = None, gpu_ccs: tuple[str, ...] = (),
-                    system: str = "Linux", machine: str = "x86_64") -> list[CompatibleSet]:
+def compatible_sets(
+    matrices: Matrices,
+    *,
+    python: str | None = None,
+    max_cuda: str | None = None,
+    gpu_ccs: tuple[str, ...] = (),
+    system: str = "Linux",
+    machine: str = "x86_64",
+) -> list[CompatibleSet]:
     """torch releases (newest first) that install and run here, each with its extensions.
 
     ``max_cuda`` None means no NVIDIA driver: CPU builds. A release qualifies when
@@ -216,11 +248,13 @@ def compatible_sets(matrices: Matrices, *, python: str | None = None,
         tv = vision.torchvision if vision and _python_ok(vision.python, python) else None
         audio = torchaudio_for_torch(matrices, release.minor + ".0")
         ta = audio.torchaudio if audio and _python_ok(audio.python, python) else None
-        command = install_command(matrices, release.minor, best[0], torchvision=tv,
-                                  torchaudio=ta, system=system, machine=machine)
+        command = install_command(
+            matrices, release.minor, best[0], torchvision=tv, torchaudio=ta, system=system, machine=machine
+        )
         sources = release.sources + (vision.sources if vision else ())
-        found.append(CompatibleSet(release.minor, best[0], best[1], tv, ta, command,
-                                   tuple(dict.fromkeys(sources))))
+        found.append(
+            CompatibleSet(release.minor, best[0], best[1], tv, ta, command, tuple(dict.fromkeys(sources)))
+        )
     return found
 
 
@@ -251,8 +285,7 @@ def resolve_build(ctx: CheckContext) -> ResolvedBuild | None:
     if variant is None:
         variant, source = local_variant(pkg.version), "pin"
     if variant is None:
-        variant = default_variant(ctx.matrices, pkg.version, system=plat.system,
-                                  machine=plat.machine)
+        variant = default_variant(ctx.matrices, pkg.version, system=plat.system, machine=plat.machine)
         source = "matrix"
     if variant is None:
         return None  # which build this is cannot be told: stay silent rather than guess
@@ -260,14 +293,20 @@ def resolve_build(ctx: CheckContext) -> ResolvedBuild | None:
     cuda = build.cuda if source == "version.py" and build and build.cuda else variant_cuda(variant)
     archs = build.archs if source == "version.py" and build and build.archs else ()
     return ResolvedBuild(
-        framework="torch", components=("torch",), version=pkg.version, variant=variant,
-        cuda=cuda, archs=archs or (info.arch_names() if info else ()),
+        framework="torch",
+        components=("torch",),
+        version=pkg.version,
+        variant=variant,
+        cuda=cuda,
+        archs=archs or (info.arch_names() if info else ()),
         cudnn=(build.cudnn if build and build.cudnn else None) or (info.cudnn if info else None),
-        source=source)
+        source=source,
+    )
 
 
-def suggest_build(ctx: CheckContext, build: ResolvedBuild, *, max_cuda: str | None,
-                  gpu_ccs: tuple[str, ...]) -> str | None:
+def suggest_build(
+    ctx: CheckContext, build: ResolvedBuild, *, max_cuda: str | None, gpu_ccs: tuple[str, ...]
+) -> str | None:
     """Install command of the build of this release (else the nearest) that fits the machine."""
     releases = list(torch_matrix(ctx.matrices).releases)
     current = release_for(ctx.matrices, build.version)
@@ -290,8 +329,9 @@ def suggest_build(ctx: CheckContext, build: ResolvedBuild, *, max_cuda: str | No
     return None
 
 
-def family_command(ctx: CheckContext, torch_version: str, variant: str | None, *,
-                   extensions_only: bool = False) -> str:
+def family_command(
+    ctx: CheckContext, torch_version: str, variant: str | None, *, extensions_only: bool = False
+) -> str:
     """Install ``torch_version`` with the installed torchvision / torchaudio partners.
 
     ``extensions_only`` reinstalls just the extensions from ``variant``'s index
@@ -317,8 +357,13 @@ def family_command(ctx: CheckContext, torch_version: str, variant: str | None, *
         return f"pip install --force-reinstall --no-deps {names}{index}"
     release = release_for(m, torch_version)
     if release is not None and variant not in release.variants:
-        variant = default_variant(m, torch_version, system=env.platform.system,
-                                  machine=env.platform.machine)
-    return install_command(m, torch_version, variant, torchvision=pins.get("torchvision"),
-                           torchaudio=pins.get("torchaudio"), system=env.platform.system,
-                           machine=env.platform.machine)
+        variant = default_variant(m, torch_version, system=env.platform.system, machine=env.platform.machine)
+    return install_command(
+        m,
+        torch_version,
+        variant,
+        torchvision=pins.get("torchvision"),
+        torchaudio=pins.get("torchaudio"),
+        system=env.platform.system,
+        machine=env.platform.machine,
+    )

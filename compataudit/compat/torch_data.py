@@ -107,18 +107,30 @@ def torch_matrix(matrices: Matrices) -> TorchMatrix:
         releases=tuple(sorted(releases, key=lambda r: r.key)),
         variants=tuple(_variant(r) for r in rows("variant")),
         torchvision=tuple(
-            VisionRow(r.required("torch", _MINOR_RE, 'a minor such as "2.5"'),
-                      r.required("torchvision", _MINOR_RE, 'a minor such as "0.20"'),
-                      r.spec("python"), r.pairs(), r.sources())
-            for r in rows("torchvision")),
+            VisionRow(
+                r.required("torch", _MINOR_RE, 'a minor such as "2.5"'),
+                r.required("torchvision", _MINOR_RE, 'a minor such as "0.20"'),
+                r.spec("python"),
+                r.pairs(),
+                r.sources(),
+            )
+            for r in rows("torchvision")
+        ),
         torchaudio=tuple(
-            AudioRow(r.required("torchaudio", _MINOR_RE, 'a minor such as "2.5"'),
-                     str(r.spec("torch", required=True)), r.spec("python"), r.pairs(),
-                     r.flag("stable_abi"), r.sources())
-            for r in rows("torchaudio")),
+            AudioRow(
+                r.required("torchaudio", _MINOR_RE, 'a minor such as "2.5"'),
+                str(r.spec("torch", required=True)),
+                r.spec("python"),
+                r.pairs(),
+                r.flag("stable_abi"),
+                r.sources(),
+            )
+            for r in rows("torchaudio")
+        ),
         pypi_platforms=tuple(
-            (r.required("system"), r.required("variant", _VARIANT_RE, "a variant"),
-             r.sources()) for r in rows("pypi_platform")),
+            (r.required("system"), r.required("variant", _VARIANT_RE, "a variant"), r.sources())
+            for r in rows("pypi_platform")
+        ),
     )
     matrices.views["torch"] = view
     return view
@@ -133,11 +145,15 @@ def _release(r: RowReader) -> TorchRelease:
     return TorchRelease(
         minor=r.required("torch", _MINOR_RE, 'a minor such as "2.5"'),
         python=str(r.spec("python", required=True)),
-        python_experimental=r.texts("python_experimental", _MINOR_RE,
-                                    'a list of Python minors such as "3.13"'),
-        variants=variants, default_variant=default,
+        python_experimental=r.texts(
+            "python_experimental", _MINOR_RE, 'a list of Python minors such as "3.13"'
+        ),
+        variants=variants,
+        default_variant=default,
         rocm=r.texts("rocm", _VERSION_RE, "a list of version strings"),
-        numpy2=numpy2, sources=r.sources())
+        numpy2=numpy2,
+        sources=r.sources(),
+    )
 
 
 def _variant(r: RowReader) -> TorchVariant:
@@ -147,7 +163,10 @@ def _variant(r: RowReader) -> TorchVariant:
         raise r.fail("cuda", f"a CUDA version of the {variant} variant")
     return TorchVariant(
         torch=r.texts("torch", _MINOR_RE, 'a list of torch minors such as "2.5"'),
-        variant=variant, cuda=cuda,
+        variant=variant,
+        cuda=cuda,
         cudnn=r.text("cudnn", _VERSION_RE, what="a version string"),
-        archs=r.texts("archs", _MINOR_RE, _ARCHS), ptx=r.texts("ptx", _MINOR_RE, _ARCHS),
-        sources=r.sources())
+        archs=r.texts("archs", _MINOR_RE, _ARCHS),
+        ptx=r.texts("ptx", _MINOR_RE, _ARCHS),
+        sources=r.sources(),
+    )

@@ -57,7 +57,7 @@ def classify(qualified: str) -> str | None:
         return "neutral"  # TensorDataset, Subset...: concrete datasets
     for prefix in _KERAS_PREFIXES:
         if qualified.startswith(prefix):
-            rest = qualified[len(prefix):]
+            rest = qualified[len(prefix) :]
             if rest in _KERAS_LAYER:
                 return "keras-layer"
             if rest in _KERAS_MODEL:
@@ -157,8 +157,11 @@ class ClassIndex:
                                 bound[name] = target
             for call in calls:
                 inner = call.func
-                target = (self.project.qualify(mod, inner.func) if isinstance(inner, ast.Call)
-                          else bound.get(dotted(inner) or ""))
+                target = (
+                    self.project.qualify(mod, inner.func)
+                    if isinstance(inner, ast.Call)
+                    else bound.get(dotted(inner) or "")
+                )
                 if isinstance(target, ClassRef):
                     called.add(target)
                 if self.project.qualify(mod, call.func) in _SEQUENTIAL:
@@ -181,11 +184,7 @@ class ClassIndex:
         return made
 
     def all_classes(self) -> list[ClassFacts]:
-        return [
-            self.facts(ClassRef(m.name, c))
-            for m in self.project.modules.values()
-            for c in m.classes
-        ]
+        return [self.facts(ClassRef(m.name, c)) for m in self.project.modules.values() for c in m.classes]
 
     def facts(self, ref: ClassRef) -> ClassFacts:
         if ref in self._facts:
@@ -237,11 +236,14 @@ class ClassIndex:
                     own_abstract.add(stmt.name)
             elif isinstance(stmt, ast.Assign):
                 for t in stmt.targets:  # `a = f` and `__add__, __radd__ = ops(...)`
-                    for name in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]):
+                    for name in t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]:
                         if isinstance(name, ast.Name):
                             facts.own_names[name.id] = stmt.lineno
-            elif (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
-                  and stmt.value is not None):
+            elif (
+                isinstance(stmt, ast.AnnAssign)
+                and isinstance(stmt.target, ast.Name)
+                and stmt.value is not None
+            ):
                 facts.own_names[stmt.target.id] = stmt.lineno
         dynamic = self._dynamic[mod.name].get(node.name, set())
         end = node.end_lineno or node.lineno

@@ -26,8 +26,7 @@ if TYPE_CHECKING:
 CONFIRM, CONTRADICT = 0.15, -0.3
 GH = "https://github.com/"
 _CONTAINERS = {"ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Module"}
-_TF_DISTS = ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos",
-             "tensorflow-intel")
+_TF_DISTS = ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos", "tensorflow-intel")
 
 
 def _version(env: Environment | None, *names: str) -> str | None:
@@ -84,8 +83,9 @@ def _suggest_cuda_torch(env: Environment) -> str | None:
         ccs = tuple(g.compute_capability for g in env.nvidia.gpus if g.compute_capability)
         driver_cuda = env.nvidia.cuda_driver_version
         # The matrices may not know a release's architectures: then ask without the GPUs.
-        return (torch_compat.suggest_build(ctx, build, max_cuda=driver_cuda, gpu_ccs=ccs)
-                or torch_compat.suggest_build(ctx, build, max_cuda=driver_cuda, gpu_ccs=()))
+        return torch_compat.suggest_build(
+            ctx, build, max_cuda=driver_cuda, gpu_ccs=ccs
+        ) or torch_compat.suggest_build(ctx, build, max_cuda=driver_cuda, gpu_ccs=())
     except Exception:
         return None
 
@@ -96,8 +96,7 @@ def _suggest_cuda_torch(env: Environment) -> str | None:
 def dispatcher(hit: Hit, text: str, env: Environment | None) -> None:
     """Read op, backend and the available-backend list of a "Could not run" message."""
     op, backend = hit.facts.get("op", ""), hit.facts.get("backend", "")
-    listed = re.search(re.escape(op) + r"' is only available for these backends: \[([^\]]*)\]",
-                       text)
+    listed = re.search(re.escape(op) + r"' is only available for these backends: \[([^\]]*)\]", text)
     available = [b.strip() for b in listed.group(1).split(",")] if listed else []
     namespace = op.split("::")[0]
     key = backend.removesuffix("TensorId")
@@ -105,20 +104,28 @@ def dispatcher(hit: Hit, text: str, env: Environment | None) -> None:
         hit.evidence.append(f"`{op}` is available for: {', '.join(available[:8]) or 'nothing'}")
     if namespace == "torchvision":
         hit.kind, hit.confidence = k.TORCH_EXTENSION_MISMATCH, 0.85
-        hit.summary = (f"torchvision's compiled op `{op}` has no {key} kernel: the torchvision "
-                       "binary does not match torch (e.g. a CPU torchvision beside a CUDA torch).")
-        hit.fix = ("Reinstall torch and torchvision as a matched pair from the same index "
-                   "(https://github.com/pytorch/vision#installation).")
+        hit.summary = (
+            f"torchvision's compiled op `{op}` has no {key} kernel: the torchvision "
+            "binary does not match torch (e.g. a CPU torchvision beside a CUDA torch)."
+        )
+        hit.fix = (
+            "Reinstall torch and torchvision as a matched pair from the same index "
+            "(https://github.com/pytorch/vision#installation)."
+        )
         hit.components = ["torch", "torchvision"]
         hit.sources = [GH + "ultralytics/ultralytics/issues/1774", GH + "pytorch/vision/issues/3058"]
         torchvision_pair(hit, text, env)
     elif namespace == "quantized" or key.startswith("Quantized"):
         hit.kind, hit.confidence = k.QUANTIZATION_MISMATCH, 0.8
-        hit.summary = (f"`{op}` got a tensor of the wrong kind for {key}: a float tensor reaches "
-                       "a quantized op (no QuantStub) or a quantized tensor a float op "
-                       "(no DeQuantStub / unconverted module).")
-        hit.fix = ("Put QuantStub/DeQuantStub around the quantized region and prepare + convert "
-                   "every layer on the path.")
+        hit.summary = (
+            f"`{op}` got a tensor of the wrong kind for {key}: a float tensor reaches "
+            "a quantized op (no QuantStub) or a quantized tensor a float op "
+            "(no DeQuantStub / unconverted module)."
+        )
+        hit.fix = (
+            "Put QuantStub/DeQuantStub around the quantized region and prepare + convert "
+            "every layer on the path."
+        )
         hit.sources = [GH + "pytorch/pytorch/issues/34583", GH + "pytorch/pytorch/issues/28483"]
     elif key == "Meta":
         hit.kind, hit.confidence = k.META_DEVICE_WEIGHTS, 0.75
@@ -127,23 +134,32 @@ def dispatcher(hit: Hit, text: str, env: Environment | None) -> None:
     elif key == "MPS":
         hit.kind, hit.confidence = k.MPS_UNSUPPORTED_OP, 0.8
         hit.summary = f"The installed torch has no Apple-MPS kernel for `{op}`."
-        hit.fix = ("Set PYTORCH_ENABLE_MPS_FALLBACK=1 before Python starts, upgrade torch, or "
-                   "run that step on the CPU.")
+        hit.fix = (
+            "Set PYTORCH_ENABLE_MPS_FALLBACK=1 before Python starts, upgrade torch, or "
+            "run that step on the CPU."
+        )
     elif namespace not in {"aten", "prim", "prims", ""}:
         hit.kind, hit.confidence = k.TORCH_EXTENSION_MISMATCH, 0.75
-        hit.summary = (f"The `{namespace}` extension has no {key} kernel for `{op}`: it was built "
-                       "without that backend or for another torch.")
+        hit.summary = (
+            f"The `{namespace}` extension has no {key} kernel for `{op}`: it was built "
+            "without that backend or for another torch."
+        )
         hit.fix = f"Reinstall the package providing `{namespace}` built for your torch and CUDA."
         hit.components = ["torch"]
     elif "CUDA" in key and not any("CUDA" in b for b in available):
         hit.kind, hit.confidence = k.CPU_ONLY_BUILD, 0.8 if listed else 0.6
         mac = " (the list holds MPS: this is macOS)" if "MPS" in available else ""
-        hit.summary = (f"`{op}` got CUDA tensors but this torch has no CUDA kernels: a CPU-only "
-                       f"build{mac}. Typical: a TorchScript model or checkpoint made on a GPU.")
-        hit.fix = ("Load with `map_location=device` (torch.load / torch.jit.load), or install a "
-                   "CUDA build of torch.")
-        hit.sources = [GH + "enesmsahin/simple-lama-inpainting/issues/10",
-                       GH + "pytorch/pytorch/issues/119678"]
+        hit.summary = (
+            f"`{op}` got CUDA tensors but this torch has no CUDA kernels: a CPU-only "
+            f"build{mac}. Typical: a TorchScript model or checkpoint made on a GPU."
+        )
+        hit.fix = (
+            "Load with `map_location=device` (torch.load / torch.jit.load), or install a CUDA build of torch."
+        )
+        hit.sources = [
+            GH + "enesmsahin/simple-lama-inpainting/issues/10",
+            GH + "pytorch/pytorch/issues/119678",
+        ]
         cuda_expected(hit, text, env)
     else:
         hit.kind, hit.confidence = k.API_VERSION_MISMATCH, 0.35
@@ -165,19 +181,26 @@ def cuda_expected(hit: Hit, text: str, env: Environment | None) -> None:
         elif not env.nvidia.gpus:
             hit.fix += " No NVIDIA GPU was found here, so keep the code on the CPU."
     elif cpu_only is False:
-        _confirm(hit, CONTRADICT, f"torch {torch} is a CUDA build, so the cause is elsewhere "
-                 "(no visible GPU, CUDA_VISIBLE_DEVICES, driver)")
+        _confirm(
+            hit,
+            CONTRADICT,
+            f"torch {torch} is a CUDA build, so the cause is elsewhere "
+            "(no visible GPU, CUDA_VISIBLE_DEVICES, driver)",
+        )
 
 
 def module_forward(hit: Hit, text: str, env: Environment | None) -> None:
     if hit.facts.get("cls") in _CONTAINERS:
         hit.kind, hit.confidence = k.API_VERSION_MISMATCH, 0.7
-        hit.summary = (f"A container (`{hit.facts['cls']}`) was called like a model: usually "
-                       "code written for another version of a dependency (timm, diffusers).")
-        hit.fix = ("Loop over the container's children instead of calling it, or install the "
-                   "dependency version the project was written for.")
-        hit.sources += [GH + "pytorch/pytorch/issues/55459",
-                        GH + "chenziwenhaoshuai/Vision-KAN/issues/3"]
+        hit.summary = (
+            f"A container (`{hit.facts['cls']}`) was called like a model: usually "
+            "code written for another version of a dependency (timm, diffusers)."
+        )
+        hit.fix = (
+            "Loop over the container's children instead of calling it, or install the "
+            "dependency version the project was written for."
+        )
+        hit.sources += [GH + "pytorch/pytorch/issues/55459", GH + "chenziwenhaoshuai/Vision-KAN/issues/3"]
 
 
 def abstract_class(hit: Hit, text: str, env: Environment | None) -> None:
@@ -195,14 +218,14 @@ def torchvision_pair(hit: Hit, text: str, env: Environment | None) -> None:
     if env is None or torch is None or tv is None:
         return
     pkg = env.package("torchvision")
-    pins = [m.group(1) for r in (pkg.requires if pkg else ())
-            if (m := re.match(r"^torch\s*==\s*([\w.+]+)", r))]
+    pins = [
+        m.group(1) for r in (pkg.requires if pkg else ()) if (m := re.match(r"^torch\s*==\s*([\w.+]+)", r))
+    ]
     tv_variant, torch_variant = local_variant(tv), local_variant(torch)
     t_ver = parse_version(torch)
     pinned = parse_version(pins[0]) if pins else None
     if pinned is not None and t_ver is not None and pinned not in (t_ver, Version(t_ver.public)):
-        _confirm(hit, CONFIRM, f"torchvision {tv} requires torch=={pins[0]} but torch {torch} "
-                 "is installed")
+        _confirm(hit, CONFIRM, f"torchvision {tv} requires torch=={pins[0]} but torch {torch} is installed")
     elif tv_variant != torch_variant and (tv_variant or torch_variant):
         _confirm(hit, CONFIRM, f"torch {torch} and torchvision {tv} are different build variants")
     try:
@@ -215,10 +238,12 @@ def torchvision_pair(hit: Hit, text: str, env: Environment | None) -> None:
         if row is not None:
             want = partner or row.torchvision
             if minor_of(tv) != row.torchvision:
-                _confirm(hit, CONFIRM, f"torch {minor_of(torch)} pairs with torchvision "
-                         f"{row.torchvision}, not {tv}")
-            command = torch_compat.install_command(
-                matrices, torch, torch_variant, torchvision=want)
+                _confirm(
+                    hit,
+                    CONFIRM,
+                    f"torch {minor_of(torch)} pairs with torchvision {row.torchvision}, not {tv}",
+                )
+            command = torch_compat.install_command(matrices, torch, torch_variant, torchvision=want)
             hit.fix = f"Reinstall the matched pair: `{command}`."
             hit.sources += list(row.sources)
     except Exception:
@@ -228,17 +253,22 @@ def torchvision_pair(hit: Hit, text: str, env: Environment | None) -> None:
 def xformers_dispatch(hit: Hit, text: str, env: Environment | None) -> None:
     if "wasn't build with CUDA support" in text or "xFormers wasn't built" in text:
         hit.kind, hit.confidence = k.TORCH_EXTENSION_MISMATCH, 0.8
-        hit.summary = ("xformers' CUDA kernels are not loaded: the wheel was built for another "
-                       "torch.")
-        hit.fix = ("Install the xformers wheel built for your torch (`python -m xformers.info` "
-                   "shows what it was built for), or uninstall xformers.")
-    elif m := re.search(r"requires device with capability > \((\d+), (\d+)\) but your GPU has "
-                        r"capability \((\d+), (\d+)\)", text):
+        hit.summary = "xformers' CUDA kernels are not loaded: the wheel was built for another torch."
+        hit.fix = (
+            "Install the xformers wheel built for your torch (`python -m xformers.info` "
+            "shows what it was built for), or uninstall xformers."
+        )
+    elif m := re.search(
+        r"requires device with capability > \((\d+), (\d+)\) but your GPU has "
+        r"capability \((\d+), (\d+)\)",
+        text,
+    ):
         hit.kind, hit.confidence = k.GPU_ARCH_UNSUPPORTED, 0.8
-        hit.summary = (f"The GPU (compute capability {m.group(3)}.{m.group(4)}) is too old for "
-                       "the xformers kernels that accept these inputs.")
-        hit.fix = ("Use fp16/bf16 inputs for another kernel, or torch's "
-                   "scaled_dot_product_attention.")
+        hit.summary = (
+            f"The GPU (compute capability {m.group(3)}.{m.group(4)}) is too old for "
+            "the xformers kernels that accept these inputs."
+        )
+        hit.fix = "Use fp16/bf16 inputs for another kernel, or torch's scaled_dot_product_attention."
     elif "device=cpu" in text:
         hit.kind, hit.confidence = k.CPU_ONLY_BUILD, 0.6
         hit.summary = "xformers attention got CPU tensors; its kernels need CUDA."
@@ -250,8 +280,7 @@ def xformers_build(hit: Hit, text: str, env: Environment | None) -> None:
     torch = _version(env, "torch")
     have = parse_version(hit.facts.get("have"))
     if torch is not None and have is not None and parse_version(torch) == have:
-        _confirm(hit, CONFIRM, f"torch {torch} is installed; xformers expects "
-                 f"{hit.facts.get('built')}")
+        _confirm(hit, CONFIRM, f"torch {torch} is installed; xformers expects {hit.facts.get('built')}")
 
 
 def gpu_arch(hit: Hit, text: str, env: Environment | None) -> None:
@@ -265,8 +294,12 @@ def gpu_arch(hit: Hit, text: str, env: Environment | None) -> None:
     for gpu in env.nvidia.gpus:
         cc = major_minor(gpu.compute_capability)
         if cc and archs and not _runs_on(archs, cc):
-            _confirm(hit, CONFIRM, f"GPU {gpu.index} ({gpu.name}) has compute capability "
-                     f"{gpu.compute_capability}; this torch has {' '.join(archs)}")
+            _confirm(
+                hit,
+                CONFIRM,
+                f"GPU {gpu.index} ({gpu.name}) has compute capability "
+                f"{gpu.compute_capability}; this torch has {' '.join(archs)}",
+            )
             return
 
 
@@ -277,8 +310,7 @@ def _runs_on(archs: tuple[str, ...], cc: tuple[int, int]) -> bool:
         if not digits.isdigit():
             continue
         built = (int(digits[:-1]), int(digits[-1]))
-        if (kind == "sm" and built[0] == cc[0] and built[1] <= cc[1]) or (
-                kind == "compute" and built <= cc):
+        if (kind == "sm" and built[0] == cc[0] and built[1] <= cc[1]) or (kind == "compute" and built <= cc):
             return True
     return False
 
@@ -307,11 +339,13 @@ def numpy_abi(hit: Hit, text: str, env: Environment | None) -> None:
         return
     if torch is not None and _torch_numpy2(torch) is False:
         _confirm(hit, CONFIRM, f"numpy {numpy} beside torch {torch}, built for NumPy 1.x")
-        hit.fix = "`pip install \"numpy<2\"`, or upgrade torch to >= 2.3."
+        hit.fix = '`pip install "numpy<2"`, or upgrade torch to >= 2.3.'
     elif torch is not None:
-        hit.evidence.append(f"environment: numpy {numpy} with torch {torch}, which supports "
-                            "NumPy 2: the module built for NumPy 1.x is another extension "
-                            "named in the traceback")
+        hit.evidence.append(
+            f"environment: numpy {numpy} with torch {torch}, which supports "
+            "NumPy 2: the module built for NumPy 1.x is another extension "
+            "named in the traceback"
+        )
 
 
 def _torch_numpy2(torch: str) -> bool | None:
@@ -333,10 +367,13 @@ def tf_numpy(hit: Hit, text: str, env: Environment | None) -> None:
     numpy, tf = _version(env, "numpy"), _version(env, *_TF_DISTS)
     if numpy and tf and in_range(numpy, ">=1.20") and in_range(tf, "<2.6"):
         _confirm(hit, CONFIRM, f"numpy {numpy} beside tensorflow {tf}")
-        hit.fix = f"`pip install \"numpy<1.20\"` for tensorflow {tf}, or upgrade tensorflow."
+        hit.fix = f'`pip install "numpy<1.20"` for tensorflow {tf}, or upgrade tensorflow.'
     elif tf and in_range(tf, ">=2.6"):
-        _confirm(hit, -0.2, f"tensorflow {tf} is not affected: look for NumPy calls on "
-                 "symbolic tensors in your code")
+        _confirm(
+            hit,
+            -0.2,
+            f"tensorflow {tf} is not affected: look for NumPy calls on symbolic tensors in your code",
+        )
 
 
 def keras_era(hit: Hit, text: str, env: Environment | None) -> None:
@@ -344,8 +381,12 @@ def keras_era(hit: Hit, text: str, env: Environment | None) -> None:
     if env is None or tf is None or not in_range(tf, ">=2.16"):
         return
     if keras and in_range(keras, ">=3") and env.env_var("TF_USE_LEGACY_KERAS") not in {"1", "true"}:
-        _confirm(hit, CONFIRM, f"tensorflow {tf} with keras {keras}: tf.keras is Keras 3 here "
-                 "and TF_USE_LEGACY_KERAS is not set")
+        _confirm(
+            hit,
+            CONFIRM,
+            f"tensorflow {tf} with keras {keras}: tf.keras is Keras 3 here "
+            "and TF_USE_LEGACY_KERAS is not set",
+        )
         if hit.kind == k.MISSING_METHOD:
             hit.kind = k.KERAS_VERSION_MIX
 
@@ -354,7 +395,7 @@ def keras_pair(hit: Hit, text: str, env: Environment | None) -> None:
     tf, keras = _version(env, *_TF_DISTS), _version(env, "keras")
     if tf and keras and minor_of(tf) != minor_of(keras) and in_range(keras, "<3"):
         _confirm(hit, CONFIRM, f"keras {keras} beside tensorflow {tf}")
-        hit.fix = f"`pip install \"keras=={minor_of(tf)}.*\"`, or use tensorflow.keras."
+        hit.fix = f'`pip install "keras=={minor_of(tf)}.*"`, or use tensorflow.keras.'
 
 
 def mps(hit: Hit, text: str, env: Environment | None) -> None:
@@ -363,8 +404,10 @@ def mps(hit: Hit, text: str, env: Environment | None) -> None:
     if env.platform.system == "Darwin":
         _confirm(hit, 0.05, f"macOS {env.platform.machine}")
     if env.env_var("PYTORCH_ENABLE_MPS_FALLBACK") == "1":
-        hit.evidence.append("environment: PYTORCH_ENABLE_MPS_FALLBACK=1 is set, yet the error "
-                            "came: it must be set before torch is imported")
+        hit.evidence.append(
+            "environment: PYTORCH_ENABLE_MPS_FALLBACK=1 is set, yet the error "
+            "came: it must be set before torch is imported"
+        )
 
 
 ANALYSERS: dict[str, Callable[[Hit, str, Environment | None], None]] = {

@@ -89,21 +89,20 @@ def strip_ansi(text: str) -> str:
 def _line_at(text: str, pos: int) -> str:
     start = text.rfind("\n", 0, pos) + 1
     end = text.find("\n", pos)
-    return text[start: end if end != -1 else len(text)]
+    return text[start : end if end != -1 else len(text)]
 
 
 def _class_accepted(sig: Signature, text: str, match: re.Match[str]) -> bool:
     if not sig.exceptions:
         return True
-    prefix = text[text.rfind("\n", 0, match.start()) + 1: match.start()]
+    prefix = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
     found = _EXC_PREFIX.match(prefix) or _EXC_PREFIX.match(match.group(0))
     return found is None or found.group("cls") in sig.exceptions
 
 
 def match_signature(sig: Signature, text: str, frames: list[str]) -> Hit | None:
     """A hit when one of ``sig``'s patterns matches ``text`` (plus a frame, if required)."""
-    frame_hit = next(
-        (f for f in frames for rx in sig.frames if re.search(rx, f)), None)
+    frame_hit = next((f for f in frames for rx in sig.frames if re.search(rx, f)), None)
     if sig.needs_frame and frame_hit is None:
         return None
     for pattern in sig.patterns:
@@ -116,8 +115,17 @@ def match_signature(sig: Signature, text: str, frames: list[str]) -> Hit | None:
             if frame_hit:
                 evidence.append("frame: " + frame_hit)
                 confidence += 0.05
-            return Hit(sig, sig.kind, confidence, fill(sig.summary, facts), fill(sig.fix, facts),
-                       facts, evidence, list(sig.components), list(sig.sources))
+            return Hit(
+                sig,
+                sig.kind,
+                confidence,
+                fill(sig.summary, facts),
+                fill(sig.fix, facts),
+                facts,
+                evidence,
+                list(sig.components),
+                list(sig.sources),
+            )
     return None
 
 
@@ -127,9 +135,12 @@ def explain_text(text: str, env: Environment | None = None) -> list[Diagnosis]:
 
     clean = strip_ansi(text[-MAX_TEXT:]).replace("\r\n", "\n")
     # Frame lines only (a bounded length keeps the regex linear on pasted blobs).
-    frames = [f"{m.group('path')} in {m.group('fn')}"
-              for line in clean.splitlines() if ".py" in line and len(line) <= 2000
-              for m in _FRAME.finditer(line)]
+    frames = [
+        f"{m.group('path')} in {m.group('fn')}"
+        for line in clean.splitlines()
+        if ".py" in line and len(line) <= 2000
+        for m in _FRAME.finditer(line)
+    ]
     hits = []
     for sig in KNOWLEDGE_BASE:
         hit = match_signature(sig, clean, frames)
@@ -150,16 +161,18 @@ def rank(hits: list[Hit]) -> list[Diagnosis]:
         best = group[0]
         # Several independent signatures of one cause make it more likely.
         bonus = 0.05 * (len({h.signature.id for h in group}) - 1)
-        out.append(Diagnosis(
-            kind=kind,
-            confidence=round(min(0.99, max(0.05, best.confidence + bonus)), 2),
-            summary=best.summary,
-            evidence=tuple(dict.fromkeys(e for h in group for e in h.evidence)),
-            fix=best.fix,
-            components=tuple(dict.fromkeys(c for h in group for c in h.components)),
-            sources=tuple(dict.fromkeys(s for h in group for s in h.sources)),
-            signatures=tuple(dict.fromkeys(h.signature.id for h in group)),
-        ))
+        out.append(
+            Diagnosis(
+                kind=kind,
+                confidence=round(min(0.99, max(0.05, best.confidence + bonus)), 2),
+                summary=best.summary,
+                evidence=tuple(dict.fromkeys(e for h in group for e in h.evidence)),
+                fix=best.fix,
+                components=tuple(dict.fromkeys(c for h in group for c in h.components)),
+                sources=tuple(dict.fromkeys(s for h in group for s in h.sources)),
+                signatures=tuple(dict.fromkeys(h.signature.id for h in group)),
+            )
+        )
     out.sort(key=lambda d: (-d.confidence, d.kind))
     return out
 
@@ -175,8 +188,9 @@ def render_table(diagnoses: list[Diagnosis], *, color: bool = False) -> str:
     bold, reset = ("\033[1m", "\033[0m") if color else ("", "")
     lines: list[str] = []
     for i, d in enumerate(diagnoses, 1):
-        lines.append(f"{i}. {bold}{d.kind}{reset} (confidence {d.confidence:.2f}) "
-                     f"[{', '.join(d.components)}]")
+        lines.append(
+            f"{i}. {bold}{d.kind}{reset} (confidence {d.confidence:.2f}) [{', '.join(d.components)}]"
+        )
         lines.append(f"   {d.summary}")
         lines.extend(f"   evidence: {e}" for e in d.evidence)
         lines.append(f"   fix: {d.fix}")

@@ -24,10 +24,26 @@ from compataudit.errors import CompatAuditError
 from compataudit.model import Finding, Severity
 
 MAX_BYTES = 2 * 1024 * 1024
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", "__pycache__", "build", "dist", "node_modules", "site-packages",
-    ".venv", "venv", ".tox", ".nox", ".eggs", ".mypy_cache", ".ruff_cache", ".pytest_cache",
-})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        "build",
+        "dist",
+        "node_modules",
+        "site-packages",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".eggs",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+    }
+)
 # The rules.py code for each lint kind (`check --code`).
 LINT_CODES = {
     "missing-forward": "LNT001",
@@ -73,7 +89,8 @@ def iter_python_files(root: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
         dirnames[:] = sorted(
-            d for d in dirnames
+            d
+            for d in dirnames
             if d not in SKIP_DIRS and not d.endswith(".egg-info") and not _is_virtualenv(here / d)
         )
         for name in sorted(filenames):
@@ -143,10 +160,17 @@ def lint_paths(paths: Sequence[str]) -> LintResult:
             except (SyntaxError, ValueError) as exc:
                 line = getattr(exc, "lineno", None) or 1
                 msg = getattr(exc, "msg", None) or str(exc)
-                result.problems.append(Problem(
-                    SYNTAX_ERROR, Severity.ERROR, shown, line, "",
-                    f"cannot parse: {msg}; the other files are still linted",
-                    "Fix the syntax error (run `python -m py_compile FILE`)."))
+                result.problems.append(
+                    Problem(
+                        SYNTAX_ERROR,
+                        Severity.ERROR,
+                        shown,
+                        line,
+                        "",
+                        f"cannot parse: {msg}; the other files are still linted",
+                        "Fix the syntax error (run `python -m py_compile FILE`).",
+                    )
+                )
                 continue
             except (RecursionError, MemoryError):
                 result.skipped.append(Skipped(shown, "too deeply nested to parse"))
@@ -174,9 +198,16 @@ def lint_findings(paths: Sequence[str]) -> list[Finding]:
     out = []
     for p in result.problems:
         where = f"{p.path}:{p.line}" + (f" ({p.symbol})" if p.symbol else "")
-        out.append(finding(
-            LINT_CODES[p.kind], f"{where}: {p.kind}", p.message,
-            components=_components(p), fix=p.fix, severity=p.severity))
+        out.append(
+            finding(
+                LINT_CODES[p.kind],
+                f"{where}: {p.kind}",
+                p.message,
+                components=_components(p),
+                fix=p.fix,
+                severity=p.severity,
+            )
+        )
     return out
 
 

@@ -49,8 +49,7 @@ def _literal_shape(call: ast.Call) -> tuple[int, ...] | None:
         args = list(args[0].elts)
     dims: list[int] = []
     for a in args:
-        if not (isinstance(a, ast.Constant) and isinstance(a.value, int)) \
-                or isinstance(a.value, bool):
+        if not (isinstance(a, ast.Constant) and isinstance(a.value, int)) or isinstance(a.value, bool):
             return None
         dims.append(a.value)
     return tuple(dims) if dims else None
@@ -63,8 +62,13 @@ def _parameter_shapes(f: ClassFacts, index: ClassIndex) -> dict[str, tuple[tuple
         if len(sub.targets) != 1:
             continue
         target, value = sub.targets[0], sub.value
-        if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                and target.value.id == "self" and isinstance(value, ast.Call) and value.args):
+        if not (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == "self"
+            and isinstance(value, ast.Call)
+            and value.args
+        ):
             continue
         if index.project.qualify(f.module, value.func) not in _PARAMETER:
             continue
@@ -72,8 +76,9 @@ def _parameter_shapes(f: ClassFacts, index: ClassIndex) -> dict[str, tuple[tuple
         if not isinstance(inner, ast.Call):
             continue
         callee = index.project.qualify(f.module, inner.func)
-        if not (isinstance(callee, str) and callee.startswith("torch.")
-                and callee.rsplit(".", 1)[1] in _FACTORIES):
+        if not (
+            isinstance(callee, str) and callee.startswith("torch.") and callee.rsplit(".", 1)[1] in _FACTORIES
+        ):
             continue
         shape = _literal_shape(inner)
         if shape is not None:
@@ -93,25 +98,38 @@ def check_conv_weight_shape(f: ClassFacts, index: ClassIndex) -> list[Problem]:
         op = index.project.qualify(f.module, sub.func)
         if not isinstance(op, str) or op not in _CONV_RANK:
             continue
-        weight = sub.args[1] if len(sub.args) > 1 else next(
-            (k.value for k in sub.keywords if k.arg == "weight"), None)
-        if not (isinstance(weight, ast.Attribute) and isinstance(weight.value, ast.Name)
-                and weight.value.id == "self" and weight.attr in shapes):
+        weight = (
+            sub.args[1]
+            if len(sub.args) > 1
+            else next((k.value for k in sub.keywords if k.arg == "weight"), None)
+        )
+        if not (
+            isinstance(weight, ast.Attribute)
+            and isinstance(weight.value, ast.Name)
+            and weight.value.id == "self"
+            and weight.attr in shapes
+        ):
             continue
         shape, made_at = shapes[weight.attr]
         rank = _CONV_RANK[op]
         if len(shape) == rank:
             continue
         name = op.rsplit(".", 1)[1]
-        out.append(Problem(
-            CONV_WEIGHT_SHAPE, Severity.ERROR, f.module.path, sub.lineno, f.node.name,
-            f"`{name}` needs a {rank}-D weight (out_channels, in_channels/groups, kernel...) "
-            f"but `self.{weight.attr}` is created with shape {shape} ({len(shape)}-D) at line "
-            f"{made_at}: this raises RuntimeError at the first forward pass.",
-            f"Create the weight with {rank} dimensions, e.g. nn.Parameter(torch.randn(out_ch, "
-            f"in_ch, {', '.join(['k'] * (rank - 2))})), or use the nn.{_MODULE_FOR[name[:-2]]}"
-            f"{rank - 2}d module instead of the functional form.",
-        ))
+        out.append(
+            Problem(
+                CONV_WEIGHT_SHAPE,
+                Severity.ERROR,
+                f.module.path,
+                sub.lineno,
+                f.node.name,
+                f"`{name}` needs a {rank}-D weight (out_channels, in_channels/groups, kernel...) "
+                f"but `self.{weight.attr}` is created with shape {shape} ({len(shape)}-D) at line "
+                f"{made_at}: this raises RuntimeError at the first forward pass.",
+                f"Create the weight with {rank} dimensions, e.g. nn.Parameter(torch.randn(out_ch, "
+                f"in_ch, {', '.join(['k'] * (rank - 2))})), or use the nn.{_MODULE_FOR[name[:-2]]}"
+                f"{rank - 2}d module instead of the functional form.",
+            )
+        )
     return out
 
 
@@ -130,11 +148,17 @@ def check_legacy_function_calls(mod: SourceModule, index: ClassIndex) -> list[Pr
         facts = index.facts(target)
         if "torch-function" not in facts.roles or facts.unknown:
             continue
-        out.append(Problem(
-            NON_STATIC_AUTOGRAD, Severity.ERROR, mod.path, sub.lineno, target.name,
-            f"autograd.Function `{target.name}` is instantiated and called (legacy style): "
-            "torch >= 1.5 raises RuntimeError (Legacy autograd function with non-static "
-            "forward method is deprecated).",
-            f"Call `{target.name}.apply(...)` instead of `{target.name}()(...)`.",
-        ))
+        out.append(
+            Problem(
+                NON_STATIC_AUTOGRAD,
+                Severity.ERROR,
+                mod.path,
+                sub.lineno,
+                target.name,
+                f"autograd.Function `{target.name}` is instantiated and called (legacy style): "
+                "torch >= 1.5 raises RuntimeError (Legacy autograd function with non-static "
+                "forward method is deprecated).",
+                f"Call `{target.name}.apply(...)` instead of `{target.name}()(...)`.",
+            )
+        )
     return out

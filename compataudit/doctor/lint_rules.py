@@ -32,8 +32,17 @@ _TORCH_ROLES = {"torch-module", "torch-layer"}
 _TORCH_MODULE_NAMES = {"torch.nn.Module", "torch.nn.modules.module.Module"}
 _KERAS_ROLES = {"keras-layer", "keras-model", "keras-concrete"}
 # Keras Layer.__init__ keywords that need no get_config of their own.
-_KERAS_BASE_ARGS = {"self", "name", "trainable", "dtype", "dynamic", "autocast",
-                    "input_shape", "input_dim", "activity_regularizer"}
+_KERAS_BASE_ARGS = {
+    "self",
+    "name",
+    "trainable",
+    "dtype",
+    "dynamic",
+    "autocast",
+    "input_shape",
+    "input_dim",
+    "activity_regularizer",
+}
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -47,8 +56,7 @@ def edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-def near_miss(names: dict[str, int], wanted: str,
-              exclude: frozenset[str] = frozenset()) -> str | None:
+def near_miss(names: dict[str, int], wanted: str, exclude: frozenset[str] = frozenset()) -> str | None:
     """A defined name that looks like a typo of ``wanted`` (``foward``, ``Forward``)."""
     core = wanted.strip("_").lower()
     limit = 2 if len(core) >= 6 else 1
@@ -60,8 +68,9 @@ def near_miss(names: dict[str, int], wanted: str,
     return None
 
 
-def _problem(f: ClassFacts, kind: str, severity: Severity, message: str, fix: str,
-             line: int | None = None) -> Problem:
+def _problem(
+    f: ClassFacts, kind: str, severity: Severity, message: str, fix: str, line: int | None = None
+) -> Problem:
     return Problem(kind, severity, f.module.path, line or f.node.lineno, f.node.name, message, fix)
 
 
@@ -80,8 +89,11 @@ def _nested_def(node: ast.ClassDef, name: str) -> int | None:
     """The line of a ``def name`` nested inside another method (an indentation slip)."""
     for method in _methods(node):
         for sub in ast.walk(method):
-            if (sub is not method and isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef))
-                    and sub.name == name):
+            if (
+                sub is not method
+                and isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and sub.name == name
+            ):
                 return sub.lineno
     return None
 
@@ -109,13 +121,17 @@ def check_missing_forward(f: ClassFacts, index: ClassIndex) -> list[Problem]:
     # A typo, a slip or a call site makes it certain; otherwise it may be a holder
     # module that is never called (legitimate), so only warn.
     severity = E if hint or f.ref in index.called else W
-    return [_problem(
-        f, MISSING_FORWARD, severity,
-        f"nn.Module subclass `{f.node.name}` has no `forward`: calling it raises "
-        f"NotImplementedError (Module [{f.node.name}] is missing the required \"forward\" "
-        f"function).{hint}",
-        f"Define `def forward(self, x):` in {f.node.name} (or rename the misspelt method).",
-    )]
+    return [
+        _problem(
+            f,
+            MISSING_FORWARD,
+            severity,
+            f"nn.Module subclass `{f.node.name}` has no `forward`: calling it raises "
+            f'NotImplementedError (Module [{f.node.name}] is missing the required "forward" '
+            f"function).{hint}",
+            f"Define `def forward(self, x):` in {f.node.name} (or rename the misspelt method).",
+        )
+    ]
 
 
 def _functional_model(f: ClassFacts) -> bool:
@@ -124,8 +140,7 @@ def _functional_model(f: ClassFacts) -> bool:
     if init is None:
         return False
     for sub in ast.walk(init):
-        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) \
-                and sub.func.attr == "__init__":
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "__init__":
             kws = {k.arg for k in sub.keywords}
             if {"inputs", "outputs"} <= kws or len(sub.args) >= 2 + (not _is_super(sub.func.value)):
                 return True
@@ -133,8 +148,7 @@ def _functional_model(f: ClassFacts) -> bool:
 
 
 def _is_super(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) \
-        and expr.func.id == "super"
+    return isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "super"
 
 
 def check_missing_call(f: ClassFacts, index: ClassIndex) -> list[Problem]:
@@ -145,21 +159,29 @@ def check_missing_call(f: ClassFacts, index: ClassIndex) -> list[Problem]:
     what = "Model" if "keras-model" in f.roles else "Layer"
     fix = f"Define `def call(self, inputs):` in {f.node.name}."
     if "__call__" in f.own_names:
-        return [_problem(
-            f, MISSING_CALL, W,
-            f"Keras {what} `{f.node.name}` overrides `__call__` instead of `call`: Keras "
-            "building, masking, autocasting and weight tracking are skipped.",
-            f"Rename `__call__` to `call` in {f.node.name}.",
-        )]
+        return [
+            _problem(
+                f,
+                MISSING_CALL,
+                W,
+                f"Keras {what} `{f.node.name}` overrides `__call__` instead of `call`: Keras "
+                "building, masking, autocasting and weight tracking are skipped.",
+                f"Rename `__call__` to `call` in {f.node.name}.",
+            )
+        ]
     hint = _hint(f, "call", frozenset({"all"}))
     if "forward" in f.own_names:
         hint += " It defines `forward`, the PyTorch name; Keras calls `call`."
-    return [_problem(
-        f, MISSING_CALL, E,
-        f"Keras {what} `{f.node.name}` has no `call`: Keras 3 raises NotImplementedError when "
-        f"it is called, Keras 2 silently returns the input unchanged.{hint}",
-        fix,
-    )]
+    return [
+        _problem(
+            f,
+            MISSING_CALL,
+            E,
+            f"Keras {what} `{f.node.name}` has no `call`: Keras 3 raises NotImplementedError when "
+            f"it is called, Keras 2 silently returns the input unchanged.{hint}",
+            fix,
+        )
+    ]
 
 
 def _is_static(fn: FunctionNode) -> bool:
@@ -173,22 +195,32 @@ def check_autograd(f: ClassFacts, index: ClassIndex) -> list[Problem]:
         return []  # a namespace of static helpers, not a real Function
     out: list[Problem] = []
     if "forward" not in f.names and f.ref not in index.subclassed:
-        out.append(_problem(
-            f, MISSING_FORWARD, E,
-            f"autograd.Function `{f.node.name}` has no `forward`.{_hint(f, 'forward')}",
-            "Add `@staticmethod def forward(ctx, *inputs):`.",
-        ))
+        out.append(
+            _problem(
+                f,
+                MISSING_FORWARD,
+                E,
+                f"autograd.Function `{f.node.name}` has no `forward`.{_hint(f, 'forward')}",
+                "Add `@staticmethod def forward(ctx, *inputs):`.",
+            )
+        )
     if not {"backward", "vjp"} & f.names and f.ref not in index.subclassed:
-        out.append(_problem(
-            f, MISSING_BACKWARD, E,
-            f"autograd.Function `{f.node.name}` has no `backward`: gradients through it raise "
-            f"NotImplementedError.{_hint(f, 'backward', frozenset({'forward'}))}",
-            "Add `@staticmethod def backward(ctx, grad_output):` returning one gradient per "
-            "forward input (or keep the op out of autograd).",
-        ))
+        out.append(
+            _problem(
+                f,
+                MISSING_BACKWARD,
+                E,
+                f"autograd.Function `{f.node.name}` has no `backward`: gradients through it raise "
+                f"NotImplementedError.{_hint(f, 'backward', frozenset({'forward'}))}",
+                "Add `@staticmethod def backward(ctx, grad_output):` returning one gradient per "
+                "forward input (or keep the op out of autograd).",
+            )
+        )
     out.extend(
         _problem(
-            f, NON_STATIC_AUTOGRAD, W,
+            f,
+            NON_STATIC_AUTOGRAD,
+            W,
             f"`{f.node.name}.{method.name}` is not a @staticmethod: legacy autograd style, "
             "a RuntimeError on torch >= 1.5 when the Function is instantiated and called.",
             f"Decorate `{method.name}` with @staticmethod and call `{f.node.name}.apply(...)`.",
@@ -213,12 +245,16 @@ def check_dataset(f: ClassFacts, index: ClassIndex) -> list[Problem]:
         return []
     if wanted in f.names:
         return []
-    return [_problem(
-        f, MISSING_METHOD, E,
-        f"Dataset `{f.node.name}` has no `{wanted}`: indexing it raises NotImplementedError."
-        f"{_hint(f, wanted, frozenset({'__getitems__'}))}",
-        f"Define `{wanted}` (and `__len__`) in {f.node.name}.",
-    )]
+    return [
+        _problem(
+            f,
+            MISSING_METHOD,
+            E,
+            f"Dataset `{f.node.name}` has no `{wanted}`: indexing it raises NotImplementedError."
+            f"{_hint(f, wanted, frozenset({'__getitems__'}))}",
+            f"Define `{wanted}` (and `__len__`) in {f.node.name}.",
+        )
+    ]
 
 
 def check_abstract(f: ClassFacts, index: ClassIndex) -> list[Problem]:
@@ -232,28 +268,35 @@ def check_abstract(f: ClassFacts, index: ClassIndex) -> list[Problem]:
     if not missing or not _judged(f, index) or f.ref not in index.instantiated:
         return []
     names = ", ".join(f"`{n}`" for n in sorted(missing))
-    return [_problem(
-        f, MISSING_METHOD, E,
-        f"`{f.node.name}` leaves abstract method(s) {names} unimplemented: instantiating it "
-        "raises TypeError (Can't instantiate abstract class).",
-        f"Implement {names} in {f.node.name}, or mark it abstract if it is a base class.",
-    )]
+    return [
+        _problem(
+            f,
+            MISSING_METHOD,
+            E,
+            f"`{f.node.name}` leaves abstract method(s) {names} unimplemented: instantiating it "
+            "raises TypeError (Can't instantiate abstract class).",
+            f"Implement {names} in {f.node.name}, or mark it abstract if it is a base class.",
+        )
+    ]
 
 
 def _init_calls(fn: FunctionNode) -> list[ast.Call]:
     return [
-        sub for sub in ast.walk(fn)
-        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
-        and sub.func.attr == "__init__"
+        sub
+        for sub in ast.walk(fn)
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "__init__"
     ]
 
 
 def _self_assigns(fn: FunctionNode) -> list[ast.Assign]:
     return [
-        sub for sub in ast.walk(fn)
-        if isinstance(sub, ast.Assign) and any(
+        sub
+        for sub in ast.walk(fn)
+        if isinstance(sub, ast.Assign)
+        and any(
             isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
-            for t in sub.targets)
+            for t in sub.targets
+        )
     ]
 
 
@@ -273,8 +316,9 @@ def _makes_module(f: ClassFacts, index: ClassIndex, value: ast.expr) -> bool:
     target = index.project.qualify(f.module, value.func)
     if isinstance(target, ClassRef):
         return bool(index.facts(target).roles & _TORCH_ROLES)
-    return isinstance(target, str) and target.startswith("torch.nn.") \
-        and target.rsplit(".", 1)[1][:1].isupper()
+    return (
+        isinstance(target, str) and target.startswith("torch.nn.") and target.rsplit(".", 1)[1][:1].isupper()
+    )
 
 
 def check_super_init(f: ClassFacts, index: ClassIndex) -> list[Problem]:
@@ -288,35 +332,56 @@ def check_super_init(f: ClassFacts, index: ClassIndex) -> list[Problem]:
     if not calls:
         # Pitfall: super().__init__ may be reached through a helper method.
         for sub in ast.walk(init):
-            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) \
-                    and isinstance(sub.func.value, ast.Name) and sub.func.value.id == "self":
+            if (
+                isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Attribute)
+                and isinstance(sub.func.value, ast.Name)
+                and sub.func.value.id == "self"
+            ):
                 helper = next((m for m in _methods(f.node) if m.name == sub.func.attr), None)
                 if helper is None or _init_calls(helper):
                     return []
         if not _self_assigns(init):
             return []
-        return [_problem(
-            f, MISSING_SUPER_INIT, E,
-            f"`{f.node.name}.__init__` assigns attributes but never calls the base class "
-            "__init__ (cannot assign module before Module.__init__() call).",
-            fix, init.lineno)]
+        return [
+            _problem(
+                f,
+                MISSING_SUPER_INIT,
+                E,
+                f"`{f.node.name}.__init__` assigns attributes but never calls the base class "
+                "__init__ (cannot assign module before Module.__init__() call).",
+                fix,
+                init.lineno,
+            )
+        ]
     first = min(c.lineno for c in calls)
     for call in calls:
         if _skips_framework_init(f, index, call):
-            return [_problem(
-                f, MISSING_SUPER_INIT, E,
-                f"`super(nn.Module, self).__init__()` in `{f.node.name}` skips "
-                "nn.Module.__init__ itself (incorrect inheritance).",
-                fix, call.lineno)]
+            return [
+                _problem(
+                    f,
+                    MISSING_SUPER_INIT,
+                    E,
+                    f"`super(nn.Module, self).__init__()` in `{f.node.name}` skips "
+                    "nn.Module.__init__ itself (incorrect inheritance).",
+                    fix,
+                    call.lineno,
+                )
+            ]
     for assign in _self_assigns(init):
-        if assign.lineno < first and f.roles & _TORCH_ROLES \
-                and _makes_module(f, index, assign.value):
-            return [_problem(
-                f, MISSING_SUPER_INIT, E,
-                f"`{f.node.name}.__init__` assigns a submodule or Parameter (line "
-                f"{assign.lineno}) before calling the base __init__ (line {first}): "
-                "AttributeError: cannot assign module before Module.__init__() call.",
-                fix, assign.lineno)]
+        if assign.lineno < first and f.roles & _TORCH_ROLES and _makes_module(f, index, assign.value):
+            return [
+                _problem(
+                    f,
+                    MISSING_SUPER_INIT,
+                    E,
+                    f"`{f.node.name}.__init__` assigns a submodule or Parameter (line "
+                    f"{assign.lineno}) before calling the base __init__ (line {first}): "
+                    "AttributeError: cannot assign module before Module.__init__() call.",
+                    fix,
+                    assign.lineno,
+                )
+            ]
     return []
 
 
@@ -332,14 +397,19 @@ def check_get_config(f: ClassFacts, index: ClassIndex) -> list[Problem]:
         extra.append("*" + init.args.vararg.arg)
     if not extra:
         return []
-    return [_problem(
-        f, MISSING_GET_CONFIG, W,
-        f"Keras layer `{f.node.name}` takes {', '.join(extra)} in __init__ but defines no "
-        "`get_config`: saving the model raises NotImplementedError on Keras 2.6-2.10, and on "
-        "newer Keras when an argument value is not a plain str/int/float/bool/None.",
-        f"Add `get_config` returning {{**super().get_config(), "
-        f"{', '.join(repr(p) + ': self.' + p.lstrip('*') for p in extra)}}}.",
-        init.lineno)]
+    return [
+        _problem(
+            f,
+            MISSING_GET_CONFIG,
+            W,
+            f"Keras layer `{f.node.name}` takes {', '.join(extra)} in __init__ but defines no "
+            "`get_config`: saving the model raises NotImplementedError on Keras 2.6-2.10, and on "
+            "newer Keras when an argument value is not a plain str/int/float/bool/None.",
+            f"Add `get_config` returning {{**super().get_config(), "
+            f"{', '.join(repr(p) + ': self.' + p.lstrip('*') for p in extra)}}}.",
+            init.lineno,
+        )
+    ]
 
 
 CLASS_RULES: tuple[Callable[[ClassFacts, ClassIndex], list[Problem]], ...] = (

@@ -164,9 +164,7 @@ class Project:
             if len(rest) == 1 and rest[0] in target.classes:
                 return ClassRef(target.name, rest[0])
             if rest[0] in target.aliases and depth < 5:  # re-exported from another module
-                return self.resolve_qualified(
-                    ".".join([target.aliases[rest[0]], *rest[1:]]), depth + 1
-                )
+                return self.resolve_qualified(".".join([target.aliases[rest[0]], *rest[1:]]), depth + 1)
             break
         return full
 

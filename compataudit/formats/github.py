@@ -34,8 +34,7 @@ def escape_property(text: str) -> str:
 
 def command(name: str, message: str, **properties: str | int | None) -> str:
     """One workflow command line, ``::name k=v,k=v::message``."""
-    props = ",".join(f"{k}={escape_property(str(v))}" for k, v in properties.items()
-                     if v is not None)
+    props = ",".join(f"{k}={escape_property(str(v))}" for k, v in properties.items() if v is not None)
     return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
 
 
@@ -47,21 +46,30 @@ def render(report: Report, ctx: RenderContext) -> str:
         message = f.detail or f.title
         if f.fix:
             message += f"\nFix: {f.fix}"
-        lines.append(command(COMMANDS[f.severity], message, title=f"{f.code} {f.title}",
-                             file=where.path if where else None,
-                             line=where.line if where else None))
+        lines.append(
+            command(
+                COMMANDS[f.severity],
+                message,
+                title=f"{f.code} {f.title}",
+                file=where.path if where else None,
+                line=where.line if where else None,
+            )
+        )
     for r in report.smoke:
         if r.status.failed:
             title = f"smoke {r.framework} {r.device} {r.dtype}: {r.status.value}"
             lines.append(command("error", r.detail or r.status.value, title=title))
     s = report.summary
-    lines.append(f"compataudit: {s.errors} error(s), {s.warnings} warning(s), {s.infos} info, "
-                 f"{s.smoke_failed} smoke failure(s); exit code {s.exit_code}")
+    lines.append(
+        f"compataudit: {s.errors} error(s), {s.warnings} warning(s), {s.infos} info, "
+        f"{s.smoke_failed} smoke failure(s); exit code {s.exit_code}"
+    )
     return "\n".join(lines) + "\n"
 
 
-def write_step_summary(report: Report, ctx: RenderContext | None = None,
-                       environ: Mapping[str, str] | None = None) -> Path | None:
+def write_step_summary(
+    report: Report, ctx: RenderContext | None = None, environ: Mapping[str, str] | None = None
+) -> Path | None:
     """Append the Markdown report to ``$GITHUB_STEP_SUMMARY``; the file, or None when unset."""
     target = (os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY")
     if not target:
@@ -71,6 +79,7 @@ def write_step_summary(report: Report, ctx: RenderContext | None = None,
         with path.open("a", encoding="utf-8") as fh:
             fh.write(render_markdown(report, ctx or RenderContext()) + "\n")
     except OSError as exc:
-        raise CompatAuditError(f"cannot append to GITHUB_STEP_SUMMARY {target}: "
-                               f"{exc.strerror or exc}") from None
+        raise CompatAuditError(
+            f"cannot append to GITHUB_STEP_SUMMARY {target}: {exc.strerror or exc}"
+        ) from None
     return path

@@ -49,14 +49,14 @@ def _finding_lines(findings: Iterable[Finding]) -> str:
 
 
 def _area_case(suite: ET.Element, area: str, findings: list[Finding]) -> bool:
-    case = ET.SubElement(suite, "testcase", classname="compataudit.checks", name=_text(area),
-                         time="0")
+    case = ET.SubElement(suite, "testcase", classname="compataudit.checks", name=_text(area), time="0")
     errors = [f for f in findings if f.severity is Severity.ERROR]
     others = [f for f in findings if f.severity is not Severity.ERROR]
     if errors:
         codes = ", ".join(dict.fromkeys(f.code for f in errors))
-        failure = ET.SubElement(case, "failure", type=codes,
-                                message=_text(f"{len(errors)} error(s): {errors[0].title}"))
+        failure = ET.SubElement(
+            case, "failure", type=codes, message=_text(f"{len(errors)} error(s): {errors[0].title}")
+        )
         failure.text = _finding_lines(errors)
     if others:
         ET.SubElement(case, "system-out").text = _finding_lines(others)
@@ -69,19 +69,28 @@ def _smoke_name(result: SmokeResult) -> str:
 
 def _smoke_case(suite: ET.Element, result: SmokeResult) -> tuple[bool, bool]:
     seconds = ((result.forward_ms or 0.0) + (result.backward_ms or 0.0)) / 1000.0
-    case = ET.SubElement(suite, "testcase", classname="compataudit.smoke",
-                         name=_text(_smoke_name(result)), time=f"{seconds:.6f}")
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        classname="compataudit.smoke",
+        name=_text(_smoke_name(result)),
+        time=f"{seconds:.6f}",
+    )
     detail = _text(result.detail or result.status.value)
     if result.status is SmokeStatus.SKIP:
         ET.SubElement(case, "skipped", message=detail)
         return False, True
     if result.status.failed:
-        failure = ET.SubElement(case, "failure", type=f"smoke-{result.status.value}",
-                                message=f"{result.status.value}: {detail}")
+        failure = ET.SubElement(
+            case, "failure", type=f"smoke-{result.status.value}", message=f"{result.status.value}: {detail}"
+        )
         failure.text = detail
         return True, False
-    facts = [f"forward_ms={result.forward_ms}", f"backward_ms={result.backward_ms}",
-             f"max_rel_error={result.max_rel_error}"]
+    facts = [
+        f"forward_ms={result.forward_ms}",
+        f"backward_ms={result.backward_ms}",
+        f"max_rel_error={result.max_rel_error}",
+    ]
     ET.SubElement(case, "system-out").text = " ".join(facts)
     return False, False
 
@@ -118,8 +127,9 @@ def render(report: Report, ctx: RenderContext) -> str:
         smoke_time += ((result.forward_ms or 0.0) + (result.backward_ms or 0.0)) / 1000.0
     _set_counts(smoke, len(report.smoke), smoke_failures, smoke_skipped, smoke_time)
 
-    _set_counts(root, len(by_area) + len(report.smoke), check_failures + smoke_failures,
-                smoke_skipped, smoke_time)
+    _set_counts(
+        root, len(by_area) + len(report.smoke), check_failures + smoke_failures, smoke_skipped, smoke_time
+    )
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

@@ -12,11 +12,33 @@ from compataudit.model import Environment, Finding, Report, Severity, SmokeResul
 # The distributions the stack table always shows when installed; others only
 # when a finding names them.
 STACK_PACKAGES = (
-    "torch", "torchvision", "torchaudio", "tensorflow", "tensorflow-cpu", "tf-keras",
-    "keras", "jax", "jaxlib", "numpy",
+    "torch",
+    "torchvision",
+    "torchaudio",
+    "tensorflow",
+    "tensorflow-cpu",
+    "tf-keras",
+    "keras",
+    "jax",
+    "jaxlib",
+    "numpy",
 )
-COMMAND_WORDS = frozenset({"pip", "pip3", "python", "python3", "uv", "conda", "mamba", "export",
-                           "unset", "sudo", "apt-get", "nvidia-smi"})
+COMMAND_WORDS = frozenset(
+    {
+        "pip",
+        "pip3",
+        "python",
+        "python3",
+        "uv",
+        "conda",
+        "mamba",
+        "export",
+        "unset",
+        "sudo",
+        "apt-get",
+        "nvidia-smi",
+    }
+)
 ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 
 
@@ -34,8 +56,7 @@ def headline(report: Report) -> str:
     """One line: the verdict and the counts."""
     s = report.summary
     verdict = "✅ passed" if s.exit_code == 0 else "❌ failed"
-    counts = ", ".join([_plural(s.errors, "error"), _plural(s.warnings, "warning"),
-                        _plural(s.infos, "info")])
+    counts = ", ".join([_plural(s.errors, "error"), _plural(s.warnings, "warning"), _plural(s.infos, "info")])
     smoke = f"; {_plural(s.smoke_failed, 'smoke kernel')} failed" if s.smoke_failed else ""
     return f"**compataudit {verdict}** — {counts}{smoke} (exit code {s.exit_code})"
 
@@ -59,8 +80,13 @@ def _stack_rows(env: Environment, findings: tuple[Finding, ...]) -> list[tuple[s
             rows.append((pkg.name, pkg.version, ", ".join(facts)))
     nv = env.nvidia
     if nv.driver_version:
-        rows.append(("nvidia-driver", nv.driver_version,
-                     f"CUDA {nv.cuda_driver_version}" if nv.cuda_driver_version else ""))
+        rows.append(
+            (
+                "nvidia-driver",
+                nv.driver_version,
+                f"CUDA {nv.cuda_driver_version}" if nv.cuda_driver_version else "",
+            )
+        )
     else:
         rows.append(("nvidia-driver", "—", f"not found ({nv.status.value})"))
     for gpu in nv.gpus:
@@ -93,17 +119,35 @@ def _ms(value: float | None) -> str:
 
 def _smoke_row(r: SmokeResult) -> str:
     error = "" if r.max_rel_error is None else f"{r.max_rel_error:.1e}"
-    cells = [r.framework, r.device, r.dtype, r.status.value, _ms(r.forward_ms),
-             _ms(r.backward_ms), error, r.detail or ""]
+    cells = [
+        r.framework,
+        r.device,
+        r.dtype,
+        r.status.value,
+        _ms(r.forward_ms),
+        _ms(r.backward_ms),
+        error,
+        r.detail or "",
+    ]
     return "| " + " | ".join(cell(c) for c in cells) + " |"
 
 
 def render(report: Report, ctx: RenderContext) -> str:
     """The report as GitHub-flavoured Markdown."""
-    out = ["# compataudit report", "", headline(report), "", "## Stack", "",
-           "| Component | Version | Build |", "| --- | --- | --- |"]
-    out += [f"| {cell(a)} | {cell(b)} | {cell(c)} |"
-            for a, b, c in _stack_rows(report.environment, report.findings)]
+    out = [
+        "# compataudit report",
+        "",
+        headline(report),
+        "",
+        "## Stack",
+        "",
+        "| Component | Version | Build |",
+        "| --- | --- | --- |",
+    ]
+    out += [
+        f"| {cell(a)} | {cell(b)} | {cell(c)} |"
+        for a, b, c in _stack_rows(report.environment, report.findings)
+    ]
     out += ["", "## Findings", ""]
     if not report.findings:
         out += ["No findings.", ""]
@@ -111,9 +155,10 @@ def render(report: Report, ctx: RenderContext) -> str:
         out += _finding_block(f)
     out += ["## Smoke kernels", ""]
     if report.smoke:
-        out += ["| Framework | Device | dtype | Status | Forward ms | Backward ms "
-                "| Max rel. error | Detail |",
-                "| --- | --- | --- | --- | ---: | ---: | ---: | --- |"]
+        out += [
+            "| Framework | Device | dtype | Status | Forward ms | Backward ms | Max rel. error | Detail |",
+            "| --- | --- | --- | --- | ---: | ---: | ---: | --- |",
+        ]
         out += [_smoke_row(r) for r in report.smoke]
         out.append("")
     else:

@@ -43,9 +43,7 @@ class SourceLocation:
     line: int | None = None
 
 
-def locate_finding(
-    finding: Finding, ctx: RenderContext, cwd: Path | None = None
-) -> SourceLocation | None:
+def locate_finding(finding: Finding, ctx: RenderContext, cwd: Path | None = None) -> SourceLocation | None:
     """Where ``finding`` belongs in the user's files (see the module docstring), or None."""
     base = cwd or Path.cwd()
     candidates = [p for p in ctx.input_files if _can_pin(p)]
@@ -156,17 +154,23 @@ def sarif_log(report: Report, ctx: RenderContext) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "compataudit",
-                "version": report.tool_version,
-                "informationUri": INFORMATION_URI,
-                "rules": rules,
-            }},
-            "results": results,
-            "properties": {"exit_code": report.summary.exit_code,
-                           "smoke_failed": report.summary.smoke_failed},
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "compataudit",
+                        "version": report.tool_version,
+                        "informationUri": INFORMATION_URI,
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+                "properties": {
+                    "exit_code": report.summary.exit_code,
+                    "smoke_failed": report.summary.smoke_failed,
+                },
+            }
+        ],
     }
 
 

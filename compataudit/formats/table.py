@@ -6,10 +6,28 @@ from compataudit.formats import RenderContext
 from compataudit.formats._style import Style, table
 from compataudit.model import Environment, Finding, ProbeStatus, Report, Severity, SmokeResult
 
-STACK = ("torch", "torchvision", "torchaudio", "tensorflow", "tensorflow-cpu", "tensorflow-gpu",
-         "tensorflow-intel", "tensorflow-macos", "tf-nightly", "keras", "tf-keras", "jax",
-         "jaxlib", "jax-cuda12-plugin", "jax-cuda13-plugin", "numpy", "protobuf", "ml-dtypes",
-         "xformers", "triton")
+STACK = (
+    "torch",
+    "torchvision",
+    "torchaudio",
+    "tensorflow",
+    "tensorflow-cpu",
+    "tensorflow-gpu",
+    "tensorflow-intel",
+    "tensorflow-macos",
+    "tf-nightly",
+    "keras",
+    "tf-keras",
+    "jax",
+    "jaxlib",
+    "jax-cuda12-plugin",
+    "jax-cuda13-plugin",
+    "numpy",
+    "protobuf",
+    "ml-dtypes",
+    "xformers",
+    "triton",
+)
 _MARK = {Severity.ERROR: ("✗", "red"), Severity.WARNING: ("!", "yellow"), Severity.INFO: ("i", "blue")}
 
 
@@ -42,8 +60,14 @@ def _header(report: Report, s: Style) -> list[str]:
 
 def _variant(env: Environment, name: str) -> str:
     build = env.build("torch") if name == "torch" else None
-    if name in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel",
-                "tensorflow-macos", "tf-nightly"):
+    if name in (
+        "tensorflow",
+        "tensorflow-cpu",
+        "tensorflow-gpu",
+        "tensorflow-intel",
+        "tensorflow-macos",
+        "tf-nightly",
+    ):
         build = env.build("tensorflow")
     if build is None:
         return ""
@@ -118,8 +142,17 @@ def _smoke(results: tuple[SmokeResult, ...], s: Style) -> list[str]:
         if r.forward_ms is not None:
             timing = f"fwd {r.forward_ms:.1f} ms  bwd {(r.backward_ms or 0):.1f} ms"
         err = f"err {r.max_rel_error:.1e}" if r.max_rel_error is not None else ""
-        rows.append([r.framework, r.device, r.dtype, status, timing, err,
-                     (r.detail or "")[:70] if r.status.failed or r.status.value == "skip" else ""])
+        rows.append(
+            [
+                r.framework,
+                r.device,
+                r.dtype,
+                status,
+                timing,
+                err,
+                (r.detail or "")[:70] if r.status.failed or r.status.value == "skip" else "",
+            ]
+        )
     out = []
     for row, r in zip(table(rows), results, strict=False):
         color = "red" if r.status.failed else ("green" if r.status.value == "pass" else "dim")
@@ -133,8 +166,7 @@ def _findings(findings: tuple[Finding, ...], s: Style, verbose: int) -> list[str
     lines = [s("Findings", "bold")]
     for f in findings:
         mark, color = _MARK[f.severity]
-        lines.append(f"  {s(mark + ' ' + f.severity.value.ljust(7), color)} {s(f.code, 'bold')}  "
-                     f"{f.title}")
+        lines.append(f"  {s(mark + ' ' + f.severity.value.ljust(7), color)} {s(f.code, 'bold')}  {f.title}")
         if verbose and f.detail:
             lines.append(f"             {f.detail}")
         if f.fix:
@@ -146,9 +178,11 @@ def _findings(findings: tuple[Finding, ...], s: Style, verbose: int) -> list[str
 
 def _summary(report: Report, s: Style) -> str:
     sm = report.summary
-    parts = [f"{sm.errors} error{'s' * (sm.errors != 1)}",
-             f"{sm.warnings} warning{'s' * (sm.warnings != 1)}",
-             f"{sm.infos} info"]
+    parts = [
+        f"{sm.errors} error{'s' * (sm.errors != 1)}",
+        f"{sm.warnings} warning{'s' * (sm.warnings != 1)}",
+        f"{sm.infos} info",
+    ]
     if report.smoke:
         passed = sum(1 for r in report.smoke if r.status.value == "pass")
         parts.append(f"smoke {passed}/{len(report.smoke)} passed")

@@ -25,13 +25,36 @@ TIER_OS = 4
 TIER_ENV = 5  # environment variables
 TIER_LEAF = 6  # every other package
 
-FRAMEWORKS = frozenset({
-    "torch", "torchvision", "torchaudio", "tensorflow", "tensorflow-cpu", "tensorflow-gpu",
-    "tensorflow-intel", "tensorflow-macos", "tf-nightly", "keras", "tf-keras", "jax", "jaxlib",
-})
-RUNTIME_PACKAGES = frozenset({
-    "numpy", "protobuf", "ml-dtypes", "triton", "xformers", "h5py", "tensorboard", "flax", "optax",
-})
+FRAMEWORKS = frozenset(
+    {
+        "torch",
+        "torchvision",
+        "torchaudio",
+        "tensorflow",
+        "tensorflow-cpu",
+        "tensorflow-gpu",
+        "tensorflow-intel",
+        "tensorflow-macos",
+        "tf-nightly",
+        "keras",
+        "tf-keras",
+        "jax",
+        "jaxlib",
+    }
+)
+RUNTIME_PACKAGES = frozenset(
+    {
+        "numpy",
+        "protobuf",
+        "ml-dtypes",
+        "triton",
+        "xformers",
+        "h5py",
+        "tensorboard",
+        "flax",
+        "optax",
+    }
+)
 
 # nvidia-* distributions that are not CUDA libraries (NVML bindings, ...).
 _NOT_CUDA = frozenset({"nvidia-ml-py", "nvidia-ml-py3", "nvidia-pyindex"})
@@ -57,8 +80,7 @@ class Change:
     tier: int = TIER_LEAF
 
     def to_json(self) -> dict[str, str | None]:
-        return {"component": self.component, "before": self.before, "after": self.after,
-                "kind": self.kind}
+        return {"component": self.component, "before": self.before, "after": self.after, "kind": self.kind}
 
 
 def classify(before: str | None, after: str | None) -> str:
@@ -99,8 +121,7 @@ def facts(env: Environment) -> dict[str, tuple[int, str]]:
         value = pkg.version + (f" ({pkg.problem})" if pkg.problem else "")
         out[pkg.name] = (package_tier(pkg.name), value)
     for build in env.builds:
-        out[f"{build.framework} build"] = (TIER_FRAMEWORK, _build_text(build.cuda, build.cudnn,
-                                                                         build.hip))
+        out[f"{build.framework} build"] = (TIER_FRAMEWORK, _build_text(build.cuda, build.cudnn, build.hip))
     tk = env.toolkit
     if tk.nvcc_version:
         out["cuda"] = (TIER_RUNTIME, tk.nvcc_version)
@@ -129,13 +150,12 @@ def smoke_facts(report: Report | None) -> dict[str, tuple[int, str]]:
     """Smoke results as comparable facts: ``smoke torch cuda:0 float32`` -> ``pass``."""
     if report is None:
         return {}
-    return {f"smoke {r.framework} {r.device} {r.dtype}": (TIER_FRAMEWORK, r.status.value)
-            for r in report.smoke}
+    return {
+        f"smoke {r.framework} {r.device} {r.dtype}": (TIER_FRAMEWORK, r.status.value) for r in report.smoke
+    }
 
 
-def compare_facts(
-    a: Mapping[str, tuple[int, str]], b: Mapping[str, tuple[int, str]]
-) -> list[Change]:
+def compare_facts(a: Mapping[str, tuple[int, str]], b: Mapping[str, tuple[int, str]]) -> list[Change]:
     """Every component whose value differs, most relevant first, then by name."""
     changes = []
     for component in a.keys() | b.keys():
@@ -153,8 +173,7 @@ def diff_environments(
     a: Environment, b: Environment, report_a: Report | None = None, report_b: Report | None = None
 ) -> list[Change]:
     """What changed from ``a`` to ``b`` that can matter, most relevant first."""
-    return compare_facts({**facts(a), **smoke_facts(report_a)},
-                         {**facts(b), **smoke_facts(report_b)})
+    return compare_facts({**facts(a), **smoke_facts(report_a)}, {**facts(b), **smoke_facts(report_b)})
 
 
 def finding_key(f: Finding) -> tuple[str, tuple[str, ...]]:

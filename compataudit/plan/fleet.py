@@ -90,8 +90,12 @@ class FleetResult:
                 for g in self.groups
             ],
             "outliers": [
-                {"node": o.node, "file": o.file, "group": o.group,
-                 "differences": [c.to_json() for c in o.differences]}
+                {
+                    "node": o.node,
+                    "file": o.file,
+                    "group": o.group,
+                    "differences": [c.to_json() for c in o.differences],
+                }
                 for o in self.outliers
             ],
             "corrupt": [{"file": f, "error": why} for f, why in self.corrupt],
@@ -135,8 +139,9 @@ def stack_fingerprint(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     driver = _str(nv, "driver_version", True)
     if driver:
         items["nvidia-driver"] = driver
-    gpus = Counter(f"{_str(g, 'name')} (cc {_str(g, 'compute_capability', True) or '?'})"
-                   for g in _list(nv, "gpus"))
+    gpus = Counter(
+        f"{_str(g, 'name')} (cc {_str(g, 'compute_capability', True) or '?'})" for g in _list(nv, "gpus")
+    )
     if gpus:
         items["gpu"] = ", ".join(f"{n}x {k}" for k, n in sorted(gpus.items()))
     for pkg in _list(data, "packages"):
@@ -246,8 +251,9 @@ def _outliers(groups: list[Group]) -> list[Outlier]:
     out: list[Outlier] = []
     for g in groups[1:]:
         # One comparison per group, shared by its nodes: linear in nodes, not quadratic.
-        changes = tuple(compare_facts({k: (0, v) for k, v in majority.items()},
-                                      {k: (0, v) for k, v in g.stack.items()}))
+        changes = tuple(
+            compare_facts({k: (0, v) for k, v in majority.items()}, {k: (0, v) for k, v in g.stack.items()})
+        )
         out.extend(Outlier(names[(h, f)], f, g.fingerprint, changes) for h, f in g.nodes)
     return out
 
@@ -257,7 +263,8 @@ def _node_names(groups: list[Group]) -> dict[tuple[str | None, str], str]:
     counts = Counter(h for g in groups for h, _ in g.nodes)
     return {
         (h, f): h if h and h not in _REDACTED_HOSTS and counts[h] == 1 else f
-        for g in groups for h, f in g.nodes
+        for g in groups
+        for h, f in g.nodes
     }
 
 
@@ -278,11 +285,14 @@ def render_table(result: FleetResult, *, limit: int = 40) -> str:
     """Plain-text summary: groups, the majority stack, outliers (first ``limit``), corrupt files."""
     if not result.groups and not result.corrupt:
         return "No snapshots found."
-    lines = [f"{result.nodes} nodes, {len(result.groups)} distinct stacks, "
-             f"{len(result.corrupt)} unreadable files"]
+    lines = [
+        f"{result.nodes} nodes, {len(result.groups)} distinct stacks, {len(result.corrupt)} unreadable files"
+    ]
     if result.groups:
-        lines += ["", f"Majority stack ({result.groups[0].fingerprint}, "
-                      f"{len(result.groups[0].nodes)} nodes):"]
+        lines += [
+            "",
+            f"Majority stack ({result.groups[0].fingerprint}, {len(result.groups[0].nodes)} nodes):",
+        ]
         lines += text_table(("component", "value"), sorted(result.groups[0].stack.items()))
         rows = [(g.fingerprint, str(len(g.nodes)), _counts(g.findings)) for g in result.groups]
         lines += ["", "Groups:", *text_table(("group", "nodes", "findings"), rows)]
@@ -292,8 +302,10 @@ def render_table(result: FleetResult, *, limit: int = 40) -> str:
                 lines.append(f"  {g.fingerprint}  {f.severity.value:<7} {f.code:<7} {f.title}")
     if result.outliers:
         lines += ["", "Outliers (what sets them apart from the majority):"]
-        rows = [(o.node, o.group, "; ".join(_change_text(c) for c in o.differences))
-                for o in result.outliers[:limit]]
+        rows = [
+            (o.node, o.group, "; ".join(_change_text(c) for c in o.differences))
+            for o in result.outliers[:limit]
+        ]
         lines += text_table(("node", "group", "differences"), rows)
         if len(result.outliers) > limit:
             lines.append(f"... and {len(result.outliers) - limit} more (use --format json)")

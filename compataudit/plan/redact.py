@@ -33,13 +33,38 @@ _PCI_RE = re.compile(r"\b[0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]\b
 
 # Fields that identify a thing we must keep verbatim (never scrubbed, even if a
 # user happens to be called "cuda"): names, versions and the like.
-_KEEP_FIELDS = frozenset({
-    "name", "version", "requires", "requires_python", "modules", "framework",
-    "distribution", "cuda", "cudnn", "hip", "archs", "compute_capability",
-    "driver_version", "cuda_driver_version", "nvcc_version", "cudnn_version",
-    "system", "machine", "implementation", "env_kind", "origin", "created_at",
-    "code", "components", "git_version", "index", "status", "severity",
-})
+_KEEP_FIELDS = frozenset(
+    {
+        "name",
+        "version",
+        "requires",
+        "requires_python",
+        "modules",
+        "framework",
+        "distribution",
+        "cuda",
+        "cudnn",
+        "hip",
+        "archs",
+        "compute_capability",
+        "driver_version",
+        "cuda_driver_version",
+        "nvcc_version",
+        "cudnn_version",
+        "system",
+        "machine",
+        "implementation",
+        "env_kind",
+        "origin",
+        "created_at",
+        "code",
+        "components",
+        "git_version",
+        "index",
+        "status",
+        "severity",
+    }
+)
 # Fields dropped outright.
 _DROP_FIELDS = frozenset({"hostname", "uuid", "serial"})
 

@@ -72,12 +72,21 @@ class Suggestion:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "target": {"python": self.target.python, "system": self.target.system,
-                       "machine": self.target.machine, "driver": self.target.driver,
-                       "gpu_ccs": list(self.target.gpu_ccs), "max_cuda": self.target.max_cuda},
-            "packages": self.packages, "variants": self.variants, "pins": list(self.pins),
-            "commands": list(self.commands), "reasons": list(self.reasons),
-            "problems": list(self.problems), "sources": list(self.sources),
+            "target": {
+                "python": self.target.python,
+                "system": self.target.system,
+                "machine": self.target.machine,
+                "driver": self.target.driver,
+                "gpu_ccs": list(self.target.gpu_ccs),
+                "max_cuda": self.target.max_cuda,
+            },
+            "packages": self.packages,
+            "variants": self.variants,
+            "pins": list(self.pins),
+            "commands": list(self.commands),
+            "reasons": list(self.reasons),
+            "problems": list(self.problems),
+            "sources": list(self.sources),
         }
 
 
@@ -87,34 +96,32 @@ def target_for(env: Environment, matrices: Matrices) -> tuple[Target, list[str]]
 
     python = env.python.version.strip()
     if not python:
-        raise UsageError("suggest needs a Python version: this environment has none "
-                         "(pass --python X.Y)")
+        raise UsageError("suggest needs a Python version: this environment has none (pass --python X.Y)")
     notes: list[str] = []
     ccs: list[str] = []
     for gpu in env.nvidia.gpus:
         cc = gpu.compute_capability or cc_for_gpu_name(matrices, gpu.name)
         if cc is None:
-            notes.append(f"GPU {gpu.index} ({gpu.name}): compute capability unknown, "
-                         "so no build can be promised to run on it; it is left out")
+            notes.append(
+                f"GPU {gpu.index} ({gpu.name}): compute capability unknown, "
+                "so no build can be promised to run on it; it is left out"
+            )
             continue
         ccs.append(cc)
     driver = env.nvidia.driver_version
     max_cuda = max_cuda_for_driver(matrices, driver, env.platform.system) if driver else None
     if ccs:
-        names = ", ".join(sorted({f"{cc} ({gpu_family(matrices, cc) or 'unknown family'})"
-                                  for cc in ccs}))
+        names = ", ".join(sorted({f"{cc} ({gpu_family(matrices, cc) or 'unknown family'})" for cc in ccs}))
         notes.append(f"GPUs: compute capability {names}")
         if driver is None:
-            notes.append("no NVIDIA driver: only CPU builds can run; install the driver "
-                         "for GPU builds")
+            notes.append("no NVIDIA driver: only CPU builds can run; install the driver for GPU builds")
         elif max_cuda is None:
             notes.append(f"driver {driver} is older than every CUDA release known: CPU builds")
         else:
             notes.append(f"driver {driver} runs CUDA up to {max_cuda}")
     else:
         notes.append("no NVIDIA GPU: CPU builds")
-    target = Target(python, env.platform.system, env.platform.machine, driver,
-                    tuple(ccs), max_cuda)
+    target = Target(python, env.platform.system, env.platform.machine, driver, tuple(ccs), max_cuda)
     return target, notes
 
 
@@ -133,20 +140,29 @@ def plan_torch(m: Matrices, t: Target) -> Part:
             f"No torch build in the compatibility data is known to run on these GPUs "
             f"(compute capability "
             f"{', '.join(sorted(set(t.gpu_ccs)))}) with driver {t.driver}: "
-            + _torch_why_not(m, t) + " The newest torch that does work here is a CPU build.")
+            + _torch_why_not(m, t)
+            + " The newest torch that does work here is a CPU build."
+        )
     if not sets:
         sets = tc.compatible_sets(m, max_cuda=None, **kw)
     if not sets:
         newest = tc.newest_release(m)
-        part.problems.append(f"No torch release in the data supports Python {t.python}"
-                             + (f" (torch {newest.minor}: {newest.python})." if newest else "."))
+        part.problems.append(
+            f"No torch release in the data supports Python {t.python}"
+            + (f" (torch {newest.minor}: {newest.python})." if newest else ".")
+        )
         return part
     # The whole family is the point: prefer the newest set that has torchvision too.
-    best = next((s for s in sets if s.torchvision and s.torchaudio), None) \
-        or next((s for s in sets if s.torchvision), None) or sets[0]
+    best = (
+        next((s for s in sets if s.torchvision and s.torchaudio), None)
+        or next((s for s in sets if s.torchvision), None)
+        or sets[0]
+    )
     if best is not sets[0]:
-        part.reasons.append(f"torch {sets[0].torch} is newer, but no torchvision release pairs "
-                            f"with it in the data: torch {best.torch} keeps the family complete")
+        part.reasons.append(
+            f"torch {sets[0].torch} is newer, but no torchvision release pairs "
+            f"with it in the data: torch {best.torch} keeps the family complete"
+        )
     release = tc.release_for(m, best.torch)
     part.variant = best.variant
     part.packages = {"torch": f"{best.torch}.*"}
@@ -158,17 +174,21 @@ def plan_torch(m: Matrices, t: Target) -> Part:
     part.command = best.command
     part.numpy = None if release is None or release.numpy2 else "<2"
     build = f"CUDA {best.cuda} build ({best.variant})" if best.cuda else "CPU build"
-    part.reasons.append(f"torch {best.torch}, {build}: the newest release with a build for "
-                        f"Python {t.python}" + (" that runs on every GPU within the driver's "
-                                                "CUDA" if best.cuda else ""))
+    part.reasons.append(
+        f"torch {best.torch}, {build}: the newest release with a build for "
+        f"Python {t.python}" + (" that runs on every GPU within the driver's CUDA" if best.cuda else "")
+    )
     newest = tc.newest_release(m)
     if t.gpu and best.cuda and newest is not None and newest.minor != best.torch:
         part.reasons.append(f"torch {newest.minor} is newer but: " + _torch_why_not(m, t))
     if not best.torchvision or not best.torchaudio:
-        missing = [n for n, v in (("torchvision", best.torchvision),
-                                  ("torchaudio", best.torchaudio)) if not v]
-        part.reasons.append(f"no {' or '.join(missing)} release for torch {best.torch} on "
-                            f"Python {t.python} in the data: left out")
+        missing = [
+            n for n, v in (("torchvision", best.torchvision), ("torchaudio", best.torchaudio)) if not v
+        ]
+        part.reasons.append(
+            f"no {' or '.join(missing)} release for torch {best.torch} on "
+            f"Python {t.python} in the data: left out"
+        )
     part.sources = best.sources
     return part
 
@@ -181,23 +201,30 @@ def _torch_why_not(m: Matrices, t: Target) -> str:
     newest = tc.newest_release(m)
     if newest is None:
         return "the data lists no torch release."
-    cudas = sorted((c, v) for v in newest.variants
-                   if (c := major_minor(variant_cuda(v))) is not None)
+    cudas = sorted((c, v) for v in newest.variants if (c := major_minor(variant_cuda(v))) is not None)
     limit = major_minor(t.max_cuda)
     fitting = [v for c, v in cudas if limit is not None and c <= limit]
     if cudas and not fitting:
         need = variant_cuda(cudas[0][1]) or ""
         req = driver_requirement(m, need, t.system)
         floor = req.floor or req.toolkit_min
-        return (f"torch {newest.minor}'s oldest CUDA build ({cudas[0][1]}) needs "
-                + (f"driver >= {floor}" if floor else f"CUDA {need}")
-                + f" and the driver runs CUDA up to {t.max_cuda}.")
-    uncovered = sorted({cc for cc in t.gpu_ccs for v in fitting
-                        if (info := tc.variant_info(m, newest.minor, v)) is not None
-                        and info.archs and tc.cc_coverage(info, cc) is None})
+        return (
+            f"torch {newest.minor}'s oldest CUDA build ({cudas[0][1]}) needs "
+            + (f"driver >= {floor}" if floor else f"CUDA {need}")
+            + f" and the driver runs CUDA up to {t.max_cuda}."
+        )
+    uncovered = sorted(
+        {
+            cc
+            for cc in t.gpu_ccs
+            for v in fitting
+            if (info := tc.variant_info(m, newest.minor, v)) is not None
+            and info.archs
+            and tc.cc_coverage(info, cc) is None
+        }
+    )
     if uncovered:
-        return (f"torch {newest.minor}'s builds do not include compute capability "
-                f"{', '.join(uncovered)}.")
+        return f"torch {newest.minor}'s builds do not include compute capability {', '.join(uncovered)}."
     return f"no torch {newest.minor} build is known to cover these GPUs."
 
 
@@ -211,13 +238,13 @@ def plan_tensorflow(m: Matrices, t: Target) -> Part:
 
     part = Part("tensorflow")
     kw: dict[str, Any] = {"python": t.python, "system": t.system, "machine": t.machine}
-    stacks = tfc.compatible_stacks(m, max_cuda=t.max_cuda, gpu_ccs=t.gpu_ccs, **kw) \
-        if t.gpu else []
+    stacks = tfc.compatible_stacks(m, max_cuda=t.max_cuda, gpu_ccs=t.gpu_ccs, **kw) if t.gpu else []
     if t.gpu and not stacks:
         part.problems.append(
             f"No TensorFlow GPU build in the compatibility data runs here (compute capability "
             f"{', '.join(sorted(set(t.gpu_ccs)))}, CUDA up to {t.max_cuda}); the newest "
-            "TensorFlow that does work here is the CPU package.")
+            "TensorFlow that does work here is the CPU package."
+        )
     if not stacks:
         stacks = tfc.compatible_stacks(m, **kw)
     if not stacks:
@@ -235,15 +262,15 @@ def plan_tensorflow(m: Matrices, t: Target) -> Part:
     part.command = best.command
     part.numpy = best.numpy
     kind = f"GPU build (CUDA {best.cuda})" if best.cuda else "CPU package"
-    part.reasons.append(f"{best.distribution} {best.tensorflow}, {kind}: the newest release "
-                        f"tested with Python {t.python}" + (" whose CUDA and architectures fit "
-                                                            "the driver and GPUs"
-                                                            if best.cuda else ""))
+    part.reasons.append(
+        f"{best.distribution} {best.tensorflow}, {kind}: the newest release "
+        f"tested with Python {t.python}"
+        + (" whose CUDA and architectures fit the driver and GPUs" if best.cuda else "")
+    )
     if best.keras:
         part.reasons.append(f"{best.keras}: the Keras TensorFlow {best.tensorflow} expects")
     if best.tf_keras:
-        part.reasons.append(f"for Keras 2 code add {best.tf_keras} and set "
-                            "TF_USE_LEGACY_KERAS=1")
+        part.reasons.append(f"for Keras 2 code add {best.tf_keras} and set TF_USE_LEGACY_KERAS=1")
     part.sources = best.sources
     return part
 
@@ -259,9 +286,11 @@ def _keras_version(km: Any, requirement: str | None, python: str) -> str | None:
         spec = SpecifierSet(spec_text)
     except InvalidSpecifier:
         return None
-    fitting = [r.version for r in km.keras3
-               if spec.contains(r.version, prereleases=True)
-               and in_range(python, r.requires_python) is not False]
+    fitting = [
+        r.version
+        for r in km.keras3
+        if spec.contains(r.version, prereleases=True) and in_range(python, r.requires_python) is not False
+    ]
     return max(fitting, key=Version) if fitting else None
 
 
@@ -273,13 +302,13 @@ def plan_jax(m: Matrices, t: Target) -> Part:
     from compataudit.compat import jax as jc
 
     part = Part("jax")
-    sets = jc.compatible_sets(m, python=t.python, max_cuda=t.max_cuda, gpu_ccs=t.gpu_ccs) \
-        if t.gpu else []
+    sets = jc.compatible_sets(m, python=t.python, max_cuda=t.max_cuda, gpu_ccs=t.gpu_ccs) if t.gpu else []
     if t.gpu and not sets:
         part.problems.append(
             f"No JAX CUDA plugin in the compatibility data runs here (compute capability "
             f"{', '.join(sorted(set(t.gpu_ccs)))}, CUDA up to {t.max_cuda}); the newest JAX "
-            "that does work here is the CPU build.")
+            "that does work here is the CPU build."
+        )
     if not sets:
         sets = jc.compatible_sets(m, python=t.python)
     if not sets:
@@ -299,8 +328,10 @@ def plan_jax(m: Matrices, t: Target) -> Part:
     release = jc.jax_release(m, best.jax)
     part.numpy = release.numpy if release else None
     what = f"with {best.plugin}" if best.plugin else "CPU only"
-    part.reasons.append(f"jax {best.jax} {what}: the newest release for Python {t.python}"
-                        + (" whose plugin fits the driver and GPUs" if best.plugin else ""))
+    part.reasons.append(
+        f"jax {best.jax} {what}: the newest release for Python {t.python}"
+        + (" whose plugin fits the driver and GPUs" if best.plugin else "")
+    )
     part.sources = best.sources
     return part
 
@@ -310,8 +341,13 @@ def plan_jax(m: Matrices, t: Target) -> Part:
 _PLANNERS = {"torch": plan_torch, "tensorflow": plan_tensorflow, "jax": plan_jax}
 
 
-def suggest(env: Environment, matrices: Matrices, frameworks: Sequence[str] = FRAMEWORKS,
-            *, installed_numpy: str | None = None) -> Suggestion:
+def suggest(
+    env: Environment,
+    matrices: Matrices,
+    frameworks: Sequence[str] = FRAMEWORKS,
+    *,
+    installed_numpy: str | None = None,
+) -> Suggestion:
     """The newest compatible set of ``frameworks`` for ``env`` (see the module docstring)."""
     unknown = [f for f in frameworks if f not in _PLANNERS]
     if unknown:
@@ -345,12 +381,19 @@ def suggest(env: Environment, matrices: Matrices, frameworks: Sequence[str] = FR
             if pin:
                 pins.append(f"numpy=={pin}")
     uv = [c.replace("pip install ", "uv pip install ", 1) for c in commands]
-    return Suggestion(target, packages, variants, tuple(pins), tuple(commands + uv),
-                      tuple(reasons), tuple(problems), tuple(dict.fromkeys(sources)))
+    return Suggestion(
+        target,
+        packages,
+        variants,
+        tuple(pins),
+        tuple(commands + uv),
+        tuple(reasons),
+        tuple(problems),
+        tuple(dict.fromkeys(sources)),
+    )
 
 
-def _numpy_plan(parts: Sequence[Part], installed: str | None
-                ) -> tuple[str | None, str | None, str] | None:
+def _numpy_plan(parts: Sequence[Part], installed: str | None) -> tuple[str | None, str | None, str] | None:
     """(specifier, exact pin, reason) for numpy; specifier None when no numpy fits them all."""
     needs = [(p.framework, p.numpy) for p in parts if p.numpy]
     if not needs:
@@ -362,8 +405,11 @@ def _numpy_plan(parts: Sequence[Part], installed: str | None
     candidates += [str(max(v for v in floors if v is not None))] if any(floors) else []
     pin = next((c for c in candidates if spec.contains(c, prereleases=True)), None)
     if pin is None and floors:
-        return None, None, (f"No numpy satisfies every framework ({wants}): install them "
-                            "in separate environments.")
+        return (
+            None,
+            None,
+            (f"No numpy satisfies every framework ({wants}): install them in separate environments."),
+        )
     if pin == installed and installed:
         return str(spec), pin, f"numpy{spec} ({wants}); the installed {installed} fits"
     return str(spec), pin, f"numpy{spec} ({wants})"
@@ -390,11 +436,21 @@ def render_table(s: Suggestion) -> str:
     driver = f"driver {t.driver} (CUDA <= {t.max_cuda})" if t.driver else "no driver"
     lines = [f"Target: Python {t.python}, {t.system} {t.machine}, {driver}, {gpus}", ""]
     if s.packages:
-        framework_of = {"torchvision": "torch", "torchaudio": "torch", "keras": "tensorflow",
-                        "tensorflow-cpu": "tensorflow", "jaxlib": "jax"}
-        rows = [(name, version, s.variants.get(
-                    framework_of.get(name) or ("jax" if name.startswith("jax") else name), ""))
-                for name, version in s.packages.items()]
+        framework_of = {
+            "torchvision": "torch",
+            "torchaudio": "torch",
+            "keras": "tensorflow",
+            "tensorflow-cpu": "tensorflow",
+            "jaxlib": "jax",
+        }
+        rows = [
+            (
+                name,
+                version,
+                s.variants.get(framework_of.get(name) or ("jax" if name.startswith("jax") else name), ""),
+            )
+            for name, version in s.packages.items()
+        ]
         lines += [*text_table(("package", "version", "build"), rows), ""]
         lines += ["Install with pip:"] + [f"  {c}" for c in s.commands if c.startswith("pip ")]
         lines += ["or with uv:"] + [f"  {c}" for c in s.commands if c.startswith("uv ")]

@@ -52,13 +52,13 @@ def probe_nvidia(timeout: float = NVIDIA_TIMEOUT) -> NvidiaInfo:
 
     attempts: list[ProbeAttempt] = []
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-    for name, probe in (("nvml", probe_nvml), ("nvidia-smi", probe_nvidia_smi),
-                        ("libcuda", probe_libcuda)):
+    for name, probe in (("nvml", probe_nvml), ("nvidia-smi", probe_nvidia_smi), ("libcuda", probe_libcuda)):
         # NVML and libcuda are in-process C calls that a wedged driver can hang.
         result = _in_thread(probe, timeout)()
         if result is None:
-            attempts.append(ProbeAttempt(name, ProbeStatus.TIMEOUT,
-                                         f"{name} did not answer within {timeout:g} s"))
+            attempts.append(
+                ProbeAttempt(name, ProbeStatus.TIMEOUT, f"{name} did not answer within {timeout:g} s")
+            )
             continue
         attempt, facts = result
         attempts.append(attempt)
@@ -73,8 +73,13 @@ def probe_nvidia(timeout: float = NVIDIA_TIMEOUT) -> NvidiaInfo:
                 visible_devices=visible,
             )
     statuses = {a.status for a in attempts}
-    status = (ProbeStatus.TIMEOUT if ProbeStatus.TIMEOUT in statuses
-              else ProbeStatus.ERROR if ProbeStatus.ERROR in statuses else ProbeStatus.ABSENT)
+    status = (
+        ProbeStatus.TIMEOUT
+        if ProbeStatus.TIMEOUT in statuses
+        else ProbeStatus.ERROR
+        if ProbeStatus.ERROR in statuses
+        else ProbeStatus.ABSENT
+    )
     return NvidiaInfo(status=status, attempts=tuple(attempts), visible_devices=visible)
 
 

@@ -67,9 +67,11 @@ def _devices(lib: ctypes.CDLL) -> list[Gpu]:
         major, minor = ctypes.c_int(0), ctypes.c_int(0)
         lib.cuDeviceGetAttribute(ctypes.byref(major), _CC_MAJOR, device)
         lib.cuDeviceGetAttribute(ctypes.byref(minor), _CC_MINOR, device)
-        gpus.append(Gpu(
-            index=index,
-            name=name.value.decode("utf-8", "replace") or f"GPU {index}",
-            compute_capability=f"{major.value}.{minor.value}" if major.value else None,
-        ))
+        gpus.append(
+            Gpu(
+                index=index,
+                name=name.value.decode("utf-8", "replace") or f"GPU {index}",
+                compute_capability=f"{major.value}.{minor.value}" if major.value else None,
+            )
+        )
     return gpus

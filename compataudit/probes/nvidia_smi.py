@@ -16,8 +16,16 @@ from compataudit.model import Gpu, ProbeAttempt, ProbeStatus
 from compataudit.probes.facts import NvidiaFacts
 from compataudit.probes.run import run_command
 
-QUERY_FIELDS = ("index", "name", "uuid", "pci.bus_id", "memory.total", "compute_cap",
-                "mig.mode.current", "driver_version")
+QUERY_FIELDS = (
+    "index",
+    "name",
+    "uuid",
+    "pci.bus_id",
+    "memory.total",
+    "compute_cap",
+    "mig.mode.current",
+    "driver_version",
+)
 _OLD_DRIVER_FIELDS = ("index", "name", "uuid", "pci.bus_id", "memory.total", "driver_version")
 
 _DRIVER_RE = re.compile(r"(?:Driver|KMD) Version\s*:\s*([0-9]+(?:\.[0-9]+)+)")
@@ -55,15 +63,17 @@ def parse_query_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> tuple[
             raise ValueError(f"not a GPU row: {','.join(row)[:80]}")
         memory = values.get("memory.total")
         mig = values.get("mig.mode.current")
-        gpus.append(Gpu(
-            index=int(index_text),
-            name=values.get("name") or f"GPU {index_text}",
-            uuid=values.get("uuid"),
-            compute_capability=values.get("compute_cap"),
-            memory_total_mib=int(float(memory)) if memory and _is_number(memory) else None,
-            mig_mode=mig.lower() if mig else None,
-            pci_bus_id=values.get("pci.bus_id"),
-        ))
+        gpus.append(
+            Gpu(
+                index=int(index_text),
+                name=values.get("name") or f"GPU {index_text}",
+                uuid=values.get("uuid"),
+                compute_capability=values.get("compute_cap"),
+                memory_total_mib=int(float(memory)) if memory and _is_number(memory) else None,
+                mig_mode=mig.lower() if mig else None,
+                pci_bus_id=values.get("pci.bus_id"),
+            )
+        )
         driver = driver or values.get("driver_version")
     return gpus, driver
 
@@ -95,8 +105,7 @@ def probe_nvidia_smi(timeout: float = 10.0) -> tuple[ProbeAttempt, NvidiaFacts |
         return attempt(ProbeStatus.ERROR, f"unrecognised nvidia-smi output: {exc}"), None
     banner = run_command(["nvidia-smi"], timeout=timeout)
     banner_driver, cuda = parse_banner(banner.stdout) if banner.status is ProbeStatus.OK else (None, None)
-    facts = NvidiaFacts(driver_version=driver or banner_driver, cuda_driver_version=cuda,
-                        gpus=tuple(gpus))
+    facts = NvidiaFacts(driver_version=driver or banner_driver, cuda_driver_version=cuda, gpus=tuple(gpus))
     detail = None if cuda else "CUDA version not found in the nvidia-smi banner"
     return attempt(ProbeStatus.OK, detail), facts
 

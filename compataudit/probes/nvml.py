@@ -46,16 +46,14 @@ def probe_nvml() -> tuple[ProbeAttempt, NvidiaFacts | None]:
         return _attempt(ProbeStatus.ERROR, f"nvidia-ml-py is not importable: {exc}", start), None
     if not hasattr(pynvml, "nvmlInitWithFlags"):
         # Another package shadows nvidia-ml-py's module (the old `pynvml` project).
-        return _attempt(ProbeStatus.ERROR, "the installed `pynvml` module is not nvidia-ml-py",
-                        start), None
+        return _attempt(ProbeStatus.ERROR, "the installed `pynvml` module is not nvidia-ml-py", start), None
     try:
         pynvml.nvmlInit()
     except pynvml.NVMLError as exc:
         code = getattr(exc, "value", -1)
         if code in _ABSENT_CODES:
             return _attempt(ProbeStatus.ABSENT, _ABSENT_CODES[code], start), None
-        return _attempt(ProbeStatus.ERROR, f"nvmlInit failed: {_HINTS.get(code, str(exc))}",
-                        start), None
+        return _attempt(ProbeStatus.ERROR, f"nvmlInit failed: {_HINTS.get(code, str(exc))}", start), None
     except OSError as exc:  # the library exists but cannot be loaded
         return _attempt(ProbeStatus.ERROR, f"cannot load NVML: {exc}", start), None
     try:

@@ -158,8 +158,9 @@ def _read_lines(path: Path) -> tuple[str, ...]:
 
 
 _RECORD_DIR_RE = re.compile(rb"^([A-Za-z_][A-Za-z0-9_]*)/", re.MULTILINE)
-_RECORD_FILE_RE = re.compile(rb"^([A-Za-z_][A-Za-z0-9_]*)(?:\.py|\.[^,/\n]*\.(?:so|pyd)|\.so|\.pyd),",
-                             re.MULTILINE)
+_RECORD_FILE_RE = re.compile(
+    rb"^([A-Za-z_][A-Za-z0-9_]*)(?:\.py|\.[^,/\n]*\.(?:so|pyd)|\.so|\.pyd),", re.MULTILINE
+)
 
 
 def _modules_from_record(record: Path) -> tuple[str, ...]:

@@ -62,9 +62,7 @@ def run_command(
     if proc.returncode != 0:
         lines = [ln.strip() for ln in (stderr or stdout).splitlines() if ln.strip()]
         why = lines[0] if lines else f"exit status {proc.returncode}"
-        return CommandResult(
-            ProbeStatus.ERROR, stdout, stderr, proc.returncode, f"{name}: {why}", seconds
-        )
+        return CommandResult(ProbeStatus.ERROR, stdout, stderr, proc.returncode, f"{name}: {why}", seconds)
     return CommandResult(ProbeStatus.OK, stdout, stderr, 0, None, seconds)
 
 

@@ -55,8 +55,12 @@ def find_nvcc(environ: Mapping[str, str]) -> str | None:
 def _header_dirs(home: str | None) -> Iterable[Path]:
     if home:
         yield Path(home) / "include"
-    yield from (Path("/usr/include"), Path("/usr/include/x86_64-linux-gnu"),
-                Path("/usr/include/aarch64-linux-gnu"), Path("/usr/local/cuda/include"))
+    yield from (
+        Path("/usr/include"),
+        Path("/usr/include/x86_64-linux-gnu"),
+        Path("/usr/include/aarch64-linux-gnu"),
+        Path("/usr/local/cuda/include"),
+    )
 
 
 def _library_dirs(home: str | None, environ: Mapping[str, str]) -> Iterable[Path]:
@@ -65,8 +69,12 @@ def _library_dirs(home: str | None, environ: Mapping[str, str]) -> Iterable[Path
             yield Path(entry)
     if home:
         yield Path(home) / "lib64"
-    yield from (Path("/usr/lib/x86_64-linux-gnu"), Path("/usr/lib/aarch64-linux-gnu"),
-                Path("/usr/local/cuda/lib64"), Path("/usr/lib64"))
+    yield from (
+        Path("/usr/lib/x86_64-linux-gnu"),
+        Path("/usr/lib/aarch64-linux-gnu"),
+        Path("/usr/local/cuda/lib64"),
+        Path("/usr/lib64"),
+    )
 
 
 def find_cudnn(home: str | None, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
@@ -113,8 +121,13 @@ def probe_toolkit(environ: Mapping[str, str] | None = None, timeout: float = 10.
                 status, detail = ProbeStatus.ERROR, "unrecognised `nvcc --version` output"
         attempts.append(ProbeAttempt("nvcc", status, detail, round(time.perf_counter() - start, 4)))
     cudnn, cudnn_source = find_cudnn(home, env)
-    attempts.append(ProbeAttempt("cudnn", ProbeStatus.OK if cudnn else ProbeStatus.ABSENT,
-                                 None if cudnn else "no system cuDNN header or library found"))
+    attempts.append(
+        ProbeAttempt(
+            "cudnn",
+            ProbeStatus.OK if cudnn else ProbeStatus.ABSENT,
+            None if cudnn else "no system cuDNN header or library found",
+        )
+    )
     return ToolkitInfo(
         status=ProbeStatus.OK if (nvcc_version or cudnn) else _worst(attempts),
         nvcc_version=nvcc_version,

@@ -32,24 +32,44 @@ def _codes(findings: object) -> list[tuple[str, tuple[str, ...]]]:
     ("packages", "expected"),
     [
         # the torch pin of an official torchvision wheel, local label ignored as pip does
-        ((Package("torchvision", "0.20.1+cu124", "/s", ("torch==2.5.1",)),
-          Package("torch", "2.5.1+cu124", "/s")), []),
-        ((Package("torchvision", "0.20.1", "/s", ("torch==2.5.1",)),
-          Package("torch", "2.4.0", "/s")), [("PKG002", ("torchvision", "torch"))]),
-        ((Package("torchvision", "0.20.1", "/s", ("torch==2.5.1",)),),
-         [("PKG001", ("torchvision", "torch"))]),
+        (
+            (
+                Package("torchvision", "0.20.1+cu124", "/s", ("torch==2.5.1",)),
+                Package("torch", "2.5.1+cu124", "/s"),
+            ),
+            [],
+        ),
+        (
+            (Package("torchvision", "0.20.1", "/s", ("torch==2.5.1",)), Package("torch", "2.4.0", "/s")),
+            [("PKG002", ("torchvision", "torch"))],
+        ),
+        (
+            (Package("torchvision", "0.20.1", "/s", ("torch==2.5.1",)),),
+            [("PKG001", ("torchvision", "torch"))],
+        ),
         # tf-keras declares `tensorflow`; tensorflow-cpu provides it (pip check would complain)
-        ((Package("tf-keras", "2.21.0", "/s", ("tensorflow<2.22,>=2.21",)),
-          Package("tensorflow-cpu", "2.21.0", "/s")), []),
-        ((Package("tf-keras", "2.20.1", "/s", ("tensorflow<2.21,>=2.20",)),
-          Package("tensorflow-cpu", "2.21.0", "/s")), [("PKG002", ("tf-keras", "tensorflow-cpu"))]),
+        (
+            (
+                Package("tf-keras", "2.21.0", "/s", ("tensorflow<2.22,>=2.21",)),
+                Package("tensorflow-cpu", "2.21.0", "/s"),
+            ),
+            [],
+        ),
+        (
+            (
+                Package("tf-keras", "2.20.1", "/s", ("tensorflow<2.21,>=2.20",)),
+                Package("tensorflow-cpu", "2.21.0", "/s"),
+            ),
+            [("PKG002", ("tf-keras", "tensorflow-cpu"))],
+        ),
         # markers: extras and other platforms do not apply
-        ((Package("jax", "0.4.30", "/s", ('jaxlib; extra == "cpu"', 'pywin32; sys_platform == "win32"')),),
-         []),
+        (
+            (Package("jax", "0.4.30", "/s", ('jaxlib; extra == "cpu"', 'pywin32; sys_platform == "win32"')),),
+            [],
+        ),
         ((Package("a", "1", "/s", ('b>=2; python_version >= "3.11"',)),), [("PKG001", ("a", "b"))]),
         # nightlies count as inside ranges
-        ((Package("x", "1", "/s", ("torch>=2.5",)), Package("torch", "2.6.0.dev20241001+cu124", "/s")),
-         []),
+        ((Package("x", "1", "/s", ("torch>=2.5",)), Package("torch", "2.6.0.dev20241001+cu124", "/s")), []),
         # malformed requirement lines of third-party metadata are skipped, not fatal
         ((Package("weird", "1", "/s", ("this is (not valid",)),), []),
         # pinned (what-if) packages have no metadata to check
@@ -89,9 +109,12 @@ def test_duplicate_modules(tmp_path: Path) -> None:
 
 
 def test_broken_and_unparsable() -> None:
-    pkgs = (Package("keras", "", "/s", problem="metadata has no Version"),
-            Package("odd", "not a version", "/s"),
-            Package("torch", "2.4.0a0+git59b3fa1", "/s"), Package("numpy", "1.13.1.post2", "/s"))
+    pkgs = (
+        Package("keras", "", "/s", problem="metadata has no Version"),
+        Package("odd", "not a version", "/s"),
+        Package("torch", "2.4.0a0+git59b3fa1", "/s"),
+        Package("numpy", "1.13.1.post2", "/s"),
+    )
     found = list(check_broken_installs(_ctx(*pkgs)))
     assert _codes(found) == [("PKG004", ("keras",)), ("PKG005", ("odd",))]
     assert found[0].fix == "pip install --force-reinstall --no-deps keras"

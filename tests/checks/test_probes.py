@@ -17,19 +17,32 @@ def _findings(nvidia: NvidiaInfo, toolkit: ToolkitInfo) -> list[tuple[str, tuple
 
 
 def test_absent_things_are_not_failures() -> None:
-    nvidia = NvidiaInfo(ProbeStatus.ABSENT, attempts=(
-        ProbeAttempt("nvml", ProbeStatus.ABSENT, "NVML library not found"),
-        ProbeAttempt("nvidia-smi", ProbeStatus.ABSENT, "nvidia-smi not found")))
+    nvidia = NvidiaInfo(
+        ProbeStatus.ABSENT,
+        attempts=(
+            ProbeAttempt("nvml", ProbeStatus.ABSENT, "NVML library not found"),
+            ProbeAttempt("nvidia-smi", ProbeStatus.ABSENT, "nvidia-smi not found"),
+        ),
+    )
     assert _findings(nvidia, ToolkitInfo(ProbeStatus.ABSENT)) == []
 
 
 def test_hangs_and_errors_are_reported_with_their_component() -> None:
-    nvidia = NvidiaInfo(ProbeStatus.OK, source="libcuda", attempts=(
-        ProbeAttempt("nvml", ProbeStatus.ERROR, "driver/library version mismatch"),
-        ProbeAttempt("nvidia-smi", ProbeStatus.TIMEOUT, "nvidia-smi did not answer within 10 s"),
-        ProbeAttempt("libcuda", ProbeStatus.OK)))
-    toolkit = ToolkitInfo(ProbeStatus.ERROR, attempts=(
-        ProbeAttempt("nvcc", ProbeStatus.ERROR, "unrecognised `nvcc --version` output"),))
-    assert _findings(nvidia, toolkit) == [("PRB001", ("nvidia-driver",)),
-                                          ("PRB001", ("nvidia-driver",)),
-                                          ("PRB001", ("cuda",))]
+    nvidia = NvidiaInfo(
+        ProbeStatus.OK,
+        source="libcuda",
+        attempts=(
+            ProbeAttempt("nvml", ProbeStatus.ERROR, "driver/library version mismatch"),
+            ProbeAttempt("nvidia-smi", ProbeStatus.TIMEOUT, "nvidia-smi did not answer within 10 s"),
+            ProbeAttempt("libcuda", ProbeStatus.OK),
+        ),
+    )
+    toolkit = ToolkitInfo(
+        ProbeStatus.ERROR,
+        attempts=(ProbeAttempt("nvcc", ProbeStatus.ERROR, "unrecognised `nvcc --version` output"),),
+    )
+    assert _findings(nvidia, toolkit) == [
+        ("PRB001", ("nvidia-driver",)),
+        ("PRB001", ("nvidia-driver",)),
+        ("PRB001", ("cuda",)),
+    ]

@@ -15,8 +15,9 @@ from compataudit.matrices import load_matrices
 from compataudit.model import Environment, Finding, Package, PlatformInfo, PythonInfo, Severity
 
 
-def run(*pins: tuple[str, str], python: str = "3.11.9", env_vars: tuple[tuple[str, str], ...] = ()
-        ) -> list[Finding]:
+def run(
+    *pins: tuple[str, str], python: str = "3.11.9", env_vars: tuple[tuple[str, str], ...] = ()
+) -> list[Finding]:
     env = Environment(
         python=PythonInfo(version=python),
         platform=PlatformInfo(system="Linux", machine="x86_64"),
@@ -60,7 +61,8 @@ def test_python_unsupported_finding() -> None:
     assert f.title == "TensorFlow 2.15 does not support Python 3.12"
     assert f.detail.startswith(
         "tensorflow 2.15.0 is built and tested for Python 3.9-3.11 (Requires-Python >=3.9); "
-        "this environment has Python 3.12.1.")
+        "this environment has Python 3.12.1."
+    )
     assert f.fix == 'pip install "tensorflow==2.21.0" "keras>=3.12.0"'
     assert "https://pypi.org/project/tensorflow/2.15.0/" in f.sources
     assert "https://www.tensorflow.org/install/source#gpu" in f.sources
@@ -86,30 +88,33 @@ def test_numpy2_with_tf215() -> None:
     assert "https://github.com/tensorflow/tensorflow/releases/tag/v2.18.0" in f.sources
 
 
-@pytest.mark.parametrize(("pins", "fix"), [
-    ((("tensorflow", "2.14.0"), ("numpy", "2.0.0")), 'pip install "numpy<2"'),
-    ((("tensorflow", "2.18.0"), ("numpy", "2.1.0")), 'pip install "numpy<2.1"'),
-    ((("tensorflow", "2.12.0"), ("numpy", "1.26.4")), 'pip install "numpy<1.24"'),
-    ((("tensorflow", "2.21.0"), ("numpy", "1.24.0")), 'pip install "numpy>=1.26.0"'),
-    ((("tensorflow", "2.4.0"), ("numpy", "1.21.0")), 'pip install "numpy~=1.19.2"'),
-])
+@pytest.mark.parametrize(
+    ("pins", "fix"),
+    [
+        ((("tensorflow", "2.14.0"), ("numpy", "2.0.0")), 'pip install "numpy<2"'),
+        ((("tensorflow", "2.18.0"), ("numpy", "2.1.0")), 'pip install "numpy<2.1"'),
+        ((("tensorflow", "2.12.0"), ("numpy", "1.26.4")), 'pip install "numpy<1.24"'),
+        ((("tensorflow", "2.21.0"), ("numpy", "1.24.0")), 'pip install "numpy>=1.26.0"'),
+        ((("tensorflow", "2.4.0"), ("numpy", "1.21.0")), 'pip install "numpy~=1.19.2"'),
+    ],
+)
 def test_numpy_fix_names_the_broken_bound(pins: tuple[tuple[str, str], ...], fix: str) -> None:
     assert only(run(*pins, python="3.8.10" if pins[0][1] == "2.4.0" else "3.11.9")).fix == fix
 
 
 def test_protobuf_finding() -> None:
     f = only(run(("tensorflow", "2.21.0"), ("protobuf", "5.29.3")))
-    assert (f.code, f.severity, f.components) == ("DEP001", Severity.ERROR,
-                                                  ("tensorflow", "protobuf"))
+    assert (f.code, f.severity, f.components) == ("DEP001", Severity.ERROR, ("tensorflow", "protobuf"))
     assert f.title == "protobuf 5.29.3 is outside TensorFlow 2.21's range"
-    assert f.detail == ("tensorflow 2.21.0 requires protobuf <8.0.0,>=6.31.1; "
-                        "installed protobuf 5.29.3.")
+    assert f.detail == ("tensorflow 2.21.0 requires protobuf <8.0.0,>=6.31.1; installed protobuf 5.29.3.")
     assert f.fix == 'pip install "protobuf<8.0.0,>=6.31.1"'
 
 
 def test_protobuf_upper_bound_fix() -> None:
-    assert only(run(("tensorflow", "2.9.0"), ("protobuf", "4.21.1"), python="3.10.4")).fix == \
-        'pip install "protobuf<3.20"'
+    assert (
+        only(run(("tensorflow", "2.9.0"), ("protobuf", "4.21.1"), python="3.10.4")).fix
+        == 'pip install "protobuf<3.20"'
+    )
 
 
 def test_ml_dtypes_finding() -> None:
@@ -125,11 +130,14 @@ def test_nightly_is_info_not_error() -> None:
     assert "TensorFlow 2.4-2.21" in f.detail
 
 
-@pytest.mark.parametrize("pins", [
-    (("tensorflow", "not-a-version"), ("numpy", "2.0")),
-    (("tensorflow", ""),),
-    (("tensorflow", "2.15.0"), ("numpy", "garbage"), ("protobuf", "???"), ("ml-dtypes", "")),
-])
+@pytest.mark.parametrize(
+    "pins",
+    [
+        (("tensorflow", "not-a-version"), ("numpy", "2.0")),
+        (("tensorflow", ""),),
+        (("tensorflow", "2.15.0"), ("numpy", "garbage"), ("protobuf", "???"), ("ml-dtypes", "")),
+    ],
+)
 def test_bad_versions_never_raise(pins: tuple[tuple[str, str], ...]) -> None:
     assert run(*pins) == []
 

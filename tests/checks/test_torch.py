@@ -22,12 +22,23 @@ from compataudit.model import (
     Severity,
 )
 
-VOCABULARY = {"torch", "torchvision", "torchaudio", "numpy", "python", "nvidia-driver",
-              "cuda", "cudnn", "gpu", "os"}
+VOCABULARY = {
+    "torch",
+    "torchvision",
+    "torchaudio",
+    "numpy",
+    "python",
+    "nvidia-driver",
+    "cuda",
+    "cudnn",
+    "gpu",
+    "os",
+}
 
 
-def audit(*pins: tuple[str, str], python: str = "3.11.7", system: str = "Linux",
-          builds: tuple[BuildInfo, ...] = ()) -> list[Finding]:
+def audit(
+    *pins: tuple[str, str], python: str = "3.11.7", system: str = "Linux", builds: tuple[BuildInfo, ...] = ()
+) -> list[Finding]:
     env = Environment(
         python=PythonInfo(version=python),
         platform=PlatformInfo(system=system, machine="x86_64"),
@@ -49,13 +60,14 @@ def test_py001_names_range_and_repairs_with_nearest_release() -> None:
     f = found[0]
     assert f.code == "PY001" and f.severity is Severity.ERROR and f.area == "python"
     assert f.title == "torch 2.4.1 does not support Python 3.13"
-    assert f.detail == ("torch 2.4 publishes wheels for Python >=3.8,<3.13; this environment "
-                        "uses Python 3.13.0. torch 2.7 supports it.")
+    assert f.detail == (
+        "torch 2.4 publishes wheels for Python >=3.8,<3.13; this environment "
+        "uses Python 3.13.0. torch 2.7 supports it."
+    )
     assert f.components == ("torch", "python")
     # torch 2.6 has 3.13, but its torchvision 0.21 does not (README): 2.7 is the nearest set
     assert f.fix == found[1].fix == 'pip install "torch==2.7.*" "torchvision==0.22.*"'
-    assert "https://github.com/pytorch/pytorch/blob/main/RELEASE.md" \
-           "#release-compatibility-matrix" in f.sources
+    assert "https://github.com/pytorch/pytorch/blob/main/RELEASE.md#release-compatibility-matrix" in f.sources
 
 
 def test_py001_experimental_is_a_warning() -> None:
@@ -69,10 +81,10 @@ def test_tch001_fix_keeps_torch_and_its_variant_index() -> None:
     f = only(audit(("torch", "2.5.1+cu121"), ("torchvision", "0.19.0+cu121")))
     assert f.code == "TCH001"
     assert f.title == "torchvision 0.19.0+cu121 was built for torch 2.4, not torch 2.5.1+cu121"
-    assert f.detail == ("torchvision 0.19 pairs with torch 2.4; torch 2.5.1+cu121 needs "
-                        "torchvision 0.20.x.")
-    assert f.fix == ("pip install torch==2.5.1 torchvision==0.20.1 "
-                     "--index-url https://download.pytorch.org/whl/cu121")
+    assert f.detail == ("torchvision 0.19 pairs with torch 2.4; torch 2.5.1+cu121 needs torchvision 0.20.x.")
+    assert f.fix == (
+        "pip install torch==2.5.1 torchvision==0.20.1 --index-url https://download.pytorch.org/whl/cu121"
+    )
     assert "https://github.com/pytorch/vision/blob/main/README.md" in f.sources
 
 
@@ -94,18 +106,28 @@ def test_tch003_reinstalls_extensions_from_torch_index() -> None:
     f = only(audit(("torch", "2.13.0"), ("torchaudio", "2.11.0+cu128")))
     assert f.code == "TCH003"
     assert f.title == "torchaudio 2.11.0+cu128 is a cu128 build but torch 2.13.0 is cu130"
-    assert f.fix == ('pip install --force-reinstall --no-deps "torchaudio==2.11.*" '
-                     "--index-url https://download.pytorch.org/whl/cu130")
+    assert f.fix == (
+        'pip install --force-reinstall --no-deps "torchaudio==2.11.*" '
+        "--index-url https://download.pytorch.org/whl/cu130"
+    )
 
 
 def test_tch003_uses_probed_version_py() -> None:
-    probe = BuildInfo(framework="torch", distribution="torch", version="2.13.0", cuda=None,
-                      source="/venv/torch/version.py", status=ProbeStatus.OK)
+    probe = BuildInfo(
+        framework="torch",
+        distribution="torch",
+        version="2.13.0",
+        cuda=None,
+        source="/venv/torch/version.py",
+        status=ProbeStatus.OK,
+    )
     f = only(audit(("torch", "2.13.0"), ("torchvision", "0.28.0"), builds=(probe,)))
     assert f.code == "TCH003" and f.components == ("torch", "torchvision")
     assert "torch 2.13.0 is cpu" in f.title
-    assert f.fix == ("pip install --force-reinstall --no-deps torchvision==0.28.0 "
-                     "--index-url https://download.pytorch.org/whl/cpu")
+    assert f.fix == (
+        "pip install --force-reinstall --no-deps torchvision==0.28.0 "
+        "--index-url https://download.pytorch.org/whl/cpu"
+    )
 
 
 def test_npy001_fix() -> None:
@@ -124,13 +146,15 @@ def test_mat001_is_info_with_reason() -> None:
     assert "nightly, pre-release or vendor build" in nightly.detail
 
 
-@pytest.mark.parametrize("pins", [
-    (("torch", "2.5.1"), ("torchvision", "0.19.0+cpu"), ("torchaudio", "2.4.0"),
-     ("numpy", "2.0.0")),
-    (("torch", "2.4.1"), ("torchvision", "0.20.1")),
-    (("torch", "2.13.0"), ("torchaudio", "2.11.0+cu128")),
-    (("torch", "2.6.0"), ("torchvision", "0.21.0")),
-])
+@pytest.mark.parametrize(
+    "pins",
+    [
+        (("torch", "2.5.1"), ("torchvision", "0.19.0+cpu"), ("torchaudio", "2.4.0"), ("numpy", "2.0.0")),
+        (("torch", "2.4.1"), ("torchvision", "0.20.1")),
+        (("torch", "2.13.0"), ("torchaudio", "2.11.0+cu128")),
+        (("torch", "2.6.0"), ("torchvision", "0.21.0")),
+    ],
+)
 def test_every_finding_is_complete(pins: tuple[tuple[str, str], ...]) -> None:
     findings = audit(*pins, python="3.13.0")
     assert findings
@@ -142,12 +166,13 @@ def test_every_finding_is_complete(pins: tuple[tuple[str, str], ...]) -> None:
             assert f.fix and f.fix.startswith("pip install ")
 
 
-@pytest.mark.parametrize("version", ["2.4.0a0+07cecf4168.nv24.5", "2.99.0", "3.0.0.dev1",
-                                     "2.7.0.dev20250101+cu128", "0.1.0", "1.0"])
+@pytest.mark.parametrize(
+    "version",
+    ["2.4.0a0+07cecf4168.nv24.5", "2.99.0", "3.0.0.dev1", "2.7.0.dev20250101+cu128", "0.1.0", "1.0"],
+)
 def test_unknown_torch_never_errors(version: str) -> None:
     for python in ("3.8.0", "3.11.7", "3.15.0"):
-        found = audit(("torch", version), ("torchvision", "0.99.0"), ("numpy", "2.0.0"),
-                      python=python)
+        found = audit(("torch", version), ("torchvision", "0.99.0"), ("numpy", "2.0.0"), python=python)
         assert all(f.severity is Severity.INFO for f in found), found
 
 
@@ -158,8 +183,9 @@ def test_bad_input_does_not_raise() -> None:
 
 def test_the_installed_stack_has_no_problem() -> None:
     present = {d.metadata["Name"].lower(): d.version for d in metadata.distributions()}
-    installed = [(name, present[name]) for name in ("torch", "torchvision", "torchaudio",
-                                                    "numpy") if name in present]
+    installed = [
+        (name, present[name]) for name in ("torch", "torchvision", "torchaudio", "numpy") if name in present
+    ]
     assert ("torch", "2.13.0+cpu") in installed  # the stack this project develops on
     python = ".".join(str(p) for p in sys.version_info[:3])
     found = audit(*installed, python=python)
@@ -167,16 +193,17 @@ def test_the_installed_stack_has_no_problem() -> None:
 
 
 def test_run_checks_includes_the_torch_area() -> None:
-    env = Environment(python=PythonInfo(version="3.13.0"),
-                      platform=PlatformInfo(system="Linux", machine="x86_64"),
-                      packages=(Package("torch", "2.4.1", pinned=True),))
+    env = Environment(
+        python=PythonInfo(version="3.13.0"),
+        platform=PlatformInfo(system="Linux", machine="x86_64"),
+        packages=(Package("torch", "2.4.1", pinned=True),),
+    )
     codes = {f.code for f in run_checks(CheckContext(env, load_matrices()))}
     assert "PY001" in codes
 
 
 def test_load_and_checks_take_a_few_milliseconds() -> None:
-    pins = (("torch", "2.5.1+cu121"), ("torchvision", "0.19.0"), ("torchaudio", "2.5.1"),
-            ("numpy", "2.0.0"))
+    pins = (("torch", "2.5.1+cu121"), ("torchvision", "0.19.0"), ("torchaudio", "2.5.1"), ("numpy", "2.0.0"))
     best = float("inf")
     for _ in range(5):
         start = time.perf_counter()

@@ -45,22 +45,23 @@ def test_diff_identical_exits_0(app: typer.Typer) -> None:
 
 def test_diff_json_exits_1_on_difference(app: typer.Typer, tmp_path: Path) -> None:
     base = env()
-    older = replace(base, packages=tuple(replace(p, version="1.26.4") if p.name == "numpy" else p
-                                         for p in base.packages))
+    older = replace(
+        base, packages=tuple(replace(p, version="1.26.4") if p.name == "numpy" else p for p in base.packages)
+    )
     b = write(tmp_path / "b.json", older)
     code, out, _ = run(app, "diff", str(SNAPSHOT), b, "--format", "json")
     assert code == 1
     data = json.loads(out)
     assert data["identical"] is False
-    assert {"component": "numpy", "before": "2.4.6", "after": "1.26.4",
-            "kind": "downgraded"} in data["changes"]
+    assert {"component": "numpy", "before": "2.4.6", "after": "1.26.4", "kind": "downgraded"} in data[
+        "changes"
+    ]
     assert set(data) >= {"changes", "findings_only_in_a", "findings_only_in_b"}
 
 
 def test_diff_redact_and_output_file(app: typer.Typer, tmp_path: Path) -> None:
     base = env()
-    a = write(tmp_path / "a.json", replace(
-        base, env_vars=(("LD_LIBRARY_PATH", "/home/alice/cuda/lib64"),)))
+    a = write(tmp_path / "a.json", replace(base, env_vars=(("LD_LIBRARY_PATH", "/home/alice/cuda/lib64"),)))
     b = write(tmp_path / "b.json", base)
     out_file = tmp_path / "diff.json"
     code, out, _ = run(app, "diff", a, b, "--redact", "-f", "json", "-o", str(out_file))
@@ -82,8 +83,7 @@ def test_diff_bad_input_one_line_exit_2(app: typer.Typer, tmp_path: Path, conten
 def test_fleet_json_and_exit_codes(app: typer.Typer, tmp_path: Path) -> None:
     base = env()
     for i in range(3):
-        write(tmp_path / f"n{i}.json", replace(base, platform=replace(base.platform,
-                                                                       hostname=f"n{i}")))
+        write(tmp_path / f"n{i}.json", replace(base, platform=replace(base.platform, hostname=f"n{i}")))
     code, out, _ = run(app, "fleet", str(tmp_path), "--format", "json", "--no-checks")
     assert code == 0
     data = json.loads(out)
@@ -114,8 +114,21 @@ def test_diff_this_machine_with_itself(app: typer.Typer) -> None:
 
 
 def test_suggest_what_if_json(app: typer.Typer) -> None:
-    code, out, _ = run(app, "suggest", "--no-probe", "--python", "3.12", "--driver",
-                       "580.65.06", "--gpu-cc", "9.0", "--framework", "torch", "-f", "json")
+    code, out, _ = run(
+        app,
+        "suggest",
+        "--no-probe",
+        "--python",
+        "3.12",
+        "--driver",
+        "580.65.06",
+        "--gpu-cc",
+        "9.0",
+        "--framework",
+        "torch",
+        "-f",
+        "json",
+    )
     assert code == 0
     data = json.loads(out)
     assert set(data) >= {"packages", "commands", "reasons"}
@@ -124,8 +137,19 @@ def test_suggest_what_if_json(app: typer.Typer) -> None:
 
 
 def test_suggest_nothing_fits_exits_1_with_the_reason(app: typer.Typer) -> None:
-    code, out, _ = run(app, "suggest", "--no-probe", "--python", "3.11", "--driver",
-                       "470.82.01", "--gpu-cc", "3.5", "--framework", "torch")
+    code, out, _ = run(
+        app,
+        "suggest",
+        "--no-probe",
+        "--python",
+        "3.11",
+        "--driver",
+        "470.82.01",
+        "--gpu-cc",
+        "3.5",
+        "--framework",
+        "torch",
+    )
     assert code == 1
     assert "Not possible here:" in out and "CPU build" in out
 
@@ -137,11 +161,14 @@ def test_suggest_for_a_snapshot(app: typer.Typer) -> None:
     assert code == (1 if data["problems"] else 0)
 
 
-@pytest.mark.parametrize("args", [
-    ["suggest", "--no-probe"],  # no Python version to plan for
-    ["suggest", "--no-probe", "--python", "three"],
-    ["suggest", "--no-probe", "--python", "3.11", "--gpu-cc", "sm86"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["suggest", "--no-probe"],  # no Python version to plan for
+        ["suggest", "--no-probe", "--python", "three"],
+        ["suggest", "--no-probe", "--python", "3.11", "--gpu-cc", "sm86"],
+    ],
+)
 def test_suggest_bad_input_one_line_exit_2(app: typer.Typer, args: list[str]) -> None:
     code, out, err = run(app, *args)
     assert code == 2 and out == ""

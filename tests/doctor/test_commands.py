@@ -23,8 +23,9 @@ def app() -> typer.Typer:
     return application
 
 
-def invoke(app: typer.Typer, *args: str, stdin: str | None = None,
-           env: dict[str, str] | None = None) -> tuple[int, str, str]:
+def invoke(
+    app: typer.Typer, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, list(args), input=stdin, env=env)
     return result.exit_code, result.stdout, result.stderr
 
@@ -52,7 +53,11 @@ def test_lint_json(app: typer.Typer) -> None:
     payload = json.loads(out)
     assert code == 1
     assert sorted(p["kind"] for p in payload["problems"]) == [
-        "conv-weight-shape", "missing-backward", "missing-call", "missing-get-config"]
+        "conv-weight-shape",
+        "missing-backward",
+        "missing-call",
+        "missing-get-config",
+    ]
 
 
 def test_lint_missing_path_is_one_line_on_stderr(app: typer.Typer) -> None:
@@ -61,8 +66,9 @@ def test_lint_missing_path_is_one_line_on_stderr(app: typer.Typer) -> None:
     assert err.count("\n") == 1 and err.startswith("compataudit: error:")
 
 
-@pytest.mark.parametrize(("env", "colored"), [({"NO_COLOR": "1"}, False),
-                                              ({"FORCE_COLOR": "1", "NO_COLOR": ""}, True)])
+@pytest.mark.parametrize(
+    ("env", "colored"), [({"NO_COLOR": "1"}, False), ({"FORCE_COLOR": "1", "NO_COLOR": ""}, True)]
+)
 def test_lint_table_colour(app: typer.Typer, env: dict[str, str], colored: bool) -> None:
     _, out, _ = invoke(app, "lint", str(SEED / "example3.py"), env=env)
     assert "missing-backward MyCustomFunction" in out
@@ -80,8 +86,9 @@ def test_lint_writes_the_output_file(app: typer.Typer, tmp_path: Path) -> None:
 
 
 def test_explain_file_json(app: typer.Typer) -> None:
-    code, out, _ = invoke(app, "explain", str(TRACEBACKS / "t12_dispatcher_torchvision_nms.txt"),
-                          "--no-probe", "-f", "json")
+    code, out, _ = invoke(
+        app, "explain", str(TRACEBACKS / "t12_dispatcher_torchvision_nms.txt"), "--no-probe", "-f", "json"
+    )
     (diag,) = json.loads(out)["diagnoses"]
     assert code == 0
     assert {"kind", "confidence", "summary", "evidence", "fix", "components"} <= set(diag)
@@ -111,8 +118,7 @@ def test_explain_unreadable_input_exits_2(app: typer.Typer, tmp_path: Path) -> N
 def test_explain_cross_checks_a_what_if_environment(app: typer.Typer) -> None:
     path = str(TRACEBACKS / "t17_not_compiled_with_cuda.txt")
     _, bare, _ = invoke(app, "explain", path, "--no-probe", "-f", "json")
-    _, pinned, _ = invoke(app, "explain", path, "--no-probe", "--pin", "torch==2.5.1+cpu",
-                          "-f", "json")
+    _, pinned, _ = invoke(app, "explain", path, "--no-probe", "--pin", "torch==2.5.1+cpu", "-f", "json")
     before, after = json.loads(bare)["diagnoses"][0], json.loads(pinned)["diagnoses"][0]
     assert after["confidence"] > before["confidence"]
     assert "environment: torch 2.5.1+cpu is a CPU-only build" in after["evidence"]

@@ -98,8 +98,7 @@ def _case_id(name: str) -> str:
     return f"{name.split('_')[0]}-{m.group(1)}#{m.group(2)}" if m else name.split(".")[0]
 
 
-@pytest.mark.parametrize(("name", "expected"), CASES.items(),
-                         ids=[_case_id(n) for n in CASES])
+@pytest.mark.parametrize(("name", "expected"), CASES.items(), ids=[_case_id(n) for n in CASES])
 def test_real_traceback_maps_to_the_right_kind(name: str, expected: tuple[str, str]) -> None:
     kind, signature = expected
     diagnoses = explain_text((TRACEBACKS / name).read_text(encoding="utf-8"))
@@ -113,8 +112,9 @@ def test_every_fixture_is_in_the_table_and_cites_its_source() -> None:
     names = {p.name for p in TRACEBACKS.glob("*.txt")}
     assert names == set(CASES)
     for name in names:
-        assert source_of(TRACEBACKS / name).split()[0] in {"https://github.com", "recorded"} \
-            or source_of(TRACEBACKS / name).startswith(("https://", "recorded "))
+        assert source_of(TRACEBACKS / name).split()[0] in {"https://github.com", "recorded"} or source_of(
+            TRACEBACKS / name
+        ).startswith(("https://", "recorded "))
 
 
 def test_at_least_thirty_distinct_signatures_are_exercised() -> None:
@@ -145,8 +145,10 @@ def test_ansi_codes_are_stripped() -> None:
 
 @pytest.mark.parametrize("cls", ["RuntimeError", "NotImplementedError"])
 def test_dispatcher_message_is_accepted_under_either_exception_class(cls: str) -> None:
-    text = (f"{cls}: Could not run 'torchvision::nms' with arguments from the 'CUDA' backend. "
-            "'torchvision::nms' is only available for these backends: [CPU, BackendSelect].")
+    text = (
+        f"{cls}: Could not run 'torchvision::nms' with arguments from the 'CUDA' backend. "
+        "'torchvision::nms' is only available for these backends: [CPU, BackendSelect]."
+    )
     assert explain_text(text)[0].kind == "torch-extension-mismatch"
 
 
@@ -155,8 +157,10 @@ def test_a_signature_does_not_fire_under_a_foreign_exception_class() -> None:
 
 
 def test_bare_notimplementederror_needs_the_torch_frame() -> None:
-    text = ('Traceback (most recent call last):\n  File "app.py", line 3, in <module>\n'
-            "    run()\nNotImplementedError\n")
+    text = (
+        'Traceback (most recent call last):\n  File "app.py", line 3, in <module>\n'
+        "    run()\nNotImplementedError\n"
+    )
     assert explain_text(text) == []
 
 
@@ -179,17 +183,24 @@ def test_facts_in_the_message_are_read() -> None:
 # --------------------------------------------------------------------------- environment cross-check
 
 
-def make_env(*packages: tuple[str, str], requires: dict[str, tuple[str, ...]] | None = None,
-             driver: str | None = None, cuda_driver: str | None = None,
-             gpus: tuple[Gpu, ...] = ()) -> Environment:
+def make_env(
+    *packages: tuple[str, str],
+    requires: dict[str, tuple[str, ...]] | None = None,
+    driver: str | None = None,
+    cuda_driver: str | None = None,
+    gpus: tuple[Gpu, ...] = (),
+) -> Environment:
     requires = requires or {}
     return Environment(
         python=PythonInfo(version="3.11.9"),
         platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=tuple(Package(name=n, version=v, requires=requires.get(n, ()))
-                       for n, v in packages),
-        nvidia=NvidiaInfo(status=ProbeStatus.OK if driver else ProbeStatus.ABSENT,
-                          driver_version=driver, cuda_driver_version=cuda_driver, gpus=gpus),
+        packages=tuple(Package(name=n, version=v, requires=requires.get(n, ())) for n, v in packages),
+        nvidia=NvidiaInfo(
+            status=ProbeStatus.OK if driver else ProbeStatus.ABSENT,
+            driver_version=driver,
+            cuda_driver_version=cuda_driver,
+            gpus=gpus,
+        ),
         origin="what-if",
     )
 
@@ -201,8 +212,9 @@ def _explain(name: str, env: Environment | None) -> list[tuple[str, float]]:
 
 def test_a_cpu_torch_confirms_cpu_only_build() -> None:
     base = _explain("t17_not_compiled_with_cuda.txt", None)[0]
-    cpu = explain_text((TRACEBACKS / "t17_not_compiled_with_cuda.txt").read_text(),
-                       make_env(("torch", "2.5.1+cpu")))[0]
+    cpu = explain_text(
+        (TRACEBACKS / "t17_not_compiled_with_cuda.txt").read_text(), make_env(("torch", "2.5.1+cpu"))
+    )[0]
     assert cpu.kind == "cpu-only-build" and cpu.confidence > base[1]
     assert any("torch 2.5.1+cpu is a CPU-only build" in e for e in cpu.evidence)
 
@@ -214,8 +226,11 @@ def test_a_cuda_torch_weakens_cpu_only_build() -> None:
 
 
 def test_torchvision_pinning_another_torch_confirms_the_mismatch() -> None:
-    env = make_env(("torch", "2.4.0"), ("torchvision", "0.20.0"),
-                   requires={"torchvision": ("numpy", "torch==2.5.0", "pillow!=8.3.*,>=5.3.0")})
+    env = make_env(
+        ("torch", "2.4.0"),
+        ("torchvision", "0.20.0"),
+        requires={"torchvision": ("numpy", "torch==2.5.0", "pillow!=8.3.*,>=5.3.0")},
+    )
     (diag,) = explain_text((TRACEBACKS / "t22_torchvision_custom_ops.txt").read_text(), env)
     assert diag.kind == "torch-extension-mismatch"
     assert any("requires torch==2.5.0 but torch 2.4.0" in e for e in diag.evidence)
@@ -226,9 +241,7 @@ def test_torchvision_pinning_another_torch_confirms_the_mismatch() -> None:
     ("numpy", "torch", "direction"),
     [("2.1.0", "2.2.2", 1), ("1.26.4", "2.2.2", -1)],
 )
-def test_numpy_abi_is_checked_against_the_installed_versions(
-    numpy: str, torch: str, direction: int
-) -> None:
+def test_numpy_abi_is_checked_against_the_installed_versions(numpy: str, torch: str, direction: int) -> None:
     base = _explain("t27_numpy_array_api.txt", None)[0][1]
     kind, conf = _explain("t27_numpy_array_api.txt", make_env(("numpy", numpy), ("torch", torch)))[0]
     assert kind == "numpy-incompatible"
@@ -256,15 +269,18 @@ def test_keras3_under_tf216_turns_a_shape_error_into_a_version_mix() -> None:
         ("12.0", ("sm_80", "compute_90"), False),  # PTX JIT-compiles for newer GPUs
     ],
 )
-def test_gpu_arch_is_checked_against_the_build(
-    cc: str, archs: tuple[str, ...], confirmed: bool
-) -> None:
+def test_gpu_arch_is_checked_against_the_build(cc: str, archs: tuple[str, ...], confirmed: bool) -> None:
     gpu = Gpu(index=0, name="GPU", compute_capability=cc)
-    env = make_env(("torch", "2.5.1+cu124"), driver="570.124.06", cuda_driver="12.8",
-                   gpus=(gpu,))
-    build = BuildInfo(framework="torch", distribution="torch", version="2.5.1+cu124",
-                      cuda="12.4", archs=archs, is_cuda_build=True,
-                      source="/site-packages/torch/version.py")
+    env = make_env(("torch", "2.5.1+cu124"), driver="570.124.06", cuda_driver="12.8", gpus=(gpu,))
+    build = BuildInfo(
+        framework="torch",
+        distribution="torch",
+        version="2.5.1+cu124",
+        cuda="12.4",
+        archs=archs,
+        is_cuda_build=True,
+        source="/site-packages/torch/version.py",
+    )
     env = replace(env, builds=(build,))
     (diag,) = explain_text((TRACEBACKS / "t20_no_kernel_image.txt").read_text(), env)
     assert diag.kind == "gpu-arch-unsupported"
@@ -277,7 +293,7 @@ def test_gpu_arch_is_checked_against_the_build(
         "",
         "\x00\x01 binary-ish \x1b[31m junk \x1b",
         "a" * 200_000 + ".py in f",  # a pasted blob: must stay fast
-        "File \"x.py\", line 1, in <module>\n" * 5_000,
+        'File "x.py", line 1, in <module>\n' * 5_000,
         "NotImplementedError: Could not run '' with arguments from the '' backend.",
         "TypeError: Can't instantiate abstract class X with abstract methods ''",
     ],

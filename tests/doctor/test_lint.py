@@ -92,7 +92,8 @@ def test_seed_example_2_has_forward_but_a_2d_conv_weight() -> None:
     path = SEED / "example2.py"
     result = lint_paths([str(path)])
     assert [(p.line, p.kind) for p in result.problems] == [
-        (_line_of(path, "return torch.conv2d(x, self.weight)"), "conv-weight-shape")]
+        (_line_of(path, "return torch.conv2d(x, self.weight)"), "conv-weight-shape")
+    ]
     assert f"line {_line_of(path, 'nn.Parameter(torch.randn(3,3))')}" in result.problems[0].message
 
 
@@ -100,7 +101,8 @@ def test_seed_example_3_missing_backward_at_the_class_line() -> None:
     path = SEED / "example3.py"
     result = lint_paths([str(path)])
     assert [(p.line, p.kind, p.symbol) for p in result.problems] == [
-        (_line_of(path, "class MyCustomFunction"), "missing-backward", "MyCustomFunction")]
+        (_line_of(path, "class MyCustomFunction"), "missing-backward", "MyCustomFunction")
+    ]
 
 
 # --------------------------------------------------------------------------- safety and input handling
@@ -124,8 +126,7 @@ def test_linted_code_is_never_executed(tmp_path: Path) -> None:
 
 def test_walk_skips_virtualenvs_vcs_and_build_folders(tmp_path: Path) -> None:
     bad = "import torch.nn as nn\nclass Bad(nn.Module):\n    pass\n"
-    for folder in (".git", "__pycache__", "build", "dist", "node_modules", "site-packages",
-                   "venv_custom"):
+    for folder in (".git", "__pycache__", "build", "dist", "node_modules", "site-packages", "venv_custom"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "m.py").write_text(bad, encoding="utf-8")
     (tmp_path / "venv_custom" / "pyvenv.cfg").write_text("home = /usr\n", encoding="utf-8")
@@ -147,8 +148,9 @@ def test_unreadable_files_are_skipped_with_a_note(
     tmp_path: Path, name: str, content: bytes, reason: str
 ) -> None:
     (tmp_path / name).write_bytes(content)
-    (tmp_path / "ok.py").write_text("import torch.nn as nn\nclass A(nn.Module):\n    pass\n",
-                                    encoding="utf-8")
+    (tmp_path / "ok.py").write_text(
+        "import torch.nn as nn\nclass A(nn.Module):\n    pass\n", encoding="utf-8"
+    )
     result = lint_paths([str(tmp_path)])
     assert [s.reason.split(" (")[0] for s in result.skipped] == [reason]
     assert [p.symbol for p in result.problems] == ["A"]  # the other files are still linted
@@ -156,8 +158,7 @@ def test_unreadable_files_are_skipped_with_a_note(
 
 def test_a_syntax_error_does_not_stop_the_other_files(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("def f(:\n", encoding="utf-8")
-    (tmp_path / "b.py").write_text("import torch.nn as nn\nclass B(nn.Module):\n    pass\n",
-                                   encoding="utf-8")
+    (tmp_path / "b.py").write_text("import torch.nn as nn\nclass B(nn.Module):\n    pass\n", encoding="utf-8")
     kinds = [(Path(p.path).name, p.kind) for p in lint_paths([str(tmp_path)]).problems]
     assert kinds == [("a.py", "syntax-error"), ("b.py", "missing-forward")]
 
@@ -210,9 +211,11 @@ _NO_FORWARD = "import torch.nn as nn\nclass Net(nn.Module):\n    pass\n"
         ("model = Net()\nmodel(1)\n", Severity.ERROR),
         ("Net()(1)\n", Severity.ERROR),
         ("seq = nn.Sequential(Net(), nn.ReLU())\n", Severity.ERROR),
-        ("class Outer(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
-         "        self.body = Net()\n    def forward(self, x):\n        return self.body(x)\n",
-         Severity.ERROR),
+        (
+            "class Outer(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            "        self.body = Net()\n    def forward(self, x):\n        return self.body(x)\n",
+            Severity.ERROR,
+        ),
     ],
     ids=["unused", "bound-then-called", "called-inline", "in-sequential", "submodule-called"],
 )
@@ -226,15 +229,14 @@ def test_missing_forward_is_an_error_once_the_module_is_called(
 
 ODD_SOURCES = {
     "starred_base": "import torch.nn as nn\nbases = (nn.Module,)\nclass A(*bases):\n    pass\n",
-    "call_base": "import torch.nn as nn\ndef make():\n    return nn.Module\nclass A(make()):\n"
-                 "    pass\n",
+    "call_base": "import torch.nn as nn\ndef make():\n    return nn.Module\nclass A(make()):\n    pass\n",
     "subscript_base": "from typing import Generic, TypeVar\nimport torch.nn as nn\nT = TypeVar('T')\n"
-                      "class A(nn.Module, Generic[T]):\n    def forward(self, x):\n        return x\n",
+    "class A(nn.Module, Generic[T]):\n    def forward(self, x):\n        return x\n",
     "self_cycle": "from m import B\nclass A(B):\n    pass\nclass B(A):\n    pass\n",
     "relative_beyond_top": "from ....x import Base\nclass A(Base):\n    pass\n",
     "star_import": "from torch.nn import *\nclass A(Module):\n    pass\n",
     "class_in_function": "import torch.nn as nn\ndef f():\n    class A(nn.Module):\n"
-                         "        pass\n    return A\n",
+    "        pass\n    return A\n",
     "empty": "",
     "deep_nesting": "x = " + "(" * 300 + "1" + ")" * 300 + "\n",
 }

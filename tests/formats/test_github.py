@@ -11,18 +11,22 @@ from compataudit.formats.github import command, escape_data, escape_property, wr
 from compataudit.model import Report
 
 
-def test_snapshot(report: Report, requirements_ctx: RenderContext,
-                  snapshot: Callable[[str, str], None]) -> None:
+def test_snapshot(
+    report: Report, requirements_ctx: RenderContext, snapshot: Callable[[str, str], None]
+) -> None:
     snapshot("report.github.txt", render(report, "github", requirements_ctx))
 
 
-@pytest.mark.parametrize(("text", "data", "prop"), [
-    ("plain", "plain", "plain"),
-    ("50% done", "50%25 done", "50%25 done"),
-    ("a\r\nb", "a%0D%0Ab", "a%0D%0Ab"),
-    ("k: v, w", "k: v, w", "k%3A v%2C w"),
-    ("%0A", "%250A", "%250A"),  # an already-escaped-looking text stays literal
-])
+@pytest.mark.parametrize(
+    ("text", "data", "prop"),
+    [
+        ("plain", "plain", "plain"),
+        ("50% done", "50%25 done", "50%25 done"),
+        ("a\r\nb", "a%0D%0Ab", "a%0D%0Ab"),
+        ("k: v, w", "k: v, w", "k%3A v%2C w"),
+        ("%0A", "%250A", "%250A"),  # an already-escaped-looking text stays literal
+    ],
+)
 def test_escaping(text: str, data: str, prop: str) -> None:
     assert escape_data(text) == data
     assert escape_property(text) == prop
@@ -30,17 +34,19 @@ def test_escaping(text: str, data: str, prop: str) -> None:
 
 def test_command_skips_missing_properties() -> None:
     assert command("warning", "m", title="t", file=None, line=None) == "::warning title=t::m"
-    assert (command("error", "m\nn", file="a,b.txt", line=3)
-            == "::error file=a%2Cb.txt,line=3::m%0An")
+    assert command("error", "m\nn", file="a,b.txt", line=3) == "::error file=a%2Cb.txt,line=3::m%0An"
 
 
-def test_one_annotation_per_finding_and_failed_kernel(report: Report,
-                                                      requirements_ctx: RenderContext) -> None:
+def test_one_annotation_per_finding_and_failed_kernel(
+    report: Report, requirements_ctx: RenderContext
+) -> None:
     lines = render(report, "github", requirements_ctx).splitlines()
     kinds = [line.split(" ", 1)[0] for line in lines if line.startswith("::")]
     assert kinds == ["::error", "::warning", "::notice", "::error", "::error", "::error"]
-    assert lines[0].startswith("::error title=TCH001 torchvision 0.19.1 is built for torch 2.4"
-                               "%2C not 2.5.1,file=requirements.txt,line=4::")
+    assert lines[0].startswith(
+        "::error title=TCH001 torchvision 0.19.1 is built for torch 2.4"
+        "%2C not 2.5.1,file=requirements.txt,line=4::"
+    )
     assert all("\n" not in line for line in lines)
     assert lines[-1].startswith("compataudit: 2 error(s)")
 

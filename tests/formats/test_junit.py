@@ -32,26 +32,33 @@ def test_parses_with_a_case_per_area_and_kernel(report: Report, fixed_areas: Non
     cases = _cases(junit.render(report, RenderContext()))
     # areas known + "matrices", only named by a finding
     assert {k for k in cases if k.startswith("compataudit.checks:")} == {
-        f"compataudit.checks:{a}" for a in [*FIXED_AREAS, "matrices"]}
+        f"compataudit.checks:{a}" for a in [*FIXED_AREAS, "matrices"]
+    }
     assert {k for k in cases if k.startswith("compataudit.smoke:")} == {
-        "compataudit.smoke:torch[cpu, float32]", "compataudit.smoke:torch[cuda:0, float16]",
-        "compataudit.smoke:jax[gpu:0, float32]", "compataudit.smoke:tensorflow[cpu, float32]"}
+        "compataudit.smoke:torch[cpu, float32]",
+        "compataudit.smoke:torch[cuda:0, float16]",
+        "compataudit.smoke:jax[gpu:0, float32]",
+        "compataudit.smoke:tensorflow[cpu, float32]",
+    }
     assert root.get("tests") == "10"
     assert root.get("failures") == "4"  # torch + policy areas, two smoke failures
     assert root.get("skipped") == "1"
 
 
-@pytest.mark.parametrize(("case", "outcome"), [
-    ("compataudit.checks:torch", "failure"),
-    ("compataudit.checks:policy", "failure"),
-    ("compataudit.checks:cuda", "pass"),  # a warning alone passes, shown in system-out
-    ("compataudit.checks:matrices", "pass"),
-    ("compataudit.checks:python", "pass"),
-    ("compataudit.smoke:torch[cpu, float32]", "pass"),
-    ("compataudit.smoke:torch[cuda:0, float16]", "failure"),
-    ("compataudit.smoke:jax[gpu:0, float32]", "failure"),
-    ("compataudit.smoke:tensorflow[cpu, float32]", "skipped"),
-])
+@pytest.mark.parametrize(
+    ("case", "outcome"),
+    [
+        ("compataudit.checks:torch", "failure"),
+        ("compataudit.checks:policy", "failure"),
+        ("compataudit.checks:cuda", "pass"),  # a warning alone passes, shown in system-out
+        ("compataudit.checks:matrices", "pass"),
+        ("compataudit.checks:python", "pass"),
+        ("compataudit.smoke:torch[cpu, float32]", "pass"),
+        ("compataudit.smoke:torch[cuda:0, float16]", "failure"),
+        ("compataudit.smoke:jax[gpu:0, float32]", "failure"),
+        ("compataudit.smoke:tensorflow[cpu, float32]", "skipped"),
+    ],
+)
 def test_outcomes(report: Report, fixed_areas: None, case: str, outcome: str) -> None:
     element = _cases(junit.render(report, RenderContext()))[case]
     children = {child.tag for child in element}

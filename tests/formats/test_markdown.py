@@ -14,9 +14,15 @@ def test_snapshot(report: Report, snapshot: Callable[[str, str], None]) -> None:
     snapshot("report.md", render(report, "markdown", RenderContext()))
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("a|b", "a\\|b"), ("line\nbreak", "line break"), (None, ""), (1.5, "1.5"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a|b", "a\\|b"),
+        ("line\nbreak", "line break"),
+        (None, ""),
+        (1.5, "1.5"),
+    ],
+)
 def test_cell(text: object, expected: str) -> None:
     assert cell(text) == expected
 
@@ -37,13 +43,16 @@ def test_sections_and_tables(report: Report) -> None:
             assert len(widths) == 1, block
 
 
-@pytest.mark.parametrize(("summary", "expected"), [
-    (Summary(0, 0, 1, 0, 0),
-     "**compataudit ✅ passed** — 0 errors, 0 warnings, 1 info (exit code 0)"),
-    (Summary(1, 2, 0, 1, 1),
-     "**compataudit ❌ failed** — 1 error, 2 warnings, 0 infos; 1 smoke kernel failed "
-     "(exit code 1)"),
-])
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        (Summary(0, 0, 1, 0, 0), "**compataudit ✅ passed** — 0 errors, 0 warnings, 1 info (exit code 0)"),
+        (
+            Summary(1, 2, 0, 1, 1),
+            "**compataudit ❌ failed** — 1 error, 2 warnings, 0 infos; 1 smoke kernel failed (exit code 1)",
+        ),
+    ],
+)
 def test_headline(report: Report, summary: Summary, expected: str) -> None:
     assert headline(replace(report, summary=summary)) == expected
 

@@ -42,19 +42,40 @@ def with_package(env: Environment, name: str, version: str | None) -> Environmen
 
 def with_gpus(env: Environment, driver: str, cuda: str, *gpus: tuple[str, str]) -> Environment:
     """``env`` with an NVIDIA driver and GPUs given as (name, compute capability)."""
-    return replace(env, nvidia=NvidiaInfo(
-        status=ProbeStatus.OK, source="nvml", driver_version=driver, cuda_driver_version=cuda,
-        gpus=tuple(Gpu(index=i, name=name, compute_capability=cc,
-                       uuid=f"GPU-{i:08x}-1c3a-4b2d-9e8f-0a1b2c3d4e5f", serial=f"13240{i:08d}",
-                       pci_bus_id=f"00000000:{i + 0x17:02X}:00.0")
-                   for i, (name, cc) in enumerate(gpus))))
+    return replace(
+        env,
+        nvidia=NvidiaInfo(
+            status=ProbeStatus.OK,
+            source="nvml",
+            driver_version=driver,
+            cuda_driver_version=cuda,
+            gpus=tuple(
+                Gpu(
+                    index=i,
+                    name=name,
+                    compute_capability=cc,
+                    uuid=f"GPU-{i:08x}-1c3a-4b2d-9e8f-0a1b2c3d4e5f",
+                    serial=f"13240{i:08d}",
+                    pci_bus_id=f"00000000:{i + 0x17:02X}:00.0",
+                )
+                for i, (name, cc) in enumerate(gpus)
+            ),
+        ),
+    )
 
 
 def with_torch_build(env: Environment, version: str, cuda: str | None) -> Environment:
     env = with_package(env, "torch", version)
     builds = [b for b in env.builds if b.framework != "torch"]
-    builds.append(BuildInfo(framework="torch", distribution="torch", version=version, cuda=cuda,
-                            is_cuda_build=cuda is not None))
+    builds.append(
+        BuildInfo(
+            framework="torch",
+            distribution="torch",
+            version=version,
+            cuda=cuda,
+            is_cuda_build=cuda is not None,
+        )
+    )
     return replace(env, builds=tuple(builds))
 
 

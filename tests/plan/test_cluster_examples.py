@@ -65,8 +65,8 @@ def compataudit_calls(text: str) -> Iterator[list[str]]:
             words = shlex.split(part.replace("$(NODE_NAME)", "NODE"))
             for i, word in enumerate(words):
                 # skip `pip install compataudit` and YAML values such as `name: compataudit`
-                if word == "compataudit" and "install" not in words[:i] and words[i + 1:]:
-                    yield words[i + 1:]
+                if word == "compataudit" and "install" not in words[:i] and words[i + 1 :]:
+                    yield words[i + 1 :]
 
 
 def assert_real_flags(calls: list[list[str]]) -> None:
@@ -85,11 +85,16 @@ def test_slurm_script_end_to_end(tmp_path: Path) -> None:
     srun = bin_dir / "srun"
     srun.write_text(FAKE_SRUN.format(python=sys.executable))
     srun.chmod(0o755)
-    env = dict(os.environ, PATH=f"{bin_dir}:{VENV_BIN}:/usr/bin:/bin",
-               FAKE_NODES="gpu001 gpu002 gpu003", SNAPSHOT_DIR="snaps")
+    env = dict(
+        os.environ,
+        PATH=f"{bin_dir}:{VENV_BIN}:/usr/bin:/bin",
+        FAKE_NODES="gpu001 gpu002 gpu003",
+        SNAPSHOT_DIR="snaps",
+    )
     script = EXAMPLES / "slurm_snapshots.sbatch"
-    done = subprocess.run(["bash", str(script)], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        ["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
     snaps = tmp_path / "snaps"
     for node in ("gpu001", "gpu002", "gpu003"):
         data = json.loads((snaps / f"{node}.json").read_text())  # pure JSON, stderr kept apart
@@ -227,5 +232,4 @@ def test_ray_script_on_a_local_ray_cluster(tmp_path: Path) -> None:
 
     result = aggregate([str(tmp_path)])
     assert result.nodes == 3 and len(result.groups) == 1
-    assert all(json.loads(p.read_text())["platform"]["hostname"] is None
-               for p in tmp_path.iterdir())
+    assert all(json.loads(p.read_text())["platform"]["hostname"] is None for p in tmp_path.iterdir())

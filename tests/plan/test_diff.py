@@ -19,17 +19,20 @@ from compataudit.plan.diff import (
 from tests.plan.plan_helpers import real_env, with_gpus, with_package, with_torch_build
 
 
-@pytest.mark.parametrize(("before", "after", "kind"), [
-    (None, "2.5.1", "added"),
-    ("2.5.1", None, "removed"),
-    ("2.4.1", "2.5.1", "upgraded"),
-    ("2.5.1+cu124", "2.4.0+cu121", "downgraded"),
-    ("2.5.1+cu124", "2.5.1+cpu", "variant"),
-    ("2.5.1", "2.5.1+cu118", "variant"),
-    ("535.104.05", "550.54.14", "upgraded"),
-    ("570.124.06", "570.86.15", "downgraded"),
-    ("CUDA 12.4", "CPU", "changed"),
-])
+@pytest.mark.parametrize(
+    ("before", "after", "kind"),
+    [
+        (None, "2.5.1", "added"),
+        ("2.5.1", None, "removed"),
+        ("2.4.1", "2.5.1", "upgraded"),
+        ("2.5.1+cu124", "2.4.0+cu121", "downgraded"),
+        ("2.5.1+cu124", "2.5.1+cpu", "variant"),
+        ("2.5.1", "2.5.1+cu118", "variant"),
+        ("535.104.05", "550.54.14", "upgraded"),
+        ("570.124.06", "570.86.15", "downgraded"),
+        ("CUDA 12.4", "CPU", "changed"),
+    ],
+)
 def test_classify(before: str | None, after: str | None, kind: str) -> None:
     assert classify(before, after) == kind
 
@@ -42,9 +45,12 @@ def test_identical_real_snapshots() -> None:
 
 def test_hostnames_paths_and_timestamps_do_not_matter() -> None:
     env = real_env()
-    other = replace(env, created_at="2030-01-01T00:00:00+00:00",
-                    platform=replace(env.platform, hostname="elsewhere"),
-                    python=replace(env.python, executable="/opt/py/bin/python"))
+    other = replace(
+        env,
+        created_at="2030-01-01T00:00:00+00:00",
+        platform=replace(env.platform, hostname="elsewhere"),
+        python=replace(env.python, executable="/opt/py/bin/python"),
+    )
     assert diff_environments(env, other) == []
 
 
@@ -62,8 +68,12 @@ def test_cuda_node_versus_cpu_node_most_relevant_first() -> None:
     assert components.index("torch") < components.index("numpy")
     assert components[-1] == "requests"
     by = {c["component"]: c for c in changes}
-    assert by["torch"] == {"component": "torch", "before": "2.13.0+cpu", "after": "2.13.0+cu130",
-                           "kind": "variant"}
+    assert by["torch"] == {
+        "component": "torch",
+        "before": "2.13.0+cpu",
+        "after": "2.13.0+cu130",
+        "kind": "variant",
+    }
     assert by["torch build"]["before"] == "CPU" and by["torch build"]["after"] == "CUDA 13.0"
     assert by["gpu"]["after"] == "1x NVIDIA A100-SXM4-80GB (cc 8.0)"
     assert by["nvidia-driver"]["kind"] == "added"
@@ -72,8 +82,9 @@ def test_cuda_node_versus_cpu_node_most_relevant_first() -> None:
 
 def test_gpu_count_and_removed_package() -> None:
     one = with_gpus(real_env(), "535.104.05", "12.2", ("Tesla V100-SXM2-16GB", "7.0"))
-    two = with_gpus(real_env(), "535.104.05", "12.2", ("Tesla V100-SXM2-16GB", "7.0"),
-                    ("Tesla V100-SXM2-16GB", "7.0"))
+    two = with_gpus(
+        real_env(), "535.104.05", "12.2", ("Tesla V100-SXM2-16GB", "7.0"), ("Tesla V100-SXM2-16GB", "7.0")
+    )
     two = with_package(two, "jax", None)
     changes = {c.component: c for c in diff_environments(one, two)}
     assert changes["gpu"].after == "2x Tesla V100-SXM2-16GB (cc 7.0)"
@@ -83,35 +94,50 @@ def test_gpu_count_and_removed_package() -> None:
 
 def test_findings_only_on_one_side_and_smoke() -> None:
     env = real_env()
-    drv = Finding(code="DRV001", severity=Severity.ERROR, title="driver too old for torch",
-                  components=("torch", "nvidia-driver"))
+    drv = Finding(
+        code="DRV001",
+        severity=Severity.ERROR,
+        title="driver too old for torch",
+        components=("torch", "nvidia-driver"),
+    )
     drv_other_numbers = replace(drv, title="driver 470 too old for torch 2.5")
-    npy = Finding(code="NPY001", severity=Severity.ERROR, title="numpy 2 with old tf",
-                  components=("numpy", "tensorflow"))
+    npy = Finding(
+        code="NPY001",
+        severity=Severity.ERROR,
+        title="numpy 2 with old tf",
+        components=("numpy", "tensorflow"),
+    )
     rep_a = make_report(env, [drv], [SmokeResult("torch", "cpu", SmokeStatus.PASS)])
-    rep_b = make_report(env, [drv_other_numbers, npy],
-                        [SmokeResult("torch", "cpu", SmokeStatus.CRASH)])
+    rep_b = make_report(env, [drv_other_numbers, npy], [SmokeResult("torch", "cpu", SmokeStatus.CRASH)])
     result = diff(env, env, rep_a.findings, rep_b.findings, rep_a, rep_b)
     assert not result.identical
     assert result.findings_only_in_a == ()
     assert result.findings_only_in_b == (npy,)
     smoke = [c for c in result.changes if c.component.startswith("smoke")]
-    assert [(c.component, c.before, c.after) for c in smoke] == \
-           [("smoke torch cpu float32", "pass", "crash")]
+    assert [(c.component, c.before, c.after) for c in smoke] == [("smoke torch cpu float32", "pass", "crash")]
     table = render_table(result, "a.json", "b.json")
     assert "Findings only in b.json:" in table and "NPY001" in table
     assert "smoke torch cpu float32" in table
 
 
 def test_table_for_identical() -> None:
-    assert render_table(diff(real_env(), real_env(), [], []), "x", "y") == \
-        "No differences that matter between x and y."
+    assert (
+        render_table(diff(real_env(), real_env(), [], []), "x", "y")
+        == "No differences that matter between x and y."
+    )
 
 
-@pytest.mark.parametrize(("name", "tier"), [
-    ("torch", TIER_FRAMEWORK), ("jax-cuda12-plugin", TIER_FRAMEWORK),
-    ("tensorflow-io-gcs-filesystem", TIER_FRAMEWORK), ("numpy", TIER_RUNTIME),
-    ("nvidia-cudnn-cu12", TIER_RUNTIME), ("nvidia-ml-py", TIER_LEAF), ("requests", TIER_LEAF),
-])
+@pytest.mark.parametrize(
+    ("name", "tier"),
+    [
+        ("torch", TIER_FRAMEWORK),
+        ("jax-cuda12-plugin", TIER_FRAMEWORK),
+        ("tensorflow-io-gcs-filesystem", TIER_FRAMEWORK),
+        ("numpy", TIER_RUNTIME),
+        ("nvidia-cudnn-cu12", TIER_RUNTIME),
+        ("nvidia-ml-py", TIER_LEAF),
+        ("requests", TIER_LEAF),
+    ],
+)
 def test_package_tier(name: str, tier: int) -> None:
     assert package_tier(name) == tier

@@ -56,8 +56,14 @@ class CountingChecker:
     def __call__(self, env: Environment) -> Sequence[Finding]:
         self.calls += 1
         if env.nvidia.driver_version == "535.104.05":
-            return [Finding(code="DRV001", severity=Severity.ERROR, title="driver too old",
-                            components=("torch", "nvidia-driver"))]
+            return [
+                Finding(
+                    code="DRV001",
+                    severity=Severity.ERROR,
+                    title="driver too old",
+                    components=("torch", "nvidia-driver"),
+                )
+            ]
         return []
 
 
@@ -74,20 +80,26 @@ def test_groups_majority_outliers_and_corrupt(cluster: Path) -> None:
     assert majority["stack"]["nvidia-driver"] == "550.54.14"
     assert "n10" in majority["members"]  # a report counts as a node
     outliers = {o["node"]: o for o in data["outliers"]}
-    assert set(outliers) == {"n08", str(cluster / "rack2" / "r1.json"),
-                             str(cluster / "rack2" / "r2.json")}
+    assert set(outliers) == {"n08", str(cluster / "rack2" / "r1.json"), str(cluster / "rack2" / "r2.json")}
     assert outliers["n08"]["differences"] == [
         {"component": "torch", "before": "2.13.0+cu126", "after": "2.13.0+cpu", "kind": "variant"},
         {"component": "torch build", "before": "CUDA 12.6", "after": "CPU", "kind": "changed"},
     ]
     r1 = outliers[str(cluster / "rack2" / "r1.json")]
-    assert r1["differences"] == [{"component": "nvidia-driver", "before": "550.54.14",
-                                  "after": "535.104.05", "kind": "downgraded"}]
+    assert r1["differences"] == [
+        {"component": "nvidia-driver", "before": "550.54.14", "after": "535.104.05", "kind": "downgraded"}
+    ]
     old_group = next(g for g in data["groups"] if g["fingerprint"] == r1["group"])
     assert [f["code"] for f in old_group["findings"]] == ["DRV001"]
     corrupt = {Path(c["file"]).name: c["error"] for c in data["corrupt"]}
-    assert set(corrupt) == {"truncated.json", "empty.json", "list.json", "other.json",
-                            "binary.json", "bad-types.json"}
+    assert set(corrupt) == {
+        "truncated.json",
+        "empty.json",
+        "list.json",
+        "other.json",
+        "binary.json",
+        "bad-types.json",
+    }
     assert "not JSON" in corrupt["truncated.json"]
     assert "requires" in corrupt["bad-types.json"]
 
@@ -100,14 +112,21 @@ def test_table_names_outliers_and_corrupt_files(cluster: Path) -> None:
 
 
 def test_globs_files_and_missing_paths(cluster: Path) -> None:
-    args = [str(cluster / "rack1" / "n0[1-3].json"), str(cluster / "rack2" / "n08.json"),
-            str(cluster / "rack1" / "n01.json"), str(cluster / "nowhere.json"),
-            str(cluster / "*.nomatch")]
+    args = [
+        str(cluster / "rack1" / "n0[1-3].json"),
+        str(cluster / "rack2" / "n08.json"),
+        str(cluster / "rack1" / "n01.json"),
+        str(cluster / "nowhere.json"),
+        str(cluster / "*.nomatch"),
+    ]
     found = list(iter_input_files(args))
-    assert [Path(f).name for f, why in found if why is None] == \
-           ["n01.json", "n02.json", "n03.json", "n08.json"]  # n01 once
-    assert [why for _, why in found if why] == ["no such file or directory",
-                                                 "no files match this pattern"]
+    assert [Path(f).name for f, why in found if why is None] == [
+        "n01.json",
+        "n02.json",
+        "n03.json",
+        "n08.json",
+    ]  # n01 once
+    assert [why for _, why in found if why] == ["no such file or directory", "no files match this pattern"]
     result = aggregate(args)
     assert result.nodes == 4 and len(result.corrupt) == 2
     assert [len(g.nodes) for g in result.groups] == [3, 1]

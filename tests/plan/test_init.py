@@ -21,8 +21,9 @@ def test_snapshot() -> None:
 def test_report_with_tool_block(tmp_path: Path) -> None:
     env = real_env()
     finding = Finding(code="NPY001", severity=Severity.ERROR, title="t", components=("numpy",))
-    report = make_report(env, [finding], [SmokeResult("jax", "cpu", SmokeStatus.PASS,
-                                                      runtime=(("backend", "cpu"),))])
+    report = make_report(
+        env, [finding], [SmokeResult("jax", "cpu", SmokeStatus.PASS, runtime=(("backend", "cpu"),))]
+    )
     data = to_jsonable(report)
     data["tool"] = {"name": "compataudit", "version": "9.9.9"}  # as the JSON format writes it
     del data["tool_version"]
@@ -40,12 +41,15 @@ def test_this_machine_hook() -> None:
     assert load_any("-", this_machine=lambda: env) == (env, None)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("{", "not valid JSON"),
-    ("[]", "expected a JSON object"),
-    ('{"environment": {}, "findings": "x"}', "not a compataudit snapshot"),
-    ('{"python": {"version": 3}, "platform": {}}', "not a compataudit snapshot"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{", "not valid JSON"),
+        ("[]", "expected a JSON object"),
+        ('{"environment": {}, "findings": "x"}', "not a compataudit snapshot"),
+        ('{"python": {"version": 3}, "platform": {}}', "not a compataudit snapshot"),
+    ],
+)
 def test_bad_input_is_one_line_input_error(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(content)

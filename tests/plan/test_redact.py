@@ -32,19 +32,22 @@ def alice_env() -> Environment:
 
     env = replace(
         env,
-        python=replace(env.python, executable=move(env.python.executable),
-                       prefix=move(env.python.prefix)),
+        python=replace(env.python, executable=move(env.python.executable), prefix=move(env.python.prefix)),
         platform=replace(env.platform, hostname=HOST),
         packages=tuple(replace(p, location=move(p.location)) for p in env.packages),
         builds=tuple(replace(b, source=move(b.source)) for b in env.builds),
-        env_vars=(("CUDA_VISIBLE_DEVICES", "GPU-00000000-1c3a-4b2d-9e8f-0a1b2c3d4e5f"),
-                  ("LD_LIBRARY_PATH", "/scratch/alice/cudnn/lib:/usr/local/cuda/lib64"),
-                  ("XLA_FLAGS", "--xla_dump_to=/mnt/home/alice/dumps")),
+        env_vars=(
+            ("CUDA_VISIBLE_DEVICES", "GPU-00000000-1c3a-4b2d-9e8f-0a1b2c3d4e5f"),
+            ("LD_LIBRARY_PATH", "/scratch/alice/cudnn/lib:/usr/local/cuda/lib64"),
+            ("XLA_FLAGS", "--xla_dump_to=/mnt/home/alice/dumps"),
+        ),
     )
-    env = with_gpus(env, "550.54.14", "12.4", ("NVIDIA A100-SXM4-80GB", "8.0"),
-                    ("NVIDIA A100-SXM4-80GB", "8.0"))
-    attempt = ProbeAttempt("nvidia-smi", ProbeStatus.ERROR,
-                           f"nvidia-smi on {HOST.split('.')[0]}: GPU 00000000:17:00.0 fell off")
+    env = with_gpus(
+        env, "550.54.14", "12.4", ("NVIDIA A100-SXM4-80GB", "8.0"), ("NVIDIA A100-SXM4-80GB", "8.0")
+    )
+    attempt = ProbeAttempt(
+        "nvidia-smi", ProbeStatus.ERROR, f"nvidia-smi on {HOST.split('.')[0]}: GPU 00000000:17:00.0 fell off"
+    )
     return replace(env, nvidia=replace(env.nvidia, attempts=(attempt,)))
 
 
@@ -52,10 +55,18 @@ def dump(value: object) -> str:
     return json.dumps(to_jsonable(value))
 
 
-@pytest.mark.parametrize("secret", [
-    "alice", HOST, "gpu-node-017", "GPU-00000000-1c3a", "1c3a-4b2d-9e8f", "1324000000000",
-    "/home/",
-])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "alice",
+        HOST,
+        "gpu-node-017",
+        "GPU-00000000-1c3a",
+        "1c3a-4b2d-9e8f",
+        "1324000000000",
+        "/home/",
+    ],
+)
 def test_identities_are_gone(secret: str) -> None:
     assert secret in dump(alice_env())  # the fixture really carries it
     assert secret not in dump(redact_environment(alice_env()))
@@ -74,14 +85,20 @@ def test_paths_keep_their_shape() -> None:
 def test_compatibility_facts_are_kept() -> None:
     env = alice_env()
     red = redact_environment(env)
-    assert [(p.name, p.version, p.requires) for p in red.packages] == \
-           [(p.name, p.version, p.requires) for p in env.packages]
-    assert red.builds == tuple(replace(b, source=b.source.replace("/home/alice", "~")
-                                       if b.source else None) for b in env.builds)
-    assert [(g.name, g.compute_capability, g.pci_bus_id) for g in red.nvidia.gpus] == \
-           [(g.name, g.compute_capability, g.pci_bus_id) for g in env.nvidia.gpus]
-    assert (red.nvidia.driver_version, red.python.version, red.platform) == \
-           (env.nvidia.driver_version, env.python.version, replace(env.platform, hostname=None))
+    assert [(p.name, p.version, p.requires) for p in red.packages] == [
+        (p.name, p.version, p.requires) for p in env.packages
+    ]
+    assert red.builds == tuple(
+        replace(b, source=b.source.replace("/home/alice", "~") if b.source else None) for b in env.builds
+    )
+    assert [(g.name, g.compute_capability, g.pci_bus_id) for g in red.nvidia.gpus] == [
+        (g.name, g.compute_capability, g.pci_bus_id) for g in env.nvidia.gpus
+    ]
+    assert (red.nvidia.driver_version, red.python.version, red.platform) == (
+        env.nvidia.driver_version,
+        env.python.version,
+        replace(env.platform, hostname=None),
+    )
 
 
 def test_pci_ids_dropped_on_request() -> None:
@@ -90,14 +107,17 @@ def test_pci_ids_dropped_on_request() -> None:
     assert "00000000:17:00.0" not in dump(red)
 
 
-@pytest.mark.parametrize(("path", "expected"), [
-    ("/home/bob/x", "~/x"),
-    ("/Users/bob/miniconda3/envs/tf", "~/miniconda3/envs/tf"),
-    ("/root/.local/lib", "~/.local/lib"),
-    ("C:\\Users\\bob\\venv\\Lib", "~\\venv\\Lib"),
-    ("/opt/conda/lib/python3.11", "/opt/conda/lib/python3.11"),
-    ("/rootfs/lib", "/rootfs/lib"),
-])
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/home/bob/x", "~/x"),
+        ("/Users/bob/miniconda3/envs/tf", "~/miniconda3/envs/tf"),
+        ("/root/.local/lib", "~/.local/lib"),
+        ("C:\\Users\\bob\\venv\\Lib", "~\\venv\\Lib"),
+        ("/opt/conda/lib/python3.11", "/opt/conda/lib/python3.11"),
+        ("/rootfs/lib", "/rootfs/lib"),
+    ],
+)
 def test_home_forms(path: str, expected: str) -> None:
     env = replace(real_env(), python=replace(real_env().python, executable=path))
     assert redact_environment(env).python.executable == expected
@@ -105,20 +125,35 @@ def test_home_forms(path: str, expected: str) -> None:
 
 def test_short_user_names_do_not_mangle_text() -> None:
     # a user "cu" must not turn "cu124" or "cuda" into "<user>124"
-    env = replace(real_env(), python=replace(real_env().python, executable="/home/cu/bin/python"),
-                  env_vars=(("PIP_EXTRA_INDEX_URL", "https://download.pytorch.org/whl/cu124"),))
+    env = replace(
+        real_env(),
+        python=replace(real_env().python, executable="/home/cu/bin/python"),
+        env_vars=(("PIP_EXTRA_INDEX_URL", "https://download.pytorch.org/whl/cu124"),),
+    )
     red = redact_environment(env)
     assert red.env_var("PIP_EXTRA_INDEX_URL") == "https://download.pytorch.org/whl/cu124"
 
 
 def test_report_findings_and_smoke_are_redacted() -> None:
     env = alice_env()
-    findings = [Finding(code="PKG004", severity=Severity.ERROR, title="torch is broken",
-                        detail="/home/alice/projects/vision/.venv/lib/torch missing on " + HOST,
-                        components=("torch",),
-                        fix="pip install --force-reinstall --no-deps torch==2.13.0")]
-    smoke = [SmokeResult(framework="torch", device="cuda:0", status=SmokeStatus.CRASH,
-                         detail="SIGSEGV in /home/alice/projects/vision/.venv/lib/libtorch.so")]
+    findings = [
+        Finding(
+            code="PKG004",
+            severity=Severity.ERROR,
+            title="torch is broken",
+            detail="/home/alice/projects/vision/.venv/lib/torch missing on " + HOST,
+            components=("torch",),
+            fix="pip install --force-reinstall --no-deps torch==2.13.0",
+        )
+    ]
+    smoke = [
+        SmokeResult(
+            framework="torch",
+            device="cuda:0",
+            status=SmokeStatus.CRASH,
+            detail="SIGSEGV in /home/alice/projects/vision/.venv/lib/libtorch.so",
+        )
+    ]
     red = redact_report(make_report(env, findings, smoke))
     text = dump(red)
     assert "alice" not in text and HOST not in text

@@ -22,13 +22,23 @@ from compataudit.whatif import apply_what_if, empty_environment
 from tests.plan.plan_helpers import real_env
 
 DRIVERS = ("470.82.01", "535.104.05", "550.54.14", "580.65.06")
-GPUS = {"pascal": "6.1", "volta": "7.0", "turing": "7.5", "ampere-a100": "8.0",
-        "ampere-rtx30": "8.6", "hopper": "9.0", "blackwell-b200": "10.0",
-        "blackwell-rtx50": "12.0", "kepler": "3.5"}
+GPUS = {
+    "pascal": "6.1",
+    "volta": "7.0",
+    "turing": "7.5",
+    "ampere-a100": "8.0",
+    "ampere-rtx30": "8.6",
+    "hopper": "9.0",
+    "blackwell-b200": "10.0",
+    "blackwell-rtx50": "12.0",
+    "kepler": "3.5",
+}
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 SITUATIONS = [
     pytest.param(driver, cc, py, id=f"{driver.split('.')[0]}-{name}-py{py}")
-    for driver in DRIVERS for name, cc in GPUS.items() for py in PYTHONS
+    for driver in DRIVERS
+    for name, cc in GPUS.items()
+    for py in PYTHONS
 ] + [pytest.param(None, None, py, id=f"no-gpu-py{py}") for py in PYTHONS]
 
 
@@ -38,27 +48,29 @@ def matrices() -> Matrices:
 
 
 def what_if(python: str, driver: str | None, cc: str | None) -> Environment:
-    return apply_what_if(empty_environment(), EnvOptions(
-        python=python, driver=driver, gpu_ccs=(cc,) if cc else ()))
+    return apply_what_if(
+        empty_environment(), EnvOptions(python=python, driver=driver, gpu_ccs=(cc,) if cc else ())
+    )
 
 
 def errors_after(env: Environment, pins: tuple[str, ...], matrices: Matrices) -> list[str]:
     pinned = apply_what_if(env, EnvOptions(pins=pins))
-    return [f"{f.code}: {f.title}" for f in run_checks(CheckContext(pinned, matrices))
-            if f.severity is Severity.ERROR]
+    return [
+        f"{f.code}: {f.title}"
+        for f in run_checks(CheckContext(pinned, matrices))
+        if f.severity is Severity.ERROR
+    ]
 
 
 @pytest.mark.parametrize(("driver", "cc", "python"), SITUATIONS)
-def test_suggestion_passes_check(driver: str | None, cc: str | None, python: str,
-                                 matrices: Matrices) -> None:
+def test_suggestion_passes_check(driver: str | None, cc: str | None, python: str, matrices: Matrices) -> None:
     env = what_if(python, driver, cc)
     s = suggest(env, matrices)
     assert s.pins, "a suggestion names something to install (or problems say why not)"
     assert errors_after(env, s.pins, matrices) == []
     for framework in ("torch", "tensorflow", "jax"):
         # each framework is suggested, or the output says plainly why not
-        assert framework in s.variants or any(framework.lower() in p.lower()
-                                               for p in s.problems)
+        assert framework in s.variants or any(framework.lower() in p.lower() for p in s.problems)
 
 
 def test_the_round_trip_can_fail(matrices: Matrices) -> None:
@@ -119,8 +131,13 @@ def test_this_machines_numpy_is_kept_when_it_fits(matrices: Matrices) -> None:
 
 def test_gpu_known_only_by_name(matrices: Matrices) -> None:
     env = what_if("3.12", "580.65.06", None)
-    env = replace(env, nvidia=replace(env.nvidia, gpus=(
-        Gpu(index=0, name="NVIDIA H100 80GB HBM3"), Gpu(index=1, name="Mystery Accelerator"))))
+    env = replace(
+        env,
+        nvidia=replace(
+            env.nvidia,
+            gpus=(Gpu(index=0, name="NVIDIA H100 80GB HBM3"), Gpu(index=1, name="Mystery Accelerator")),
+        ),
+    )
     s = suggest(env, matrices, ["torch"])
     assert s.target.gpu_ccs == ("9.0",)
     assert any("Mystery Accelerator" in r and "left out" in r for r in s.reasons)

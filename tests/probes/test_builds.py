@@ -50,9 +50,14 @@ def test_real_cpu_torch_version_py(tmp_path: Path) -> None:
 
 def test_cuda_torch_version_py_and_cudnn_pin(tmp_path: Path) -> None:
     site = _site(tmp_path, "torch/version.py", TORCH_CU128)
-    pkg = Package("torch", "2.8.0+cu128", site, requires=(
-        'nvidia-cudnn-cu12==9.10.2.21; platform_system == "Linux" and platform_machine == "x86_64"',
-    ))
+    pkg = Package(
+        "torch",
+        "2.8.0+cu128",
+        site,
+        requires=(
+            'nvidia-cudnn-cu12==9.10.2.21; platform_system == "Linux" and platform_machine == "x86_64"',
+        ),
+    )
     info = torch_build(pkg)
     assert (info.cuda, info.cudnn, info.is_cuda_build) == ("12.8", "9.10.2.21", True)
 
@@ -73,8 +78,9 @@ def test_tensorflow_gpu_build_info(tmp_path: Path) -> None:
 
 def test_files_are_never_executed(tmp_path: Path) -> None:
     marker = tmp_path / "executed"
-    hostile = (f"import os\nos.system('touch {marker}')\n__version__ = '2.0.0'\n"
-               "cuda = __import__('os').getcwd()\n")
+    hostile = (
+        f"import os\nos.system('touch {marker}')\n__version__ = '2.0.0'\ncuda = __import__('os').getcwd()\n"
+    )
     site = _site(tmp_path, "torch/version.py", hostile)
     info = torch_build(Package("torch", "2.0.0", site))
     assert not marker.exists()
@@ -96,5 +102,3 @@ def test_missing_file_is_absent(tmp_path: Path) -> None:
 def test_literal_assignments_reads_annotated_and_plain() -> None:
     values = literal_assignments("a: int = 1\nb = 'x'\nc = d = 3\ne = f()\n")
     assert values == {"a": 1, "b": "x"}
-
-

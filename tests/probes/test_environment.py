@@ -32,8 +32,10 @@ def test_snapshot_round_trips_through_json() -> None:
     assert again == env
 
 
-@pytest.mark.parametrize(("value", "text"), [(12040, "12.4"), (13030, "13.3"), (11000, "11.0"),
-                                             (0, None), (-5, None), ("12040", None)])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(12040, "12.4"), (13030, "13.3"), (11000, "11.0"), (0, None), (-5, None), ("12040", None)],
+)
 def test_decode_cuda_version(value: Any, text: str | None) -> None:
     assert decode_cuda_version(value) == text
 

@@ -47,16 +47,19 @@ def test_banner_takes_driver_not_smi_binary_version() -> None:
 def test_parse_query_csv_b200() -> None:
     gpus, driver = parse_query_csv((FIXTURES / "query-b200.csv").read_text())
     assert driver == "610.43.02"
-    assert [(g.index, g.name, g.compute_capability, g.memory_total_mib, g.mig_mode)
-            for g in gpus] == [(0, "NVIDIA B200", "10.0", 183359, "disabled"),
-                               (1, "NVIDIA B200", "10.0", 183359, "disabled")]
+    assert [(g.index, g.name, g.compute_capability, g.memory_total_mib, g.mig_mode) for g in gpus] == [
+        (0, "NVIDIA B200", "10.0", 183359, "disabled"),
+        (1, "NVIDIA B200", "10.0", 183359, "disabled"),
+    ]
     assert gpus[0].uuid is None  # "[N/A]" is missing, not a UUID
     assert gpus[1].pci_bus_id == "00000000:68:00.0"
 
 
 def test_parse_query_names_with_spaces_and_commas_in_quotes() -> None:
-    text = ('0, "NVIDIA RTX PRO 6000 Blackwell Server Edition", GPU-8b89, 00000000:01:00.0, '
-            "97887, 12.0, Enabled, 610.43.02\n")
+    text = (
+        '0, "NVIDIA RTX PRO 6000 Blackwell Server Edition", GPU-8b89, 00000000:01:00.0, '
+        "97887, 12.0, Enabled, 610.43.02\n"
+    )
     gpus, _ = parse_query_csv(text)
     assert gpus[0].name == "NVIDIA RTX PRO 6000 Blackwell Server Edition"
     assert gpus[0].mig_mode == "enabled"
@@ -90,8 +93,8 @@ def _with_path(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
 
 def test_probe_reads_query_and_banner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     body = f"""case "$1" in
-  --query-gpu=*) cat {FIXTURES / 'query-b200.csv'} ;;
-  *) cat {FIXTURES / 'r610-b200.txt'} ;;
+  --query-gpu=*) cat {FIXTURES / "query-b200.csv"} ;;
+  *) cat {FIXTURES / "r610-b200.txt"} ;;
 esac
 """
     _with_path(monkeypatch, _fake_smi(tmp_path, body))
@@ -107,7 +110,7 @@ def test_probe_retries_without_compute_cap_on_old_drivers(
 ) -> None:
     # 470-era nvidia-smi rejects compute_cap; the probe asks again with fewer fields.
     body = f"""case "$1" in
-  --query-gpu=*compute_cap*) cat {FIXTURES / 'error-compute-cap-field.txt'}; exit 2 ;;
+  --query-gpu=*compute_cap*) cat {FIXTURES / "error-compute-cap-field.txt"}; exit 2 ;;
   --query-gpu=*) echo "0, NVIDIA A10, GPU-1, 00000000:01:00.0, 23028, 525.85.12" ;;
   *) echo "| NVIDIA-SMI 525.85.12    Driver Version: 525.85.12    CUDA Version: 12.0     |" ;;
 esac

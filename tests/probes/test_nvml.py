@@ -86,7 +86,11 @@ def test_reads_driver_cuda_and_gpus(use_fake: Any) -> None:
     assert facts.cuda_driver_version == "13.3"  # 13030 -> 13.3
     gpu = facts.gpus[1]
     assert (gpu.index, gpu.name, gpu.compute_capability, gpu.memory_total_mib) == (
-        1, "NVIDIA B200", "10.0", 183359)
+        1,
+        "NVIDIA B200",
+        "10.0",
+        183359,
+    )
     assert gpu.mig_mode == "disabled" and gpu.pci_bus_id == "00000000:63:00.0"
     assert gpu.serial is None  # not supported: unknown, not an error
 

@@ -8,8 +8,16 @@ from pathlib import Path
 from compataudit.probes.packages import read_headers, scan_distributions
 
 
-def _dist(site: Path, name: str, version: str | None, *, requires: tuple[str, ...] = (),
-          module: str | None = None, metadata: bool = True, record: str | None = None) -> None:
+def _dist(
+    site: Path,
+    name: str,
+    version: str | None,
+    *,
+    requires: tuple[str, ...] = (),
+    module: str | None = None,
+    metadata: bool = True,
+    record: str | None = None,
+) -> None:
     info = site / f"{name.replace('-', '_')}-{version or '0'}.dist-info"
     info.mkdir(parents=True)
     if metadata:
@@ -26,8 +34,7 @@ def _dist(site: Path, name: str, version: str | None, *, requires: tuple[str, ..
 
 
 def test_reads_versions_requirements_and_stops_at_the_body(tmp_path: Path) -> None:
-    _dist(tmp_path, "torchvision", "0.20.1+cu124", requires=("torch==2.5.1", "numpy"),
-          module="torchvision")
+    _dist(tmp_path, "torchvision", "0.20.1+cu124", requires=("torch==2.5.1", "numpy"), module="torchvision")
     (pkg,) = scan_distributions([str(tmp_path)])
     assert (pkg.name, pkg.version) == ("torchvision", "0.20.1+cu124")
     assert pkg.requires == ("torch==2.5.1", "numpy")
@@ -45,12 +52,14 @@ def test_broken_installs_become_problems(tmp_path: Path) -> None:
 
 
 def test_odd_versions_are_kept_verbatim(tmp_path: Path) -> None:
-    for name, version in [("torch", "2.4.0a0+git59b3fa1"), ("numpy", "1.13.1.post2"),
-                          ("keras", "not a version")]:
+    for name, version in [
+        ("torch", "2.4.0a0+git59b3fa1"),
+        ("numpy", "1.13.1.post2"),
+        ("keras", "not a version"),
+    ]:
         _dist(tmp_path, name, version, module=name)
     versions = {p.name: p.version for p in scan_distributions([str(tmp_path)])}
-    assert versions == {"torch": "2.4.0a0+git59b3fa1", "numpy": "1.13.1.post2",
-                        "keras": "not a version"}
+    assert versions == {"torch": "2.4.0a0+git59b3fa1", "numpy": "1.13.1.post2", "keras": "not a version"}
 
 
 def test_first_path_entry_wins(tmp_path: Path) -> None:
@@ -62,9 +71,11 @@ def test_first_path_entry_wins(tmp_path: Path) -> None:
 
 
 def test_modules_from_record(tmp_path: Path) -> None:
-    record = ("tensorflow/__init__.py,sha256=x,1\ntensorflow/python/x.py,,\n"
-              "tensorflow_cpu-2.21.0.dist-info/METADATA,,\n../../bin/tool,,\nsix.py,,\n"
-              "_cffi.cpython-311-x86_64-linux-gnu.so,,\n")
+    record = (
+        "tensorflow/__init__.py,sha256=x,1\ntensorflow/python/x.py,,\n"
+        "tensorflow_cpu-2.21.0.dist-info/METADATA,,\n../../bin/tool,,\nsix.py,,\n"
+        "_cffi.cpython-311-x86_64-linux-gnu.so,,\n"
+    )
     _dist(tmp_path, "tensorflow-cpu", "2.21.0", record=record, module="tensorflow")
     (pkg,) = scan_distributions([str(tmp_path)])
     assert pkg.modules == ("tensorflow", "six", "_cffi")
@@ -74,7 +85,7 @@ def test_egg_info_requirements_sections(tmp_path: Path) -> None:
     egg = tmp_path / "legacy.egg-info"
     egg.mkdir()
     (egg / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: legacy\nVersion: 1.0\n")
-    (egg / "requires.txt").write_text("numpy>=1.20\n\n[gpu]\ncupy\n\n[:sys_platform == \"linux\"]\nfoo\n")
+    (egg / "requires.txt").write_text('numpy>=1.20\n\n[gpu]\ncupy\n\n[:sys_platform == "linux"]\nfoo\n')
     (pkg,) = scan_distributions([str(tmp_path)])
     assert pkg.requires == ("numpy>=1.20", 'cupy; extra == "gpu"', 'foo; (sys_platform == "linux")')
 

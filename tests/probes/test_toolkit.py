@@ -44,7 +44,8 @@ def _cuda_home(tmp_path: Path, nvcc_body: str) -> Path:
 def test_probe_with_cuda_home(tmp_path: Path) -> None:
     home = _cuda_home(tmp_path, f"cat {FIXTURES / 'nvcc-11.1.txt'}\n")
     (home / "include" / "cudnn_version.h").write_text(
-        "#define CUDNN_MAJOR 8\n#define CUDNN_MINOR 9\n#define CUDNN_PATCHLEVEL 7\n")
+        "#define CUDNN_MAJOR 8\n#define CUDNN_MINOR 9\n#define CUDNN_PATCHLEVEL 7\n"
+    )
     info = probe_toolkit({"CUDA_HOME": str(home), "PATH": ""})
     assert info.status is ProbeStatus.OK
     assert (info.nvcc_version, info.cudnn_version) == ("11.1.105", "8.9.7")

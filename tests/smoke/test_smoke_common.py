@@ -284,9 +284,10 @@ def test_reference_truth_is_computed_once_per_dtype() -> None:
 
     reference = dataclasses.replace(base, conv=counting_conv)
     for dtype in ("float32", "float16", "float32", "float16"):
-        assert _common.run_case_checked(_common.Device("cuda:0"), dtype, listed_case(), reference)[
-            "status"
-        ] == "pass"
+        assert (
+            _common.run_case_checked(_common.Device("cuda:0"), dtype, listed_case(), reference)["status"]
+            == "pass"
+        )
     assert len(calls) == 2
 
 

@@ -119,8 +119,7 @@ def reference_conv(x: Grid, w: Grid, g: Grid) -> Grids:
                             acc += sum(map(mul, g_row, window))
                         dw[oc][ic][a][e] += acc
     dx = [
-        [[row[pad : pad + width] for row in plane[pad : pad + height]] for plane in sample]
-        for sample in dxp
+        [[row[pad : pad + width] for row in plane[pad : pad + height]] for plane in sample] for sample in dxp
     ]
     return y, dx, dw
 
