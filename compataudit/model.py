@@ -103,6 +103,8 @@ class Package:
     modules: tuple[str, ...] = ()  # top-level import names it installs, where known
     problem: str | None = None  # why this install looks broken, if it does
     pinned: bool = False  # came from --pin / -r, not from this machine
+    pinned_at: str | None = None  # "FILE:LINE" of the -r file that pins it
+    channel: str | None = None  # conda channel ("conda-forge", "pytorch") for conda packages
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,16 @@ class ToolkitInfo:
 
 
 @dataclass(frozen=True)
+class AuditTarget:
+    """The Python environment an audit read, when it is not the one compataudit runs in."""
+
+    path: str  # the prefix (venv, conda) or interpreter named
+    kind: str  # "venv" | "conda" | "interpreter"
+    selected_by: str  # "--env" | "VIRTUAL_ENV" | "CONDA_PREFIX"
+    python: str | None = None  # its interpreter, when one was found
+
+
+@dataclass(frozen=True)
 class Environment:
     """Everything compataudit knows about one machine: the snapshot."""
 
@@ -174,6 +186,8 @@ class Environment:
     env_vars: tuple[tuple[str, str], ...] = ()  # the few variables that change framework behaviour
     origin: str = "probe"  # "probe" | "snapshot" | "what-if"
     created_at: str | None = None
+    target: AuditTarget | None = None  # which environment was audited, when not the running one
+    notes: tuple[str, ...] = ()  # what the inputs said that the user should know (unpinned lines, ...)
     schema_version: int = SNAPSHOT_SCHEMA_VERSION
 
     def package(self, name: str) -> Package | None:

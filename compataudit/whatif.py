@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from compataudit.audit import EnvOptions
-from compataudit.clikit import read_text_input
-from compataudit.errors import CompatAuditError, InputError, UsageError
+from compataudit.errors import InputError, UsageError
 from compataudit.model import (
     Environment,
     Gpu,
@@ -25,7 +25,10 @@ from compataudit.model import (
     canonical_name,
 )
 from compataudit.probes.builds import TENSORFLOW_DISTRIBUTIONS
-from compataudit.versions import driver_tuple, parse_version
+from compataudit.versions import driver_tuple, marker_applies, parse_version
+
+if TYPE_CHECKING:
+    from compataudit.inputs import Pin, StackFile
 
 _PYTHON_RE = re.compile(r"^3\.\d{1,2}(\.\d{1,3})?$")
 _CC_RE = re.compile(r"^\d{1,2}\.\d$")
@@ -56,43 +59,47 @@ def parse_pin(text: str, where: str = "--pin") -> tuple[str, str]:
     return name, version
 
 
-def read_requirements(path: str) -> list[tuple[str, str]]:
-    """The ``NAME==VERSION`` pins of a requirements file; InputError for anything else."""
-    try:
-        text = read_text_input(path, "requirements file")
-    except CompatAuditError as exc:
-        raise InputError(str(exc)) from None
-    from packaging.requirements import InvalidRequirement, Requirement
+def read_stack_files(paths: Iterable[str]) -> list[StackFile]:
+    """Every ``-r`` file, read by the reader its kind needs (InputError when one is malformed)."""
+    from compataudit.inputs import read_stack_file
 
-    pins = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith(("#", "-")):  # comments, -r/--index-url options
-            continue
-        try:
-            Requirement(line)
-        except InvalidRequirement as exc:
-            raise InputError(f"{path}:{number}: not a requirement: {line!r} ({exc})") from None
-        try:
-            pins.append(parse_pin(line, f"{path}:{number}"))
-        except UsageError:
-            raise InputError(
-                f"{path}:{number}: only exact pins (NAME==VERSION) can be audited, got {line!r}"
-            ) from None
-    return pins
+    return [read_stack_file(path) for path in paths]
 
 
-def _replace_packages(env: Environment, pins: Iterable[tuple[str, str]]) -> Environment:
+def file_packages(files: Iterable[StackFile], env: Environment) -> list[Package]:
+    """The pins of ``files`` whose markers hold in ``env``; InputError when two disagree."""
+    from compataudit.checks.packages import marker_environment, platform_markers
+
+    markers = marker_environment(env) or platform_markers(env)
+    chosen: dict[str, Pin] = {}
+    for stack in files:
+        for pin in stack.pins:
+            if marker_applies(pin.marker, markers) is False:
+                continue  # e.g. a sys_platform == "darwin" pin on a Linux machine
+            earlier = chosen.get(pin.name)
+            if earlier is not None and earlier.version != pin.version:
+                raise InputError(
+                    f"{pin.where}: {pin.name}=={pin.version} conflicts with "
+                    f"{pin.name}=={earlier.version} at {earlier.where}"
+                )
+            chosen.setdefault(pin.name, pin)
+    return [
+        Package(name=p.name, version=p.version, pinned=True, pinned_at=p.where, channel=p.channel)
+        for p in chosen.values()
+    ]
+
+
+def _replace_packages(env: Environment, pins: Iterable[Package]) -> Environment:
     packages = {p.name: p for p in env.packages}
     dropped_builds = set()
-    for name, version in pins:
-        if name in TENSORFLOW_DISTRIBUTIONS:
+    for pin in pins:
+        if pin.name in TENSORFLOW_DISTRIBUTIONS:
             # One TensorFlow at a time: pinning a variant replaces whichever is installed.
             for other in TENSORFLOW_DISTRIBUTIONS:
                 packages.pop(other, None)
-        packages[name] = Package(name=name, version=version, pinned=True)
-        if name in _BUILD_OF:
-            dropped_builds.add(_BUILD_OF[name])
+        packages[pin.name] = pin
+        if pin.name in _BUILD_OF:
+            dropped_builds.add(_BUILD_OF[pin.name])
     builds = tuple(b for b in env.builds if b.framework not in dropped_builds)
     return replace(env, packages=tuple(sorted(packages.values(), key=lambda p: p.name)), builds=builds)
 
@@ -110,19 +117,23 @@ def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
     """``env`` with the what-if flags of ``opts`` applied (validated: UsageError/InputError)."""
     if not opts.what_if:
         return env
-    pins = [parse_pin(text) for text in opts.pins]
-    for path in opts.requirements:
-        pins.extend(read_requirements(path))
-    env = _replace_packages(env, pins)
-    if opts.python is not None:
-        if not _PYTHON_RE.match(opts.python.strip()):
-            raise UsageError(f"--python {opts.python!r}: expected a version such as 3.11 or 3.11.7")
+    pins = [Package(name=name, version=version, pinned=True) for name, version in map(parse_pin, opts.pins)]
+    files = read_stack_files(opts.requirements)
+    python = opts.python
+    if python is not None:
+        if not _PYTHON_RE.match(python.strip()):
+            raise UsageError(f"--python {python!r}: expected a version such as 3.11 or 3.11.7")
         env = replace(
             env,
             python=PythonInfo(
-                version=opts.python.strip(), executable=None, implementation=env.python.implementation
+                version=python.strip(), executable=None, implementation=env.python.implementation
             ),
         )
+    # Markers are evaluated against the audited Python, so it is set first; --pin wins over files.
+    env = _replace_packages(env, [*file_packages(files, env), *pins])
+    notes = tuple(note for stack in files for note in stack.notes)
+    if notes:
+        env = replace(env, notes=env.notes + notes)
     if opts.driver is not None or opts.gpu_ccs:
         if opts.driver is not None and driver_tuple(opts.driver) is None:
             raise UsageError(f"--driver {opts.driver!r}: expected a driver version such as 550.54.14")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from compataudit.audit import EnvOptions, build_environment
-from compataudit.errors import InputError, UsageError
+from compataudit.errors import UsageError
 from compataudit.model import BuildInfo, Package, ProbeStatus
-from compataudit.whatif import apply_what_if, empty_environment, parse_pin, read_requirements
+from compataudit.whatif import apply_what_if, empty_environment, parse_pin
 
 
 @pytest.mark.parametrize(
@@ -30,30 +28,6 @@ def test_parse_pin(text: str, expected: tuple[str, str]) -> None:
 def test_parse_pin_rejects(text: str) -> None:
     with pytest.raises(UsageError):
         parse_pin(text)
-
-
-def test_requirements_file(tmp_path: Path) -> None:
-    req = tmp_path / "requirements.txt"
-    req.write_text(
-        "# comment\n--extra-index-url https://example.invalid/whl\n"
-        "torch==2.5.1+cu124  # pinned\ntorchvision==0.20.1\n\n"
-    )
-    assert read_requirements(str(req)) == [("torch", "2.5.1+cu124"), ("torchvision", "0.20.1")]
-
-
-@pytest.mark.parametrize("body", ["torch>=2.0\n", "this is not a requirement!\n"])
-def test_requirements_file_rejects_non_pins(tmp_path: Path, body: str) -> None:
-    req = tmp_path / "req.txt"
-    req.write_text(body)
-    with pytest.raises(InputError, match=r"req\.txt:1"):
-        read_requirements(str(req))
-
-
-def test_requirements_file_unreadable(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no such file"):
-        read_requirements(str(tmp_path / "nope.txt"))
-    with pytest.raises(InputError, match="is a directory"):
-        read_requirements(str(tmp_path))
 
 
 def test_pin_replaces_package_and_drops_its_build_facts() -> None:

@@ -42,7 +42,7 @@ def render(report: Report, ctx: RenderContext) -> str:
     """Annotations, then one plain summary line."""
     lines = []
     for f in report.findings:
-        where = locate_finding(f, ctx)
+        where = locate_finding(f, ctx, env=report.environment)
         message = f.detail or f.title
         if f.fix:
             message += f"\nFix: {f.fix}"

@@ -3,9 +3,10 @@
 Rules come from the code table (:mod:`compataudit.rules`), one per code that
 fired. Where a result points:
 
-1. a file named on the command line (``ctx.input_files``: requirements files,
-   ``pyproject.toml``, lock files) that pins one of the finding's components:
-   that file, at the line of the pin;
+1. the line of a ``-r`` file (requirements, lock file, environment.yml,
+   Dockerfile) that pinned one of the finding's components (``Package.pinned_at``);
+   else a file named on the command line (``ctx.input_files``) that names one:
+   that file, at that line;
 2. otherwise ``pyproject.toml`` in the current directory, at the line that names
    a component when there is one (GitHub code scanning needs a file);
 3. otherwise a logical location named ``environment``.
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from compataudit.formats import RenderContext
-from compataudit.model import Finding, Report, Severity, canonical_name
+from compataudit.model import Environment, Finding, Report, Severity, canonical_name
 from compataudit.rules import get_rule
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -43,9 +44,14 @@ class SourceLocation:
     line: int | None = None
 
 
-def locate_finding(finding: Finding, ctx: RenderContext, cwd: Path | None = None) -> SourceLocation | None:
+def locate_finding(
+    finding: Finding, ctx: RenderContext, cwd: Path | None = None, env: Environment | None = None
+) -> SourceLocation | None:
     """Where ``finding`` belongs in the user's files (see the module docstring), or None."""
     base = cwd or Path.cwd()
+    pinned = _pinned_location(finding, env, base)
+    if pinned is not None:
+        return pinned
     candidates = [p for p in ctx.input_files if _can_pin(p)]
     for name in candidates:
         line = _find_component_line(base / name, finding.components)
@@ -54,6 +60,18 @@ def locate_finding(finding: Finding, ctx: RenderContext, cwd: Path | None = None
     fallback = base / FALLBACK_FILE
     if fallback.is_file():
         return SourceLocation(FALLBACK_FILE, _find_component_line(fallback, finding.components))
+    return None
+
+
+def _pinned_location(finding: Finding, env: Environment | None, base: Path) -> SourceLocation | None:
+    if env is None:
+        return None
+    for component in finding.components:
+        package = env.package(component)
+        if package is not None and package.pinned_at:
+            path, _, line = package.pinned_at.rpartition(":")
+            if path and line.isdigit():
+                return SourceLocation(_display_path(path, base), int(line))
     return None
 
 
@@ -145,7 +163,7 @@ def sarif_log(report: Report, ctx: RenderContext) -> dict[str, Any]:
             "ruleIndex": rule_index[finding.code],
             "level": LEVELS[finding.severity],
             "message": {"text": _message(finding)},
-            "locations": [_location(locate_finding(finding, ctx))],
+            "locations": [_location(locate_finding(finding, ctx, env=report.environment))],
             "properties": {"components": list(finding.components), "area": finding.area},
         }
         if finding.sources:

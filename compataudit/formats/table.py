@@ -55,7 +55,12 @@ def _header(report: Report, s: Style) -> list[str]:
         parts.append(f"Python {py.version}{kind}")
     if env.platform.os_name:
         parts.append(env.platform.os_name)
-    return [s(f"compataudit {report.tool_version}", "bold") + where + " — " + " · ".join(parts), ""]
+    lines = [s(f"compataudit {report.tool_version}", "bold") + where + " — " + " · ".join(parts)]
+    if env.target is not None:
+        via = "" if env.target.selected_by == "--env" else f" (named by {env.target.selected_by})"
+        lines.append(f"Auditing the {env.target.kind} environment {env.target.path}{via}")
+    lines += [f"Note: {note}" for note in env.notes]
+    return [*lines, ""]
 
 
 def _variant(env: Environment, name: str) -> str:

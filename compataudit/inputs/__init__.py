@@ -1,0 +1,127 @@
+"""Files that say what a stack *will be*: requirements, lock files, conda environments, Dockerfiles.
+
+``-r FILE`` accepts any of them. :func:`read_stack_file` detects the kind from
+the file's name and content and hands it to one reader module, which returns a
+:class:`StackFile`: the exact pins (each with the line that pins it, for SARIF
+and GitHub annotations), plus what the file fixes about the machine (a Python
+version, a system CUDA, an NGC release). Readers use real parsers only
+(pip-requirements-parser, tomllib, json, yaml), each imported when needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compataudit.errors import InputError
+from compataudit.model import BuildInfo
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One distribution at one exact version, as a file pins it."""
+
+    name: str  # canonical name
+    version: str
+    where: str  # "FILE:LINE"
+    marker: str | None = None  # PEP 508 marker; evaluated against the audited environment
+    channel: str | None = None  # conda channel
+    build: BuildInfo | None = None  # what a conda build string says about CUDA / cuDNN
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """What one ``-r`` file says about the stack it describes."""
+
+    path: str
+    kind: str  # a key of KINDS
+    pins: tuple[Pin, ...] = ()
+    python: str | None = None  # an exact interpreter version the file fixes ("3.11")
+    system_cuda: str | None = None  # a CUDA toolkit the (image) system provides
+    system_cudnn: str | None = None
+    ngc_release: str | None = None  # "24.07" for an nvcr.io/nvidia image
+    notes: tuple[str, ...] = field(default=())
+
+
+# kind -> module under compataudit.inputs that defines read(path, text) -> StackFile
+KINDS = {
+    "requirements": "requirements",
+    "uv.lock": "locks",
+    "pylock": "locks",
+    "poetry.lock": "locks",
+    "Pipfile.lock": "locks",
+    "environment.yml": "conda_env",
+    "Dockerfile": "dockerfile",
+}
+
+_DOCKER_NAME = re.compile(r"(^|[./_-])(dockerfile|containerfile)([./_-]|$)", re.IGNORECASE)
+_PYLOCK_NAME = re.compile(r"^pylock(\.[^.]+)?\.toml$")
+_DOCKER_FROM = re.compile(r"^\s*FROM\s+\S", re.IGNORECASE | re.MULTILINE)
+
+
+def detect_kind(path: str, text: str) -> str:
+    """Which reader understands ``path`` (by name first, then by content)."""
+    name = Path(path).name
+    lowered = name.lower()
+    if lowered == "uv.lock":
+        return "uv.lock"
+    if _PYLOCK_NAME.match(lowered):
+        return "pylock"
+    if lowered == "poetry.lock":
+        return "poetry.lock"
+    if lowered == "pipfile.lock":
+        return "Pipfile.lock"
+    if _DOCKER_NAME.search(lowered):
+        return "Dockerfile"
+    if lowered.endswith((".yml", ".yaml")):
+        return "environment.yml"
+    return _kind_from_content(text)
+
+
+def _kind_from_content(text: str) -> str:
+    head = text.lstrip("\ufeff")[:4000]
+    stripped = head.lstrip()
+    if stripped.startswith("{") and '"_meta"' in head:
+        return "Pipfile.lock"
+    if re.search(r"^lock-version\s*=", head, re.MULTILINE):
+        return "pylock"
+    if re.search(r"^\[\[package\]\]", head, re.MULTILINE):
+        if re.search(r"^requires-python\s*=|^revision\s*=", head, re.MULTILINE):
+            return "uv.lock"
+        return "poetry.lock"
+    if re.search(r"^dependencies\s*:", head, re.MULTILINE):
+        return "environment.yml"
+    if _DOCKER_FROM.search(head):
+        return "Dockerfile"
+    return "requirements"
+
+
+def read_stack_file(path: str) -> StackFile:
+    """The pins and facts of one ``-r`` file; InputError (one line) when it cannot be read."""
+    if path == "-":
+        raise InputError("-r -: name a file; its kind is told by its name")
+    raw = read_input_bytes(path)
+    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+    kind = detect_kind(path, text)
+    module = importlib.import_module(f"{__name__}.{KINDS[kind]}")
+    stack: StackFile = module.read(path, text, kind)
+    return stack
+
+
+def read_input_bytes(path: str) -> bytes:
+    """The bytes of a file named on the command line; InputError saying why it cannot be read."""
+    try:
+        return Path(path).expanduser().read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+
+
+def where(path: str, line: int | None) -> str:
+    """``FILE:LINE`` (or FILE) as findings and annotations show it."""
+    return f"{path}:{line}" if line else path

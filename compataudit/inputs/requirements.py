@@ -1,0 +1,135 @@
+"""Requirements files as pip reads them, through pip-requirements-parser.
+
+Hashes and ``\\`` continuations (pip-compile output), a BOM and CRLF line ends,
+``-r``/``-c`` nesting (relative to the including file, with cycle detection),
+``-e`` and URL requirements, environment markers (kept on the pin and
+evaluated later against the audited environment, not this one).
+
+Only exact versions can be audited: ``==X`` / ``===X`` and wheel URLs. Other
+lines (ranges, editable checkouts, source URLs) are listed in one note. A
+constraints file (``-c``) pins a name only where some requirement asks for it,
+as pip does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from compataudit.errors import InputError
+from compataudit.inputs import Pin, StackFile, where
+from compataudit.model import canonical_name
+
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+@dataclass
+class _Collected:
+    pins: list[Pin]
+    constraints: list[Pin]
+    required: set[str]
+    skipped: list[str]
+
+
+def read(path: str, text: str, kind: str) -> StackFile:
+    """The exact pins of requirements file ``path`` and the files it includes."""
+    found = _Collected([], [], set(), [])
+    _read_file(path, (), found, is_constraint=False)
+    pinned = {p.name for p in found.pins}
+    pins = found.pins + [
+        pin for pin in found.constraints if pin.name in found.required and pin.name not in pinned
+    ]
+    notes: tuple[str, ...] = ()
+    if found.skipped:
+        shown = ", ".join(found.skipped[:6]) + (", …" if len(found.skipped) > 6 else "")
+        notes = (
+            f"{path}: {len(found.skipped)} requirement(s) without an exact version are not audited: {shown}",
+        )
+    return StackFile(path=path, kind=kind, pins=tuple(pins), notes=notes)
+
+
+def _parse(path: str, included_from: str | None) -> Any:
+    from pip_requirements_parser import InstallationError, RequirementsFile
+
+    try:
+        return RequirementsFile.from_file(path, include_nested=False)
+    except InstallationError:
+        raise InputError(f"{included_from or path}: cannot read requirements file {path}") from None
+    except (UnicodeDecodeError, LookupError):
+        raise InputError(f"{path}: not a text file in a known encoding") from None
+
+
+def _read_file(
+    path: str,
+    chain: tuple[str, ...],
+    found: _Collected,
+    *,
+    is_constraint: bool,
+    included_from: str | None = None,
+) -> None:
+    real = os.path.realpath(path)
+    if real in chain:
+        cycle = " → ".join(Path(p).name for p in (*chain[chain.index(real) :], real))
+        raise InputError(f"{included_from}: requirements files include each other: {cycle}")
+    parsed = _parse(path, included_from)
+    for bad in parsed.invalid_lines:
+        message = " ".join(str(bad.error_message).split("\n")[0].split())
+        raise InputError(f"{where(path, bad.line_number)}: {message}: {bad.line.strip()!r}")
+    for option in parsed.options:
+        for key, is_nested_constraint in (("requirements", False), ("constraints", True)):
+            for target in option.options.get(key, ()):
+                at = where(path, option.line_number)
+                if _URL.match(target):
+                    raise InputError(f"{at}: {target} is remote; compataudit never uses the network")
+                nested = str(Path(path).parent / Path(target).expanduser())
+                _read_file(
+                    nested,
+                    (*chain, real),
+                    found,
+                    is_constraint=is_constraint or is_nested_constraint,
+                    included_from=at,
+                )
+    for req in parsed.requirements:
+        _collect(req, path, found, is_constraint)
+
+
+def _collect(req: Any, path: str, found: _Collected, is_constraint: bool) -> None:
+    at = where(path, req.line_number)
+    name = canonical_name(req.name) if req.name else None
+    version = _exact_version(req)
+    marker = str(req.marker) if req.marker else None
+    if name is None or version is None:
+        if not is_constraint:
+            label = (req.line or "").split(" --hash", 1)[0].strip()
+            found.skipped.append(f"{label} ({at})")
+            if name:
+                found.required.add(name)
+        return
+    pin = Pin(name=name, version=version, where=at, marker=marker)
+    if is_constraint:
+        found.constraints.append(pin)
+    else:
+        found.pins.append(pin)
+        found.required.add(name)
+
+
+def _exact_version(req: Any) -> str | None:
+    if req.is_editable:
+        return None
+    specs = list(req.specifier or ())
+    if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
+        return str(specs[0].version)
+    link = getattr(req.link, "url", None) if req.link else None
+    if link and link.split("#", 1)[0].endswith(".whl"):
+        from urllib.parse import unquote
+
+        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+        try:
+            return str(parse_wheel_filename(unquote(link.split("#", 1)[0].rsplit("/", 1)[-1]))[1])
+        except InvalidWheelFilename:
+            return None
+    return None
