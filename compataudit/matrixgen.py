@@ -27,9 +27,9 @@ from typing import Any
 
 from packaging.version import Version
 
+from compataudit.distributions import canonical_name
 from compataudit.errors import UsageError
 from compataudit.matrices import Matrices
-from compataudit.model import canonical_name
 from compataudit.versions import in_range, major_minor, minor_of, parse_version
 
 VersionSet = dict[str, str]

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from compataudit.distributions import canonical_name
+
 SNAPSHOT_SCHEMA_VERSION = 1
 REPORT_SCHEMA_VERSION = 1
 
@@ -259,21 +261,6 @@ class Report:
     summary: Summary
     tool_version: str
     schema_version: int = REPORT_SCHEMA_VERSION
-
-
-def canonical_name(name: str) -> str:
-    """PEP 503 normalisation: ``TensorFlow_CPU`` -> ``tensorflow-cpu``."""
-    out = []
-    prev_sep = False
-    for ch in name.strip().lower():
-        if ch in "-_.":
-            if not prev_sep:
-                out.append("-")
-            prev_sep = True
-        else:
-            out.append(ch)
-            prev_sep = False
-    return "".join(out)
 
 
 # --------------------------------------------------------------------------- JSON

@@ -26,10 +26,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from compataudit.model import Environment, SmokeResult, canonical_name
+from compataudit.distributions import FRAMEWORKS, TORCH_FAMILY, canonical_name
+from compataudit.model import Environment, SmokeResult
 from compataudit.versions import in_range, local_variant, parse_version
-
-TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
 
 
 class CellMismatch(AssertionError):
@@ -209,21 +208,7 @@ def merge_reports(paths: Iterable[Path]) -> str:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             rows.append([path.stem, "?", f"unreadable: {exc}", "", "", "", ""])
             continue
-        stack = " ".join(
-            f"{p.name}=={p.version}"
-            for p in env.packages
-            if p.name
-            in (
-                "torch",
-                "torchvision",
-                "torchaudio",
-                "tensorflow",
-                "tensorflow-cpu",
-                "keras",
-                "jax",
-                "jaxlib",
-            )
-        )
+        stack = " ".join(f"{p.name}=={p.version}" for p in env.packages if p.name in FRAMEWORKS)
         passed = sum(1 for r in smoke if r.status.value == "pass")
         failed = sum(1 for r in smoke if r.status.failed)
         rows.append(

@@ -17,6 +17,8 @@ from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from compataudit.distributions import canonical_name
+
 _VARIANT_RE = re.compile(r"^(cpu|cu\d{2,3}|rocm\d+(?:\.\d+)*|xpu)$")
 _NUMERIC_PREFIX_RE = re.compile(r"^\s*v?(\d+(?:\.\d+)*)")
 
@@ -168,7 +170,7 @@ def parse_requirement(line: str) -> ParsedRequirement | None:
             specifier(spec)
         except InvalidSpecifier:
             return None
-    return ParsedRequirement(_canonical(name), spec, marker, line)
+    return ParsedRequirement(canonical_name(name), spec, marker, line)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -194,7 +196,3 @@ def marker_applies(marker: str | None, environment: dict[str, str]) -> bool | No
         return parsed.evaluate(environment)
     except UndefinedEnvironmentName:
         return None
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from compataudit.audit import EnvOptions
+from compataudit.distributions import TENSORFLOW, canonical_name
 from compataudit.errors import InputError, UsageError
 from compataudit.model import (
     Environment,
@@ -22,9 +23,7 @@ from compataudit.model import (
     PlatformInfo,
     ProbeStatus,
     PythonInfo,
-    canonical_name,
 )
-from compataudit.probes.builds import TENSORFLOW_DISTRIBUTIONS
 from compataudit.versions import driver_tuple, marker_applies, parse_version
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ _CC_RE = re.compile(r"^\d{1,2}\.\d$")
 _PIN_RE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*===?\s*(\S+?)\s*$")
 
 # The framework whose build facts a pinned distribution replaces.
-_BUILD_OF = {"torch": "torch", **dict.fromkeys(TENSORFLOW_DISTRIBUTIONS, "tensorflow")}
+_BUILD_OF = {"torch": "torch", **dict.fromkeys(TENSORFLOW, "tensorflow")}
 
 
 def empty_environment() -> Environment:
@@ -93,9 +92,9 @@ def _replace_packages(env: Environment, pins: Iterable[Package]) -> Environment:
     packages = {p.name: p for p in env.packages}
     dropped_builds = set()
     for pin in pins:
-        if pin.name in TENSORFLOW_DISTRIBUTIONS:
+        if pin.name in TENSORFLOW:
             # One TensorFlow at a time: pinning a variant replaces whichever is installed.
-            for other in TENSORFLOW_DISTRIBUTIONS:
+            for other in TENSORFLOW:
                 packages.pop(other, None)
         packages[pin.name] = pin
         if pin.name in _BUILD_OF:

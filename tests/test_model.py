@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from compataudit.distributions import canonical_name
 from compataudit.model import (
     BuildInfo,
     Environment,
@@ -21,7 +22,6 @@ from compataudit.model import (
     Severity,
     SmokeResult,
     SmokeStatus,
-    canonical_name,
     from_jsonable,
     to_jsonable,
 )

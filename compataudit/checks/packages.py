@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from compataudit.checks import CheckContext, finding
+from compataudit.distributions import TENSORFLOW
 from compataudit.model import Environment, Finding, Package
-from compataudit.probes.builds import TENSORFLOW_DISTRIBUTIONS
 from compataudit.versions import (
     ParsedRequirement,
     in_range,
@@ -63,7 +63,7 @@ def marker_environment(env: Environment) -> dict[str, str] | None:
 def _provider(env: Environment, name: str) -> Package | None:
     found = env.package(name)
     if found is None and name == "tensorflow":
-        for variant in TENSORFLOW_DISTRIBUTIONS:
+        for variant in TENSORFLOW:
             found = env.package(variant)
             if found is not None:
                 break

@@ -19,8 +19,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from compataudit.checks import CheckContext, finding
 from compataudit.checks.packages import marker_environment
-from compataudit.model import Environment, Finding, canonical_name
-from compataudit.probes.builds import TENSORFLOW_DISTRIBUTIONS
+from compataudit.distributions import TENSORFLOW, canonical_name
+from compataudit.model import Environment, Finding
 from compataudit.versions import in_range
 
 AREA = "policy"
@@ -30,7 +30,7 @@ def _installed(env: Environment, name: str) -> tuple[str, str] | None:
     """(distribution, version) that answers a pin on ``name``; None when absent."""
     if name == "python":
         return "python", env.python.version
-    candidates = TENSORFLOW_DISTRIBUTIONS if name == "tensorflow" else (name,)
+    candidates = TENSORFLOW if name == "tensorflow" else (name,)
     for candidate in candidates:
         pkg = env.package(candidate)
         if pkg is not None:

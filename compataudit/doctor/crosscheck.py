@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from compataudit import doctor as k
+from compataudit.distributions import TENSORFLOW
 from compataudit.model import Environment
 from compataudit.versions import in_range, local_variant, major_minor, minor_of, parse_version
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 CONFIRM, CONTRADICT = 0.15, -0.3
 GH = "https://github.com/"
 _CONTAINERS = {"ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Module"}
-_TF_DISTS = ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos", "tensorflow-intel")
 
 
 def _version(env: Environment | None, *names: str) -> str | None:
@@ -364,7 +364,7 @@ def _torch_numpy2(torch: str) -> bool | None:
 
 
 def tf_numpy(hit: Hit, text: str, env: Environment | None) -> None:
-    numpy, tf = _version(env, "numpy"), _version(env, *_TF_DISTS)
+    numpy, tf = _version(env, "numpy"), _version(env, *TENSORFLOW)
     if numpy and tf and in_range(numpy, ">=1.20") and in_range(tf, "<2.6"):
         _confirm(hit, CONFIRM, f"numpy {numpy} beside tensorflow {tf}")
         hit.fix = f'`pip install "numpy<1.20"` for tensorflow {tf}, or upgrade tensorflow.'
@@ -377,7 +377,7 @@ def tf_numpy(hit: Hit, text: str, env: Environment | None) -> None:
 
 
 def keras_era(hit: Hit, text: str, env: Environment | None) -> None:
-    tf, keras = _version(env, *_TF_DISTS), _version(env, "keras")
+    tf, keras = _version(env, *TENSORFLOW), _version(env, "keras")
     if env is None or tf is None or not in_range(tf, ">=2.16"):
         return
     if keras and in_range(keras, ">=3") and env.env_var("TF_USE_LEGACY_KERAS") not in {"1", "true"}:
@@ -392,7 +392,7 @@ def keras_era(hit: Hit, text: str, env: Environment | None) -> None:
 
 
 def keras_pair(hit: Hit, text: str, env: Environment | None) -> None:
-    tf, keras = _version(env, *_TF_DISTS), _version(env, "keras")
+    tf, keras = _version(env, *TENSORFLOW), _version(env, "keras")
     if tf and keras and minor_of(tf) != minor_of(keras) and in_range(keras, "<3"):
         _confirm(hit, CONFIRM, f"keras {keras} beside tensorflow {tf}")
         hit.fix = f'`pip install "keras=={minor_of(tf)}.*"`, or use tensorflow.keras.'

@@ -6,23 +6,10 @@ the GitHub job summary (:func:`compataudit.formats.github.write_step_summary`).
 
 from __future__ import annotations
 
+from compataudit.distributions import AUDITED_STACK
 from compataudit.formats import RenderContext
 from compataudit.model import Environment, Finding, Report, Severity, SmokeResult
 
-# The distributions the stack table always shows when installed; others only
-# when a finding names them.
-STACK_PACKAGES = (
-    "torch",
-    "torchvision",
-    "torchaudio",
-    "tensorflow",
-    "tensorflow-cpu",
-    "tf-keras",
-    "keras",
-    "jax",
-    "jaxlib",
-    "numpy",
-)
 COMMAND_WORDS = frozenset(
     {
         "pip",
@@ -68,7 +55,7 @@ def _stack_rows(env: Environment, findings: tuple[Finding, ...]) -> list[tuple[s
     os_name = env.platform.os_name
     rows.append(("platform", os_name or platform, platform if os_name else ""))
     for pkg in env.packages:
-        if pkg.name in STACK_PACKAGES or pkg.name in named:
+        if pkg.name in AUDITED_STACK or pkg.name in named:  # others only when a finding names them
             build = env.build(pkg.name)
             facts = []
             if build is not None:

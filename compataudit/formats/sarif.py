@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from compataudit.distributions import canonical_name
 from compataudit.formats import RenderContext
-from compataudit.model import Environment, Finding, Report, Severity, canonical_name
+from compataudit.model import Environment, Finding, Report, Severity
 from compataudit.rules import get_rule
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

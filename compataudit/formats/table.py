@@ -2,32 +2,11 @@
 
 from __future__ import annotations
 
+from compataudit.distributions import AUDITED_STACK, is_tensorflow
 from compataudit.formats import RenderContext
 from compataudit.formats._style import Style, table
 from compataudit.model import Environment, Finding, ProbeStatus, Report, Severity, SmokeResult
 
-STACK = (
-    "torch",
-    "torchvision",
-    "torchaudio",
-    "tensorflow",
-    "tensorflow-cpu",
-    "tensorflow-gpu",
-    "tensorflow-intel",
-    "tensorflow-macos",
-    "tf-nightly",
-    "keras",
-    "tf-keras",
-    "jax",
-    "jaxlib",
-    "jax-cuda12-plugin",
-    "jax-cuda13-plugin",
-    "numpy",
-    "protobuf",
-    "ml-dtypes",
-    "xformers",
-    "triton",
-)
 _MARK = {Severity.ERROR: ("✗", "red"), Severity.WARNING: ("!", "yellow"), Severity.INFO: ("i", "blue")}
 
 
@@ -65,14 +44,7 @@ def _header(report: Report, s: Style) -> list[str]:
 
 def _variant(env: Environment, name: str) -> str:
     build = env.build("torch") if name == "torch" else None
-    if name in (
-        "tensorflow",
-        "tensorflow-cpu",
-        "tensorflow-gpu",
-        "tensorflow-intel",
-        "tensorflow-macos",
-        "tf-nightly",
-    ):
+    if is_tensorflow(name):
         build = env.build("tensorflow")
     if build is None:
         return ""
@@ -86,7 +58,7 @@ def _variant(env: Environment, name: str) -> str:
 
 
 def _stack(env: Environment, s: Style, verbose: int) -> list[str]:
-    order = {name: i for i, name in enumerate(STACK)}
+    order = {name: i for i, name in enumerate(AUDITED_STACK)}
     shown = sorted(
         (p for p in env.packages if p.name in order or (verbose and p.name.startswith("nvidia-"))),
         key=lambda p: (order.get(p.name, len(order)), p.name),

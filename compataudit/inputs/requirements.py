@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from compataudit.distributions import canonical_name
 from compataudit.errors import InputError
 from compataudit.inputs import Pin, StackFile, where
-from compataudit.model import canonical_name
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 

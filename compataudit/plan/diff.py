@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from compataudit.distributions import FRAMEWORKS, RUNTIME
 from compataudit.model import Environment, Finding, Report
 from compataudit.versions import local_variant, parse_version
 
@@ -25,30 +26,9 @@ TIER_OS = 4
 TIER_ENV = 5  # environment variables
 TIER_LEAF = 6  # every other package
 
-FRAMEWORKS = frozenset(
-    {
-        "torch",
-        "torchvision",
-        "torchaudio",
-        "tensorflow",
-        "tensorflow-cpu",
-        "tensorflow-gpu",
-        "tensorflow-intel",
-        "tensorflow-macos",
-        "tf-nightly",
-        "keras",
-        "tf-keras",
-        "jax",
-        "jaxlib",
-    }
-)
 RUNTIME_PACKAGES = frozenset(
     {
-        "numpy",
-        "protobuf",
-        "ml-dtypes",
-        "triton",
-        "xformers",
+        *RUNTIME,
         "h5py",
         "tensorboard",
         "flax",

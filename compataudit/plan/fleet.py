@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from compataudit.distributions import canonical_name
 from compataudit.errors import InputError
-from compataudit.model import Environment, Finding, canonical_name, to_jsonable
+from compataudit.model import Environment, Finding, to_jsonable
 from compataudit.plan import parse_document
 from compataudit.plan.diff import TIER_RUNTIME, Change, compare_facts, package_tier, text_table
 from compataudit.versions import minor_of

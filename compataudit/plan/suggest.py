@@ -20,6 +20,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
+from compataudit.distributions import family
 from compataudit.errors import UsageError
 from compataudit.matrices import Matrices
 from compataudit.model import Environment
@@ -436,18 +437,11 @@ def render_table(s: Suggestion) -> str:
     driver = f"driver {t.driver} (CUDA <= {t.max_cuda})" if t.driver else "no driver"
     lines = [f"Target: Python {t.python}, {t.system} {t.machine}, {driver}, {gpus}", ""]
     if s.packages:
-        framework_of = {
-            "torchvision": "torch",
-            "torchaudio": "torch",
-            "keras": "tensorflow",
-            "tensorflow-cpu": "tensorflow",
-            "jaxlib": "jax",
-        }
         rows = [
             (
                 name,
                 version,
-                s.variants.get(framework_of.get(name) or ("jax" if name.startswith("jax") else name), ""),
+                s.variants.get(family(name) or name, ""),
             )
             for name, version in s.packages.items()
         ]

@@ -12,21 +12,9 @@ import ast
 from pathlib import Path
 from typing import Any
 
+from compataudit.distributions import TENSORFLOW
 from compataudit.model import BuildInfo, Package, ProbeStatus
 
-TENSORFLOW_DISTRIBUTIONS = (
-    "tensorflow",
-    "tensorflow-cpu",
-    "tensorflow-gpu",
-    "tensorflow-intel",
-    "tensorflow-macos",
-    "tensorflow-aarch64",
-    "tensorflow-cpu-aws",
-    "tensorflow-rocm",
-    "tf-nightly",
-    "tf-nightly-cpu",
-    "tf-nightly-gpu",
-)
 _MAX_FILE_BYTES = 256 * 1024  # generated files are tiny; anything bigger is not one
 
 
@@ -152,7 +140,7 @@ def probe_builds(packages: list[Package]) -> tuple[BuildInfo, ...]:
     torch = by_name.get("torch")
     if torch is not None and torch.location:
         builds.append(torch_build(torch))
-    for name in TENSORFLOW_DISTRIBUTIONS:
+    for name in TENSORFLOW:
         tf = by_name.get(name)
         if tf is not None and tf.location:
             builds.append(tensorflow_build(tf))

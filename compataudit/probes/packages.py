@@ -13,31 +13,11 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from compataudit.model import Package, canonical_name
+from compataudit.distributions import IMPORT_DIRS, canonical_name
+from compataudit.model import Package
 
 # Framework distributions whose import directory must exist next to their
 # metadata; a dist-info without it is a half-removed install.
-STACK_MODULES: dict[str, str] = {
-    "torch": "torch",
-    "torchvision": "torchvision",
-    "torchaudio": "torchaudio",
-    "tensorflow": "tensorflow",
-    "tensorflow-cpu": "tensorflow",
-    "tensorflow-gpu": "tensorflow",
-    "tensorflow-intel": "tensorflow",
-    "tensorflow-macos": "tensorflow",
-    "tensorflow-aarch64": "tensorflow",
-    "tensorflow-cpu-aws": "tensorflow",
-    "tf-nightly": "tensorflow",
-    "tf-nightly-cpu": "tensorflow",
-    "keras": "keras",
-    "tf-keras": "tf_keras",
-    "jax": "jax",
-    "jaxlib": "jaxlib",
-    "numpy": "numpy",
-    "xformers": "xformers",
-    "triton": "triton",
-}
 
 
 def scan_distributions(paths: Sequence[str]) -> list[Package]:
@@ -101,7 +81,7 @@ def _package_from_headers(
         problem = "metadata file is empty"
     elif not version:
         problem = "metadata has no Version"
-    module = STACK_MODULES.get(name)
+    module = IMPORT_DIRS.get(name)
     if problem is None and module is not None and not _module_exists(location, module):
         problem = f"files are missing: no {module!r} package in {location}"
     return Package(

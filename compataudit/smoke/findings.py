@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from compataudit.checks import CheckContext, finding
+from compataudit.distributions import JAX_FAMILY, KERAS, TENSORFLOW
 from compataudit.model import Finding, Severity, SmokeResult, SmokeStatus
-from compataudit.probes.builds import TENSORFLOW_DISTRIBUTIONS
 from compataudit.smoke.runner import ALL, framework_distribution
 
 STATUS_CODES = {
@@ -51,16 +51,9 @@ GPU_ONLY_CODES = frozenset({"DRV001", "DRV002", "DRV003", "ARC001", "ARC002"})
 
 FRAMEWORK_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "torch": ("torch",),
-    "tensorflow": TENSORFLOW_DISTRIBUTIONS,
-    "keras": ("keras", "tf-keras"),
-    "jax": (
-        "jax",
-        "jaxlib",
-        "jax-cuda12-plugin",
-        "jax-cuda12-pjrt",
-        "jax-cuda13-plugin",
-        "jax-cuda13-pjrt",
-    ),
+    "tensorflow": TENSORFLOW,
+    "keras": KERAS,
+    "jax": JAX_FAMILY,
 }
 IMPORT_NAMES = {"torch": "torch", "tensorflow": "tensorflow", "keras": "keras", "jax": "jax"}
 

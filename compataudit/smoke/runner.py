@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from compataudit.distributions import TENSORFLOW
 from compataudit.errors import UsageError
 from compataudit.model import Environment, SmokeResult, SmokeStatus
-from compataudit.probes.builds import TENSORFLOW_DISTRIBUTIONS
 from compataudit.probes.run import kill_process_group
 
 KERNELS_DIR = Path(__file__).resolve().parent / "kernels"
@@ -68,7 +68,7 @@ def framework_distribution(env: Environment, framework: str) -> str | None:
         return None
     names = {
         "torch": ("torch",),
-        "tensorflow": TENSORFLOW_DISTRIBUTIONS,
+        "tensorflow": TENSORFLOW,
         "keras": ("keras",),
         "jax": ("jax",),
     }[framework]

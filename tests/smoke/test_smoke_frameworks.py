@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from compataudit.distributions import TENSORFLOW
 from compataudit.model import (
     Environment,
     Package,
@@ -22,12 +23,11 @@ from compataudit.model import (
     from_jsonable,
     to_jsonable,
 )
-from compataudit.probes.builds import TENSORFLOW_DISTRIBUTIONS
 from compataudit.smoke.runner import run_smoke
 
 pytestmark = [pytest.mark.frameworks, pytest.mark.slow]
 
-WANTED = ("torch", *TENSORFLOW_DISTRIBUTIONS, "keras", "jax", "jaxlib")
+WANTED = ("torch", *TENSORFLOW, "keras", "jax", "jaxlib")
 RUNTIME_KEYS = {
     "torch": {"torch", "cuda", "reference"},
     "tensorflow": {"tensorflow", "cuda", "reference"},
@@ -59,7 +59,7 @@ def this_environment() -> Environment:
 def framework_version(framework: str) -> str:
     versions = installed()
     if framework == "tensorflow":
-        names = [n for n in TENSORFLOW_DISTRIBUTIONS if n in versions]
+        names = [n for n in TENSORFLOW if n in versions]
         if not names:
             pytest.skip("TensorFlow is not installed")
         return versions[names[0]]
