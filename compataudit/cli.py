@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from compataudit import __version__
-from compataudit.clikit import EXIT_INTERRUPTED, EXIT_USAGE, fail, guarded, use_color
+from compataudit.clikit import EXIT_INTERRUPTED, EXIT_USAGE, fail, guarded
 from compataudit.cliopts import (
     DebugOpt,
     DriverOpt,
@@ -30,6 +30,7 @@ from compataudit.cliopts import (
     VerboseOpt,
     env_options,
 )
+from compataudit.render import use_color
 
 # Modules in compataudit.commands that add more sub-commands.
 COMMAND_MODULES = ("doctor", "plan", "matrix", "schema")
@@ -226,7 +227,7 @@ def snapshot(
 
     def run() -> int:
         from compataudit.audit import EnvOptions, build_environment
-        from compataudit.clikit import write_output
+        from compataudit.files import write_output
         from compataudit.snapshot import dump_snapshot
 
         env = build_environment(EnvOptions())
@@ -311,10 +312,10 @@ def list_rules(
         return
     if fmt != "table":
         fail(f"--format {fmt!r}: choose table or json")
-    from compataudit.formats._style import table
+    from compataudit.render import table
 
     rows = [[r.code, r.severity.value, r.slug, r.summary] for r in RULES if r.status != "removed"]
-    sys.stdout.write("\n".join(table(rows, indent="")) + "\n")
+    sys.stdout.write("\n".join(table(rows)) + "\n")
 
 
 @app.command("rule")
@@ -338,7 +339,8 @@ def _json_error(fmt: str, output: str | None) -> Any:
         return None
 
     def emit(message: str) -> None:
-        from compataudit.clikit import json_error_document, write_output
+        from compataudit.clikit import json_error_document
+        from compataudit.files import write_output
 
         text = json_error_document(message)
         try:
@@ -369,7 +371,7 @@ def _emit(
 ) -> None:
     import os
 
-    from compataudit.clikit import write_output
+    from compataudit.files import write_output
     from compataudit.formats import RenderContext, render
 
     color = output is None and fmt == "table" and use_color(sys.stdout)

@@ -30,6 +30,7 @@ from packaging.version import Version
 from compataudit.distributions import canonical_name
 from compataudit.errors import UsageError
 from compataudit.matrices import Matrices
+from compataudit.render import table
 from compataudit.versions import in_range, major_minor, minor_of, parse_version
 
 VersionSet = dict[str, str]
@@ -319,8 +320,4 @@ def _nox_snippet(sets: list[VersionSet], names: list[str]) -> str:
 def _table(sets: list[VersionSet], names: list[str]) -> str:
     if not sets:
         return "no compatible sets"
-    rows = [names] + [[s[n] for n in names] for s in sets]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(names))]
-    text = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    text.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(text)
+    return "\n".join(table([[s[n] for n in names] for s in sets], header=names))

@@ -28,6 +28,7 @@ from typing import Any
 
 from compataudit.distributions import FRAMEWORKS, TORCH_FAMILY, canonical_name
 from compataudit.model import Environment, SmokeResult
+from compataudit.render import table
 from compataudit.versions import in_range, local_variant, parse_version
 
 
@@ -224,7 +225,4 @@ def merge_reports(paths: Iterable[Path]) -> str:
         )
     if len(rows) == 1:
         return "no reports"
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return "\n".join(table(rows[1:], header=rows[0]))

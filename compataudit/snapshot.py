@@ -10,8 +10,8 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from compataudit.clikit import read_text_input
 from compataudit.errors import CompatAuditError, InputError
+from compataudit.files import read_text_input
 from compataudit.model import (
     SNAPSHOT_SCHEMA_VERSION,
     Environment,

@@ -104,8 +104,10 @@ def register(app: typer.Typer) -> None:
         debug: DebugOpt = False,
     ) -> None:
         """Find model-code bugs that end in NotImplementedError (no forward, call, backward...)."""
-        from compataudit.clikit import guarded, use_color, write_output
+        from compataudit.clikit import guarded
         from compataudit.doctor.lint import lint_paths, render_json, render_table
+        from compataudit.files import write_output
+        from compataudit.render import use_color
 
         def run() -> int:
             result = lint_paths(paths)
@@ -135,8 +137,10 @@ def register(app: typer.Typer) -> None:
         debug: DebugOpt = False,
     ) -> None:
         """Explain a traceback: ranked causes (code or environment) and the exact fix."""
-        from compataudit.clikit import guarded, read_text_input, use_color, write_output
+        from compataudit.clikit import guarded
         from compataudit.doctor.explain import explain_text, render_json, render_table
+        from compataudit.files import read_text_input, write_output
+        from compataudit.render import use_color
 
         def run() -> int:
             if source == "-" and sys.stdin.isatty():

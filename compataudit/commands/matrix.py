@@ -14,6 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from compataudit.cliopts import DebugOpt, MatricesOpt, OutputOpt
+from compataudit.render import table as render_table
 
 matrix_app = typer.Typer(
     name="matrix",
@@ -47,7 +48,8 @@ def show_command(
     debug: DebugOpt = False,
 ) -> None:
     """Show the compatibility data compataudit uses (every row cites its source)."""
-    from compataudit.clikit import guarded, write_output
+    from compataudit.clikit import guarded
+    from compataudit.files import write_output
 
     def run() -> None:
         from compataudit.errors import UsageError
@@ -98,12 +100,9 @@ def _file_table(content: dict[str, Any]) -> str:
     out = []
     for table, rows in _tables(content).items():
         columns = [c for c in dict.fromkeys(k for r in rows for k in r) if c not in ("source", "sources")]
-        cells = [columns] + [[_cell(r.get(c, "")) for c in columns] for r in rows]
-        widths = [min(40, max(len(row[i]) for row in cells)) for i in range(len(columns))]
+        cells = [columns] + [[_cell(r.get(c, ""))[:40] for c in columns] for r in rows]
         out.append(f"[[{table}]]")
-        out.extend(
-            "  ".join(v[:w].ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
-        )
+        out.extend(render_table(cells))
         out.append("")
     return "\n".join(out).rstrip()
 
@@ -148,7 +147,8 @@ def compatible_command(
     debug: DebugOpt = False,
 ) -> None:
     """Print the version sets of PKG... that work together (newest first)."""
-    from compataudit.clikit import guarded, write_output
+    from compataudit.clikit import guarded
+    from compataudit.files import write_output
 
     def run() -> int:
         from compataudit.errors import UsageError

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 
 def _emit(payload: dict[str, Any] | str, output: str | None) -> None:
-    from compataudit.clikit import write_output
+    from compataudit.files import write_output
 
     text = payload if isinstance(payload, str) else json.dumps(payload, indent=2)
     write_output(text, output)

@@ -11,7 +11,8 @@ def register(app: typer.Typer) -> None:
     @app.command("schema")
     def schema_command() -> None:
         """Print the JSON Schema (draft 2020-12) of the JSON report, schema_version 1."""
-        from compataudit.clikit import guarded, write_output
+        from compataudit.clikit import guarded
+        from compataudit.files import write_output
         from compataudit.schema import schema_text
 
         guarded(lambda: write_output(schema_text(), None))

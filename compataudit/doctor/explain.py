@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from compataudit.doctor.signatures import SIGNATURES, Signature
 from compataudit.doctor.signatures_keras import KERAS_SIGNATURES
 from compataudit.model import Environment
+from compataudit.render import Style, strip_ansi
 
 KNOWLEDGE_BASE: tuple[Signature, ...] = SIGNATURES + KERAS_SIGNATURES
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 # A frame in any traceback style: CPython (`File "p.py", line 3, in f`), IPython
 # (`File ~/p.py:3, in C.f(...)` or `~/p.py in f(x)`) and rich (`/p.py:3 in f`).
 _FRAME = re.compile(r'(?P<path>[^\s"]+\.py)"?(?:, line \d+|:\d+)?,? in (?:\w+\.)*(?P<fn>[\w<>]+)')
@@ -80,10 +80,6 @@ def fill(template: str, facts: dict[str, str]) -> str:
         return template.format_map(_Facts(facts))
     except (ValueError, IndexError):
         return template
-
-
-def strip_ansi(text: str) -> str:
-    return _ANSI.sub("", text)
 
 
 def _line_at(text: str, pos: int) -> str:
@@ -185,11 +181,11 @@ def render_table(diagnoses: list[Diagnosis], *, color: bool = False) -> str:
     """Plain text, best diagnosis first."""
     if not diagnoses:
         return "No known error signature found in the input."
-    bold, reset = ("\033[1m", "\033[0m") if color else ("", "")
+    style = Style(color)
     lines: list[str] = []
     for i, d in enumerate(diagnoses, 1):
         lines.append(
-            f"{i}. {bold}{d.kind}{reset} (confidence {d.confidence:.2f}) [{', '.join(d.components)}]"
+            f"{i}. {style(d.kind, 'bold')} (confidence {d.confidence:.2f}) [{', '.join(d.components)}]"
         )
         lines.append(f"   {d.summary}")
         lines.extend(f"   evidence: {e}" for e in d.evidence)

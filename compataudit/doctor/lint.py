@@ -22,6 +22,7 @@ from compataudit.doctor.lint_rules import CLASS_RULES
 from compataudit.doctor.resolve import Project, build_module
 from compataudit.errors import CompatAuditError
 from compataudit.model import Finding, Severity
+from compataudit.render import SEVERITY_COLOR, Style
 
 MAX_BYTES = 2 * 1024 * 1024
 SKIP_DIRS = frozenset(
@@ -223,15 +224,13 @@ def _components(p: Problem) -> list[str]:
     return ["torch"]
 
 
-_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
-
-
 def render_table(result: LintResult, *, color: bool = False) -> str:
     """Plain-text table: one block per problem, then skipped files and a summary line."""
     lines: list[str] = []
+    style = Style(color)
     for p in result.problems:
         sev = p.severity.value
-        tag = f"{_COLORS[sev]}{sev:<7}\033[0m" if color else f"{sev:<7}"
+        tag = style(f"{sev:<7}", SEVERITY_COLOR[sev])
         symbol = f" {p.symbol}" if p.symbol else ""
         lines.append(f"{p.path}:{p.line}: {tag} {p.kind}{symbol}")
         lines.append(f"    {p.message}")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from compataudit.distributions import AUDITED_STACK, is_tensorflow
 from compataudit.formats import RenderContext
-from compataudit.formats._style import Style, table
 from compataudit.model import Environment, Finding, ProbeStatus, Report, Severity, SmokeResult
+from compataudit.render import SEVERITY_COLOR, Style, table
 
-_MARK = {Severity.ERROR: ("✗", "red"), Severity.WARNING: ("!", "yellow"), Severity.INFO: ("i", "blue")}
+_MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 
 
 def render(report: Report, ctx: RenderContext) -> str:
@@ -74,7 +74,7 @@ def _stack(env: Environment, s: Style, verbose: int) -> list[str]:
         if p.problem:
             note = (note + ", " if note else "") + "broken"
         rows.append([p.name, p.version or "?", note])
-    return [*lines, *table(rows), ""]
+    return [*lines, *table(rows, indent="  "), ""]
 
 
 def _gpu(env: Environment, s: Style) -> list[str]:
@@ -131,7 +131,7 @@ def _smoke(results: tuple[SmokeResult, ...], s: Style) -> list[str]:
             ]
         )
     out = []
-    for row, r in zip(table(rows), results, strict=False):
+    for row, r in zip(table(rows, indent="  "), results, strict=False):
         color = "red" if r.status.failed else ("green" if r.status.value == "pass" else "dim")
         out.append(row.replace(f" {r.status.value} ", " " + s(r.status.value, color) + " ", 1))
     return [s("Smoke kernels (conv2d forward + backward)", "bold"), *out, ""]
@@ -142,7 +142,7 @@ def _findings(findings: tuple[Finding, ...], s: Style, verbose: int) -> list[str
         return [s("No problems found.", "green"), ""]
     lines = [s("Findings", "bold")]
     for f in findings:
-        mark, color = _MARK[f.severity]
+        mark, color = _MARK[f.severity], SEVERITY_COLOR[f.severity.value]
         lines.append(f"  {s(mark + ' ' + f.severity.value.ljust(7), color)} {s(f.code, 'bold')}  {f.title}")
         if verbose and f.detail:
             lines.append(f"             {f.detail}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from compataudit.distributions import FRAMEWORKS, RUNTIME
 from compataudit.model import Environment, Finding, Report
+from compataudit.render import table
 from compataudit.versions import local_variant, parse_version
 
 # Relevance tiers: a lower number is shown first.
@@ -212,19 +213,10 @@ def render_table(result: DiffResult, name_a: str = "A", name_b: str = "B") -> st
     lines: list[str] = []
     if result.changes:
         rows = [(c.component, c.before or "-", c.after or "-", c.kind) for c in result.changes]
-        lines.extend(text_table(("component", name_a, name_b, "kind"), rows))
+        lines.extend(table(rows, header=("component", name_a, name_b, "kind"), max_pad=48))
     for label, only in ((name_a, result.findings_only_in_a), (name_b, result.findings_only_in_b)):
         if only:
             lines.append("")
             lines.append(f"Findings only in {label}:")
             lines.extend(f"  {f.severity.value:<7} {f.code:<7} {f.title}" for f in only)
     return "\n".join(lines)
-
-
-def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Left-aligned columns with a dashed rule under the header (padding capped at 48)."""
-    widths = [min(48, max(len(str(r[i])) for r in [header, *rows])) for i in range(len(header))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [fmt.format(*header).rstrip(), fmt.format(*("-" * w for w in widths))]
-    out.extend(fmt.format(*row).rstrip() for row in rows)
-    return out

@@ -27,7 +27,8 @@ from compataudit.distributions import canonical_name
 from compataudit.errors import InputError
 from compataudit.model import Environment, Finding, to_jsonable
 from compataudit.plan import parse_document
-from compataudit.plan.diff import TIER_RUNTIME, Change, compare_facts, package_tier, text_table
+from compataudit.plan.diff import TIER_RUNTIME, Change, compare_facts, package_tier
+from compataudit.render import table
 from compataudit.versions import minor_of
 
 Checker = Callable[[Environment], Sequence[Finding]]
@@ -294,9 +295,9 @@ def render_table(result: FleetResult, *, limit: int = 40) -> str:
             "",
             f"Majority stack ({result.groups[0].fingerprint}, {len(result.groups[0].nodes)} nodes):",
         ]
-        lines += text_table(("component", "value"), sorted(result.groups[0].stack.items()))
+        lines += table(sorted(result.groups[0].stack.items()), header=("component", "value"), max_pad=48)
         rows = [(g.fingerprint, str(len(g.nodes)), _counts(g.findings)) for g in result.groups]
-        lines += ["", "Groups:", *text_table(("group", "nodes", "findings"), rows)]
+        lines += ["", "Groups:", *table(rows, header=("group", "nodes", "findings"), max_pad=48)]
     for g in result.groups:
         for f in g.findings:
             if f.severity.value != "info":
@@ -307,7 +308,7 @@ def render_table(result: FleetResult, *, limit: int = 40) -> str:
             (o.node, o.group, "; ".join(_change_text(c) for c in o.differences))
             for o in result.outliers[:limit]
         ]
-        lines += text_table(("node", "group", "differences"), rows)
+        lines += table(rows, header=("node", "group", "differences"), max_pad=48)
         if len(result.outliers) > limit:
             lines.append(f"... and {len(result.outliers) - limit} more (use --format json)")
     if result.corrupt:

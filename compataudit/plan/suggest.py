@@ -430,7 +430,7 @@ def _simplify(spec: SpecifierSet) -> SpecifierSet:
 
 def render_table(s: Suggestion) -> str:
     """Plain-text rendering: target, packages, commands, reasons, then problems."""
-    from compataudit.plan.diff import text_table
+    from compataudit.render import table
 
     t = s.target
     gpus = f"GPU cc {', '.join(t.gpu_ccs)}" if t.gpu_ccs else "no GPU"
@@ -445,7 +445,7 @@ def render_table(s: Suggestion) -> str:
             )
             for name, version in s.packages.items()
         ]
-        lines += [*text_table(("package", "version", "build"), rows), ""]
+        lines += [*table(rows, header=("package", "version", "build"), max_pad=48), ""]
         lines += ["Install with pip:"] + [f"  {c}" for c in s.commands if c.startswith("pip ")]
         lines += ["or with uv:"] + [f"  {c}" for c in s.commands if c.startswith("uv ")]
         lines.append("")

@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-GREEN, RED, DIM, RESET = "\x1b[32m", "\x1b[31m", "\x1b[2m", "\x1b[0m"
+from compataudit.render import Style
+
 CLEAR_LINE, UP = "\x1b[2K", "\x1b[{n}A"
 TICK_SECONDS = 0.5
 
@@ -91,13 +92,12 @@ class SmokeProgress:
         text = f"{framework:<11} {state}"
         if state != "waiting":
             text += f" ({elapsed:.1f} s)"
-        if not self.color:
-            return text
+        style = Style(self.color)
         if state == "done":
-            return f"{GREEN}{text}{RESET}"
+            return style(text, "green")
         if state.startswith("failed"):
-            return f"{RED}{text}{RESET}"
-        return f"{DIM}{text}{RESET}" if state == "waiting" else text
+            return style(text, "red")
+        return style(text, "dim") if state == "waiting" else text
 
     def _draw(self, changed: Sequence[str]) -> None:
         if not self.enabled:

@@ -1,0 +1,76 @@
+"""How human output looks: colour, aligned tables, one severity palette.
+
+Every text renderer (reports, lint, explain, diff, fleet, matrices, the smoke
+progress display) styles and aligns through here, so colour rules and column
+layout live in one place. Standard library only: cheap to import.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Sequence
+from typing import IO
+
+_CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "blue": "34", "cyan": "36"}
+# The colour of each severity ("error", "warning", "info") wherever one is shown.
+SEVERITY_COLOR = {"error": "red", "warning": "yellow", "info": "blue"}
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+class Style:
+    """``s(text, "bold", "red")``: ANSI-styled text, or the text unchanged when colour is off."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, *styles: str) -> str:
+        if not self.color or not styles:
+            return text
+        codes = ";".join(_CODES[s] for s in styles)
+        return f"\033[{codes}m{text}\033[0m"
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without ANSI escape sequences (colour codes, terminal titles)."""
+    return _ANSI.sub("", text)
+
+
+def use_color(stream: IO[str] | None = None) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set; FORCE_COLOR forces it."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    s = stream or sys.stdout
+    try:
+        return s.isatty() and os.environ.get("TERM") != "dumb"
+    except (AttributeError, ValueError):
+        return False
+
+
+def table(
+    rows: Sequence[Sequence[str]],
+    *,
+    header: Sequence[str] | None = None,
+    indent: str = "",
+    gap: str = "  ",
+    max_pad: int | None = None,
+) -> list[str]:
+    """Left-aligned columns, widths from the visible text; with ``header``, a dashed rule
+    under it. ``max_pad`` caps how far a column is padded (a longer cell still shows whole)."""
+    all_rows = [[str(c) for c in r] for r in ([header] if header is not None else []) + list(rows)]
+    if not all_rows:
+        return []
+    columns = max(map(len, all_rows))
+    widths = [max(len(strip_ansi(r[i])) if i < len(r) else 0 for r in all_rows) for i in range(columns)]
+    if max_pad is not None:
+        widths = [min(max_pad, w) for w in widths]
+    if header is not None:
+        all_rows.insert(1, ["-" * w for w in widths])
+    out = []
+    for row in all_rows:
+        cells = [cell + " " * (widths[i] - len(strip_ansi(cell))) for i, cell in enumerate(row)]
+        out.append((indent + gap.join(cells)).rstrip())
+    return out
