@@ -7,13 +7,21 @@ command functions so that ``compataudit check --no-smoke`` starts fast.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Annotated, Any, Optional
 
 import typer
 
 from compataudit import __version__
-from compataudit.clikit import EXIT_INTERRUPTED, EXIT_USAGE, fail, guarded
+from compataudit.clikit import (
+    EXIT_USAGE,
+    fail,
+    guarded,
+    interrupted,
+    json_errors_off,
+    json_errors_to,
+)
 from compataudit.cliopts import (
     DebugOpt,
     DriverOpt,
@@ -30,6 +38,7 @@ from compataudit.cliopts import (
     VerboseOpt,
     env_options,
 )
+from compataudit.lifecycle import install_signal_handlers
 from compataudit.render import use_color
 
 # Modules in compataudit.commands that add more sub-commands.
@@ -46,7 +55,8 @@ Examples:
 
 Exit codes: 0 nothing at or above --fail-on and every smoke kernel passed;
 1 findings at or above --fail-on, or a smoke kernel failed; 2 usage error,
-unreadable input or internal fault (one line on stderr).
+unreadable input or internal fault (one line on stderr); 130/143/129 stopped
+by SIGINT/SIGTERM/SIGHUP (every process it started is killed first).
 """
 
 app = typer.Typer(
@@ -210,7 +220,7 @@ def check(
         _emit(report, fmt, output, quiet=quiet, verbose=verbose, input_files=inputs)
         return report.summary.exit_code
 
-    raise typer.Exit(guarded(run, debug=debug, on_error=_json_error(fmt, output)))
+    raise typer.Exit(guarded(run, debug=debug))
 
 
 @app.command()
@@ -333,24 +343,6 @@ def show_rule(code: Annotated[str, typer.Argument(help="A finding code (DRV001) 
     )
 
 
-def _json_error(fmt: str, output: str | None) -> Any:
-    """For --format json: the error as a JSON document too (stdout, or -o when writable)."""
-    if fmt != "json":
-        return None
-
-    def emit(message: str) -> None:
-        from compataudit.clikit import json_error_document
-        from compataudit.files import write_output
-
-        text = json_error_document(message)
-        try:
-            write_output(text, output)
-        except Exception:  # the output file itself may be the problem
-            write_output(text, None)
-
-    return emit
-
-
 def _redact(env: Any) -> Any:
     from compataudit.plan.redact import redact_environment
 
@@ -401,28 +393,59 @@ def _command_name(args: list[str]) -> str | None:
     return next((a for a in args if not a.startswith("-")), None)
 
 
+# Commands whose --format takes its default from COMPATAUDIT_FORMAT.
+FORMAT_ENV_COMMANDS = frozenset({"check", "smoke"})
+USAGE_ERRORS = ("UsageError", "BadParameter", "NoSuchOption", "MissingParameter", "BadOptionUsage")
+
+
+def _option_value(args: list[str], long: str, short: str) -> str | None:
+    """The last value given to ``--long``/``-s`` in ``args``, read before click parses them.
+
+    Usage errors happen before any command runs, yet a JSON consumer must still get
+    JSON; so the entry point reads --format and -o itself, tolerantly.
+    """
+    value = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg in (long, short) and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith(long + "="):
+            value = arg[len(long) + 1 :]
+        elif arg.startswith(short) and not arg.startswith("--") and len(arg) > len(short):
+            value = arg[len(short) :].removeprefix("=")
+    return value
+
+
+def wants_json(args: list[str], environ: dict[str, str] | None = None) -> bool:
+    """Whether this command line asked for ``--format json`` (the env default included)."""
+    fmt = _option_value(args, "--format", "-f")
+    if fmt is None and _command_name(args) in FORMAT_ENV_COMMANDS:
+        fmt = (environ if environ is not None else dict(os.environ)).get("COMPATAUDIT_FORMAT")
+    return (fmt or "").strip().lower() == "json"
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: click's usage errors become one line and exit 2."""
+    """Console entry point: usage errors become one line and exit 2; signals end it cleanly."""
     args = argv if argv is not None else sys.argv[1:]
+    install_signal_handlers()
+    if wants_json(args):
+        json_errors_to(_option_value(args, "--output", "-o"))
+    else:
+        json_errors_off()
     # `check` runs on every CI job: skip building the other commands' parsers for it.
     if _command_name(args) not in CORE_COMMANDS:
         register_all_commands()
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=args, prog_name="compataudit", standalone_mode=False)
-    except KeyboardInterrupt:
-        sys.stderr.write("compataudit: interrupted\n")
-        raise SystemExit(EXIT_INTERRUPTED) from None
+    except KeyboardInterrupt as exc:
+        interrupted(exc)
     except Exception as exc:
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             if type(exc).__name__ == "Abort":
-                raise SystemExit(EXIT_INTERRUPTED) from None
-            hint = (
-                " (see --help)"
-                if type(exc).__name__
-                in ("UsageError", "BadParameter", "NoSuchOption", "MissingParameter", "BadOptionUsage")
-                else ""
-            )
+                interrupted(KeyboardInterrupt())
+            hint = " (see --help)" if type(exc).__name__ in USAGE_ERRORS else ""
             fail(f"{exc.format_message()}{hint}", EXIT_USAGE)
         raise
     raise SystemExit(rv if isinstance(rv, int) else 0)

@@ -5,6 +5,7 @@ Kept free of typer so that tests and other modules can use it cheaply.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
@@ -17,38 +18,75 @@ T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # SIGINT; SIGTERM gives 143 and SIGHUP 129 (128 + the signal number)
+
+# Where the JSON error document goes when the run asked for --format json (set once
+# by the entry point, before parsing, so that usage errors honour it too).
+_json_errors: list[str | None] = []
+
+
+def json_errors_to(output: str | None) -> None:
+    """From now on, every failure also prints the JSON error document (to ``output`` or stdout)."""
+    _json_errors[:] = [output]
+
+
+def json_errors_off() -> None:
+    _json_errors.clear()
+
+
+def _emit_json_error(message: str, code: int) -> None:
+    if not _json_errors:
+        return
+    from compataudit.files import write_output
+
+    text = json_error_document(message, code)
+    try:
+        write_output(text, _json_errors[0])
+    except Exception:  # the output file itself may be the problem
+        with contextlib.suppress(Exception):
+            write_output(text, None)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    """Print ``compataudit: error: message`` on stderr (one line) and exit."""
+    """Print ``compataudit: error: message`` on stderr (one line) and exit.
+
+    Under ``--format json`` the error document goes to stdout (or -o) as well.
+    """
     first_line = " ".join(str(message).split("\n")[0].split())
-    sys.stderr.write(f"compataudit: error: {first_line}\n")
-    sys.stderr.flush()
+    _emit_json_error(first_line, code)
+    _say(f"compataudit: error: {first_line}\n")
     raise SystemExit(code)
 
 
-def guarded(
-    fn: Callable[[], T],
-    *,
-    debug: bool = False,
-    on_error: Callable[[str], None] | None = None,
-) -> T:
-    """Run ``fn``; turn our errors and internal faults into exit 2 with one line.
+def interrupted(exc: KeyboardInterrupt) -> NoReturn:
+    """End a run that Ctrl-C or a signal stopped: one line, exit 128 + the signal number."""
+    from compataudit.lifecycle import stop_all
 
-    ``on_error(message)`` runs first, e.g. to still give a JSON consumer a JSON document.
-    """
+    stop_all()  # a KeyboardInterrupt raised by Python's own handler has not done it yet
+    code = getattr(exc, "exit_code", EXIT_INTERRUPTED)
+    why = f"interrupted by {exc}" if str(exc) else "interrupted"
+    _emit_json_error(why, code)
+    _say(f"compataudit: {why}\n")
+    raise SystemExit(code)
+
+
+def _say(text: str) -> None:
+    # After SIGHUP the terminal may be gone: never let the last words raise.
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+
+def guarded(fn: Callable[[], T], *, debug: bool = False) -> T:
+    """Run ``fn``; turn our errors and internal faults into exit 2 with one line."""
     try:
         return fn()
     except CompatAuditError as exc:
         if debug:
             traceback.print_exc()
-        if on_error is not None:
-            on_error(str(exc))
         fail(str(exc))
-    except KeyboardInterrupt:
-        sys.stderr.write("compataudit: interrupted\n")
-        raise SystemExit(EXIT_INTERRUPTED) from None
+    except KeyboardInterrupt as exc:
+        interrupted(exc)
     except (SystemExit, GeneratorExit):
         raise
     except BrokenPipeError:
@@ -58,10 +96,7 @@ def guarded(
     except Exception as exc:  # an internal fault: still one line, still exit 2
         if debug:
             traceback.print_exc()
-        message = f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)"
-        if on_error is not None:
-            on_error(message)
-        fail(message)
+        fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
 
 
 def json_error_document(message: str, exit_code: int = EXIT_USAGE) -> str:

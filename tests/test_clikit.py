@@ -10,6 +10,8 @@ from compataudit.clikit import (
     fail,
     guarded,
     json_error_document,
+    json_errors_off,
+    json_errors_to,
 )
 from compataudit.errors import InputError
 
@@ -22,15 +24,18 @@ def test_fail_prints_one_line_and_exits_2(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_guarded_turns_errors_into_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    seen: list[str] = []
-
     def boom() -> int:
         raise InputError("snapshot x.json: not valid JSON")
 
-    with pytest.raises(SystemExit) as info:
-        guarded(boom, on_error=seen.append)
-    assert info.value.code == 2 and seen == ["snapshot x.json: not valid JSON"]
-    assert "Traceback" not in capsys.readouterr().err
+    json_errors_to(None)
+    try:
+        with pytest.raises(SystemExit) as info:
+            guarded(boom)
+    finally:
+        json_errors_off()
+    out, err = capsys.readouterr()
+    assert info.value.code == 2 and "Traceback" not in err
+    assert json.loads(out)["error"] == {"message": "snapshot x.json: not valid JSON", "exit_code": 2}
 
 
 def test_guarded_internal_fault_is_still_one_line(capsys: pytest.CaptureFixture[str]) -> None:

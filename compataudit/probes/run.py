@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
+import shutil
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from compataudit import lifecycle
 from compataudit.model import ProbeStatus
 
 
@@ -32,30 +32,28 @@ def run_command(
     """Run ``argv``; never raises. Missing binary -> ABSENT, hang -> TIMEOUT (group killed)."""
     start = time.perf_counter()
     name = os.path.basename(argv[0])
+    # Resolve it first: exec's own PATH search reports an unreadable directory on
+    # PATH as "permission denied", which would look like a found-but-failing tool.
+    search_path = env.get("PATH", os.defpath) if env is not None else None
+    executable = argv[0] if os.sep in argv[0] else shutil.which(argv[0], path=search_path)
+    if executable is None:
+        return CommandResult(ProbeStatus.ABSENT, detail=f"{name} not found")
     try:
-        proc = subprocess.Popen(
-            list(argv),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            env=dict(env) if env is not None else None,
-            start_new_session=True,  # so a timeout can kill whatever it spawned too
-        )
+        proc = lifecycle.spawn([executable, *argv[1:]], env=env)
     except FileNotFoundError:
         return CommandResult(ProbeStatus.ABSENT, detail=f"{name} not found")
+    except PermissionError:
+        return CommandResult(ProbeStatus.ERROR, detail=f"{name}: permission denied")
     except OSError as exc:
         return CommandResult(ProbeStatus.ERROR, detail=f"{name}: {exc.strerror or exc}")
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        kill_process_group(proc)
-        with contextlib.suppress(subprocess.TimeoutExpired):  # one that ignores SIGKILL
-            proc.communicate(timeout=2)
-        return CommandResult(
-            ProbeStatus.TIMEOUT,
-            detail=f"{name} did not answer within {timeout:g} s",
-            seconds=time.perf_counter() - start,
-        )
+        detail = f"{name} did not answer within {timeout:g} s"
+        if not lifecycle.stop(proc):
+            detail += f"; process {proc.pid} survived SIGKILL (stuck in the driver?)"
+        return CommandResult(ProbeStatus.TIMEOUT, detail=detail, seconds=time.perf_counter() - start)
+    lifecycle.stop(proc)  # whatever it left running in its group
     seconds = time.perf_counter() - start
     stdout = out.decode("utf-8", "replace")
     stderr = err.decode("utf-8", "replace")
@@ -64,18 +62,3 @@ def run_command(
         why = lines[0] if lines else f"exit status {proc.returncode}"
         return CommandResult(ProbeStatus.ERROR, stdout, stderr, proc.returncode, f"{name}: {why}", seconds)
     return CommandResult(ProbeStatus.OK, stdout, stderr, 0, None, seconds)
-
-
-def kill_process_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL ``proc``'s whole process group (started with ``start_new_session``).
-
-    Where there are no process groups (Windows), only ``proc`` itself is killed.
-    """
-    killpg = getattr(os, "killpg", None)
-    try:
-        if killpg is not None:
-            killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - Windows
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass

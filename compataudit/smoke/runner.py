@@ -13,7 +13,6 @@ import contextlib
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -24,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from compataudit import lifecycle
 from compataudit.distributions import TENSORFLOW
 from compataudit.errors import UsageError
 from compataudit.model import Environment, SmokeResult, SmokeStatus
-from compataudit.probes.run import kill_process_group
 
 KERNELS_DIR = Path(__file__).resolve().parent / "kernels"
 KERNEL_SCRIPTS = {
@@ -155,14 +154,7 @@ def _spawn(
     script = KERNELS_DIR / KERNEL_SCRIPTS[framework]
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(
-            [sys.executable, str(script)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            start_new_session=True,  # its own process group: a timeout kills all of it
-        )
+        proc = lifecycle.spawn([sys.executable, str(script)], env=env)
     except (OSError, ValueError) as exc:
         _notify(progress, framework, "failed: error")
         return _process_result(framework, SmokeStatus.ERROR, f"could not start the kernel: {exc}")
@@ -182,19 +174,21 @@ def _spawn(
 def _finish(run: _Run, timeout: float) -> list[SmokeResult]:
     timed_out = False
     try:
-        returncode = run.proc.wait(timeout=max(0.0, run.deadline - time.monotonic()))
+        run.proc.wait(timeout=max(0.0, run.deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         timed_out = True
-        kill_process_group(run.proc)
-        returncode = run.proc.wait()
-    # Helpers the kernel started may outlive it; they hold our pipes and the GPU.
-    kill_process_group(run.proc)
+    # Also after a normal exit: helpers the kernel started may outlive it, holding
+    # our pipes and the GPU. The wait after the kill is bounded (a wedged driver).
+    died = lifecycle.stop(run.proc)
     for reader in run.readers:
         reader.join(DRAIN_SECONDS)
     if timed_out:
-        results = [_in_flight_result(run, SmokeStatus.TIMEOUT, f"no result after {timeout:g} s")]
+        detail = f"no result after {timeout:g} s"
+        if not died:
+            detail += f"; process {run.proc.pid} survived SIGKILL (stuck in the driver?)"
+        results = [_in_flight_result(run, SmokeStatus.TIMEOUT, detail)]
     else:
-        results = _results_from_output(run, returncode)
+        results = _results_from_output(run, run.proc.returncode or 0)
     failed = [r.status.value for r in results if r.status.failed]
     run.report(f"failed: {failed[0]}" if failed else "done")
     return results
@@ -219,13 +213,6 @@ def _process_result(
     return SmokeResult(framework=framework, device=device, status=status, dtype=dtype, detail=detail)
 
 
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-
-
 def _results_from_output(run: _Run, returncode: int) -> list[SmokeResult]:
     payload, problem = _parse_payload(list(run.stdout))
     if payload is not None:
@@ -234,7 +221,7 @@ def _results_from_output(run: _Run, returncode: int) -> list[SmokeResult]:
             return results
         problem = "the kernel's result line does not have the expected fields"
     if returncode < 0:
-        return [_in_flight_result(run, SmokeStatus.CRASH, f"killed by {_signal_name(-returncode)}")]
+        return [_in_flight_result(run, SmokeStatus.CRASH, f"killed by {lifecycle.signal_name(-returncode)}")]
     if returncode != 0:
         last = run.stderr[-1] if run.stderr else f"exit status {returncode}, no error message"
         return [_in_flight_result(run, SmokeStatus.ERROR, last)]
@@ -341,6 +328,13 @@ def run_smoke(
         elif requested is not None:
             skipped.append(_process_result(framework, SmokeStatus.SKIP, "not installed in this environment"))
     kernel_env = kernel_environment(len(to_run), devices, extra_env)
+    with lifecycle.subreaper():
+        return _run_all(to_run, kernel_env, timeout, progress) + skipped
+
+
+def _run_all(
+    to_run: list[str], kernel_env: dict[str, str], timeout: float, progress: Progress | None
+) -> list[SmokeResult]:
     started = [_spawn(framework, kernel_env, timeout, progress) for framework in to_run]
     # One waiter per kernel, so each one's end is reported when it happens.
     collected: dict[int, list[SmokeResult]] = {}
@@ -349,7 +343,7 @@ def run_smoke(
         try:
             collected[index] = _finish(run, timeout)
         except Exception as exc:  # keep the auditor alive whatever happens here
-            kill_process_group(run.proc)
+            lifecycle.stop(run.proc)
             collected[index] = [_process_result(run.framework, SmokeStatus.ERROR, f"runner fault: {exc}")]
 
     waiters = []
@@ -362,5 +356,4 @@ def run_smoke(
         waiters.append(waiter)
     for waiter in waiters:
         waiter.join()
-    results = [result for index in range(len(started)) for result in collected.get(index, [])]
-    return results + skipped
+    return [result for index in range(len(started)) for result in collected.get(index, [])]
