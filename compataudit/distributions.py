@@ -30,8 +30,10 @@ JAX_FAMILY = ("jax", "jaxlib", *JAX_PLUGINS)
 FRAMEWORKS = (*TORCH_FAMILY, *TENSORFLOW, *KERAS, "jax", "jaxlib")
 # What the frameworks stand on; a change here breaks them as surely.
 RUNTIME = ("numpy", "protobuf", "ml-dtypes", "xformers", "triton")
+# Conda packages that provide the CUDA libraries of a conda environment.
+CONDA_CUDA = ("pytorch-cuda", "cudatoolkit", "cuda-version", "cuda-runtime", "cuda-cudart", "cudnn")
 # The audited stack, in display order: what every report shows when it is installed.
-AUDITED_STACK = (*FRAMEWORKS, *JAX_PLUGINS, *RUNTIME)
+AUDITED_STACK = (*FRAMEWORKS, *JAX_PLUGINS, *RUNTIME, *CONDA_CUDA)
 
 # The import directory each stack distribution must ship next to its metadata.
 IMPORT_DIRS: dict[str, str] = {

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from compataudit.audit import EnvOptions
-from compataudit.distributions import TENSORFLOW, canonical_name
-from compataudit.errors import InputError, UsageError
+from compataudit.distributions import canonical_name
+from compataudit.errors import UsageError
+from compataudit.inputs import read_stack_file
+from compataudit.inputs.apply import apply_stack_files, replace_packages
 from compataudit.model import (
     Environment,
     Gpu,
@@ -24,17 +25,11 @@ from compataudit.model import (
     ProbeStatus,
     PythonInfo,
 )
-from compataudit.versions import driver_tuple, marker_applies, parse_version
-
-if TYPE_CHECKING:
-    from compataudit.inputs import Pin, StackFile
+from compataudit.versions import driver_tuple, parse_version
 
 _PYTHON_RE = re.compile(r"^3\.\d{1,2}(\.\d{1,3})?$")
 _CC_RE = re.compile(r"^\d{1,2}\.\d$")
 _PIN_RE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*===?\s*(\S+?)\s*$")
-
-# The framework whose build facts a pinned distribution replaces.
-_BUILD_OF = {"torch": "torch", **dict.fromkeys(TENSORFLOW, "tensorflow")}
 
 
 def empty_environment() -> Environment:
@@ -58,51 +53,6 @@ def parse_pin(text: str, where: str = "--pin") -> tuple[str, str]:
     return name, version
 
 
-def read_stack_files(paths: Iterable[str]) -> list[StackFile]:
-    """Every ``-r`` file, read by the reader its kind needs (InputError when one is malformed)."""
-    from compataudit.inputs import read_stack_file
-
-    return [read_stack_file(path) for path in paths]
-
-
-def file_packages(files: Iterable[StackFile], env: Environment) -> list[Package]:
-    """The pins of ``files`` whose markers hold in ``env``; InputError when two disagree."""
-    from compataudit.checks.packages import marker_environment, platform_markers
-
-    markers = marker_environment(env) or platform_markers(env)
-    chosen: dict[str, Pin] = {}
-    for stack in files:
-        for pin in stack.pins:
-            if marker_applies(pin.marker, markers) is False:
-                continue  # e.g. a sys_platform == "darwin" pin on a Linux machine
-            earlier = chosen.get(pin.name)
-            if earlier is not None and earlier.version != pin.version:
-                raise InputError(
-                    f"{pin.where}: {pin.name}=={pin.version} conflicts with "
-                    f"{pin.name}=={earlier.version} at {earlier.where}"
-                )
-            chosen.setdefault(pin.name, pin)
-    return [
-        Package(name=p.name, version=p.version, pinned=True, pinned_at=p.where, channel=p.channel)
-        for p in chosen.values()
-    ]
-
-
-def _replace_packages(env: Environment, pins: Iterable[Package]) -> Environment:
-    packages = {p.name: p for p in env.packages}
-    dropped_builds = set()
-    for pin in pins:
-        if pin.name in TENSORFLOW:
-            # One TensorFlow at a time: pinning a variant replaces whichever is installed.
-            for other in TENSORFLOW:
-                packages.pop(other, None)
-        packages[pin.name] = pin
-        if pin.name in _BUILD_OF:
-            dropped_builds.add(_BUILD_OF[pin.name])
-    builds = tuple(b for b in env.builds if b.framework not in dropped_builds)
-    return replace(env, packages=tuple(sorted(packages.values(), key=lambda p: p.name)), builds=builds)
-
-
 def _gpus(ccs: Iterable[str]) -> tuple[Gpu, ...]:
     gpus = []
     for index, cc in enumerate(ccs):
@@ -117,11 +67,12 @@ def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
     if not opts.what_if:
         return env
     pins = [Package(name=name, version=version, pinned=True) for name, version in map(parse_pin, opts.pins)]
-    files = read_stack_files(opts.requirements)
-    python = opts.python
+    files = [read_stack_file(path) for path in opts.requirements]
+    python = opts.python or next((f.python for f in files if f.python), None)
     if python is not None:
         if not _PYTHON_RE.match(python.strip()):
-            raise UsageError(f"--python {python!r}: expected a version such as 3.11 or 3.11.7")
+            where = "--python" if opts.python else next(f.path for f in files if f.python)
+            raise UsageError(f"{where} {python!r}: expected a version such as 3.11 or 3.11.7")
         env = replace(
             env,
             python=PythonInfo(
@@ -129,10 +80,7 @@ def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
             ),
         )
     # Markers are evaluated against the audited Python, so it is set first; --pin wins over files.
-    env = _replace_packages(env, [*file_packages(files, env), *pins])
-    notes = tuple(note for stack in files for note in stack.notes)
-    if notes:
-        env = replace(env, notes=env.notes + notes)
+    env = replace_packages(apply_stack_files(env, files), pins)
     if opts.driver is not None or opts.gpu_ccs:
         if opts.driver is not None and driver_tuple(opts.driver) is None:
             raise UsageError(f"--driver {opts.driver!r}: expected a driver version such as 550.54.14")

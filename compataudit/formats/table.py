@@ -69,6 +69,8 @@ def _stack(env: Environment, s: Style, verbose: int) -> list[str]:
     rows = []
     for p in shown:
         note = _variant(env, p.name)
+        if p.channel:
+            note = (note + ", " if note else "") + f"conda: {p.channel}"
         if p.pinned:
             note = (note + ", " if note else "") + "pinned"
         if p.problem:

@@ -41,7 +41,8 @@ class StackFile:
     python: str | None = None  # an exact interpreter version the file fixes ("3.11")
     system_cuda: str | None = None  # a CUDA toolkit the (image) system provides
     system_cudnn: str | None = None
-    ngc_release: str | None = None  # "24.07" for an nvcr.io/nvidia image
+    ngc_container: str | None = None  # "pytorch" for an nvcr.io/nvidia/pytorch image
+    ngc_release: str | None = None  # "24.07"
     notes: tuple[str, ...] = field(default=())
 
 

@@ -1,0 +1,81 @@
+"""Apply what ``-r`` files say to an Environment: pins (markers evaluated), builds, Python, notes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from compataudit.distributions import TENSORFLOW
+from compataudit.errors import InputError
+from compataudit.inputs import Pin, StackFile
+from compataudit.model import Environment, Package, ProbeStatus, ToolkitInfo
+from compataudit.versions import marker_applies
+
+# The framework whose build facts a pinned distribution replaces.
+_BUILD_OF = {"torch": "torch", "jaxlib": "jaxlib", **dict.fromkeys(TENSORFLOW, "tensorflow")}
+
+
+def chosen_pins(files: Iterable[StackFile], env: Environment) -> list[Pin]:
+    """The pins of ``files`` whose markers hold in ``env``; InputError when two disagree."""
+    from compataudit.checks.packages import marker_environment, platform_markers
+
+    markers = marker_environment(env) or platform_markers(env)
+    chosen: dict[str, Pin] = {}
+    for stack in files:
+        for pin in stack.pins:
+            if marker_applies(pin.marker, markers) is False:
+                continue  # e.g. a sys_platform == "darwin" pin on a Linux machine
+            earlier = chosen.get(pin.name)
+            if earlier is not None and earlier.version != pin.version:
+                raise InputError(
+                    f"{pin.where}: {pin.name}=={pin.version} conflicts with "
+                    f"{pin.name}=={earlier.version} at {earlier.where}"
+                )
+            chosen.setdefault(pin.name, pin)
+    return list(chosen.values())
+
+
+def apply_stack_files(env: Environment, files: Sequence[StackFile]) -> Environment:
+    """``env`` with the pins, build facts, system CUDA and notes of ``files``."""
+    if not files:
+        return env
+    pins = chosen_pins(files, env)
+    env = replace_packages(
+        env,
+        [
+            Package(name=p.name, version=p.version, pinned=True, pinned_at=p.where, channel=p.channel)
+            for p in pins
+        ],
+    )
+    builds = {b.framework: b for b in env.builds}
+    builds.update((p.build.framework, p.build) for p in pins if p.build is not None)
+    env = replace(env, builds=tuple(builds.values()))
+    for stack in files:
+        if stack.system_cuda or stack.system_cudnn:
+            env = replace(
+                env,
+                toolkit=ToolkitInfo(
+                    status=ProbeStatus.OK,
+                    nvcc_version=stack.system_cuda,
+                    cudnn_version=stack.system_cudnn,
+                    cudnn_source=stack.path if stack.system_cudnn else None,
+                ),
+            )
+    notes = tuple(note for stack in files for note in stack.notes)
+    return replace(env, notes=env.notes + notes) if notes else env
+
+
+def replace_packages(env: Environment, pins: Iterable[Package]) -> Environment:
+    """``env`` with ``pins`` added or replacing installed distributions (and their build facts)."""
+    packages = {p.name: p for p in env.packages}
+    dropped_builds = set()
+    for pin in pins:
+        if pin.name in TENSORFLOW:
+            # One TensorFlow at a time: pinning a variant replaces whichever is installed.
+            for other in TENSORFLOW:
+                packages.pop(other, None)
+        packages[pin.name] = pin
+        if pin.name in _BUILD_OF:
+            dropped_builds.add(_BUILD_OF[pin.name])
+    builds = tuple(b for b in env.builds if b.framework not in dropped_builds)
+    return replace(env, packages=tuple(sorted(packages.values(), key=lambda p: p.name)), builds=builds)

@@ -1,0 +1,173 @@
+"""Conda ``environment.yml``: the conda dependencies (match specs) and the ``pip:`` section.
+
+``pytorch=2.1.0=py3.11_cuda12.1_cudnn8.9.2_0`` pins torch with its build;
+``pytorch-cuda=12.1`` or ``cpuonly`` choose the pytorch channel's variant;
+``python=3.11`` fixes the interpreter. A conda version is exact when it is
+``==X`` or names all three components (``=2.1.0``); ``=2.1`` means ``2.1.*``
+and is listed as not audited. Pip lines are exact pins (``==``), and ``-r
+FILE`` includes a requirements file next to the environment file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from compataudit.distributions import CONDA_CUDA, canonical_name
+from compataudit.errors import InputError
+from compataudit.inputs import Pin, StackFile, where
+from compataudit.probes.conda import FRAMEWORKS, build_facts
+
+_SPEC = re.compile(r"^\s*(?:(?P<channel>[^\s:]+)::)?(?P<name>[A-Za-z0-9_.-]+)\s*(?P<rest>.*?)\s*$")
+_TAIL = re.compile(r"^(?:$|=|[<>!~]|\d|\[|\*)")  # what may follow a package name
+_EXACT = re.compile(r"^\d+(\.\d+){2,}([a-z0-9.+]*)$")
+
+
+def read(path: str, text: str, kind: str) -> StackFile:
+    """The pins and Python of conda environment file ``path``."""
+    data = _yaml(path, text)
+    dependencies = data.get("dependencies") or []
+    if not isinstance(dependencies, list):
+        raise InputError(f"{path}: 'dependencies' is not a list")
+    lines = text.splitlines()
+    pins: list[Pin] = []
+    pip_pins: list[Pin] = []
+    skipped: list[str] = []
+    notes: list[str] = []
+    python = None
+    variant_cuda: str | None = None
+    cpu_only = False
+    for item in dependencies:
+        if isinstance(item, dict):
+            for pip_line in item.get("pip") or ():
+                _pip_line(path, str(pip_line), lines, pip_pins, skipped, notes)
+            continue
+        spec = str(item)
+        match = _SPEC.match(spec)
+        at = where(path, _line_of(lines, spec))
+        if match is None or not _TAIL.match(match.group("rest")):
+            raise InputError(f"{at}: not a conda package spec: {spec!r}")
+        name = match.group("name").lower()
+        version, build, exact = _version_and_build(match.group("rest"))
+        if name == "python" and version:
+            python = version.rstrip(".*")
+        elif name == "cpuonly":
+            cpu_only = True
+        elif name in CONDA_CUDA and version:
+            if name == "pytorch-cuda":
+                variant_cuda = version.rstrip(".*")
+            pins.append(Pin(name=name, version=version, where=at, channel=match.group("channel")))
+        elif name in FRAMEWORKS:
+            if exact is None:
+                skipped.append(f"{spec} ({at})")
+                continue
+            facts = build_facts(name, exact, build or "", at)
+            pins.append(
+                Pin(
+                    name=FRAMEWORKS[name],
+                    version=exact,
+                    where=at,
+                    channel=match.group("channel"),
+                    build=facts,
+                )
+            )
+    pins = [_with_variant(p, variant_cuda, cpu_only) for p in pins]
+    # The pip section runs after conda: a distribution it pins replaces conda's package.
+    by_pip = {p.name: p for p in pip_pins}
+    notes.extend(
+        f"{by_pip[pin.name].where}: pip installs {pin.name}=={by_pip[pin.name].version} "
+        f"over the conda package ({pin.version} at {pin.where})"
+        for pin in pins
+        if pin.name in by_pip
+    )
+    pins = [p for p in pins if p.name not in by_pip] + pip_pins
+    if skipped:
+        notes.append(f"{path}: not an exact version, not audited: " + ", ".join(skipped))
+    return StackFile(path=path, kind=kind, pins=tuple(pins), python=python, notes=tuple(notes))
+
+
+def _version_and_build(rest: str) -> tuple[str | None, str | None, str | None]:
+    """(version, build, exact version) of a match spec's tail: ``=2.1.0=py3.11_…``, ``==2.1.0``,
+    ``2.1.0 py3.11_…``; ranges (``>=2.1``) give no version."""
+    if rest.startswith("=="):
+        version = rest[2:].split("=", 1)[0].split()[0] if rest[2:].strip() else None
+        return version, None, version
+    if rest.startswith("="):
+        parts = rest[1:].split("=", 1)
+        version, build = parts[0].strip() or None, parts[1].strip() if len(parts) > 1 else None
+    elif rest[:1].isdigit():
+        parts = rest.split(None, 1)
+        version, build = parts[0], parts[1] if len(parts) > 1 else None
+    else:
+        return None, None, None
+    exact = version if version and _EXACT.match(version) else None
+    return version, build, exact
+
+
+def _yaml(path: str, text: str) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{path}{line}: not valid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: not a conda environment file (no 'dependencies' mapping)")
+    return data
+
+
+def _line_of(lines: list[str], item: str, start: int = 0) -> int | None:
+    for number in range(start, len(lines)):
+        body = lines[number].split("#", 1)[0]
+        if item in body and body.lstrip().startswith("-"):
+            return number + 1
+    return None
+
+
+def _with_variant(pin: Pin, variant_cuda: str | None, cpu_only: bool) -> Pin:
+    """The pytorch channel picks torch's variant with ``pytorch-cuda=X.Y`` or ``cpuonly``."""
+    if pin.name != "torch" or pin.build is not None or not (variant_cuda or cpu_only):
+        return pin
+    facts = build_facts("pytorch", pin.version, "cpu" if cpu_only else f"cuda{variant_cuda}", pin.where)
+    return replace(pin, build=facts)
+
+
+def _pip_line(
+    path: str, line: str, lines: list[str], pins: list[Pin], skipped: list[str], notes: list[str]
+) -> None:
+    at = where(path, _line_of(lines, line))
+    stripped = line.strip()
+    if stripped.startswith(("-r ", "--requirement ", "-r=", "--requirement=")):
+        from compataudit.inputs import read_stack_file
+
+        target = re.split(r"[\s=]+", stripped, maxsplit=1)[1].strip()
+        nested = read_stack_file(str(Path(path).parent / target))
+        pins.extend(nested.pins)
+        notes.extend(nested.notes)
+        return
+    if stripped.startswith("-"):
+        return  # --index-url, --extra-index-url, -e …: nothing to audit
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        req = Requirement(stripped)
+    except InvalidRequirement as exc:
+        raise InputError(f"{at}: not a pip requirement: {stripped!r} ({exc})") from None
+    specs = list(req.specifier)
+    if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
+        pins.append(
+            Pin(
+                name=canonical_name(req.name),
+                version=specs[0].version,
+                where=at,
+                marker=str(req.marker) if req.marker else None,
+            )
+        )
+    else:
+        skipped.append(f"{stripped} ({at})")

@@ -1,0 +1,114 @@
+"""Dockerfiles / Containerfiles: base images, pip install lines, --no-deps, replacement notes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from compataudit.cli import main
+from compataudit.errors import InputError
+from compataudit.inputs import read_stack_file
+from compataudit.inputs.dockerfile import describe_image
+
+DOCKER = Path(__file__).parent.parent / "fixtures" / "inputs" / "docker"
+
+
+def _pins(path: Path) -> dict[str, tuple[str, int]]:
+    return {p.name: (p.version, int(p.where.rsplit(":", 1)[1])) for p in read_stack_file(str(path)).pins}
+
+
+def _codes(path: Path, *extra: str, capsys: pytest.CaptureFixture[str]) -> list[tuple[str, int | None]]:
+    with pytest.raises(SystemExit):
+        main(["check", "--no-probe", "-r", str(path), "-f", "sarif", *extra])
+    results = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    return [
+        (r["ruleId"], r["locations"][0].get("physicalLocation", {}).get("region", {}).get("startLine"))
+        for r in results
+    ]
+
+
+def test_multi_stage_arg_base_and_no_deps() -> None:
+    """ARG-named pytorch/pytorch base, a --no-deps torchvision for another torch, -r in context."""
+    stack = read_stack_file(str(DOCKER / "Dockerfile"))
+    pins = _pins(DOCKER / "Dockerfile")
+    assert pins["torch"] == ("2.4.1", 3)  # the FROM line
+    assert pins["torchvision"] == ("0.20.1", 12)  # its own line of the continued RUN
+    assert pins["numpy"] == ("1.26.4", 16)  # inherited stage + `python -m pip`
+    assert pins["timm"][0] == "1.0.9"  # from requirements.txt next to the Dockerfile
+    torch = next(p for p in stack.pins if p.name == "torch")
+    assert torch.build is not None and (torch.build.cuda, torch.build.cudnn) == ("12.1", "9")
+    assert not any("replace" in n for n in stack.notes)  # --no-deps: pip leaves torch alone
+    assert any("einops" in n for n in stack.notes)
+
+
+def test_base_image_and_pip_line_disagree(capsys: pytest.CaptureFixture[str]) -> None:
+    assert ("TCH001", 3) in _codes(DOCKER / "Dockerfile", capsys=capsys)
+
+
+def test_pip_install_over_the_base_framework_is_said() -> None:
+    stack = read_stack_file(str(DOCKER / "Dockerfile.pip-over-base"))
+    assert _pins(DOCKER / "Dockerfile.pip-over-base")["torch"] == ("2.5.1", 4)
+    (note,) = stack.notes
+    assert note.endswith(
+        "Dockerfile.pip-over-base:4: pip install torch replaces the base image's torch "
+        "(2.3.1) with the package index's build"
+    )
+    # the image's CUDA 12.1 build facts no longer describe the torch pip installs
+    torch = next(p for p in stack.pins if p.name == "torch")
+    assert torch.build is None
+
+
+def test_companion_without_no_deps_may_replace_the_framework() -> None:
+    stack = read_stack_file(str(DOCKER / "Dockerfile.tf"))
+    assert any("tf-keras without --no-deps may replace the base image's tensorflow" in n for n in stack.notes)
+
+
+def test_tensorflow_on_nvidia_cuda_base(capsys: pytest.CaptureFixture[str]) -> None:
+    stack = read_stack_file(str(DOCKER / "Containerfile.gpu"))
+    assert (stack.kind, stack.system_cuda, stack.system_cudnn) == ("Dockerfile", "12.1", "8")
+    assert ("KER001", 3) in _codes(DOCKER / "Containerfile.gpu", capsys=capsys)
+
+
+def test_heredoc_and_python_base(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12-slim-bookworm\nRUN <<EOF\nset -e\n"
+        "pip install torch==2.1.0 torchvision==0.16.0\nEOF\n"
+    )
+    stack = read_stack_file(str(tmp_path / "Dockerfile"))
+    assert stack.python == "3.12"
+    assert _pins(tmp_path / "Dockerfile") == {"torch": ("2.1.0", 4), "torchvision": ("0.16.0", 4)}
+    assert ("PY001", 4) in _codes(tmp_path / "Dockerfile", capsys=capsys)
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("python:3.11", {"python": "3.11"}),
+        ("docker.io/library/python:3.10.14-bookworm", {"python": "3.10.14"}),
+        ("pytorch/pytorch:2.5.1-cuda12.4-cudnn9-devel", {"framework": "torch"}),
+        ("tensorflow/tensorflow:2.15.0-gpu", {"framework": "tensorflow"}),
+        ("nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04", {"system_cuda": "12.4", "system_cudnn": None}),
+        ("nvidia/cuda:11.8.0-base-ubuntu22.04", {"system_cuda": "11.8"}),
+        ("nvcr.io/nvidia/pytorch:24.07-py3", {"ngc": ("pytorch", "24.07"), "framework": "torch"}),
+        ("nvcr.io/nvidia/tensorflow:23.10-tf2-py3", {"ngc": ("tensorflow", "23.10")}),
+        ("ubuntu:22.04@sha256:abc", {"python": None, "pins": ()}),
+    ],
+)
+def test_base_images(reference: str, expected: dict[str, object]) -> None:
+    image = describe_image(reference, "Dockerfile:1")
+    for key, value in expected.items():
+        assert getattr(image, key) == value
+
+
+@pytest.mark.parametrize("reference", ["python:latest", "pytorch/pytorch:latest", "tensorflow/tensorflow"])
+def test_untagged_images_are_said_not_guessed(reference: str) -> None:
+    image = describe_image(reference, "Dockerfile:1")
+    assert image.pins == () and image.python is None and image.note and "not audited" in image.note
+
+
+def test_not_a_dockerfile(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("RUN pip install torch\n")
+    with pytest.raises(InputError, match="no FROM instruction"):
+        read_stack_file(str(tmp_path / "Dockerfile"))
