@@ -107,8 +107,11 @@ def specifier(text: str) -> SpecifierSet:
 def in_range(version: str | Version | None, spec: str, *, prereleases: bool = True) -> bool | None:
     """Is ``version`` inside ``spec``? None when either cannot be read.
 
-    Local labels are ignored (``2.5.1+cu124`` is in ``>=2.5,<2.6``). Pre-releases
-    and dev builds count by default: a nightly of 2.6 is a 2.6 for our purposes.
+    The one version-matching rule of compataudit (PKG002, POL001, what-if pins, the
+    nox asserts, the matrices): PEP 440 as ``packaging`` implements it, so a local
+    label is ignored unless the specifier has one (``2.5.1+cu124`` is in ``>=2.5,<2.6``
+    and in ``==2.5.1``; ``==2.5.1+cu124`` wants exactly that build). Pre-releases and
+    dev builds count by default: a nightly of 2.6 is a 2.6 for our purposes.
     """
     v = parse_version(version) if isinstance(version, str) or version is None else version
     if v is None:
@@ -117,7 +120,7 @@ def in_range(version: str | Version | None, spec: str, *, prereleases: bool = Tr
         spec_set = specifier(spec)
     except InvalidSpecifier:
         return None
-    return spec_set.contains(public(v), prereleases=prereleases)
+    return spec_set.contains(v, prereleases=prereleases)
 
 
 def same_minor(a: str | None, b: str | None) -> bool | None:

@@ -22,7 +22,7 @@ from compataudit.compat.tensorflow import (
     tensorflow_matrix,
 )
 from compataudit.model import Finding, Package, Severity
-from compataudit.versions import minor_of, parse_version
+from compataudit.versions import in_range, minor_of, parse_version
 
 AREA = "tensorflow"
 
@@ -125,7 +125,7 @@ def check_tensorflow_numpy(ctx: CheckContext) -> Iterator[Finding]:
     pkg, rel = found
     numpy = ctx.env.package("numpy")
     spec = numpy_range(rel)
-    if numpy is None or spec is None or _inside(numpy.version, spec) is not False:
+    if numpy is None or spec is None or in_range(numpy.version, spec) is not False:
         return
     built = ""
     if rel.numpy_major == 1 and (parse_version(numpy.version) or Version("0")).major >= 2:
@@ -158,7 +158,7 @@ def _dependency(ctx: CheckContext, name: str, code: str) -> Iterator[Finding]:
     pkg, rel = found
     spec = rel.protobuf if name == "protobuf" else rel.ml_dtypes
     dep = ctx.env.package(name)
-    if dep is None or spec is None or _inside(dep.version, spec) is not False:
+    if dep is None or spec is None or in_range(dep.version, spec) is not False:
         return
     yield finding(
         code,
@@ -169,13 +169,6 @@ def _dependency(ctx: CheckContext, name: str, code: str) -> Iterator[Finding]:
         sources=rel.sources,
         severity=Severity.ERROR,
     )
-
-
-def _inside(version: str, spec: str) -> bool | None:
-    v = parse_version(version)
-    if v is None:
-        return None
-    return SpecifierSet(spec).contains(Version(v.public), prereleases=True)
 
 
 def _repair_spec(version: str, spec: str) -> str:

@@ -43,6 +43,21 @@ def _codes(findings: object) -> list[tuple[str, tuple[str, ...]]]:
             (Package("torchvision", "0.20.1", "/s", ("torch==2.5.1",)), Package("torch", "2.4.0", "/s")),
             [("PKG002", ("torchvision", "torch"))],
         ),
+        # a local label in the requirement is kept: met by that build only
+        (
+            (
+                Package("torchaudio", "2.5.1+cu124", "/s", ("torch==2.5.1+cu124",)),
+                Package("torch", "2.5.1+cu124", "/s"),
+            ),
+            [],
+        ),
+        (
+            (
+                Package("torchaudio", "2.5.1+cu124", "/s", ("torch==2.5.1+cu124",)),
+                Package("torch", "2.5.1+cpu", "/s"),
+            ),
+            [("PKG002", ("torchaudio", "torch"))],
+        ),
         (
             (Package("torchvision", "0.20.1", "/s", ("torch==2.5.1",)),),
             [("PKG001", ("torchvision", "torch"))],

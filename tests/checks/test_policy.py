@@ -30,6 +30,12 @@ def _titles(env: Environment, require: object) -> list[str]:
     [
         (_env(torch="2.3.1"), ["torch>=2.4"], ["torch 2.3.1 violates the policy pin torch>=2.4"]),
         (_env(torch="2.5.1+cu124"), ["torch>=2.4"], []),  # local label ignored
+        (_env(torch="2.5.1+cu124"), ["torch==2.5.1+cu124"], []),  # ... or kept, when the pin has one
+        (
+            _env(torch="2.5.1+cpu"),
+            ["torch==2.5.1+cu124"],
+            ["torch 2.5.1+cpu violates the policy pin torch==2.5.1+cu124"],
+        ),
         (
             _env(torch="2.5.1+cu124"),
             ["torch>=2.4,<2.5"],
