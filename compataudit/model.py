@@ -107,6 +107,9 @@ class Package:
     pinned: bool = False  # came from --pin / -r, not from this machine
     pinned_at: str | None = None  # "FILE:LINE" of the -r file that pins it
     channel: str | None = None  # conda channel ("conda-forge", "pytorch") for conda packages
+    # Other metadata directories of this distribution in the same location
+    # ("torch-2.4.0.dist-info" beside the 2.5.1 in use): a half-finished uninstall.
+    duplicates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

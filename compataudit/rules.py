@@ -49,7 +49,8 @@ RULES: tuple[Rule, ...] = (
         E,
         "An installed dependency is outside the range a distribution declares",
         "The installed version of each dependency against the specifier its dependent "
-        "declares (local labels such as +cu121 are ignored, as pip does). A requirement on "
+        "declares, as pip matches them: a local label such as +cu121 counts only when the "
+        "specifier has one (`torch==2.5.1+cu124`). A requirement on "
         "`tensorflow` is satisfied by tensorflow-cpu and the other TensorFlow variants.",
         "A dependent built or tested against another version can fail at import (ABI) "
         "or misbehave at run time.",
@@ -88,6 +89,18 @@ RULES: tuple[Rule, ...] = (
         "Version strings that `packaging` cannot parse.",
         "Checks that compare versions cannot judge this package; they skip it.",
         "Install a release build, or ignore this code if it is an in-house build.",
+    ),
+    Rule(
+        "PKG006",
+        "duplicate-metadata",
+        "packages",
+        E,
+        "Two metadata directories of one distribution in one site-packages",
+        "Directories such as torch-2.5.1.dist-info and torch-2.4.0.dist-info side by side: "
+        "the trace of an install or uninstall that stopped half way.",
+        "Which version pip, importlib.metadata and compataudit see is decided by directory "
+        "order, and the files on disk may belong to either; pip's next uninstall leaves debris.",
+        "Delete the stale metadata directory, then force-reinstall the version you want.",
     ),
     # ---------------------------------------------------------------- probes
     Rule(

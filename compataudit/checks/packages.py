@@ -9,6 +9,7 @@ another name, and pip's false alarm here teaches users to ignore it.
 
 from __future__ import annotations
 
+import shlex
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,4 +177,22 @@ def check_broken_installs(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-CHECKS = (check_requirements, check_duplicate_modules, check_broken_installs)
+def check_duplicate_metadata(ctx: CheckContext) -> Iterator[Finding]:
+    """PKG006: more than one metadata directory of one distribution in one place."""
+    for pkg in ctx.env.packages:
+        if not pkg.duplicates:
+            continue
+        where = pkg.location or "its site-packages"
+        others = ", ".join(pkg.duplicates)
+        stale = " ".join(shlex.quote(str(Path(where) / d)) for d in pkg.duplicates)
+        yield finding(
+            "PKG006",
+            f"{pkg.name} {pkg.version} is installed twice: beside it lies {others}",
+            f"{where} holds the metadata of {pkg.name} {pkg.version} and also {others}; "
+            "an install or uninstall stopped half way.",
+            components=(pkg.name,),
+            fix=f"rm -rf {stale} && pip install --force-reinstall --no-deps {pkg.name}=={pkg.version}",
+        )
+
+
+CHECKS = (check_requirements, check_duplicate_modules, check_broken_installs, check_duplicate_metadata)

@@ -14,6 +14,7 @@ _COMPONENT = {
     "nvidia-smi": "nvidia-driver",
     "libcuda": "nvidia-driver",
     "nvcc": "cuda",
+    "toolkit": "cuda",
     "cudnn": "cudnn",
 }
 _FIX = {

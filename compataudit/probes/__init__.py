@@ -13,9 +13,12 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from compataudit.model import Environment, NvidiaInfo, ProbeAttempt, ProbeStatus, ToolkitInfo
+
+if TYPE_CHECKING:
+    from compataudit.probes.facts import NvidiaFacts
 
 T = TypeVar("T")
 NVIDIA_TIMEOUT = 15.0
@@ -44,6 +47,37 @@ def _in_thread(fn: Callable[[], T], timeout: float) -> Callable[[], T | None]:
     return join
 
 
+def _fault(exc: Exception) -> str:
+    if isinstance(exc, PermissionError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"permission denied{where}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _answering(
+    name: str, probe: Callable[[], tuple[ProbeAttempt, NvidiaFacts | None]]
+) -> Callable[[], tuple[ProbeAttempt, NvidiaFacts | None]]:
+    """``probe``, with any fault of its own (a PermissionError, a parser bug) as an error answer."""
+
+    def run() -> tuple[ProbeAttempt, NvidiaFacts | None]:
+        try:
+            return probe()
+        except Exception as exc:
+            return ProbeAttempt(name, ProbeStatus.ERROR, f"{name}: {_fault(exc)}"), None
+
+    return run
+
+
+def _toolkit() -> ToolkitInfo:
+    from compataudit.probes.toolkit import probe_toolkit
+
+    try:
+        return probe_toolkit()
+    except Exception as exc:  # a PermissionError in CUDA_HOME, ...
+        attempt = ProbeAttempt("toolkit", ProbeStatus.ERROR, f"CUDA toolkit probe: {_fault(exc)}")
+        return ToolkitInfo(status=ProbeStatus.ERROR, attempts=(attempt,))
+
+
 def probe_nvidia(timeout: float = NVIDIA_TIMEOUT) -> NvidiaInfo:
     """The driver and GPUs: NVML, then nvidia-smi, then libcuda."""
     from compataudit.probes.libcuda import probe_libcuda
@@ -54,7 +88,7 @@ def probe_nvidia(timeout: float = NVIDIA_TIMEOUT) -> NvidiaInfo:
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     for name, probe in (("nvml", probe_nvml), ("nvidia-smi", probe_nvidia_smi), ("libcuda", probe_libcuda)):
         # NVML and libcuda are in-process C calls that a wedged driver can hang.
-        result = _in_thread(probe, timeout)()
+        result = _in_thread(_answering(name, probe), timeout)()
         if result is None:
             attempts.append(
                 ProbeAttempt(name, ProbeStatus.TIMEOUT, f"{name} did not answer within {timeout:g} s")
@@ -88,10 +122,9 @@ def probe_environment() -> Environment:
     from compataudit.probes.builds import probe_builds
     from compataudit.probes.host import probe_env_vars, probe_platform, probe_python
     from compataudit.probes.packages import scan_distributions
-    from compataudit.probes.toolkit import probe_toolkit
 
     nvidia = _in_thread(probe_nvidia, 3 * NVIDIA_TIMEOUT + 5)
-    toolkit = _in_thread(probe_toolkit, 20.0)
+    toolkit = _in_thread(_toolkit, 20.0)
     packages = scan_distributions(sys.path)
     builds = probe_builds(packages)
     return Environment(

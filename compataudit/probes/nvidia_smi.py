@@ -9,6 +9,7 @@ old for the ``compute_cap`` field are asked again without it.
 
 from __future__ import annotations
 
+import csv
 import re
 import time
 
@@ -30,6 +31,7 @@ _OLD_DRIVER_FIELDS = ("index", "name", "uuid", "pci.bus_id", "memory.total", "dr
 
 _DRIVER_RE = re.compile(r"(?:Driver|KMD) Version\s*:\s*([0-9]+(?:\.[0-9]+)+)")
 _CUDA_RE = re.compile(r"CUDA(?: UMD)? Version\s*:\s*([0-9]+\.[0-9]+)")
+_CC_RE = re.compile(r"^\d+\.\d+$")
 _MISSING = {"", "n/a", "[n/a]", "[not supported]", "not supported", "[unknown error]"}
 
 
@@ -49,18 +51,20 @@ def parse_query_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> tuple[
     """GPUs from ``--query-gpu=<fields> --format=csv,noheader,nounits`` output, and the driver."""
     gpus = []
     driver = None
-    import csv  # only needed where nvidia-smi exists
     import io
 
     for row in csv.reader(io.StringIO(text), skipinitialspace=True):
         if not row or not any(cell.strip() for cell in row):
             continue
         if len(row) != len(fields):
-            raise ValueError(f"expected {len(fields)} columns, got {len(row)}: {','.join(row)[:80]}")
+            raise ValueError(f"expected {len(fields)} columns, got {len(row)}: {_seen(','.join(row))}")
         values = dict(zip(fields, (_clean(c) for c in row), strict=False))
         index_text = values.get("index")
         if index_text is None or not index_text.isdigit():
-            raise ValueError(f"not a GPU row: {','.join(row)[:80]}")
+            raise ValueError(f"not a GPU row: {_seen(','.join(row))}")
+        cc = values.get("compute_cap")
+        if cc is not None and not _CC_RE.match(cc):
+            raise ValueError(f"compute capability {cc!r} in: {_seen(','.join(row))}")
         memory = values.get("memory.total")
         mig = values.get("mig.mode.current")
         gpus.append(
@@ -68,7 +72,7 @@ def parse_query_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> tuple[
                 index=int(index_text),
                 name=values.get("name") or f"GPU {index_text}",
                 uuid=values.get("uuid"),
-                compute_capability=values.get("compute_cap"),
+                compute_capability=cc,
                 memory_total_mib=int(float(memory)) if memory and _is_number(memory) else None,
                 mig_mode=mig.lower() if mig else None,
                 pci_bus_id=values.get("pci.bus_id"),
@@ -99,15 +103,36 @@ def probe_nvidia_smi(timeout: float = 10.0) -> tuple[ProbeAttempt, NvidiaFacts |
         query = run_command(_query_argv(fields), timeout=timeout)
     if query.status is not ProbeStatus.OK:
         return attempt(query.status, query.detail), None
+    problem = _unusable(query.stdout)
+    if problem is not None:
+        return attempt(ProbeStatus.ERROR, problem), None
     try:
         gpus, driver = parse_query_csv(query.stdout, fields)
-    except ValueError as exc:
+    except (ValueError, csv.Error) as exc:
         return attempt(ProbeStatus.ERROR, f"unrecognised nvidia-smi output: {exc}"), None
     banner = run_command(["nvidia-smi"], timeout=timeout)
     banner_driver, cuda = parse_banner(banner.stdout) if banner.status is ProbeStatus.OK else (None, None)
     facts = NvidiaFacts(driver_version=driver or banner_driver, cuda_driver_version=cuda, gpus=tuple(gpus))
     detail = None if cuda else "CUDA version not found in the nvidia-smi banner"
     return attempt(ProbeStatus.OK, detail), facts
+
+
+def _seen(text: str, limit: int = 60) -> str:
+    """A short, printable sample of what a tool printed, for the finding's detail."""
+    sample = text.strip()[:limit]
+    return repr(sample) + ("..." if len(text.strip()) > limit else "")
+
+
+def _unusable(stdout: str) -> str | None:
+    """Why a successful (exit 0) ``--query-gpu`` answer cannot be read, or None.
+
+    A driver that answers with nothing, or with binary junk, must not pass as "0 GPUs".
+    """
+    if not stdout.strip():
+        return "nvidia-smi --query-gpu exited 0 but printed nothing"
+    if "\x00" in stdout or "\ufffd" in stdout:
+        return f"nvidia-smi --query-gpu printed binary data, not CSV: {_seen(stdout)}"
+    return None
 
 
 def _query_argv(fields: tuple[str, ...]) -> list[str]:

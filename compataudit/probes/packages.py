@@ -11,10 +11,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
+
+from packaging.version import Version
 
 from compataudit.distributions import IMPORT_DIRS, canonical_name
 from compataudit.model import Package
+from compataudit.versions import parse_version
 
 # Framework distributions whose import directory must exist next to their
 # metadata; a dist-info without it is a half-removed install.
@@ -30,16 +34,29 @@ def scan_distributions(paths: Sequence[str]) -> list[Package]:
 
 
 def _scan_dir(directory: str) -> Iterable[Package]:
+    """The distributions in one directory; two metadata dirs of one name become one, marked."""
     try:
-        entries = list(os.scandir(directory))
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
         return
+    found: dict[str, list[tuple[Package, str]]] = {}
     for entry in entries:
         name = entry.name
         if name.endswith(".dist-info"):
-            yield _read_dist_info(Path(entry.path), directory)
+            package = _read_dist_info(Path(entry.path), directory)
         elif name.endswith(".egg-info"):
-            yield _read_egg_info(Path(entry.path), directory)
+            package = _read_egg_info(Path(entry.path), directory)
+        else:
+            continue
+        found.setdefault(package.name, []).append((package, name))
+    for copies in found.values():
+        if len(copies) == 1:
+            yield copies[0][0]
+            continue
+        # The classic half-uninstalled state (torch 2.5.1 beside torch 2.4.0): keep the
+        # newest as the one in use and name the others, so that PKG006 can say so.
+        copies.sort(key=lambda c: parse_version(c[0].version) or Version("0"), reverse=True)
+        yield replace(copies[0][0], duplicates=tuple(dirname for _, dirname in copies[1:]))
 
 
 def _name_from_dirname(dirname: str) -> str:
@@ -53,7 +70,7 @@ def _read_dist_info(path: Path, location: str) -> Package:
         headers = read_headers(path / "METADATA")
     except OSError as exc:
         return Package(fallback, "", location, problem=f"cannot read METADATA: {exc.strerror or exc}")
-    return _package_from_headers(headers, fallback, location, _modules_of(path))
+    return _package_from_headers(headers, fallback, location, _modules_of(path), path)
 
 
 def _read_egg_info(path: Path, location: str) -> Package:
@@ -72,7 +89,11 @@ def _read_egg_info(path: Path, location: str) -> Package:
 
 
 def _package_from_headers(
-    headers: dict[str, list[str]], fallback: str, location: str, modules: tuple[str, ...]
+    headers: dict[str, list[str]],
+    fallback: str,
+    location: str,
+    modules: tuple[str, ...],
+    meta_dir: Path | None = None,
 ) -> Package:
     name = canonical_name(headers.get("name", [fallback])[0] or fallback)
     version = headers.get("version", [""])[0]
@@ -82,7 +103,12 @@ def _package_from_headers(
     elif not version:
         problem = "metadata has no Version"
     module = IMPORT_DIRS.get(name)
-    if problem is None and module is not None and not _module_exists(location, module):
+    if (
+        problem is None
+        and module is not None
+        and not _module_exists(location, module)
+        and not (meta_dir is not None and _is_editable(meta_dir))  # its code lives elsewhere
+    ):
         problem = f"files are missing: no {module!r} package in {location}"
     return Package(
         name=name,
@@ -93,6 +119,18 @@ def _package_from_headers(
         modules=modules,
         problem=problem,
     )
+
+
+def _is_editable(dist_info: Path) -> bool:
+    """``pip install -e``: PEP 610's direct_url.json says ``"editable": true``."""
+    import json
+
+    try:
+        data = json.loads((dist_info / "direct_url.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    dir_info = data.get("dir_info") if isinstance(data, dict) else None
+    return isinstance(dir_info, dict) and dir_info.get("editable") is True
 
 
 def _module_exists(location: str, module: str) -> bool:

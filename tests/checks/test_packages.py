@@ -10,6 +10,7 @@ import pytest
 from compataudit.checks import CheckContext
 from compataudit.checks.packages import (
     check_broken_installs,
+    check_duplicate_metadata,
     check_duplicate_modules,
     check_requirements,
     marker_environment,
@@ -133,3 +134,13 @@ def test_broken_and_unparsable() -> None:
     found = list(check_broken_installs(_ctx(*pkgs)))
     assert _codes(found) == [("PKG004", ("keras",)), ("PKG005", ("odd",))]
     assert found[0].fix == "pip install --force-reinstall --no-deps keras"
+
+
+def test_duplicate_metadata_names_both() -> None:
+    torch = Package("torch", "2.5.1", "/site", duplicates=("torch-2.4.0.dist-info",))
+    (found,) = check_duplicate_metadata(_ctx(torch))
+    assert found.code == "PKG006" and found.components == ("torch",)
+    assert "2.5.1" in found.title and "torch-2.4.0.dist-info" in found.title
+    assert found.fix == (
+        "rm -rf /site/torch-2.4.0.dist-info && pip install --force-reinstall --no-deps torch==2.5.1"
+    )

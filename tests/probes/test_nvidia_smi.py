@@ -153,3 +153,53 @@ def test_probe_missing_binary_is_absent(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_query_fields_include_what_the_checks_need() -> None:
     assert {"compute_cap", "driver_version", "mig.mode.current", "memory.total"} <= set(QUERY_FIELDS)
+
+
+@pytest.mark.parametrize(
+    ("body", "seen"),
+    [
+        ("exit 0\n", "exited 0 but printed nothing"),
+        ("printf '\\n  \\n'\n", "exited 0 but printed nothing"),
+        ("printf '\\000\\377\\376ELF\\001'\n", "printed binary data, not CSV: '\\x00"),
+        ("echo '0, NVIDIA A100, GPU-1'\n", "expected 8 columns, got 3: '0,NVIDIA A100,GPU-1'"),
+        (
+            "echo '0, NVIDIA A100, GPU-1, 00000000:01:00.0, 81920, eight, Disabled, 550.54.14'\n",
+            "compute capability 'eight'",
+        ),
+        ("echo '0, \"NVIDIA A100, GPU-1'\n", "expected 8 columns"),  # unterminated quote
+    ],
+)
+def test_probe_unusable_answers_say_what_was_seen(
+    body: str, seen: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _with_path(monkeypatch, _fake_smi(tmp_path, body))
+    attempt, facts = probe_nvidia_smi(timeout=5)
+    assert attempt.status is ProbeStatus.ERROR and facts is None  # never "ok, 0 GPUs"
+    assert seen in (attempt.detail or "")
+
+
+def test_an_unreadable_directory_on_path_is_not_a_failing_nvidia_smi(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        monkeypatch.setenv("PATH", f"{locked}{os.pathsep}{tmp_path / 'empty'}")
+        attempt, facts = probe_nvidia_smi(timeout=5)
+    finally:
+        locked.chmod(0o755)
+    assert attempt.status is ProbeStatus.ABSENT and facts is None
+
+
+def test_a_probe_that_is_refused_access_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compataudit.probes import probe_nvidia
+
+    def refused() -> object:
+        raise PermissionError(13, "Permission denied", "/dev/nvidiactl")
+
+    monkeypatch.setattr("compataudit.probes.nvml.probe_nvml", refused)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    info = probe_nvidia(timeout=10)
+    assert info.attempts[0].status is ProbeStatus.ERROR
+    assert info.attempts[0].detail == "nvml: permission denied (/dev/nvidiactl)"

@@ -100,3 +100,24 @@ def test_real_environment_has_the_stack() -> None:
     names = {p.name: p for p in scan_distributions(sys.path)}
     assert "packaging" in names and names["packaging"].problem is None
     assert all(p.version for p in names.values() if p.problem is None)
+
+
+def test_two_dist_infos_of_one_distribution_are_named(tmp_path: Path) -> None:
+    # torch 2.5.1 installed over 2.4.0 whose uninstall stopped half way
+    _dist(tmp_path, "torch", "2.4.0", module="torch")
+    _dist(tmp_path, "torch", "2.5.1", module="torch")
+    _dist(tmp_path, "numpy", "2.1.0", module="numpy")
+    packages = {p.name: p for p in scan_distributions([str(tmp_path)])}
+    assert packages["torch"].version == "2.5.1"
+    assert packages["torch"].duplicates == ("torch-2.4.0.dist-info",)
+    assert packages["numpy"].duplicates == ()
+
+
+def test_an_editable_install_is_not_broken(tmp_path: Path) -> None:
+    _dist(tmp_path, "torch", "2.6.0a0+git1234")  # `pip install -e .` of a torch checkout
+    info = tmp_path / "torch-2.6.0a0+git1234.dist-info"
+    (info / "direct_url.json").write_text('{"url": "file:///src/pytorch", "dir_info": {"editable": true}}')
+    _dist(tmp_path, "jax", "0.4.30")  # not editable, and its files are gone
+    problems = {p.name: p.problem for p in scan_distributions([str(tmp_path)])}
+    assert problems["torch"] is None
+    assert problems["jax"] is not None and "files are missing" in problems["jax"]
