@@ -94,7 +94,8 @@ def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
                 driver_version=driver,
                 cuda_driver_version=None if opts.driver is not None else env.nvidia.cuda_driver_version,
                 gpus=gpus,
-                visible_devices=env.nvidia.visible_devices,
+                # What-if GPUs are the ones asked about: none of them is hidden.
+                visible_devices=None if opts.gpu_ccs else env.nvidia.visible_devices,
             ),
         )
     return replace(env, origin="what-if")

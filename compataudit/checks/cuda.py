@@ -22,6 +22,7 @@ from compataudit.compat.cuda import (
 )
 from compataudit.model import Finding, ProbeStatus
 from compataudit.versions import driver_tuple
+from compataudit.visibility import visible_gpus
 
 AREA = "cuda"
 
@@ -37,7 +38,7 @@ def _dist(build: ResolvedBuild) -> tuple[str, ...]:
 
 
 def _gpu_ccs(ctx: CheckContext) -> tuple[str, ...]:
-    ccs = (g.compute_capability for g in ctx.env.nvidia.gpus)
+    ccs = (g.compute_capability for g in visible_gpus(ctx.env))
     return tuple(cc for cc in ccs if cc is not None and parse_cc(cc))
 
 
@@ -116,7 +117,7 @@ def _arch_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]
     if not build.archs:
         return  # unknown targets: cannot judge
     families = gpu_view(ctx.matrices).families
-    for gpu in ctx.env.nvidia.gpus:
+    for gpu in visible_gpus(ctx.env):  # a GPU hidden by CUDA_VISIBLE_DEVICES is not used
         cc = gpu.compute_capability
         parsed = parse_cc(cc)
         if cc is None or parsed is None:
@@ -178,16 +179,17 @@ def check_driver(ctx: CheckContext) -> Iterator[Finding]:
 def check_cpu_build_with_gpu(ctx: CheckContext) -> Iterator[Finding]:
     """DRV004: a CPU-only framework build on a machine with an NVIDIA GPU."""
     nvidia = ctx.env.nvidia
-    if nvidia.status is not ProbeStatus.OK or not nvidia.gpus:
+    gpus = visible_gpus(ctx.env)
+    if nvidia.status is not ProbeStatus.OK or not gpus:
         return
-    names = ", ".join(g.name for g in nvidia.gpus)
+    names = ", ".join(g.name for g in gpus)
     for build in builds.resolve_builds(ctx):
         if build.variant != "cpu" or build.cuda:
             continue
         other = _suggest(ctx, build, _max_cuda(ctx))
         yield finding(
             "DRV004",
-            f"{_label(build)} is a CPU-only build but {len(nvidia.gpus)} NVIDIA GPU(s) are present",
+            f"{_label(build)} is a CPU-only build but {len(gpus)} NVIDIA GPU(s) are present",
             f"GPUs: {names}. {_label(build)} has no CUDA support, so they stay idle.",
             components=(*_dist(build), "gpu"),
             fix=other

@@ -9,6 +9,7 @@ from __future__ import annotations
 from compataudit.distributions import AUDITED_STACK
 from compataudit.formats import RenderContext
 from compataudit.model import Environment, Finding, Report, Severity, SmokeResult
+from compataudit.visibility import split_gpus
 
 COMMAND_WORDS = frozenset(
     {
@@ -76,8 +77,11 @@ def _stack_rows(env: Environment, findings: tuple[Finding, ...]) -> list[tuple[s
         )
     else:
         rows.append(("nvidia-driver", "—", f"not found ({nv.status.value})"))
+    hidden = split_gpus(env)[1]
     for gpu in nv.gpus:
         cc = f"compute capability {gpu.compute_capability}" if gpu.compute_capability else ""
+        if gpu in hidden:
+            cc = ", ".join(filter(None, (cc, "hidden by CUDA_VISIBLE_DEVICES")))
         rows.append((f"gpu {gpu.index}", gpu.name, cc))
     return rows
 

@@ -6,6 +6,7 @@ from compataudit.distributions import AUDITED_STACK, is_tensorflow
 from compataudit.formats import RenderContext
 from compataudit.model import Environment, Finding, ProbeStatus, Report, Severity, SmokeResult
 from compataudit.render import SEVERITY_COLOR, Style, table
+from compataudit.visibility import split_gpus
 
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 
@@ -95,10 +96,12 @@ def _gpu(env: Environment, s: Style) -> list[str]:
         cuda = f" (supports CUDA ≤ {nv.cuda_driver_version})" if nv.cuda_driver_version else ""
         lines.append(f"  {driver}{cuda} · {len(nv.gpus)} GPU(s) · via {nv.source}")
         rows = []
+        hidden = split_gpus(env)[1]
         for g in nv.gpus:
             mem = f"{g.memory_total_mib} MiB" if g.memory_total_mib else ""
             mig = f"MIG {g.mig_mode}" if g.mig_mode else ""
-            rows.append([str(g.index), g.name, f"cc {g.compute_capability or '?'}", mem, mig])
+            note = "hidden by CUDA_VISIBLE_DEVICES, not checked" if g in hidden else ""
+            rows.append([str(g.index), g.name, f"cc {g.compute_capability or '?'}", mem, mig, note])
         lines += table(rows, indent="    ")
         if nv.visible_devices is not None:
             lines.append(f"  CUDA_VISIBLE_DEVICES={nv.visible_devices!r}")

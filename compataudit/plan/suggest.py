@@ -94,13 +94,14 @@ class Suggestion:
 def target_for(env: Environment, matrices: Matrices) -> tuple[Target, list[str]]:
     """The machine facts a suggestion depends on, and reasons that explain them."""
     from compataudit.compat.cuda import cc_for_gpu_name, gpu_family, max_cuda_for_driver
+    from compataudit.visibility import visible_gpus
 
     python = env.python.version.strip()
     if not python:
         raise UsageError("suggest needs a Python version: this environment has none (pass --python X.Y)")
     notes: list[str] = []
     ccs: list[str] = []
-    for gpu in env.nvidia.gpus:
+    for gpu in visible_gpus(env):
         cc = gpu.compute_capability or cc_for_gpu_name(matrices, gpu.name)
         if cc is None:
             notes.append(

@@ -12,6 +12,7 @@ from compataudit.model import PlatformInfo, PythonInfo
 # Variables that change how a framework behaves; recorded when set.
 RELEVANT_ENV_VARS = (
     "CUDA_VISIBLE_DEVICES",
+    "CUDA_DEVICE_ORDER",
     "NVIDIA_VISIBLE_DEVICES",
     "CUDA_HOME",
     "CUDA_PATH",

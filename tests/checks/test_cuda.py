@@ -175,3 +175,39 @@ def test_arc_title_uses_the_reported_gpu_name(monkeypatch: pytest.MonkeyPatch, c
     [f] = _run(monkeypatch, [build], nvidia)
     assert f.title == "torch 2.5.1+cu124 has no kernels for sm_61 (GPU 1 (NVIDIA GeForce GTX 1080))"
     assert f.fix == compat.answer
+
+
+@pytest.mark.parametrize(
+    ("visible", "expected"),
+    [
+        (None, ["ARC001"]),  # both GPUs checked: the Pascal one has no kernels
+        ("1", []),  # only the Ada GPU is visible
+        ("GPU-ada", []),
+        ("0", ["ARC001"]),
+        ("", []),
+        ("-1", []),
+    ],
+)
+def test_hidden_gpus_are_not_checked(
+    visible: str | None, expected: list[str], monkeypatch: pytest.MonkeyPatch, compat: FakeCompat
+) -> None:
+    build = replace(TORCH_CU124, archs=("sm_75", "sm_80", "sm_89", "sm_90"))
+    gpus = (
+        Gpu(index=0, name="Tesla P100", uuid="GPU-pascal", compute_capability="6.0"),
+        Gpu(index=1, name="L4", uuid="GPU-ada", compute_capability="8.9"),
+    )
+    nvidia = replace(_ok("560.35.03"), gpus=gpus, visible_devices=visible)
+    monkeypatch.setattr(builds, "resolve_builds", lambda ctx: [build])
+    env = Environment(
+        python=PythonInfo(version="3.11.7"),
+        platform=PlatformInfo(system="Linux", machine="x86_64"),
+        nvidia=nvidia,
+        env_vars=(("CUDA_DEVICE_ORDER", "PCI_BUS_ID"),),
+    )
+    found = [f for check in cuda_checks.CHECKS for f in check(CheckContext(env=env, matrices=MATRICES))]
+    assert [f.code for f in found] == expected
+    assert all(call[1] in ((), ("8.9",), ("6.0", "8.9"), ("6.0",)) for call in compat.calls)
+
+
+def test_drv004_counts_only_visible_gpus(monkeypatch: pytest.MonkeyPatch, compat: FakeCompat) -> None:
+    assert _run(monkeypatch, [TORCH_CPU], replace(_ok("550.54.14", "8.6"), visible_devices="")) == []
