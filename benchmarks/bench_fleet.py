@@ -18,8 +18,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from compataudit.audit import EnvOptions
 from compataudit.model import BuildInfo, Environment, Package, to_jsonable
+from compataudit.options import EnvOptions
 from compataudit.whatif import apply_what_if
 
 

@@ -8,43 +8,11 @@ into a :class:`~compataudit.model.Report`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from compataudit import __version__
-from compataudit.model import Environment, Finding, Report, Severity, SmokeResult, Summary
-
-FAIL_ON_CHOICES = ("error", "warning", "info", "never")
-
-
-@dataclass(frozen=True)
-class EnvOptions:
-    """Where the audited environment comes from, plus what-if changes to it."""
-
-    pins: tuple[str, ...] = ()
-    requirements: tuple[str, ...] = ()
-    python: str | None = None
-    driver: str | None = None
-    gpu_ccs: tuple[str, ...] = ()
-    snapshot: str | None = None
-    probe: bool = True
-
-    @property
-    def what_if(self) -> bool:
-        return bool(self.pins or self.requirements or self.python or self.driver or self.gpu_ccs)
-
-
-@dataclass(frozen=True)
-class AuditOptions:
-    fail_on: str = "error"
-    smoke: bool = False
-    smoke_timeout: float = 120.0
-    frameworks: tuple[str, ...] = ()  # empty: every installed framework
-    devices: tuple[str, ...] = ()  # empty: every device the framework sees
-    matrices_dir: str | None = None
-    ignore: tuple[str, ...] = ()  # codes or code prefixes
-    severity: dict[str, str] = field(default_factory=dict)  # code -> severity override
-    require: tuple[str, ...] = ()  # policy pins: "torch>=2.4", "python>=3.10"
-    code_paths: tuple[str, ...] = ()  # `check --code`: lint these too
+from compataudit.model import Environment, Finding, Report, Severity, SmokeResult, Summary, reaches
+from compataudit.options import AuditOptions, EnvOptions
 
 
 def build_environment(opts: EnvOptions) -> Environment:
@@ -118,10 +86,7 @@ def exit_code_for(findings: Sequence[Finding], smoke: Sequence[SmokeResult], fai
     """0: nothing at/above ``fail_on`` and no smoke failure; 1 otherwise."""
     if any(r.status.failed for r in smoke):
         return 1
-    if fail_on == "never":
-        return 0
-    threshold = Severity(fail_on).rank
-    return 1 if any(f.severity.rank >= threshold for f in findings) else 0
+    return 1 if any(reaches(f.severity, fail_on) for f in findings) else 0
 
 
 def make_report(

@@ -25,6 +25,7 @@ from compataudit.clikit import (
 from compataudit.cliopts import (
     DebugOpt,
     DriverOpt,
+    FailOnOpt,
     GpuCcOpt,
     MatricesOpt,
     NoProbeOpt,
@@ -77,14 +78,6 @@ FormatOpt = Annotated[
         metavar="FORMAT",
         envvar="COMPATAUDIT_FORMAT",
         help="table, json, junit, sarif, github or markdown.",
-    ),
-]
-FailOnOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--fail-on",
-        metavar="LEVEL",
-        help="Exit 1 for findings at or above: error (default), warning, info, never.",
     ),
 ]
 
@@ -168,7 +161,7 @@ def check(
     and reports findings with the one command that fixes each set.
     """
     cli_values: dict[str, Any] = {
-        "fail_on": fail_on,
+        "fail_on": fail_on.value if fail_on else None,
         "smoke": False if no_smoke else None,
         "smoke_timeout": smoke_timeout,
         "ignore": ignore,
@@ -180,7 +173,8 @@ def check(
         from pathlib import Path
 
         from compataudit import config as config_file
-        from compataudit.audit import AuditOptions, build_environment, run_audit
+        from compataudit.audit import build_environment, run_audit
+        from compataudit.options import AuditOptions
 
         if fmt not in _formats():
             fail(f"--format {fmt!r}: choose one of {', '.join(_formats())}")
@@ -236,8 +230,9 @@ def snapshot(
     """
 
     def run() -> int:
-        from compataudit.audit import EnvOptions, build_environment
+        from compataudit.audit import build_environment
         from compataudit.files import write_output
+        from compataudit.options import EnvOptions
         from compataudit.snapshot import dump_snapshot
 
         env = build_environment(EnvOptions())
@@ -275,9 +270,10 @@ def smoke(
     """
 
     def run() -> int:
-        from compataudit.audit import EnvOptions, build_environment, make_report
+        from compataudit.audit import build_environment, make_report
         from compataudit.checks import CheckContext, run_checks
         from compataudit.matrices import load_matrices
+        from compataudit.options import EnvOptions
         from compataudit.smoke.findings import smoke_findings
         from compataudit.smoke.runner import run_smoke
 

@@ -9,11 +9,12 @@ Commands declare their parameters with these ``Annotated`` aliases so that
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from compataudit.audit import EnvOptions
+from compataudit.model import FailOn
+from compataudit.options import EnvOptions
 
 
 class TableOrJson(str, enum.Enum):
@@ -23,11 +24,15 @@ class TableOrJson(str, enum.Enum):
     json = "json"
 
 
-class FailOn(str, enum.Enum):
-    error = "error"
-    warning = "warning"
-    info = "info"
-    never = "never"
+def fail_on_option(help_text: str) -> Any:
+    """``--fail-on LEVEL`` with the levels of :class:`~compataudit.model.FailOn`."""
+    return typer.Option("--fail-on", metavar="LEVEL", help=help_text)
+
+
+FailOnOpt = Annotated[
+    Optional[FailOn],  # noqa: UP045
+    fail_on_option("Exit 1 for findings at or above LEVEL: error (default), warning, info, never."),
+]
 
 
 TableOrJsonOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")]

@@ -31,17 +31,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compataudit.errors import ConfigError
+from compataudit.model import FAIL_ON_LEVELS, Severity
 
 if TYPE_CHECKING:
-    from compataudit.audit import AuditOptions
+    from compataudit.options import AuditOptions
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-FAIL_ON_CHOICES = ("error", "warning", "info", "never")
-SEVERITIES = ("error", "warning", "info")
+SEVERITIES = tuple(s.value for s in Severity)
 DEFAULT_FAIL_ON = "error"
 DEFAULT_SMOKE_TIMEOUT = 120.0
 _TRUE = ("1", "true", "yes", "on")
@@ -77,7 +77,7 @@ class Settings:
 
     def audit_options(self, **extra: Any) -> AuditOptions:
         """These settings as :class:`~compataudit.audit.AuditOptions` (plus ``extra`` fields)."""
-        from compataudit.audit import AuditOptions
+        from compataudit.options import AuditOptions
 
         return AuditOptions(
             fail_on=self.fail_on,
@@ -116,8 +116,8 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 def _fail_on(value: Any) -> str:
-    if not isinstance(value, str) or value.strip().lower() not in FAIL_ON_CHOICES:
-        raise ValueError(f"must be one of {', '.join(FAIL_ON_CHOICES)}")
+    if not isinstance(value, str) or value.strip().lower() not in FAIL_ON_LEVELS:
+        raise ValueError(f"must be one of {', '.join(FAIL_ON_LEVELS)}")
     return value.strip().lower()
 
 

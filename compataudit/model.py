@@ -37,6 +37,23 @@ class Severity(str, enum.Enum):
         return {"error": 3, "warning": 2, "info": 1}[self.value]
 
 
+class FailOn(str, enum.Enum):
+    """``--fail-on`` / ``fail-on``: exit 1 for a finding at or above this level; never: never."""
+
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+FAIL_ON_LEVELS = tuple(level.value for level in FailOn)
+
+
+def reaches(severity: Severity, fail_on: str) -> bool:
+    """Whether a finding of ``severity`` fails a run under ``--fail-on fail_on``."""
+    return fail_on != "never" and severity.rank >= Severity(fail_on).rank
+
+
 class ProbeStatus(str, enum.Enum):
     """What a probe managed to find out."""
 

@@ -128,7 +128,8 @@ def _describe(cell: Mapping[str, str]) -> str:
 
 
 def _audit_here(smoke: bool) -> tuple[Environment, tuple[SmokeResult, ...]]:
-    from compataudit.audit import AuditOptions, EnvOptions, build_environment, run_audit
+    from compataudit.audit import build_environment, run_audit
+    from compataudit.options import AuditOptions, EnvOptions
 
     env = build_environment(EnvOptions())
     if not smoke:

@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from compataudit.audit import EnvOptions
 from compataudit.distributions import canonical_name
 from compataudit.errors import UsageError
 from compataudit.inputs import read_stack_file
@@ -25,6 +24,7 @@ from compataudit.model import (
     ProbeStatus,
     PythonInfo,
 )
+from compataudit.options import EnvOptions
 from compataudit.versions import driver_tuple, parse_version
 
 _PYTHON_RE = re.compile(r"^3\.\d{1,2}(\.\d{1,3})?$")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from compataudit.audit import AuditOptions, apply_policy, exit_code_for, make_report
+from compataudit.audit import apply_policy, exit_code_for, make_report
 from compataudit.model import Finding, Severity, SmokeResult, SmokeStatus
+from compataudit.options import AuditOptions
 from compataudit.whatif import empty_environment
 
 F = [

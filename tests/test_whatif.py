@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from compataudit.audit import EnvOptions, build_environment
+from compataudit.audit import build_environment
 from compataudit.errors import UsageError
 from compataudit.model import BuildInfo, Package, ProbeStatus
+from compataudit.options import EnvOptions
 from compataudit.whatif import apply_what_if, empty_environment, parse_pin
 
 

@@ -15,7 +15,6 @@ import typer
 from compataudit.cliopts import (
     DebugOpt,
     DriverOpt,
-    FailOn,
     GpuCcOpt,
     NoProbeOpt,
     OutputOpt,
@@ -24,7 +23,9 @@ from compataudit.cliopts import (
     SnapshotOpt,
     TableOrJson,
     TableOrJsonOpt,
+    fail_on_option,
 )
+from compataudit.model import FailOn
 
 if TYPE_CHECKING:
     from compataudit.model import Environment
@@ -98,7 +99,7 @@ def register(app: typer.Typer) -> None:
         ],
         fmt: TableOrJsonOpt = TableOrJson.table,
         fail_on: Annotated[
-            FailOn, typer.Option("--fail-on", help="Exit 1 when a problem is at or above this level.")
+            FailOn, fail_on_option("Exit 1 when a problem is at or above LEVEL: error, warning, info, never.")
         ] = FailOn.error,
         output: OutputOpt = None,
         debug: DebugOpt = False,

@@ -16,7 +16,6 @@ import typer
 from compataudit.cliopts import (
     DebugOpt,
     DriverOpt,
-    FailOn,
     GpuCcOpt,
     MatricesOpt,
     NoProbeOpt,
@@ -28,7 +27,9 @@ from compataudit.cliopts import (
     SnapshotOpt,
     TableOrJson,
     TableOrJsonOpt,
+    fail_on_option,
 )
+from compataudit.model import FailOn
 
 if TYPE_CHECKING:
     from compataudit.model import Environment, Finding, Report
@@ -198,7 +199,8 @@ def fleet_command(
     fmt: TableOrJsonOpt = TableOrJson.table,
     output: OutputOpt = None,
     fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Exit 1 when a group has a finding at or above this severity.")
+        FailOn,
+        fail_on_option("Exit 1 when a group has a finding at or above LEVEL: error, warning, info, never."),
     ] = FailOn.error,
     no_checks: Annotated[
         bool, typer.Option("--no-checks", help="Only group the nodes; do not run the checks per group.")

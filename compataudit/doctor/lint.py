@@ -21,7 +21,7 @@ from compataudit.doctor.lint_calls import check_conv_weight_shape, check_legacy_
 from compataudit.doctor.lint_rules import CLASS_RULES
 from compataudit.doctor.resolve import Project, build_module
 from compataudit.errors import CompatAuditError
-from compataudit.model import Finding, Severity
+from compataudit.model import Finding, Severity, reaches
 from compataudit.render import SEVERITY_COLOR, Style
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -75,10 +75,7 @@ class LintResult:
 
     def exit_code(self, fail_on: str = "error") -> int:
         """1 when a problem is at or above ``fail_on`` ("never" disables), else 0."""
-        if fail_on == "never":
-            return 0
-        threshold = Severity(fail_on).rank
-        return 1 if any(p.severity.rank >= threshold for p in self.problems) else 0
+        return 1 if any(reaches(p.severity, fail_on) for p in self.problems) else 0
 
 
 def _is_virtualenv(path: Path) -> bool:

@@ -76,7 +76,8 @@ def load_any(
     if path == THIS_MACHINE:
         if this_machine is not None:
             return this_machine(), None
-        from compataudit.audit import EnvOptions, build_environment
+        from compataudit.audit import build_environment
+        from compataudit.options import EnvOptions
 
         return build_environment(EnvOptions()), None
     from compataudit.snapshot import read_json_file

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.audit import EnvOptions
 from compataudit.cli import main
 from compataudit.errors import InputError
 from compataudit.inputs import read_stack_file
 from compataudit.model import PlatformInfo, PythonInfo
+from compataudit.options import EnvOptions
 from compataudit.whatif import apply_what_if, empty_environment
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "inputs"

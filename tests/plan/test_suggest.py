@@ -12,11 +12,11 @@ from dataclasses import replace
 
 import pytest
 
-from compataudit.audit import EnvOptions
 from compataudit.checks import CheckContext, run_checks
 from compataudit.errors import UsageError
 from compataudit.matrices import Matrices, load_matrices
 from compataudit.model import Environment, Gpu, Severity
+from compataudit.options import EnvOptions
 from compataudit.plan.suggest import render_table, suggest
 from compataudit.whatif import apply_what_if, empty_environment
 from tests.plan.plan_helpers import real_env

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from compataudit.audit import EnvOptions
 from compataudit.checks import CheckContext, nvidia_wheels
 from compataudit.checks import cuda as cuda_checks
 from compataudit.checks import jax as jax_checks
@@ -22,6 +21,7 @@ from compataudit.compat import jax as jax_compat
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.matrices import Matrices
 from compataudit.model import Finding, NvidiaInfo, PlatformInfo, ProbeStatus
+from compataudit.options import EnvOptions
 from compataudit.whatif import apply_what_if, empty_environment
 
 MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")
