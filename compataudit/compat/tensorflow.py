@@ -15,6 +15,7 @@ from packaging.version import Version
 
 from compataudit.compat._rows import RowReader, read_rows
 from compataudit.compat.builds import ResolvedBuild
+from compataudit.compat.cuda import arch_supported
 from compataudit.matrices import Matrices, load_matrices
 from compataudit.model import Environment, Package, ProbeStatus
 from compataudit.versions import cuda_variant, in_range, major_minor, minor_of, parse_version
@@ -193,27 +194,6 @@ def numpy_range(release: TfRelease) -> str | None:
     return ",".join(parts) or None
 
 
-def archs_cover(archs: Sequence[str], cc: str) -> bool | None:
-    """Do the compiled ``archs`` run on a GPU of compute capability ``cc``? None: unreadable.
-
-    ``sm_XY`` (cubin) runs on X.Y and later minors of the same major; ``compute_XY`` (PTX) is
-    JIT-compiled for any X.Y or newer GPU.
-    """
-    device = major_minor(cc)
-    if device is None or not archs:
-        return None
-    for arch in archs:
-        kind, _, digits = arch.partition("_")
-        if not digits.isdigit() or len(digits) < 2:
-            continue
-        built = (int(digits[:-1]), int(digits[-1]))
-        if kind == "sm" and built[0] == device[0] and built[1] <= device[1]:
-            return True
-        if kind == "compute" and built <= device:
-            return True
-    return False
-
-
 def resolve_build(ctx: CheckContext) -> ResolvedBuild | None:
     """What the installed TensorFlow was built for: build_info.py if probed, else the matrix."""
     pkg = installed_tensorflow(ctx.env, ctx.matrices)
@@ -347,7 +327,7 @@ def _serves_gpus(rel: TfRelease, max_cuda: str | None, gpu_ccs: Sequence[str]) -
     have, need = major_minor(max_cuda), major_minor(rel.build_cuda_minor)
     if have is None or need is None or need > have:
         return False
-    return all(archs_cover(rel.archs, cc) is True for cc in gpu_ccs)
+    return all(arch_supported(cc, rel.archs) != "none" for cc in gpu_ccs)
 
 
 def suggest_build(

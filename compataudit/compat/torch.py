@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from compataudit.compat.builds import ResolvedBuild
+from compataudit.compat.cuda import arch_supported
 from compataudit.compat.torch_data import (
     AudioRow,
     CompatibleSet,
@@ -150,19 +151,10 @@ def exact_pair(pairs: Iterable[tuple[str, str]], torch_version: str) -> str | No
 def cc_coverage(variant: TorchVariant, cc: str) -> str | None:
     """How ``variant`` runs on compute capability ``cc``: "sass", "ptx" or None (not at all).
 
-    SASS runs on the same major at an equal or higher minor; PTX JIT-compiles
-    for any newer GPU.
+    The rule itself lives in :func:`compataudit.compat.cuda.arch_supported`.
     """
-    gpu = major_minor(cc)
-    if gpu is None:
-        return None
-    built = [major_minor(a) for a in variant.archs]
-    if any(b is not None and b[0] == gpu[0] and b[1] <= gpu[1] for b in built):
-        return "sass"
-    ptx = [major_minor(a) for a in variant.ptx]
-    if any(p is not None and p <= gpu for p in ptx):
-        return "ptx"
-    return None
+    served = arch_supported(cc, variant.arch_names())
+    return None if served == "none" else served
 
 
 def _pin(name: str, version: str | None) -> str | None:

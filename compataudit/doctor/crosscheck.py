@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from compataudit import doctor as k
+from compataudit.compat.cuda import arch_supported
 from compataudit.distributions import TENSORFLOW
 from compataudit.model import Environment
 from compataudit.versions import in_range, local_variant, major_minor, minor_of, parse_version
@@ -292,8 +293,8 @@ def gpu_arch(hit: Hit, text: str, env: Environment | None) -> None:
     build = _torch_build(env)
     archs = tuple(build.archs) if build else ()
     for gpu in env.nvidia.gpus:
-        cc = major_minor(gpu.compute_capability)
-        if cc and archs and not _runs_on(archs, cc):
+        cc = gpu.compute_capability
+        if cc and major_minor(cc) and archs and arch_supported(cc, archs) == "none":
             _confirm(
                 hit,
                 CONFIRM,
@@ -301,18 +302,6 @@ def gpu_arch(hit: Hit, text: str, env: Environment | None) -> None:
                 f"{gpu.compute_capability}; this torch has {' '.join(archs)}",
             )
             return
-
-
-def _runs_on(archs: tuple[str, ...], cc: tuple[int, int]) -> bool:
-    """Machine code runs on the same major at an equal or higher minor; PTX on any newer GPU."""
-    for arch in archs:
-        kind, _, digits = arch.partition("_")
-        if not digits.isdigit():
-            continue
-        built = (int(digits[:-1]), int(digits[-1]))
-        if (kind == "sm" and built[0] == cc[0] and built[1] <= cc[1]) or (kind == "compute" and built <= cc):
-            return True
-    return False
 
 
 def driver(hit: Hit, text: str, env: Environment | None) -> None:
