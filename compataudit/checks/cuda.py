@@ -42,11 +42,19 @@ def _gpu_ccs(ctx: CheckContext) -> tuple[str, ...]:
     return tuple(cc for cc in ccs if cc is not None and parse_cc(cc))
 
 
+def _resolved_builds(ctx: CheckContext) -> list[ResolvedBuild]:
+    """Every framework's resolved build, worked out once per run (three checks ask)."""
+    cached = ctx.options.get("_resolved_builds")
+    if cached is None:
+        cached = ctx.options["_resolved_builds"] = tuple(builds.resolve_builds(ctx.env, ctx.matrices))
+    return list(cached)
+
+
 def _suggest(ctx: CheckContext, build: ResolvedBuild, max_cuda: str | None) -> str | None:
     module = builds.framework_module(build.framework)
     if module is None:
         return None
-    return module.suggest_build(ctx, build, max_cuda=max_cuda, gpu_ccs=_gpu_ccs(ctx))
+    return module.suggest_build(ctx.env, ctx.matrices, build, max_cuda=max_cuda, gpu_ccs=_gpu_ccs(ctx))
 
 
 def _driver_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]:
@@ -171,7 +179,7 @@ def _max_cuda(ctx: CheckContext) -> str | None:
 
 def check_driver(ctx: CheckContext) -> Iterator[Finding]:
     """DRV001-003: the driver against the CUDA each framework build uses."""
-    for build in builds.resolve_builds(ctx):
+    for build in _resolved_builds(ctx):
         if build.cuda:
             yield from _driver_findings(ctx, build)
 
@@ -183,7 +191,7 @@ def check_cpu_build_with_gpu(ctx: CheckContext) -> Iterator[Finding]:
     if nvidia.status is not ProbeStatus.OK or not gpus:
         return
     names = ", ".join(g.name for g in gpus)
-    for build in builds.resolve_builds(ctx):
+    for build in _resolved_builds(ctx):
         if build.variant != "cpu" or build.cuda:
             continue
         other = _suggest(ctx, build, _max_cuda(ctx))
@@ -200,7 +208,7 @@ def check_cpu_build_with_gpu(ctx: CheckContext) -> Iterator[Finding]:
 
 def check_gpu_arch(ctx: CheckContext) -> Iterator[Finding]:
     """ARC001-002: each GPU against the SASS / PTX targets of each CUDA build."""
-    for build in builds.resolve_builds(ctx):
+    for build in _resolved_builds(ctx):
         if build.cuda:
             yield from _arch_findings(ctx, build)
 

@@ -46,7 +46,7 @@ def _torch_variant(ctx: CheckContext, torch: Package) -> str | None:
     plat = ctx.env.platform
     return (
         local_variant(torch.version)
-        or tm.probed_variant(ctx)
+        or tm.probed_variant(ctx.env)
         or tm.default_variant(ctx.matrices, torch.version, system=plat.system, machine=plat.machine)
     )
 
@@ -55,7 +55,7 @@ def _repair(ctx: CheckContext, torch_version: str) -> str:
     """One command that reinstalls the whole family at ``torch_version``."""
     torch = ctx.env.package("torch")
     variant = _torch_variant(ctx, torch) if torch is not None else None
-    return tm.family_command(ctx, torch_version, variant)
+    return tm.family_command(ctx.env, ctx.matrices, torch_version, variant)
 
 
 # --------------------------------------------------------------------------- PY001
@@ -278,7 +278,9 @@ def check_variants(ctx: CheckContext) -> Iterator[Finding]:
             "must come from torch's variant index.",
             components=("torch", name),
             severity=severity,
-            fix=tm.family_command(ctx, _public(torch.version), torch_variant, extensions_only=True),
+            fix=tm.family_command(
+                ctx.env, ctx.matrices, _public(torch.version), torch_variant, extensions_only=True
+            ),
             sources=sources + (release.sources if release else ()),
         )
 

@@ -8,8 +8,8 @@ driver / GPU-architecture checks work over the list.
 
 A framework module takes part by defining two functions::
 
-    def resolve_build(ctx: CheckContext) -> ResolvedBuild | None: ...
-    def suggest_build(ctx: CheckContext, build: ResolvedBuild, *,
+    def resolve_build(env: Environment, matrices: Matrices) -> ResolvedBuild | None: ...
+    def suggest_build(env: Environment, matrices: Matrices, build: ResolvedBuild, *,
                       max_cuda: str | None, gpu_ccs: tuple[str, ...]) -> str | None: ...
 
 ``suggest_build`` returns the install command of the newest build of *this*
@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from compataudit.checks import CheckContext
+    from compataudit.matrices import Matrices
+    from compataudit.model import Environment
 
 # The compat modules that provide a resolver, in report order.
 FRAMEWORK_MODULES = ("torch", "tensorflow", "jax")
@@ -45,11 +46,12 @@ class ResolvedBuild:
 
 
 class FrameworkCompat(Protocol):
-    def resolve_build(self, ctx: CheckContext) -> ResolvedBuild | None: ...
+    def resolve_build(self, env: Environment, matrices: Matrices) -> ResolvedBuild | None: ...
 
     def suggest_build(
         self,
-        ctx: CheckContext,
+        env: Environment,
+        matrices: Matrices,
         build: ResolvedBuild,
         *,
         max_cuda: str | None,
@@ -68,18 +70,14 @@ def framework_module(name: str) -> FrameworkCompat | None:
     return typing.cast("FrameworkCompat", module)
 
 
-def resolve_builds(ctx: CheckContext) -> list[ResolvedBuild]:
-    """The resolved builds of every installed framework (cached per context)."""
-    cached = ctx.options.get("_resolved_builds")
-    if cached is not None:
-        return list(cached)
+def resolve_builds(env: Environment, matrices: Matrices) -> list[ResolvedBuild]:
+    """The resolved builds of every installed framework, in report order."""
     builds = []
     for name in FRAMEWORK_MODULES:
         module = framework_module(name)
         if module is None:
             continue
-        build = module.resolve_build(ctx)
+        build = module.resolve_build(env, matrices)
         if build is not None:
             builds.append(build)
-    ctx.options["_resolved_builds"] = tuple(builds)
     return builds

@@ -8,7 +8,7 @@ itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from packaging.version import Version
 
@@ -18,9 +18,6 @@ from compataudit.errors import MatrixError
 from compataudit.matrices import Matrices
 from compataudit.model import Environment, Package
 from compataudit.versions import in_range, numeric_prefix, parse_version, specifier
-
-if TYPE_CHECKING:
-    from compataudit.checks import CheckContext
 
 
 class JaxRelease(NamedTuple):
@@ -156,13 +153,12 @@ def _runtime_cuda(env: Environment, major: int) -> str | None:
     return None
 
 
-def resolve_build(ctx: CheckContext) -> ResolvedBuild | None:
+def resolve_build(env: Environment, matrices: Matrices) -> ResolvedBuild | None:
     """JAX as a build: jaxlib plus the CUDA plugin jax would load; None without jaxlib.
 
     ``cuda`` is the major.minor of the pip CUDA runtime wheel when installed, else the
     oldest CUDA the plugin supports; ``archs`` are the plugin release's compiled targets.
     """
-    env, matrices = ctx.env, ctx.matrices
     jax_pkg, jaxlib = env.package("jax"), env.package("jaxlib")
     if jaxlib is None:
         return None
@@ -263,7 +259,8 @@ def compatible_sets(
 
 
 def suggest_build(
-    ctx: CheckContext,
+    env: Environment,
+    matrices: Matrices,
     build: ResolvedBuild,
     *,
     max_cuda: str | None,
@@ -274,18 +271,18 @@ def suggest_build(
     The same jax release when it has a fitting plugin, else the newest one that does.
     Without a driver (``max_cuda`` None) the CPU stack, removing the CUDA plugins.
     """
-    view = jax_view(ctx.matrices)
+    view = jax_view(matrices)
     if max_cuda is None:
-        release = jax_release(ctx.matrices, build.version)
+        release = jax_release(matrices, build.version)
         if release is None and not view.releases:
             return None
         version = release.version if release else view.releases[0].version
         names = (name for p in view.plugins for name in (p.name, p.pjrt))
-        plugins = " ".join(name for name in names if ctx.env.package(name))
+        plugins = " ".join(name for name in names if env.package(name))
         remove = f"pip uninstall -y {plugins} && " if plugins else ""
         return remove + _command(version, None)
-    python = ctx.env.python.version or None
-    sets = compatible_sets(ctx.matrices, python=python, max_cuda=max_cuda, gpu_ccs=gpu_ccs)
+    python = env.python.version or None
+    sets = compatible_sets(matrices, python=python, max_cuda=max_cuda, gpu_ccs=gpu_ccs)
     current = parse_version(build.version)
     for candidate in sets:
         if current is not None and Version(candidate.jax).release == current.release:

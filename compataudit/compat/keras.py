@@ -7,13 +7,12 @@ its TensorFlow minor; ``TF_USE_LEGACY_KERAS`` only counts for a few exact values
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, Protocol
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from compataudit.compat._rows import RowReader, read_rows
-from compataudit.compat.tensorflow import TfRelease
 from compataudit.errors import MatrixError
 from compataudit.matrices import Matrices
 from compataudit.model import Environment, Package
@@ -159,12 +158,23 @@ def installed_keras(env: Environment) -> Package | None:
     return env.package("keras")
 
 
+class TfKerasFacts(Protocol):
+    """What a TensorFlow release says about keras; :class:`~compataudit.compat.tensorflow.TfRelease`
+    is one (taken structurally, so this module does not import the TensorFlow view)."""
+
+    @property
+    def minor(self) -> str: ...
+
+    @property
+    def keras(self) -> str | None: ...
+
+
 def keras_major(pkg: Package | None) -> int | None:
     v = parse_version(pkg.version) if pkg is not None else None
     return v.major if v is not None else None
 
 
-def tf_wants_keras3(release: TfRelease) -> bool | None:
+def tf_wants_keras3(release: TfKerasFacts) -> bool | None:
     """Does this TF release require Keras 3 (True), Keras 2 (False), or no keras package (None)?"""
     floor = _floor(release.keras or "")
     parsed = parse_version(floor)
@@ -173,7 +183,7 @@ def tf_wants_keras3(release: TfRelease) -> bool | None:
     return parsed.major >= 3
 
 
-def keras_requirement(km: KerasMatrix, release: TfRelease, python: str) -> str | Literal[False] | None:
+def keras_requirement(km: KerasMatrix, release: TfKerasFacts, python: str) -> str | Literal[False] | None:
     """The keras requirement to install beside ``release`` on ``python``.
 
     None: the release needs no keras package (TF 2.4/2.5); False: no keras it accepts supports

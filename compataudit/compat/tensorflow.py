@@ -9,19 +9,17 @@ driver's CUDA and a set of GPUs (``compatible_stacks`` / ``suggest_build``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from packaging.version import Version
 
+from compataudit.compat import keras as keras_compat
 from compataudit.compat._rows import RowReader, read_rows
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import arch_supported
 from compataudit.matrices import Matrices, load_matrices
 from compataudit.model import Environment, Package, ProbeStatus
 from compataudit.versions import cuda_variant, in_range, major_minor, minor_of, parse_version
-
-if TYPE_CHECKING:
-    from compataudit.checks import CheckContext
 
 MATRIX = "tensorflow"
 BUILD_KINDS = ("default", "cuda", "cpu", "rocm", "unknown")
@@ -194,12 +192,12 @@ def numpy_range(release: TfRelease) -> str | None:
     return ",".join(parts) or None
 
 
-def resolve_build(ctx: CheckContext) -> ResolvedBuild | None:
+def resolve_build(env: Environment, matrices: Matrices) -> ResolvedBuild | None:
     """What the installed TensorFlow was built for: build_info.py if probed, else the matrix."""
-    pkg = installed_tensorflow(ctx.env, ctx.matrices)
+    pkg = installed_tensorflow(env, matrices)
     if pkg is None:
         return None
-    info = ctx.env.build("tensorflow")
+    info = env.build("tensorflow")
     if info is not None and info.status == ProbeStatus.OK and info.is_cuda_build is not None:
         if not info.is_cuda_build:
             variant = "rocm" if info.hip else "cpu"
@@ -217,18 +215,18 @@ def resolve_build(ctx: CheckContext) -> ResolvedBuild | None:
             info.cudnn,
             source="build_info.py",
         )
-    return _build_from_matrix(ctx, pkg)
+    return _build_from_matrix(env, matrices, pkg)
 
 
-def _build_from_matrix(ctx: CheckContext, pkg: Package) -> ResolvedBuild | None:
-    tfm = tensorflow_matrix(ctx.matrices)
+def _build_from_matrix(env: Environment, matrices: Matrices, pkg: Package) -> ResolvedBuild | None:
+    tfm = tensorflow_matrix(matrices)
     variant = tfm.variant(pkg.name)
     if variant is None or variant.build == "unknown":
         return None
     source = "pin" if pkg.pinned else "matrix"
     if variant.build in ("cpu", "rocm"):
         return ResolvedBuild("tensorflow", (pkg.name,), pkg.version, variant.build, None, source=source)
-    system, machine = ctx.env.platform.system, ctx.env.platform.machine
+    system, machine = env.platform.system, env.platform.machine
     platform = tfm.platform(system, machine)
     if platform is None:
         return None  # e.g. Linux aarch64: what `tensorflow` is built for there is not recorded
@@ -285,8 +283,6 @@ def compatible_stacks(
     With GPUs and a driver (``max_cuda``) on Linux x86_64 only CUDA builds whose CUDA is at most
     ``max_cuda`` and whose architectures run every GPU count; otherwise CPU installs.
     """
-    from compataudit.compat import keras as keras_compat
-
     tfm = tensorflow_matrix(matrices)
     km = keras_compat.keras_matrix(matrices)
     want_gpu = bool(gpu_ccs) and max_cuda is not None and (system, machine) == ("Linux", "x86_64")
@@ -331,16 +327,21 @@ def _serves_gpus(rel: TfRelease, max_cuda: str | None, gpu_ccs: Sequence[str]) -
 
 
 def suggest_build(
-    ctx: CheckContext, build: ResolvedBuild, *, max_cuda: str | None, gpu_ccs: tuple[str, ...]
+    env: Environment,
+    matrices: Matrices,
+    build: ResolvedBuild,
+    *,
+    max_cuda: str | None,
+    gpu_ccs: tuple[str, ...],
 ) -> str | None:
     """The install command of the TensorFlow build nearest ``build`` that runs here, or None."""
     stacks = compatible_stacks(
-        ctx.matrices,
-        python=ctx.env.python.version,
+        matrices,
+        python=env.python.version,
         max_cuda=max_cuda,
         gpu_ccs=gpu_ccs if max_cuda else (),
-        system=ctx.env.platform.system,
-        machine=ctx.env.platform.machine,
+        system=env.platform.system,
+        machine=env.platform.machine,
     )
     if not stacks:
         return None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import arch_supported
@@ -26,7 +25,7 @@ from compataudit.compat.torch_data import (
     torch_matrix,
 )
 from compataudit.matrices import Matrices
-from compataudit.model import ProbeStatus
+from compataudit.model import Environment, ProbeStatus
 from compataudit.versions import (
     cuda_variant,
     local_variant,
@@ -36,9 +35,6 @@ from compataudit.versions import (
     specifier,
     variant_cuda,
 )
-
-if TYPE_CHECKING:
-    from compataudit.checks import CheckContext
 
 __all__ = [
     "AudioRow",
@@ -253,9 +249,9 @@ def compatible_sets(
 # --------------------------------------------------------------------------- builds protocol
 
 
-def probed_variant(ctx: CheckContext) -> str | None:
+def probed_variant(env: Environment) -> str | None:
     """The variant torch's own ``version.py`` reports, when it was read."""
-    build = ctx.env.build("torch")
+    build = env.build("torch")
     if build is None or build.source in (None, "matrix", "pin") or build.status is not ProbeStatus.OK:
         return None
     if build.cuda:
@@ -266,22 +262,22 @@ def probed_variant(ctx: CheckContext) -> str | None:
     return "cpu"
 
 
-def resolve_build(ctx: CheckContext) -> ResolvedBuild | None:
+def resolve_build(env: Environment, matrices: Matrices) -> ResolvedBuild | None:
     """torch's build: probed ``version.py``, else the pin's ``+cuXYZ``, else PyPI's default."""
-    pkg = ctx.env.package("torch")
+    pkg = env.package("torch")
     if pkg is None or parse_version(pkg.version) is None:
         return None
-    plat = ctx.env.platform
-    build = ctx.env.build("torch")
-    variant, source = probed_variant(ctx), "version.py"
+    plat = env.platform
+    build = env.build("torch")
+    variant, source = probed_variant(env), "version.py"
     if variant is None:
         variant, source = local_variant(pkg.version), "pin"
     if variant is None:
-        variant = default_variant(ctx.matrices, pkg.version, system=plat.system, machine=plat.machine)
+        variant = default_variant(matrices, pkg.version, system=plat.system, machine=plat.machine)
         source = "matrix"
     if variant is None:
         return None  # which build this is cannot be told: stay silent rather than guess
-    info = variant_info(ctx.matrices, pkg.version, variant)
+    info = variant_info(matrices, pkg.version, variant)
     cuda = build.cuda if source == "version.py" and build and build.cuda else variant_cuda(variant)
     archs = build.archs if source == "version.py" and build and build.archs else ()
     return ResolvedBuild(
@@ -297,11 +293,16 @@ def resolve_build(ctx: CheckContext) -> ResolvedBuild | None:
 
 
 def suggest_build(
-    ctx: CheckContext, build: ResolvedBuild, *, max_cuda: str | None, gpu_ccs: tuple[str, ...]
+    env: Environment,
+    matrices: Matrices,
+    build: ResolvedBuild,
+    *,
+    max_cuda: str | None,
+    gpu_ccs: tuple[str, ...],
 ) -> str | None:
     """Install command of the build of this release (else the nearest) that fits the machine."""
-    releases = list(torch_matrix(ctx.matrices).releases)
-    current = release_for(ctx.matrices, build.version)
+    releases = list(torch_matrix(matrices).releases)
+    current = release_for(matrices, build.version)
     if current is None:
         ordered = releases[::-1]  # unknown release: newest first
     else:
@@ -309,20 +310,25 @@ def suggest_build(
         # nearest first; on a tie the newer release wins
         ordered = sorted(releases, key=lambda r: (abs(releases.index(r) - here), -r.key[1]))
     for release in ordered:
-        if not _python_ok(release.python, ctx.env.python.version):
+        if not _python_ok(release.python, env.python.version):
             continue
-        best = _best_variant(ctx.matrices, release, max_cuda, gpu_ccs)
+        best = _best_variant(matrices, release, max_cuda, gpu_ccs)
         if best is None:
             continue
         parsed = parse_version(build.version)
         same = release is current and parsed is not None
         version = parsed.public if same and parsed is not None else release.minor
-        return family_command(ctx, version, best[0])
+        return family_command(env, matrices, version, best[0])
     return None
 
 
 def family_command(
-    ctx: CheckContext, torch_version: str, variant: str | None, *, extensions_only: bool = False
+    env: Environment,
+    matrices: Matrices,
+    torch_version: str,
+    variant: str | None,
+    *,
+    extensions_only: bool = False,
 ) -> str:
     """Install ``torch_version`` with the installed torchvision / torchaudio partners.
 
@@ -330,7 +336,7 @@ def family_command(
     (``--force-reinstall --no-deps``: a wrong-variant wheel of the right version
     would otherwise count as already installed).
     """
-    m, env = ctx.matrices, ctx.env
+    m = matrices
     pins = {}
     # A bare minor ("2.7") means "any 2.7.x": an exact pair would wrongly pick 2.7.0's.
     exact = _MINOR_RE.match(torch_version) is None

@@ -43,11 +43,10 @@ def _version(env: Environment | None, *names: str) -> str | None:
 def _torch_build(env: Environment) -> ResolvedBuild | None:
     """torch's resolved build (variant, CUDA, archs) via compat.torch, when it answers."""
     try:
-        from compataudit.checks import CheckContext
         from compataudit.compat import torch as torch_compat
         from compataudit.matrices import load_matrices
 
-        return torch_compat.resolve_build(CheckContext(env=env, matrices=load_matrices()))
+        return torch_compat.resolve_build(env, load_matrices())
     except Exception:  # matrices missing or malformed: fall back to the version label
         return None
 
@@ -73,20 +72,19 @@ def _suggest_cuda_torch(env: Environment) -> str | None:
     if not env.nvidia.cuda_driver_version:
         return None
     try:
-        from compataudit.checks import CheckContext
         from compataudit.compat import torch as torch_compat
         from compataudit.matrices import load_matrices
 
-        ctx = CheckContext(env=env, matrices=load_matrices())
-        build = torch_compat.resolve_build(ctx)
+        matrices = load_matrices()
+        build = torch_compat.resolve_build(env, matrices)
         if build is None:
             return None
         ccs = tuple(g.compute_capability for g in env.nvidia.gpus if g.compute_capability)
         driver_cuda = env.nvidia.cuda_driver_version
         # The matrices may not know a release's architectures: then ask without the GPUs.
         return torch_compat.suggest_build(
-            ctx, build, max_cuda=driver_cuda, gpu_ccs=ccs
-        ) or torch_compat.suggest_build(ctx, build, max_cuda=driver_cuda, gpu_ccs=())
+            env, matrices, build, max_cuda=driver_cuda, gpu_ccs=ccs
+        ) or torch_compat.suggest_build(env, matrices, build, max_cuda=driver_cuda, gpu_ccs=())
     except Exception:
         return None
 

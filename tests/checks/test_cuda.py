@@ -33,11 +33,17 @@ class FakeCompat:
         self.answer = answer
         self.calls: list[tuple[str | None, tuple[str, ...]]] = []
 
-    def resolve_build(self, ctx: CheckContext) -> ResolvedBuild | None:
+    def resolve_build(self, env: Environment, matrices: Matrices) -> ResolvedBuild | None:
         return None
 
     def suggest_build(
-        self, ctx: CheckContext, build: ResolvedBuild, *, max_cuda: str | None, gpu_ccs: tuple[str, ...]
+        self,
+        env: Environment,
+        matrices: Matrices,
+        build: ResolvedBuild,
+        *,
+        max_cuda: str | None,
+        gpu_ccs: tuple[str, ...],
     ) -> str | None:
         self.calls.append((max_cuda, gpu_ccs))
         return self.answer
@@ -56,7 +62,7 @@ def _run(
     nvidia: NvidiaInfo,
     system: str = "Linux",
 ) -> list[Finding]:
-    monkeypatch.setattr(builds, "resolve_builds", lambda ctx: list(build_list))
+    monkeypatch.setattr(builds, "resolve_builds", lambda env, matrices: list(build_list))
     env = Environment(
         python=PythonInfo(version="3.11.7"),
         platform=PlatformInfo(system=system, machine="x86_64"),

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.checks import CheckContext
 from compataudit.compat import jax as jax_compat
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.errors import MatrixError
@@ -18,13 +17,13 @@ MATRIX_DIR = Path(__file__).resolve().parents[2] / "matrices"
 MATRICES = Matrices(MATRIX_DIR)
 
 
-def _ctx(python: str = "3.11.7", **packages: str) -> CheckContext:
+def _ctx(python: str = "3.11.7", **packages: str) -> tuple[Environment, Matrices]:
     env = Environment(
         python=PythonInfo(version=python),
         platform=PlatformInfo(system="Linux", machine="x86_64"),
         packages=tuple(Package(name=n.replace("_", "-"), version=v) for n, v in packages.items()),
     )
-    return CheckContext(env=env, matrices=MATRICES)
+    return env, MATRICES
 
 
 @pytest.mark.parametrize(
@@ -92,7 +91,7 @@ def test_unknown_and_garbage_versions() -> None:
 
 
 def test_resolve_cpu_only_jax() -> None:
-    build = jax_compat.resolve_build(_ctx(jax="0.10.2", jaxlib="0.10.2"))
+    build = jax_compat.resolve_build(*_ctx(jax="0.10.2", jaxlib="0.10.2"))
     assert build == ResolvedBuild(
         framework="jax",
         components=("jax", "jaxlib"),
@@ -105,7 +104,7 @@ def test_resolve_cpu_only_jax() -> None:
 
 def test_resolve_cuda12_plugin_uses_runtime_wheel_cuda() -> None:
     build = jax_compat.resolve_build(
-        _ctx(
+        *_ctx(
             jax="0.10.2",
             jaxlib="0.10.2",
             jax_cuda12_plugin="0.10.2",
@@ -121,7 +120,7 @@ def test_resolve_cuda12_plugin_uses_runtime_wheel_cuda() -> None:
 
 def test_resolve_prefers_cuda13_and_falls_back_to_documented_minimum() -> None:
     build = jax_compat.resolve_build(
-        _ctx(jax="0.10.2", jaxlib="0.10.2", jax_cuda12_plugin="0.10.2", jax_cuda13_plugin="0.10.2")
+        *_ctx(jax="0.10.2", jaxlib="0.10.2", jax_cuda12_plugin="0.10.2", jax_cuda13_plugin="0.10.2")
     )
     assert build is not None
     assert (build.variant, build.cuda) == ("cuda13", "13.0")
@@ -129,7 +128,7 @@ def test_resolve_prefers_cuda13_and_falls_back_to_documented_minimum() -> None:
 
 
 def test_resolve_without_jaxlib_is_none() -> None:
-    assert jax_compat.resolve_build(_ctx(jax="0.10.2")) is None
+    assert jax_compat.resolve_build(*_ctx(jax="0.10.2")) is None
 
 
 def test_compatible_sets_cpu_only_for_python() -> None:
@@ -155,17 +154,17 @@ def test_compatible_sets_with_driver_and_gpus() -> None:
 
 def test_suggest_build_keeps_the_release_when_it_fits() -> None:
     ctx = _ctx(jax="0.10.2", jaxlib="0.10.2", jax_cuda13_plugin="0.10.2")
-    build = jax_compat.resolve_build(ctx)
+    build = jax_compat.resolve_build(*ctx)
     assert build is not None
     assert (
-        jax_compat.suggest_build(ctx, build, max_cuda="12.9", gpu_ccs=("8.6",))
+        jax_compat.suggest_build(*ctx, build, max_cuda="12.9", gpu_ccs=("8.6",))
         == 'pip install "jax[cuda12]==0.10.2"'
     )
     assert (
-        jax_compat.suggest_build(ctx, build, max_cuda=None, gpu_ccs=())
+        jax_compat.suggest_build(*ctx, build, max_cuda=None, gpu_ccs=())
         == 'pip uninstall -y jax-cuda13-plugin && pip install "jax==0.10.2" "jaxlib==0.10.2"'
     )
-    assert jax_compat.suggest_build(ctx, build, max_cuda="11.8", gpu_ccs=()) is None
+    assert jax_compat.suggest_build(*ctx, build, max_cuda="11.8", gpu_ccs=()) is None
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.checks import CheckContext
 from compataudit.compat import tensorflow as tfc
 from compataudit.compat.builds import ResolvedBuild, framework_module
 from compataudit.compat.cuda import arch_supported
@@ -218,7 +217,7 @@ def probed(cuda: str | None, archs: tuple[str, ...], is_cuda: bool, hip: str | N
 def test_resolve_build(
     matrices: Matrices, env: Environment, expected: tuple[str | None, str | None, tuple[str, ...], str]
 ) -> None:
-    build = tfc.resolve_build(CheckContext(env=env, matrices=matrices))
+    build = tfc.resolve_build(env, matrices)
     assert build is not None
     assert (build.variant, build.cuda, build.archs, build.source) == expected
     assert build.framework == "tensorflow"
@@ -235,7 +234,7 @@ def test_resolve_build(
     ],
 )
 def test_resolve_build_unknown(matrices: Matrices, env: Environment) -> None:
-    assert tfc.resolve_build(CheckContext(env=env, matrices=matrices)) is None
+    assert tfc.resolve_build(env, matrices) is None
 
 
 def test_module_takes_part_in_the_build_protocol() -> None:
@@ -308,8 +307,7 @@ def test_suggest_build(
 ) -> None:
     env = env_of(("tensorflow", "2.15.0"))
     build = ResolvedBuild("tensorflow", ("tensorflow",), "2.15.0", "cu122", "12.2")
-    ctx = CheckContext(env=env, matrices=matrices)
-    assert tfc.suggest_build(ctx, build, max_cuda=max_cuda, gpu_ccs=ccs) == expected
+    assert tfc.suggest_build(env, matrices, build, max_cuda=max_cuda, gpu_ccs=ccs) == expected
 
 
 def test_numpy_range_caps_numpy1_builds(matrices: Matrices) -> None:
@@ -327,5 +325,5 @@ def test_probe_status_not_ok_falls_back_to_matrix(matrices: Matrices) -> None:
         detail="cannot read build_info.py",
     )
     env = env_of(("tensorflow", "2.17.0"), builds=(broken,))
-    build = tfc.resolve_build(CheckContext(env=env, matrices=matrices))
+    build = tfc.resolve_build(env, matrices)
     assert build is not None and (build.cuda, build.source) == ("12.3", "pin")

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from compataudit.checks import CheckContext
 from compataudit.compat import torch as tm
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.errors import MatrixError
@@ -28,14 +27,14 @@ TOML = default_directory() / "torch.toml"
 
 def ctx_for(
     *pkgs: tuple[str, str], python: str = "3.11.7", system: str = "Linux", builds: tuple[BuildInfo, ...] = ()
-) -> CheckContext:
+) -> tuple[Environment, Matrices]:
     env = Environment(
         python=PythonInfo(version=python),
         platform=PlatformInfo(system=system, machine="x86_64"),
         packages=tuple(Package(name, version, pinned=True) for name, version in pkgs),
         builds=builds,
     )
-    return CheckContext(env, load_matrices())
+    return env, load_matrices()
 
 
 # --------------------------------------------------------------------------- schema
@@ -419,13 +418,13 @@ def _probe(cuda: str | None, version: str = "2.13.0", hip: str | None = None) ->
 def test_resolve_build(
     pkgs: tuple[tuple[str, str], ...], builds: tuple[BuildInfo, ...], expected: tuple[str, str | None, str]
 ) -> None:
-    build = tm.resolve_build(ctx_for(*pkgs, builds=builds))
+    build = tm.resolve_build(*ctx_for(*pkgs, builds=builds))
     assert build is not None
     assert (build.variant, build.cuda, build.source) == expected
 
 
 def test_resolve_build_carries_matrix_archs_and_cudnn() -> None:
-    build = tm.resolve_build(ctx_for(("torch", "2.12.1")))
+    build = tm.resolve_build(*ctx_for(("torch", "2.12.1")))
     assert build == ResolvedBuild(
         framework="torch",
         components=("torch",),
@@ -440,7 +439,7 @@ def test_resolve_build_carries_matrix_archs_and_cudnn() -> None:
 
 @pytest.mark.parametrize("version", ["1.11.0", "2.15.0", "not-a-version"])
 def test_resolve_build_unknown_variant_is_none(version: str) -> None:
-    assert tm.resolve_build(ctx_for(("torch", version))) is None
+    assert tm.resolve_build(*ctx_for(("torch", version))) is None
 
 
 @pytest.mark.parametrize(
@@ -455,13 +454,13 @@ def test_resolve_build_unknown_variant_is_none(version: str) -> None:
 def test_resolve_build_default_variant_archs_and_cudnn(
     version: str, archs: tuple[str, ...], cudnn: str
 ) -> None:
-    build = tm.resolve_build(ctx_for(("torch", version)))
+    build = tm.resolve_build(*ctx_for(("torch", version)))
     assert build is not None and build.source == "matrix"
     assert (build.archs, build.cudnn) == (archs, cudnn)
 
 
 def test_resolve_build_without_torch() -> None:
-    assert tm.resolve_build(ctx_for(("numpy", "2.0.0"))) is None
+    assert tm.resolve_build(*ctx_for(("numpy", "2.0.0"))) is None
 
 
 @pytest.mark.parametrize(
@@ -514,13 +513,13 @@ def test_suggest_build(
     pkgs: tuple[tuple[str, str], ...], python: str, max_cuda: str | None, ccs: tuple[str, ...], expected: str
 ) -> None:
     ctx = ctx_for(*pkgs, python=python)
-    build = tm.resolve_build(ctx)
+    build = tm.resolve_build(*ctx)
     assert build is not None
-    assert tm.suggest_build(ctx, build, max_cuda=max_cuda, gpu_ccs=ccs) == expected
+    assert tm.suggest_build(*ctx, build, max_cuda=max_cuda, gpu_ccs=ccs) == expected
 
 
 def test_suggest_build_none_when_nothing_fits() -> None:
     ctx = ctx_for(("torch", "2.13.0"), python="3.11")
-    build = tm.resolve_build(ctx)
+    build = tm.resolve_build(*ctx)
     assert build is not None
-    assert tm.suggest_build(ctx, build, max_cuda="11.0", gpu_ccs=("8.0",)) is None
+    assert tm.suggest_build(*ctx, build, max_cuda="11.0", gpu_ccs=("8.0",)) is None

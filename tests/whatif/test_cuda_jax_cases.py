@@ -20,7 +20,7 @@ from compataudit.compat import builds
 from compataudit.compat import jax as jax_compat
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.matrices import Matrices
-from compataudit.model import Finding, NvidiaInfo, PlatformInfo, ProbeStatus
+from compataudit.model import Environment, Finding, NvidiaInfo, PlatformInfo, ProbeStatus
 from compataudit.options import EnvOptions
 from compataudit.whatif import apply_what_if, empty_environment
 
@@ -53,9 +53,9 @@ def _findings(
     if nvidia is not None:
         env = replace(env, nvidia=nvidia)
 
-    def resolve(ctx: CheckContext) -> list[ResolvedBuild]:
+    def resolve(env: Environment, matrices: Matrices) -> list[ResolvedBuild]:
         found = [fake] if fake else []
-        jax_build = jax_compat.resolve_build(ctx)
+        jax_build = jax_compat.resolve_build(env, matrices)
         return found + ([jax_build] if jax_build else [])
 
     monkeypatch.setattr(builds, "resolve_builds", resolve)
