@@ -39,18 +39,6 @@ PYTHON_UNSUPPORTED = "python-unsupported"
 QUANTIZATION_MISMATCH = "quantization-mismatch"
 META_DEVICE_WEIGHTS = "meta-device-weights"
 
-LINT_KINDS: tuple[str, ...] = (
-    MISSING_FORWARD,
-    MISSING_CALL,
-    MISSING_BACKWARD,
-    NON_STATIC_AUTOGRAD,
-    MISSING_GET_CONFIG,
-    MISSING_SUPER_INIT,
-    MISSING_METHOD,
-    SYNTAX_ERROR,
-    CONV_WEIGHT_SHAPE,
-)
-
 
 @dataclass(frozen=True)
 class Problem:

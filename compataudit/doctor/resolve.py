@@ -167,6 +167,3 @@ class Project:
                 return self.resolve_qualified(".".join([target.aliases[rest[0]], *rest[1:]]), depth + 1)
             break
         return full
-
-    def class_node(self, ref: ClassRef) -> ast.ClassDef:
-        return self.modules[ref.module].classes[ref.name]
