@@ -47,6 +47,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "compataudit.audit",
         "compataudit.whatif",
+        "compataudit.inputs.apply",  # what-if: stack files onto an environment
         "compataudit.plan",
         "compataudit.matrixgen",
         "compataudit.nox",

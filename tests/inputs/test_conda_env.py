@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.audit import EnvOptions
 from compataudit.errors import InputError
 from compataudit.inputs import read_stack_file
+from compataudit.options import EnvOptions
 from compataudit.probes.conda import build_facts, channel_name
 from compataudit.whatif import apply_what_if, empty_environment
 
