@@ -203,7 +203,7 @@ def test_hidden_gpus_are_not_checked(
         Gpu(index=1, name="L4", uuid="GPU-ada", compute_capability="8.9"),
     )
     nvidia = replace(_ok("560.35.03"), gpus=gpus, visible_devices=visible)
-    monkeypatch.setattr(builds, "resolve_builds", lambda ctx: [build])
+    monkeypatch.setattr(builds, "resolve_builds", lambda env, matrices: [build])
     env = Environment(
         python=PythonInfo(version="3.11.7"),
         platform=PlatformInfo(system="Linux", machine="x86_64"),
