@@ -222,7 +222,8 @@ def test_pairs_both_ways() -> None:
         ("2.13.0", "cu130", "7.0", None),  # Volta dropped from CUDA 13 builds
         ("2.13.0", "cu126", "7.0", "sass"),
         ("2.13.0", "cu126", "6.1", "sass"),
-        ("2.13.0", "cu130", "13.0", "ptx"),  # newer than any SASS: only the 12.0 PTX
+        ("2.13.0", "cu130", "13.0", None),  # the PyPI cu130 wheel has no PTX (its -gencode list)
+        ("2.12.1", "cu132", "13.0", "ptx"),  # newer than any SASS: only the 12.0 PTX
         ("2.10.0", "cu128", "13.0", None),  # no PTX in the 12.8 build
         ("2.11.0", "cu128", "7.0", None),  # Volta removed from 2.11 cu128 (#175253)
         ("2.10.0", "cu128", "7.0", "sass"),
@@ -247,7 +248,7 @@ def test_cc_coverage(version: str, variant: str, cc: str, expected: str | None) 
 
 
 def test_arch_names_match_get_arch_list_spelling() -> None:
-    info = tm.variant_info(load_matrices(), "2.12.1", "cu130")
+    info = tm.variant_info(load_matrices(), "2.12.1", "cu132")
     assert info is not None
     assert info.arch_names() == ("sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120", "compute_120")
     old = tm.variant_info(load_matrices(), "2.0.1", "cu118")  # builder 0534e9d1, 11.8 arm
@@ -345,7 +346,7 @@ def test_compatible_sets_newest_first_and_filtered() -> None:
     ]
     assert cpu[0].variant == "cpu" and cpu[0].torchvision == "0.23"
     pascal = tm.compatible_sets(m, python="3.12", max_cuda="13.0", gpu_ccs=("6.1",))
-    # 2.6-2.8 architecture lists are unknown, so those releases are not promised
+    # 2.8's cu126 list is unknown (only its cu128 PyPI wheel was read): not promised
     assert [(s.torch, s.variant) for s in pascal] == [
         ("2.14", "cu126"),
         ("2.13", "cu126"),
@@ -353,6 +354,8 @@ def test_compatible_sets_newest_first_and_filtered() -> None:
         ("2.11", "cu126"),
         ("2.10", "cu126"),
         ("2.9", "cu126"),
+        ("2.7", "cu126"),
+        ("2.6", "cu124"),
         ("2.5", "cu124"),
         ("2.4", "cu124"),
     ]
@@ -376,6 +379,7 @@ def test_compatible_sets_newest_first_and_filtered() -> None:
         ("2.11", "cu128"),
         ("2.10", "cu128"),
         ("2.9", "cu128"),
+        ("2.8", "cu128"),  # the list baked into the 2.8.0 PyPI wheel has sm_120
     ]
     assert blackwell[0].command == (
         'pip install "torch==2.11.*" "torchvision==0.26.*" '
@@ -431,7 +435,7 @@ def test_resolve_build_carries_matrix_archs_and_cudnn() -> None:
         version="2.12.1",
         variant="cu130",
         cuda="13.0",
-        archs=("sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120", "compute_120"),
+        archs=("sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"),
         cudnn="9.20.0.48",
         source="matrix",
     )
@@ -447,8 +451,10 @@ def test_resolve_build_unknown_variant_is_none(version: str) -> None:
     [
         # PyPI 2.4 is cu121: builder release/2.4 12.1 arm, cuDNN of the wheel's pins
         ("2.4.1", ("sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"), "9.1.0.70"),
-        # PyPI 2.11 is cu130: its wheel pins nvidia-cudnn-cu13==9.19.0.56
-        ("2.11.0", ("sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120", "compute_120"), "9.19.0.56"),
+        # PyPI 2.11 is cu130: its wheel pins nvidia-cudnn-cu13==9.19.0.56 and carries no PTX
+        ("2.11.0", ("sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"), "9.19.0.56"),
+        # PyPI 2.7 is cu126 (the list baked into the wheel): no Blackwell
+        ("2.7.0", ("sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"), "9.5.1.17"),
     ],
 )
 def test_resolve_build_default_variant_archs_and_cudnn(
@@ -491,14 +497,14 @@ def test_resolve_build_without_torch() -> None:
             ("6.1",),
             "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cu126",
         ),
-        # 2.8 archs are not in the data: the nearest release with known archs (PyPI default)
+        # 2.8's cu129 list is not in the data: its PyPI cu128 build (read from the wheel)
         (
-            (("torch", "2.8.0"),),
+            (("torch", "2.8.0+cu129"),),
             "3.11",
             "12.9",
             ("8.6",),
-            'pip install "torch==2.9.*"',
-        ),  # cu128 is 2.9's PyPI default
+            "pip install torch==2.8.0",
+        ),  # cu128 is 2.8's PyPI default
         # Kepler K80 on torch 2.1 (PyPI cu121 has no sm_37): the 11.8 build of the same release
         (
             (("torch", "2.1.2"), ("torchvision", "0.16.2")),
