@@ -16,11 +16,11 @@ Driver versions compare as integer tuples (``570.124.06`` -> ``(570, 124, 6)``),
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from packaging.version import Version
 
-from compataudit.errors import MatrixError
+from compataudit.compat._rows import RowReader, read_rows
 from compataudit.matrices import Matrices
 from compataudit.versions import driver_tuple, numeric_prefix
 
@@ -83,29 +83,52 @@ class DriverRequirement(NamedTuple):
 
 # --------------------------------------------------------------------------- views
 
-
-def _where(matrices: Matrices, name: str, table: str, index: int) -> str:
-    return f"{matrices.directory / name}.toml: [[{table}]] row {index}"
+_CC_TEXT = 'a compute capability such as "8.6"'
 
 
-def _sources(row: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(row.get("sources", [row.get("source")]))
-
-
-def _text(row: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
-    value = row.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise MatrixError(f"{where}: '{key}' must be a non-empty string, found {value!r}")
-    return value.strip()
-
-
-def _driver(row: dict[str, Any], key: str, where: str) -> str | None:
-    value = _text(row, key, where, required=False)
+def _driver(r: RowReader, key: str) -> str | None:
+    value = r.text(key, what='a driver version such as "570.124.06"')
     if value is not None and driver_tuple(value) is None:
-        raise MatrixError(f"{where}: '{key}' = {value!r} is not a driver version")
+        raise r.fail(key, 'a driver version such as "570.124.06"')
     return value
+
+
+def _cc(r: RowReader, key: str, *, required: bool = True) -> str | None:
+    value = r.text(key, required=required, what=_CC_TEXT)
+    if value is not None and parse_cc(value) is None:
+        raise r.fail(key, _CC_TEXT)
+    return value
+
+
+def _toolkit(r: RowReader) -> ToolkitRelease:
+    version = numeric_prefix(r.required("version", what="a version X.Y.Z"))
+    if version is None or len(version.release) != 3:
+        raise r.fail("version", "a version X.Y.Z")
+    return ToolkitRelease(
+        version=version,
+        label=r.required("label"),
+        linux=_driver(r, "linux"),
+        windows=_driver(r, "windows"),
+        sources=r.sources(),
+    )
+
+
+def _mvc(r: RowReader) -> MvcFloor:
+    major = r.number("cuda_major")
+    if major is None:
+        raise r.fail("cuda_major", "an integer")
+    return MvcFloor(major, _driver(r, "linux"), _driver(r, "windows"), r.sources())
+
+
+def _cudnn(r: RowReader) -> CudnnSupport:
+    return CudnnSupport(
+        cudnn=str(r.version("cudnn", required=True)),
+        cuda=str(r.spec("cuda", required=True)),
+        cc_min=_cc(r, "cc_min", required=False),
+        cc_max=_cc(r, "cc_max", required=False),
+        linux=_driver(r, "linux"),
+        sources=r.sources(),
+    )
 
 
 def cuda_view(matrices: Matrices) -> CudaView:
@@ -113,60 +136,33 @@ def cuda_view(matrices: Matrices) -> CudaView:
     cached = matrices.views.get("cuda")
     if isinstance(cached, CudaView):
         return cached
-    toolkits = []
-    for i, row in enumerate(matrices.rows("cuda", "toolkit"), start=1):
-        where = _where(matrices, "cuda", "toolkit", i)
-        version = numeric_prefix(_text(row, "version", where))
-        if version is None or len(version.release) != 3:
-            raise MatrixError(f"{where}: 'version' must be X.Y.Z, found {row.get('version')!r}")
-        toolkits.append(
-            ToolkitRelease(
-                version=version,
-                label=_text(row, "label", where) or "",
-                linux=_driver(row, "linux", where),
-                windows=_driver(row, "windows", where),
-                sources=_sources(row),
-            )
-        )
-    mvc: dict[int, MvcFloor] = {}
-    for i, row in enumerate(matrices.rows("cuda", "mvc"), start=1):
-        where = _where(matrices, "cuda", "mvc", i)
-        major = row.get("cuda_major")
-        if not isinstance(major, int) or isinstance(major, bool):
-            raise MatrixError(f"{where}: 'cuda_major' must be an integer, found {major!r}")
-        linux, windows = _driver(row, "linux", where), _driver(row, "windows", where)
-        mvc[major] = MvcFloor(major, linux, windows, _sources(row))
-    cudnn = []
-    for i, row in enumerate(matrices.rows("cuda", "cudnn"), start=1):
-        where = _where(matrices, "cuda", "cudnn", i)
-        cudnn.append(
-            CudnnSupport(
-                cudnn=_text(row, "cudnn", where) or "",
-                cuda=_text(row, "cuda", where) or "",
-                cc_min=_text(row, "cc_min", where, required=False),
-                cc_max=_text(row, "cc_max", where, required=False),
-                linux=_driver(row, "linux", where),
-                sources=_sources(row),
-            )
-        )
     unsuffixed: set[str] = set()
     naming_sources: list[str] = []
-    for i, row in enumerate(matrices.rows("cuda", "wheel_naming"), start=1):
-        names = row.get("unsuffixed")
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            where = _where(matrices, "cuda", "wheel_naming", i)
-            raise MatrixError(f"{where}: 'unsuffixed' must be a list of names")
-        unsuffixed.update(names)
-        naming_sources.extend(_sources(row))
+    for r in read_rows(matrices, "cuda", "wheel_naming"):
+        if "unsuffixed" not in r.row:
+            raise r.fail("unsuffixed", "a list of names")
+        unsuffixed.update(r.texts("unsuffixed", what="a list of names"))
+        naming_sources.extend(r.sources())
     view = CudaView(
-        toolkits=tuple(sorted(toolkits, key=lambda t: t.version)),
-        mvc=mvc,
-        cudnn=tuple(cudnn),
+        toolkits=tuple(
+            sorted(map(_toolkit, read_rows(matrices, "cuda", "toolkit")), key=lambda t: t.version)
+        ),
+        mvc={floor.cuda_major: floor for floor in map(_mvc, read_rows(matrices, "cuda", "mvc"))},
+        cudnn=tuple(map(_cudnn, read_rows(matrices, "cuda", "cudnn"))),
         unsuffixed_wheels=frozenset(unsuffixed),
         wheel_naming_sources=tuple(dict.fromkeys(naming_sources)),
     )
     matrices.views["cuda"] = view
     return view
+
+
+def _gpu_name(r: RowReader) -> GpuName:
+    cc = str(_cc(r, "cc"))
+    try:
+        pattern = re.compile(r.required("pattern", what="a regular expression"), re.IGNORECASE)
+    except re.error as exc:
+        raise r.fail("pattern", f"a regular expression ({exc})") from None
+    return GpuName(pattern, cc, r.sources())
 
 
 def gpu_view(matrices: Matrices) -> GpuView:
@@ -176,25 +172,13 @@ def gpu_view(matrices: Matrices) -> GpuView:
         return cached
     families: dict[Cc, str] = {}
     family_sources: dict[Cc, tuple[str, ...]] = {}
-    for i, row in enumerate(matrices.rows("gpus", "family"), start=1):
-        where = _where(matrices, "gpus", "family", i)
-        cc = parse_cc(_text(row, "cc", where))
-        if cc is None:
-            raise MatrixError(f"{where}: 'cc' must look like '8.6', found {row.get('cc')!r}")
-        families[cc] = _text(row, "family", where) or ""
-        family_sources[cc] = _sources(row)
-    names = []
-    for i, row in enumerate(matrices.rows("gpus", "gpu"), start=1):
-        where = _where(matrices, "gpus", "gpu", i)
-        cc_text = _text(row, "cc", where) or ""
-        if parse_cc(cc_text) is None:
-            raise MatrixError(f"{where}: 'cc' must look like '8.6', found {cc_text!r}")
-        try:
-            pattern = re.compile(_text(row, "pattern", where) or "", re.IGNORECASE)
-        except re.error as exc:
-            raise MatrixError(f"{where}: 'pattern' is not a regular expression: {exc}") from None
-        names.append(GpuName(pattern, cc_text, _sources(row)))
-    view = GpuView(families, family_sources, tuple(names))
+    for r in read_rows(matrices, "gpus", "family"):
+        cc = parse_cc(_cc(r, "cc"))
+        assert cc is not None  # _cc() raised otherwise
+        families[cc] = r.required("family")
+        family_sources[cc] = r.sources()
+    names = tuple(map(_gpu_name, read_rows(matrices, "gpus", "gpu")))
+    view = GpuView(families, family_sources, names)
     matrices.views["gpus"] = view
     return view
 

@@ -8,16 +8,17 @@ itself.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+import re
+from typing import NamedTuple
 
 from packaging.version import Version
 
+from compataudit.compat._rows import RowReader, read_rows
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import arch_supported, parse_cc
-from compataudit.errors import MatrixError
 from compataudit.matrices import Matrices
 from compataudit.model import Environment, Package
-from compataudit.versions import in_range, numeric_prefix, parse_version, specifier
+from compataudit.versions import in_range, numeric_prefix, parse_version
 
 
 class JaxRelease(NamedTuple):
@@ -56,22 +57,40 @@ class JaxSet(NamedTuple):
     sources: tuple[str, ...]
 
 
-def _version(row: dict[str, Any], key: str, where: str) -> Version:
-    value = parse_version(row.get(key) if isinstance(row.get(key), str) else None)
-    if value is None:
-        raise MatrixError(f"{where}: '{key}' must be a version, found {row.get(key)!r}")
+_NON_EMPTY = re.compile(r"\S")
+
+
+def _version(r: RowReader, key: str) -> Version:
+    value = parse_version(r.version(key, required=True))
+    assert value is not None  # r.version() raised otherwise
     return value
 
 
-def _spec(row: dict[str, Any], key: str, where: str) -> str:
-    value = row.get(key)
-    try:
-        specifier(value) if isinstance(value, str) else None
-    except ValueError:
-        value = None
-    if not isinstance(value, str):
-        raise MatrixError(f"{where}: '{key}' must be a version specifier, found {row.get(key)!r}")
-    return value
+def _release(r: RowReader) -> JaxRelease:
+    archs = {
+        major: r.texts(f"cuda{major}_archs")
+        for major in (12, 13)
+        if r.row.get(f"cuda{major}_archs") is not None
+    }
+    return JaxRelease(
+        version=_version(r, "version"),
+        min_jaxlib=_version(r, "min_jaxlib"),
+        python=str(r.spec("python", required=True)),
+        numpy=str(r.spec("numpy", required=True)),
+        archs=archs,
+        sources=r.sources(),
+    )
+
+
+def _plugin(r: RowReader) -> JaxPlugin:
+    cuda_major = r.number("cuda_major")
+    if cuda_major is None:
+        raise r.fail("cuda_major", "an integer")
+    fields = {
+        key: r.required(key, _NON_EMPTY, "a non-empty string")
+        for key in ("name", "pjrt", "extra", "cuda_min", "driver_min", "sm_min")
+    }
+    return JaxPlugin(cuda_major=cuda_major, sources=r.sources(), **fields)
 
 
 def jax_view(matrices: Matrices) -> JaxView:
@@ -79,42 +98,8 @@ def jax_view(matrices: Matrices) -> JaxView:
     cached = matrices.views.get("jax")
     if isinstance(cached, JaxView):
         return cached
-    path = f"{matrices.directory / 'jax'}.toml"
-    releases = []
-    for i, row in enumerate(matrices.rows("jax", "release"), start=1):
-        where = f"{path}: [[release]] row {i}"
-        archs: dict[int, tuple[str, ...]] = {}
-        for major in (12, 13):
-            value = row.get(f"cuda{major}_archs")
-            if value is None:
-                continue
-            if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
-                raise MatrixError(f"{where}: 'cuda{major}_archs' must be a list of strings")
-            archs[major] = tuple(value)
-        releases.append(
-            JaxRelease(
-                version=_version(row, "version", where),
-                min_jaxlib=_version(row, "min_jaxlib", where),
-                python=_spec(row, "python", where),
-                numpy=_spec(row, "numpy", where),
-                archs=archs,
-                sources=tuple(row.get("sources", [row.get("source")])),
-            )
-        )
-    plugins = []
-    for i, row in enumerate(matrices.rows("jax", "plugin"), start=1):
-        where = f"{path}: [[plugin]] row {i}"
-        fields: dict[str, str] = {}
-        for key in ("name", "pjrt", "extra", "cuda_min", "driver_min", "sm_min"):
-            value = row.get(key)
-            if not isinstance(value, str) or not value:
-                raise MatrixError(f"{where}: '{key}' must be a non-empty string, found {value!r}")
-            fields[key] = value
-        cuda_major = row.get("cuda_major")
-        if not isinstance(cuda_major, int) or isinstance(cuda_major, bool):
-            raise MatrixError(f"{where}: 'cuda_major' must be an integer, found {cuda_major!r}")
-        sources = tuple(row.get("sources", [row.get("source")]))
-        plugins.append(JaxPlugin(cuda_major=cuda_major, sources=sources, **fields))
+    releases = map(_release, read_rows(matrices, "jax", "release"))
+    plugins = map(_plugin, read_rows(matrices, "jax", "plugin"))
     view = JaxView(
         releases=tuple(sorted(releases, key=lambda r: r.version, reverse=True)),
         plugins=tuple(sorted(plugins, key=lambda p: p.cuda_major, reverse=True)),

@@ -223,7 +223,7 @@ def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Matrices:
             "cuda",
             'version = "12.4.0"',
             'version = "12.4"',
-            r"\[\[toolkit\]\] row 36: 'version'",
+            r"\[\[toolkit\]\] row 36: field 'version' must be a version X.Y.Z",
             id="two-part-version",
         ),
         pytest.param(
@@ -237,7 +237,25 @@ def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Matrices:
             id="bad-cc",
         ),
         pytest.param(
-            "gpus", r"pattern = '\bT4\b'", "pattern = '(T4'", r"\[\[gpu\]\] row 16: 'pattern'", id="bad-regex"
+            "cuda",
+            'cc_min = "7.5"',
+            'cc_min = "seven"',
+            r"cuda\.toml: \[\[cudnn\]\] row 3: field 'cc_min' must be a compute capability",
+            id="bad-cudnn-cc",
+        ),
+        pytest.param(
+            "cuda",
+            'cuda = ">=13.0,<13.2"',
+            'cuda = "thirteen"',
+            r"\[\[cudnn\]\] row 3: field 'cuda' must be a version specifier",
+            id="bad-cudnn-cuda-range",
+        ),
+        pytest.param(
+            "gpus",
+            r"pattern = '\bT4\b'",
+            "pattern = '(T4'",
+            r"\[\[gpu\]\] row 16: field 'pattern' must be a regular expression",
+            id="bad-regex",
         ),
     ],
 )

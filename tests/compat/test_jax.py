@@ -173,17 +173,26 @@ def test_suggest_build_keeps_the_release_when_it_fits() -> None:
         pytest.param(
             'min_jaxlib = "0.10.1"',
             'min_jaxlib = "latest"',
-            r"jax\.toml: \[\[release\]\] row 2: 'min_jaxlib'",
+            r"jax\.toml: \[\[release\]\] row 2: field 'min_jaxlib' must be a version, found 'latest'",
             id="bad-version",
         ),
         pytest.param(
             'python = ">=3.11"',
             'python = "three eleven"',
-            r"\[\[release\]\] row 2: 'python'",
+            r"\[\[release\]\] row 2: field 'python' must be a version specifier",
             id="bad-specifier",
         ),
         pytest.param(
-            "cuda_major = 12", "cuda_major = true", r"\[\[plugin\]\] row 1: 'cuda_major'", id="bool-major"
+            "cuda_major = 12",
+            "cuda_major = true",
+            r"\[\[plugin\]\] row 1: field 'cuda_major' must be an integer, found True",
+            id="bool-major",
+        ),
+        pytest.param(
+            'pjrt = "jax-cuda12-pjrt"',
+            'pjrt = ""',
+            r"\[\[plugin\]\] row 1: field 'pjrt' must be a non-empty string, found ''",
+            id="empty-pjrt",
         ),
     ],
 )
