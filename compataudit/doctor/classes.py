@@ -11,12 +11,12 @@ class ``unknown``: a mixin from another package may supply anything, so the
 
 from __future__ import annotations
 
-import ast
 import builtins
 import functools
 from dataclasses import dataclass, field
 
-from compataudit.doctor.resolve import ClassRef, Project, SourceModule, dotted
+from compataudit.doctor.resolve import ClassRef, Project, SourceModule
+from compataudit.doctor.summary import ClassSummary
 
 _TORCH_MODULE = {"torch.nn.Module", "torch.nn.modules.module.Module"}
 _TORCH_FUNCTION = {
@@ -27,6 +27,8 @@ _TORCH_FUNCTION = {
 _TORCH_DATASET = {"torch.utils.data.Dataset", "torch.utils.data.dataset.Dataset"}
 _TORCH_ITERABLE = {"torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset"}
 _KERAS_PREFIXES = (
+    "tensorflow.compat.v1.keras.",
+    "tensorflow.compat.v2.keras.",
     "tensorflow.python.keras.",
     "tensorflow.keras.",
     "tf_keras.src.",
@@ -34,11 +36,26 @@ _KERAS_PREFIXES = (
     "keras.src.",
     "keras.",
 )
-_KERAS_LAYER = {"Layer", "layers.Layer", "engine.base_layer.Layer", "layers.layer.Layer"}
-_KERAS_MODEL = {"Model", "models.Model", "engine.training.Model", "models.model.Model"}
+_KERAS_LAYER = {
+    "Layer",
+    "layers.Layer",
+    "engine.base_layer.Layer",
+    "layers.layer.Layer",
+    "engine.topology.Layer",
+    "engine.Layer",
+}
+_KERAS_MODEL = {"Model", "models.Model", "engine.training.Model", "models.model.Model", "engine.Model"}
+# Import paths that only exist in Keras 2 (tf.keras counts: Keras 2 before TF 2.16).
+_KERAS2_PREFIXES = ("tensorflow.", "tf_keras.", "keras.engine.")
+_SEQUENTIAL = {"torch.nn.Sequential", "torch.nn.modules.container.Sequential"}
+_CONTAINERS = _SEQUENTIAL | {
+    "torch.nn.ModuleList",
+    "torch.nn.ModuleDict",
+    "torch.nn.modules.container.ModuleList",
+    "torch.nn.modules.container.ModuleDict",
+}
 _NEUTRAL = {"typing.Generic", "typing.Protocol", "typing.NamedTuple", "enum.Enum"}
 _ABC = {"abc.ABC"}
-_SEQUENTIAL = {"torch.nn.Sequential", "torch.nn.modules.container.Sequential"}
 
 
 def classify(qualified: str) -> str | None:
@@ -75,49 +92,33 @@ def classify(qualified: str) -> str | None:
     return None
 
 
+def _keras_container(name: str) -> bool:
+    """keras.Sequential / tf.keras.models.Sequential / a `.add(...)` call."""
+    return name.rsplit(".", 1)[-1] in {"Sequential", "add"} and (
+        name.endswith(".add") or classify(name) == "keras-concrete"
+    )
+
+
 @dataclass
 class ClassFacts:
     """The resolved facts of one class (own body plus local ancestors)."""
 
     ref: ClassRef
-    node: ast.ClassDef
+    cls: ClassSummary
     module: SourceModule
     roles: set[str] = field(default_factory=set)
     unknown: bool = False  # some ancestor could not be resolved
     names: set[str] = field(default_factory=set)  # concrete attributes (own + ancestors)
-    own_names: dict[str, int] = field(default_factory=dict)  # own attribute -> line
     abstract: set[str] = field(default_factory=set)  # abstract methods still unimplemented
     declares_abstract: bool = False  # has its own @abstractmethod, ABC or ABCMeta
+    functional: bool = False  # it or a local base builds a functional Keras model
+    abcmeta: bool = False  # its metaclass is ABCMeta, so Python enforces @abstractmethod
+    keras2: bool = False  # reached Keras through a Keras-2-only path (tf.keras, tf_keras)
     local_bases: list[ClassRef] = field(default_factory=list)
 
-
-def _is_abstract(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    for dec in fn.decorator_list:
-        name = dotted(dec)
-        if name and name.rsplit(".", 1)[-1] in {"abstractmethod", "abstractproperty"}:
-            return True
-    return False
-
-
-def _dynamic_attrs(mod: SourceModule) -> dict[str, set[str]]:
-    """``Cls.forward = fn`` anywhere in the module, ``self.forward = ...`` in its methods."""
-    found: dict[str, set[str]] = {}
-    assigns, calls = mod.assigns_and_calls
-    for assign in assigns:
-        for target in assign.targets:
-            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
-                found.setdefault(target.value.id, set()).add(target.attr)
-    for node in calls:
-        if (
-            isinstance(node.func, ast.Name)
-            and node.func.id == "setattr"
-            and len(node.args) >= 2
-            and isinstance(node.args[0], ast.Name)
-            and isinstance(node.args[1], ast.Constant)
-            and isinstance(node.args[1].value, str)
-        ):
-            found.setdefault(node.args[0].id, set()).add(node.args[1].value)
-    return found
+    @property
+    def own_names(self) -> dict[str, int]:
+        return self.cls.own
 
 
 class ClassIndex:
@@ -126,7 +127,6 @@ class ClassIndex:
     def __init__(self, project: Project) -> None:
         self.project = project
         self._facts: dict[ClassRef, ClassFacts] = {}
-        self._dynamic = {name: _dynamic_attrs(m) for name, m in project.modules.items()}
         self._in_progress: set[ClassRef] = set()
         self.subclassed: set[ClassRef] = set()
         for mod in project.modules.values():
@@ -137,39 +137,34 @@ class ClassIndex:
                         self.subclassed.add(target)
 
     @functools.cached_property
+    def paths(self) -> set[str]:
+        return {m.path for m in self.project.modules.values()}
+
+    def _refs(self, mod: SourceModule, names: list[str]) -> set[ClassRef]:
+        out = set()
+        for name in names:
+            target = self.project.qualify(mod, name)
+            if isinstance(target, ClassRef):
+                out.add(target)
+        return out
+
+    @functools.cached_property
     def called(self) -> set[ClassRef]:
-        """Classes whose instances are called somewhere in the tree.
+        """Classes whose instances are called (or put in a container) somewhere in the tree.
 
         ``Cls(...)(x)``; ``m = Cls(...)`` (or ``self.m = ...``) then ``m(x)`` in the same
-        module; ``nn.Sequential(Cls(...), ...)``, which calls its children.
+        module; ``nn.Sequential(Cls(...))``, ``nn.ModuleList([Cls() ...])``,
+        ``keras.Sequential([Cls()])`` and ``model.add(Cls())``.
         """
         called: set[ClassRef] = set()
         for mod in self.project.modules.values():
-            bound: dict[str, ClassRef] = {}
-            assigns, calls = mod.assigns_and_calls
-            for node in assigns:
-                if isinstance(node.value, ast.Call):
-                    target = self.project.qualify(mod, node.value.func)
-                    if isinstance(target, ClassRef):
-                        for t in node.targets:
-                            name = dotted(t)
-                            if name:
-                                bound[name] = target
-            for call in calls:
-                inner = call.func
-                target = (
-                    self.project.qualify(mod, inner.func)
-                    if isinstance(inner, ast.Call)
-                    else bound.get(dotted(inner) or "")
-                )
-                if isinstance(target, ClassRef):
-                    called.add(target)
-                if self.project.qualify(mod, call.func) in _SEQUENTIAL:
-                    for arg in call.args:
-                        if isinstance(arg, ast.Call):
-                            child = self.project.qualify(mod, arg.func)
-                            if isinstance(child, ClassRef):
-                                called.add(child)
+            called |= self._refs(mod, mod.summary.called)
+            for container, kids in mod.summary.containers:
+                target = self.project.qualify(mod, container)
+                if container.endswith(".add") or (
+                    isinstance(target, str) and (target in _CONTAINERS or _keras_container(target))
+                ):
+                    called |= self._refs(mod, kids)
         return called
 
     @functools.cached_property
@@ -177,11 +172,48 @@ class ClassIndex:
         """Classes constructed somewhere in the tree (``Cls(...)``)."""
         made: set[ClassRef] = set()
         for mod in self.project.modules.values():
-            for call in mod.assigns_and_calls[1]:
-                target = self.project.qualify(mod, call.func)
-                if isinstance(target, ClassRef):
-                    made.add(target)
+            made |= self._refs(mod, mod.summary.made)
         return made
+
+    @functools.cached_property
+    def built_functional(self) -> set[ClassRef]:
+        """Classes constructed as ``Cls(inputs, outputs)`` (a functional Keras model)."""
+        made: set[ClassRef] = set()
+        for mod in self.project.modules.values():
+            made |= self._refs(mod, mod.summary.functional)
+        return made
+
+    @functools.cached_property
+    def uses(self) -> dict[ClassRef, set[str]]:
+        """Model methods called on bound instances (``model.predict``, ``model.save``)."""
+        out: dict[ClassRef, set[str]] = {}
+        for mod in self.project.modules.values():
+            for name, method in mod.summary.uses:
+                target = self.project.qualify(mod, name)
+                if isinstance(target, ClassRef):
+                    out.setdefault(target, set()).add(method)
+        return out
+
+    @functools.cached_property
+    def applied(self) -> tuple[set[ClassRef], set[ClassRef]]:
+        """autograd.Functions whose ``.apply`` appears (with gradients, under no_grad)."""
+        grad: set[ClassRef] = set()
+        nograd: set[ClassRef] = set()
+        for mod in self.project.modules.values():
+            grad |= self._refs(mod, mod.summary.apply_grad)
+            nograd |= self._refs(mod, mod.summary.apply_nograd)
+        return grad, nograd
+
+    @functools.cached_property
+    def nonplain_args(self) -> dict[ClassRef, set[str]]:
+        """Constructor arguments given a call or lambda somewhere (not plain config)."""
+        out: dict[ClassRef, set[str]] = {}
+        for mod in self.project.modules.values():
+            for name, key in mod.summary.nonplain_args:
+                target = self.project.qualify(mod, name)
+                if isinstance(target, ClassRef):
+                    out.setdefault(target, set()).add(key)
+        return out
 
     def all_classes(self) -> list[ClassFacts]:
         return [self.facts(ClassRef(m.name, c)) for m in self.project.modules.values() for c in m.classes]
@@ -190,8 +222,7 @@ class ClassIndex:
         if ref in self._facts:
             return self._facts[ref]
         mod = self.project.modules[ref.module]
-        node = mod.classes[ref.name]
-        facts = ClassFacts(ref=ref, node=node, module=mod)
+        facts = ClassFacts(ref=ref, cls=mod.classes[ref.name], module=mod)
         if ref in self._in_progress:  # an inheritance cycle: give up on it
             facts.unknown = True
             return facts
@@ -204,14 +235,13 @@ class ClassIndex:
         return facts
 
     def _fill(self, facts: ClassFacts) -> None:
-        node, mod = facts.node, facts.module
+        cls, mod = facts.cls, facts.module
         inherited_abstract: set[str] = set()
-        for kw in node.keywords:
-            if kw.arg == "metaclass":
-                meta = self.project.qualify(mod, kw.value)
-                if isinstance(meta, str) and meta.endswith("ABCMeta"):
-                    facts.declares_abstract = True
-        for base in node.bases:
+        meta = self.project.qualify(mod, cls.metaclass)
+        if isinstance(meta, str) and meta.endswith("ABCMeta"):
+            facts.declares_abstract = facts.abcmeta = True
+        facts.functional = cls.init is not None and cls.init.functional
+        for base in cls.bases:
             target = self.project.qualify(mod, base)
             if isinstance(target, ClassRef):
                 parent = self.facts(target)
@@ -219,44 +249,26 @@ class ClassIndex:
                 facts.roles |= parent.roles
                 facts.unknown |= parent.unknown
                 facts.names |= parent.names
+                facts.functional |= parent.functional
+                facts.keras2 |= parent.keras2
+                facts.abcmeta |= parent.abcmeta
                 inherited_abstract |= parent.abstract
                 continue
             role = classify(target) if isinstance(target, str) else None
             if role is None:
                 facts.unknown = True
             elif role == "abc":
-                facts.declares_abstract = True
+                facts.declares_abstract = facts.abcmeta = True
             elif role != "neutral":
                 facts.roles.add(role)
-        own_abstract: set[str] = set()
-        for stmt in node.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                facts.own_names[stmt.name] = stmt.lineno
-                if _is_abstract(stmt):
-                    own_abstract.add(stmt.name)
-            elif isinstance(stmt, ast.Assign):
-                for t in stmt.targets:  # `a = f` and `__add__, __radd__ = ops(...)`
-                    for name in t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]:
-                        if isinstance(name, ast.Name):
-                            facts.own_names[name.id] = stmt.lineno
-            elif (
-                isinstance(stmt, ast.AnnAssign)
-                and isinstance(stmt.target, ast.Name)
-                and stmt.value is not None
-            ):
-                facts.own_names[stmt.target.id] = stmt.lineno
-        dynamic = self._dynamic[mod.name].get(node.name, set())
-        end = node.end_lineno or node.lineno
-        for sub in mod.assigns_and_calls[0]:  # `self.forward = ...` inside the class body
-            if node.lineno <= sub.lineno <= end:
-                dynamic = dynamic | {
-                    t.attr
-                    for t in sub.targets
-                    if isinstance(t, ast.Attribute)
-                    and isinstance(t.value, ast.Name)
-                    and t.value.id in {"self", "cls"}
-                }
-        concrete_own = (set(facts.own_names) - own_abstract) | dynamic
+                if (
+                    role.startswith("keras")
+                    and isinstance(target, str)
+                    and target.startswith(_KERAS2_PREFIXES)
+                ):
+                    facts.keras2 = True
+        own_abstract = set(cls.abstract)
+        concrete_own = (set(cls.own) - own_abstract) | set(cls.dynamic)
         facts.declares_abstract |= bool(own_abstract)
         facts.abstract = (inherited_abstract - concrete_own - facts.names) | own_abstract
         facts.names |= concrete_own

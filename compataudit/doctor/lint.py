@@ -1,30 +1,30 @@
 """``compataudit lint``: static checks of model code, with :mod:`ast` only.
 
-User code is parsed, never imported or executed. Files are read as a whole
-tree first so that a base class or mixin in another file of the walked tree
-counts (``from .base import Base``).
+User code is parsed, never imported or executed. Every file is first reduced
+to a compact summary (in parallel, cached by content hash: lint_run.py), then
+the rules look at the whole tree of summaries, so that a base class or mixin
+in another file of the walked tree counts (``from .base import Base``).
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import os
-import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from compataudit.doctor import SYNTAX_ERROR, Problem, Skipped
+from compataudit.doctor.cache import default_cache_dir
 from compataudit.doctor.classes import ClassIndex
 from compataudit.doctor.lint_calls import check_conv_weight_shape, check_legacy_function_calls
 from compataudit.doctor.lint_rules import CLASS_RULES
+from compataudit.doctor.lint_run import default_jobs, summarize_all
 from compataudit.doctor.resolve import Project, build_module
 from compataudit.errors import CompatAuditError
 from compataudit.model import Finding, Severity, reaches
 from compataudit.render import SEVERITY_COLOR, Style
 
-MAX_BYTES = 2 * 1024 * 1024
 SKIP_DIRS = frozenset(
     {
         ".git",
@@ -117,66 +117,52 @@ def _module_name(root: Path, file: Path) -> tuple[str, bool]:
     return ".".join(parts) or root.resolve().name, is_package
 
 
-def _read_source(path: Path) -> tuple[str | None, str | None]:
-    """(text, None) or (None, why it was skipped)."""
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block the read
-            return None, "not a regular file"
-        size = info.st_size
-        if size > MAX_BYTES:
-            return None, f"larger than {MAX_BYTES // (1024 * 1024)} MB ({size} bytes)"
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, f"unreadable: {exc.strerror or exc}"
-    if b"\0" in data[:8192]:
-        return None, "binary file"
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        return None, "not UTF-8 text"
+def lint_paths(
+    paths: Sequence[str], *, jobs: int | None = None, cache_dir: Path | bool | None = None
+) -> LintResult:
+    """Lint files and directories; CompatAuditError when a named path does not exist.
 
-
-def lint_paths(paths: Sequence[str]) -> LintResult:
-    """Lint files and directories; CompatAuditError when a named path does not exist."""
+    ``jobs``: worker processes (None: one per core). ``cache_dir``: None for the user
+    cache directory, False for no cache, or a directory.
+    """
     result = LintResult()
-    project = Project()
+    work: list[tuple[Path, Path]] = []  # (root given, file)
     for raw in paths:
         root = Path(raw).expanduser()
         if not root.exists():
             raise CompatAuditError(f"lint: {raw}: no such file or directory")
-        files = [root] if root.is_file() else list(iter_python_files(root))
-        for file in files:
-            shown = str(file)
-            text, why = _read_source(file)
-            if text is None:
-                result.skipped.append(Skipped(shown, why or "unreadable"))
-                continue
-            result.files += 1
-            try:
-                tree = ast.parse(text, filename=shown)
-            except (SyntaxError, ValueError) as exc:
-                line = getattr(exc, "lineno", None) or 1
-                msg = getattr(exc, "msg", None) or str(exc)
-                result.problems.append(
-                    Problem(
-                        SYNTAX_ERROR,
-                        Severity.ERROR,
-                        shown,
-                        line,
-                        "",
-                        f"cannot parse: {msg}; the other files are still linted",
-                        "Fix the syntax error (run `python -m py_compile FILE`).",
-                    )
+        work.extend((root, f) for f in ([root] if root.is_file() else iter_python_files(root)))
+    where = default_cache_dir() if cache_dir is None else (cache_dir or None)
+    outcomes = summarize_all(
+        [str(f) for _, f in work],
+        jobs=jobs or default_jobs(),
+        cache_dir=where if isinstance(where, Path) else None,
+    )
+    project = Project()
+    for (root, file), (summary, why) in zip(work, outcomes, strict=True):
+        shown = str(file)
+        if summary is None:
+            result.skipped.append(Skipped(shown, why or "unreadable"))
+            continue
+        result.files += 1
+        if summary.error is not None:
+            line, msg = summary.error
+            result.problems.append(
+                Problem(
+                    SYNTAX_ERROR,
+                    Severity.ERROR,
+                    shown,
+                    line,
+                    "",
+                    f"cannot parse: {msg}; the other files are still linted",
+                    "Fix the syntax error (run `python -m py_compile FILE`).",
                 )
-                continue
-            except (RecursionError, MemoryError):
-                result.skipped.append(Skipped(shown, "too deeply nested to parse"))
-                continue
-            name, is_package = _module_name(root, file)
-            while name in project.modules:  # the same relative name under two roots
-                name += "_"
-            project.add(build_module(name, shown, tree, is_package=is_package))
+            )
+            continue
+        name, is_package = _module_name(root, file)
+        while name in project.modules:  # the same relative name under two roots
+            name += "_"
+        project.add(build_module(name, shown, summary, is_package=is_package))
     index = ClassIndex(project)
     for facts in index.all_classes():
         for check in CLASS_RULES:

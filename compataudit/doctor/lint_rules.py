@@ -2,15 +2,19 @@
 
 Every "missing X" rule stays silent for classes lint cannot fully see (an
 unresolvable base, which may be a mixin supplying X), for abstract
-intermediate classes (ABC, ``@abstractmethod``) and for classes that other
-classes in the tree derive from: those are bases, and their subclasses are
-judged instead.
+intermediate classes (ABC, ``@abstractmethod``), for classes that other
+classes in the tree derive from (those are bases: their subclasses are judged
+instead) and for transformers' ``modular_*.py`` code-generation templates.
+A missing ``forward``/``call`` needs evidence that an instance runs (it is
+called, put in a Sequential/ModuleList, fitted or predicted, or the class has a
+near-miss name such as ``foward``): many real modules are holders whose other
+methods are used (quantizers, embedding helpers), and they never run ``forward``.
 """
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from pathlib import PurePath
 
 from compataudit.doctor import (
     MISSING_BACKWARD,
@@ -18,19 +22,14 @@ from compataudit.doctor import (
     MISSING_FORWARD,
     MISSING_GET_CONFIG,
     MISSING_METHOD,
-    MISSING_SUPER_INIT,
     NON_STATIC_AUTOGRAD,
     Problem,
 )
 from compataudit.doctor.classes import ClassFacts, ClassIndex
-from compataudit.doctor.resolve import ClassRef, dotted
+from compataudit.doctor.lint_init import check_super_init
 from compataudit.model import Severity
 
 E, W = Severity.ERROR, Severity.WARNING
-FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-_TORCH_ROLES = {"torch-module", "torch-layer"}
-_TORCH_MODULE_NAMES = {"torch.nn.Module", "torch.nn.modules.module.Module"}
-_KERAS_ROLES = {"keras-layer", "keras-model", "keras-concrete"}
 # Keras Layer.__init__ keywords that need no get_config of their own.
 _KERAS_BASE_ARGS = {
     "self",
@@ -71,38 +70,40 @@ def near_miss(names: dict[str, int], wanted: str, exclude: frozenset[str] = froz
 def _problem(
     f: ClassFacts, kind: str, severity: Severity, message: str, fix: str, line: int | None = None
 ) -> Problem:
-    return Problem(kind, severity, f.module.path, line or f.node.lineno, f.node.name, message, fix)
+    return Problem(kind, severity, f.module.path, line or f.cls.line, f.cls.name, message, fix)
+
+
+def _template(f: ClassFacts, index: ClassIndex) -> bool:
+    """A transformers ``modular_*.py`` file: a code-generation template, never run as is."""
+    path = PurePath(f.module.path)
+    if not path.name.startswith("modular_"):
+        return False
+    sibling = str(path.with_name("modeling_" + path.name[len("modular_") :]))
+    return sibling in index.paths or any(v.split(".")[0] == "transformers" for v in f.module.aliases.values())
+
+
+def test_file(path: str) -> bool:
+    """A pytest/unittest file (test_*.py, *_test.py, conftest.py): its classes are helpers."""
+    name = PurePath(path).name
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
 
 def _judged(f: ClassFacts, index: ClassIndex) -> bool:
     """Whether "missing X" rules may judge this class at all."""
-    return not f.unknown and not f.declares_abstract and f.ref not in index.subclassed
+    return (
+        not f.unknown
+        and not f.declares_abstract
+        and f.ref not in index.subclassed
+        and not _template(f, index)
+    )
 
 
-def _methods(node: ast.ClassDef) -> Iterator[FunctionNode]:
-    for stmt in node.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield stmt
-
-
-def _nested_def(node: ast.ClassDef, name: str) -> int | None:
-    """The line of a ``def name`` nested inside another method (an indentation slip)."""
-    for method in _methods(node):
-        for sub in ast.walk(method):
-            if (
-                sub is not method
-                and isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef))
-                and sub.name == name
-            ):
-                return sub.lineno
-    return None
-
-
-def _hint(f: ClassFacts, wanted: str, exclude: frozenset[str] = frozenset()) -> str:
+def _typo(f: ClassFacts, wanted: str, exclude: frozenset[str] = frozenset()) -> str:
+    """A hint that the method exists under a near-miss name or indentation: also evidence."""
     typo = near_miss(f.own_names, wanted, exclude)
     if typo:
         return f" It defines `{typo}` (line {f.own_names[typo]}): a misspelling of `{wanted}`?"
-    nested = _nested_def(f.node, wanted)
+    nested = f.cls.nested.get(wanted)
     if nested:
         return f" A `def {wanted}` at line {nested} is nested inside another method (indentation)."
     return ""
@@ -113,79 +114,70 @@ def check_missing_forward(f: ClassFacts, index: ClassIndex) -> list[Problem]:
         return []
     if not _judged(f, index) or {"forward", "__call__"} & f.names:
         return []
-    hint = _hint(f, "forward")
+    hint = _typo(f, "forward")
+    if not hint and "call" in f.own_names:
+        hint = " It defines `call`, the Keras name; torch calls `forward`."
+    if not hint and f.ref not in index.called:
+        return []  # a holder module whose other methods are used: legitimate
     if "forward" in f.abstract:
         hint += " `forward` is abstract in a base class and not implemented here."
-    elif "call" in f.own_names:
-        hint += " It defines `call`, the Keras name; torch calls `forward`."
-    # A typo, a slip or a call site makes it certain; otherwise it may be a holder
-    # module that is never called (legitimate), so only warn.
-    severity = E if hint or f.ref in index.called else W
     return [
         _problem(
             f,
             MISSING_FORWARD,
-            severity,
-            f"nn.Module subclass `{f.node.name}` has no `forward`: calling it raises "
-            f'NotImplementedError (Module [{f.node.name}] is missing the required "forward" '
+            E,
+            f"nn.Module subclass `{f.cls.name}` has no `forward`: calling it raises "
+            f'NotImplementedError (Module [{f.cls.name}] is missing the required "forward" '
             f"function).{hint}",
-            f"Define `def forward(self, x):` in {f.node.name} (or rename the misspelt method).",
+            f"Define `def forward(self, x):` in {f.cls.name} (or rename the misspelt method).",
         )
     ]
-
-
-def _functional_model(f: ClassFacts) -> bool:
-    """``super().__init__(inputs=..., outputs=...)``: a functional Keras model needs no call."""
-    init = next((m for m in _methods(f.node) if m.name == "__init__"), None)
-    if init is None:
-        return False
-    for sub in ast.walk(init):
-        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "__init__":
-            kws = {k.arg for k in sub.keywords}
-            if {"inputs", "outputs"} <= kws or len(sub.args) >= 2 + (not _is_super(sub.func.value)):
-                return True
-    return False
-
-
-def _is_super(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "super"
 
 
 def check_missing_call(f: ClassFacts, index: ClassIndex) -> list[Problem]:
     if not f.roles & {"keras-layer", "keras-model"} or "keras-concrete" in f.roles:
         return []
-    if not _judged(f, index) or "call" in f.names or _functional_model(f):
+    if not _judged(f, index) or "call" in f.names or f.functional or f.ref in index.built_functional:
         return []
     what = "Model" if "keras-model" in f.roles else "Layer"
-    fix = f"Define `def call(self, inputs):` in {f.node.name}."
     if "__call__" in f.own_names:
         return [
             _problem(
                 f,
                 MISSING_CALL,
                 W,
-                f"Keras {what} `{f.node.name}` overrides `__call__` instead of `call`: Keras "
+                f"Keras {what} `{f.cls.name}` overrides `__call__` instead of `call`: Keras "
                 "building, masking, autocasting and weight tracking are skipped.",
-                f"Rename `__call__` to `call` in {f.node.name}.",
+                f"Rename `__call__` to `call` in {f.cls.name}.",
             )
         ]
-    hint = _hint(f, "call", frozenset({"all"}))
-    if "forward" in f.own_names:
-        hint += " It defines `forward`, the PyTorch name; Keras calls `call`."
+    hint = _typo(f, "call", frozenset({"all"}))
+    if not hint and "forward" in f.own_names:
+        hint = " It defines `forward`, the PyTorch name; Keras calls `call`."
+    uses = index.uses.get(f.ref, set())
+    called = f.ref in index.called
+    severity = E
+    if "train_step" in f.names:
+        # Trained through its own train_step: fit() never runs call. Calling, predicting,
+        # evaluating or saving it still would, so only those earn a hint.
+        runs = uses & {"save", "export"}
+        runs |= uses & ({"predict"} - ({"predict"} if "predict_step" in f.names else set()))
+        runs |= uses & ({"evaluate"} - ({"evaluate"} if "test_step" in f.names else set()))
+        if not (called or runs or hint):
+            return []
+        severity = W
+    elif not (hint or called or uses):
+        return []  # never called, fitted or predicted in the linted code
     return [
         _problem(
             f,
             MISSING_CALL,
-            E,
-            f"Keras {what} `{f.node.name}` has no `call`: Keras 3 raises NotImplementedError when "
+            severity,
+            f"Keras {what} `{f.cls.name}` has no `call`: Keras 3 raises NotImplementedError when "
             f"it is called, Keras 2 silently returns the input unchanged.{hint}",
-            fix,
+            f"Define `def call(self, inputs):` in {f.cls.name}.",
         )
     ]
-
-
-def _is_static(fn: FunctionNode) -> bool:
-    return any(dotted(d) in {"staticmethod", "builtins.staticmethod"} for d in fn.decorator_list)
 
 
 def check_autograd(f: ClassFacts, index: ClassIndex) -> list[Problem]:
@@ -200,18 +192,23 @@ def check_autograd(f: ClassFacts, index: ClassIndex) -> list[Problem]:
                 f,
                 MISSING_FORWARD,
                 E,
-                f"autograd.Function `{f.node.name}` has no `forward`.{_hint(f, 'forward')}",
+                f"autograd.Function `{f.cls.name}` has no `forward`.{_typo(f, 'forward')}",
                 "Add `@staticmethod def forward(ctx, *inputs):`.",
             )
         )
     if not {"backward", "vjp"} & f.names and f.ref not in index.subclassed:
+        grad, nograd = index.applied
+        # Gradients cannot flow when every .apply is under no_grad/inference_mode or the
+        # outputs are marked non-differentiable: a latent bug, not a crash.
+        no_flow = f.cls.marks_nondiff or (f.ref in nograd and f.ref not in grad)
         out.append(
             _problem(
                 f,
                 MISSING_BACKWARD,
-                E,
-                f"autograd.Function `{f.node.name}` has no `backward`: gradients through it raise "
-                f"NotImplementedError.{_hint(f, 'backward', frozenset({'forward'}))}",
+                W if no_flow else E,
+                f"autograd.Function `{f.cls.name}` has no `backward`: gradients through it raise "
+                f"NotImplementedError.{_typo(f, 'backward', frozenset({'forward'}))}"
+                + (" It is only applied without gradients here." if no_flow else ""),
                 "Add `@staticmethod def backward(ctx, grad_output):` returning one gradient per "
                 "forward input (or keep the op out of autograd).",
             )
@@ -221,13 +218,12 @@ def check_autograd(f: ClassFacts, index: ClassIndex) -> list[Problem]:
             f,
             NON_STATIC_AUTOGRAD,
             W,
-            f"`{f.node.name}.{method.name}` is not a @staticmethod: legacy autograd style, "
+            f"`{f.cls.name}.{name}` is not a @staticmethod: legacy autograd style, "
             "a RuntimeError on torch >= 1.5 when the Function is instantiated and called.",
-            f"Decorate `{method.name}` with @staticmethod and call `{f.node.name}.apply(...)`.",
-            method.lineno,
+            f"Decorate `{name}` with @staticmethod and call `{f.cls.name}.apply(...)`.",
+            line,
         )
-        for method in _methods(f.node)
-        if method.name in {"forward", "backward"} and not _is_static(method)
+        for name, line in f.cls.nonstatic
     )
     return out
 
@@ -250,14 +246,16 @@ def check_dataset(f: ClassFacts, index: ClassIndex) -> list[Problem]:
             f,
             MISSING_METHOD,
             E,
-            f"Dataset `{f.node.name}` has no `{wanted}`: indexing it raises NotImplementedError."
-            f"{_hint(f, wanted, frozenset({'__getitems__'}))}",
-            f"Define `{wanted}` (and `__len__`) in {f.node.name}.",
+            f"Dataset `{f.cls.name}` has no `{wanted}`: indexing it raises NotImplementedError."
+            f"{_typo(f, wanted, frozenset({'__getitems__'}))}",
+            f"Define `{wanted}` (and `__len__`) in {f.cls.name}.",
         )
     ]
 
 
 def check_abstract(f: ClassFacts, index: ClassIndex) -> list[Problem]:
+    if not f.abcmeta:
+        return []  # @abstractmethod is only enforced under ABCMeta (nn.Module's is `type`)
     missing = set(f.abstract)
     if "torch-module" in f.roles:
         missing.discard("forward")  # reported as missing-forward
@@ -273,141 +271,47 @@ def check_abstract(f: ClassFacts, index: ClassIndex) -> list[Problem]:
             f,
             MISSING_METHOD,
             E,
-            f"`{f.node.name}` leaves abstract method(s) {names} unimplemented: instantiating it "
+            f"`{f.cls.name}` leaves abstract method(s) {names} unimplemented: instantiating it "
             "raises TypeError (Can't instantiate abstract class).",
-            f"Implement {names} in {f.node.name}, or mark it abstract if it is a base class.",
+            f"Implement {names} in {f.cls.name}, or mark it abstract if it is a base class.",
         )
     ]
-
-
-def _init_calls(fn: FunctionNode) -> list[ast.Call]:
-    return [
-        sub
-        for sub in ast.walk(fn)
-        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "__init__"
-    ]
-
-
-def _self_assigns(fn: FunctionNode) -> list[ast.Assign]:
-    return [
-        sub
-        for sub in ast.walk(fn)
-        if isinstance(sub, ast.Assign)
-        and any(
-            isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
-            for t in sub.targets
-        )
-    ]
-
-
-def _skips_framework_init(f: ClassFacts, index: ClassIndex, call: ast.Call) -> bool:
-    """``super(nn.Module, self).__init__()`` starts the MRO search after nn.Module."""
-    value = call.func.value if isinstance(call.func, ast.Attribute) else None
-    if not (isinstance(value, ast.Call) and _is_super(value) and value.args):
-        return False
-    target = index.project.qualify(f.module, value.args[0])
-    return isinstance(target, str) and target in _TORCH_MODULE_NAMES
-
-
-def _makes_module(f: ClassFacts, index: ClassIndex, value: ast.expr) -> bool:
-    """A value torch refuses to store before Module.__init__ (a submodule or a Parameter)."""
-    if not isinstance(value, ast.Call):
-        return False
-    target = index.project.qualify(f.module, value.func)
-    if isinstance(target, ClassRef):
-        return bool(index.facts(target).roles & _TORCH_ROLES)
-    return (
-        isinstance(target, str) and target.startswith("torch.nn.") and target.rsplit(".", 1)[1][:1].isupper()
-    )
-
-
-def check_super_init(f: ClassFacts, index: ClassIndex) -> list[Problem]:
-    if not f.roles & (_TORCH_ROLES | _KERAS_ROLES):
-        return []
-    init = next((m for m in _methods(f.node) if m.name == "__init__"), None)
-    if init is None:
-        return []
-    fix = f"Call `super().__init__()` as the first statement of {f.node.name}.__init__."
-    calls = _init_calls(init)
-    if not calls:
-        # Pitfall: super().__init__ may be reached through a helper method.
-        for sub in ast.walk(init):
-            if (
-                isinstance(sub, ast.Call)
-                and isinstance(sub.func, ast.Attribute)
-                and isinstance(sub.func.value, ast.Name)
-                and sub.func.value.id == "self"
-            ):
-                helper = next((m for m in _methods(f.node) if m.name == sub.func.attr), None)
-                if helper is None or _init_calls(helper):
-                    return []
-        if not _self_assigns(init):
-            return []
-        return [
-            _problem(
-                f,
-                MISSING_SUPER_INIT,
-                E,
-                f"`{f.node.name}.__init__` assigns attributes but never calls the base class "
-                "__init__ (cannot assign module before Module.__init__() call).",
-                fix,
-                init.lineno,
-            )
-        ]
-    first = min(c.lineno for c in calls)
-    for call in calls:
-        if _skips_framework_init(f, index, call):
-            return [
-                _problem(
-                    f,
-                    MISSING_SUPER_INIT,
-                    E,
-                    f"`super(nn.Module, self).__init__()` in `{f.node.name}` skips "
-                    "nn.Module.__init__ itself (incorrect inheritance).",
-                    fix,
-                    call.lineno,
-                )
-            ]
-    for assign in _self_assigns(init):
-        if assign.lineno < first and f.roles & _TORCH_ROLES and _makes_module(f, index, assign.value):
-            return [
-                _problem(
-                    f,
-                    MISSING_SUPER_INIT,
-                    E,
-                    f"`{f.node.name}.__init__` assigns a submodule or Parameter (line "
-                    f"{assign.lineno}) before calling the base __init__ (line {first}): "
-                    "AttributeError: cannot assign module before Module.__init__() call.",
-                    fix,
-                    assign.lineno,
-                )
-            ]
-    return []
 
 
 def check_get_config(f: ClassFacts, index: ClassIndex) -> list[Problem]:
     if "keras-layer" not in f.roles or f.roles & {"keras-model", "keras-concrete"} or f.unknown:
         return []
-    init = next((m for m in _methods(f.node) if m.name == "__init__"), None)
-    if init is None or "get_config" in f.names:
+    init = f.cls.init
+    if init is None or "get_config" in f.names or _template(f, index) or test_file(f.module.path):
         return []
-    params = [a.arg for a in init.args.posonlyargs + init.args.args + init.args.kwonlyargs]
-    extra = [p for p in params if p not in _KERAS_BASE_ARGS]
-    if init.args.vararg:
-        extra.append("*" + init.args.vararg.arg)
+    extra = [p for p in init.params if p not in _KERAS_BASE_ARGS]
+    if not f.keras2:
+        # Keras 3 records plain constructor arguments itself: only arguments that are
+        # annotated with, or given, a non-plain value (a layer, a callable) still need it.
+        given = index.nonplain_args.get(f.ref, set())
+        extra = [
+            p
+            for i, p in enumerate(init.params)
+            if p in extra and (p in init.nonplain or p in given or str(i) in given)
+        ]
     if not extra:
         return []
+    why = (
+        "saving the model raises NotImplementedError on Keras 2 / tf.keras"
+        if f.keras2
+        else "Keras 3 cannot record a non-plain argument value, so saving the model raises "
+        "NotImplementedError"
+    )
     return [
         _problem(
             f,
             MISSING_GET_CONFIG,
             W,
-            f"Keras layer `{f.node.name}` takes {', '.join(extra)} in __init__ but defines no "
-            "`get_config`: saving the model raises NotImplementedError on Keras 2.6-2.10, and on "
-            "newer Keras when an argument value is not a plain str/int/float/bool/None.",
+            f"Keras layer `{f.cls.name}` takes {', '.join(extra)} in __init__ but defines no "
+            f"`get_config`: {why}.",
             f"Add `get_config` returning {{**super().get_config(), "
             f"{', '.join(repr(p) + ': self.' + p.lstrip('*') for p in extra)}}}.",
-            init.lineno,
+            init.line,
         )
     ]
 

@@ -9,9 +9,9 @@ torch when ``nn`` really is ``torch.nn`` (mlx, flax and paddle have their own).
 
 from __future__ import annotations
 
-import ast
-import functools
 from dataclasses import dataclass, field
+
+from compataudit.doctor.summary import ClassSummary, FileSummary
 
 # Import roots that are never resolved to a local file (a user's `torch.py`
 # must not shadow the real framework in our analysis).
@@ -28,91 +28,37 @@ class ClassRef:
 
 @dataclass
 class SourceModule:
-    """One parsed file: its dotted name, imports and module-level classes."""
+    """One summarised file: its dotted name, absolute import aliases and classes."""
 
     name: str  # dotted name relative to the walked root: "pkg.models"
     path: str
-    tree: ast.Module
+    summary: FileSummary
     is_package: bool = False
     aliases: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
-    classes: dict[str, ast.ClassDef] = field(default_factory=dict)
+    classes: dict[str, ClassSummary] = field(default_factory=dict)
 
     @property
     def package(self) -> str:
         return self.name if self.is_package else self.name.rpartition(".")[0]
 
-    @functools.cached_property
-    def assigns_and_calls(self) -> tuple[list[ast.Assign], list[ast.Call]]:
-        """Every assignment and call in the file, from one walk (rules share it)."""
-        assigns: list[ast.Assign] = []
-        calls: list[ast.Call] = []
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Assign):
-                assigns.append(node)
-            elif isinstance(node, ast.Call):
-                calls.append(node)
-        return assigns, calls
 
-
-def module_level_nodes(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Statements at module level, looking inside if/try/with blocks (guarded imports)."""
-    out: list[ast.stmt] = []
-    for node in body:
-        out.append(node)
-        if isinstance(node, ast.If):
-            out.extend(module_level_nodes(node.body + node.orelse))
-        elif isinstance(node, ast.Try):
-            handlers = [s for h in node.handlers for s in h.body]
-            out.extend(module_level_nodes(node.body + handlers + node.orelse + node.finalbody))
-        elif isinstance(node, ast.With):
-            out.extend(module_level_nodes(node.body))
-    return out
-
-
-def build_module(name: str, path: str, tree: ast.Module, *, is_package: bool) -> SourceModule:
-    """Collect the alias map and classes of one parsed file."""
-    mod = SourceModule(name=name, path=path, tree=tree, is_package=is_package)
-    for node in module_level_nodes(tree.body):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                if a.asname:
-                    mod.aliases[a.asname] = a.name
-                else:  # `import torch.nn` binds `torch`
-                    head = a.name.split(".")[0]
-                    mod.aliases[head] = head
-        elif isinstance(node, ast.ImportFrom):
-            base = _absolute_from(mod, node)
-            for a in node.names:
-                if a.name == "*":
-                    continue
-                mod.aliases[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
-        elif isinstance(node, ast.ClassDef):
-            mod.classes[node.name] = node
-            mod.aliases.pop(node.name, None)  # a local class shadows an earlier import
+def build_module(name: str, path: str, summary: FileSummary, *, is_package: bool) -> SourceModule:
+    """Make relative imports absolute for this module's place in the tree."""
+    mod = SourceModule(name=name, path=path, summary=summary, is_package=is_package)
+    for local, target in summary.aliases.items():
+        mod.aliases[local] = _absolute(mod.package, target) if target.startswith(".") else target
+    mod.classes = {c.name: c for c in summary.classes}
     return mod
 
 
-def _absolute_from(mod: SourceModule, node: ast.ImportFrom) -> str:
-    if not node.level:
-        return node.module or ""
-    parts = mod.package.split(".") if mod.package else []
-    up = node.level - 1
+def _absolute(package: str, target: str) -> str:
+    """``..base.X`` seen in package ``a.b.c`` -> ``a.b.base.X``."""
+    level = len(target) - len(target.lstrip("."))
+    parts = package.split(".") if package else []
+    up = level - 1
     parts = parts[: len(parts) - up] if up <= len(parts) else []
-    if node.module:
-        parts.append(node.module)
-    return ".".join(p for p in parts if p)
-
-
-def dotted(expr: ast.expr) -> str | None:
-    """``a.b.C`` for Name/Attribute chains; None for anything else."""
-    parts: list[str] = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if isinstance(expr, ast.Name):
-        parts.append(expr.id)
-        return ".".join(reversed(parts))
-    return None
+    rest = target[level:]
+    return ".".join([p for p in parts if p] + ([rest] if rest else []))
 
 
 @dataclass
@@ -140,10 +86,9 @@ class Project:
         key = self._by_suffix.get(name)
         return self.modules.get(key) if key else None
 
-    def qualify(self, mod: SourceModule, expr: ast.expr) -> ClassRef | str | None:
-        """Resolve a base-class (or callee) expression seen in ``mod``."""
-        name = dotted(expr)
-        if name is None:
+    def qualify(self, mod: SourceModule, name: str | None) -> ClassRef | str | None:
+        """Resolve a dotted base-class (or callee) name seen in ``mod``."""
+        if not name:
             return None
         head, _, rest = name.partition(".")
         if not rest and head in mod.classes:

@@ -116,7 +116,8 @@ def test_linted_code_is_never_executed(tmp_path: Path) -> None:
         f"pathlib.Path({str(marker)!r}).write_text('ran')\n"
         "import torch.nn as nn\n"
         "class Net(nn.Module):\n"
-        f"    pathlib.Path({str(marker)!r}).write_text('class body ran')\n",
+        f"    pathlib.Path({str(marker)!r}).write_text('class body ran')\n"
+        "Net()(1)\n",
         encoding="utf-8",
     )
     result = lint_paths([str(tmp_path)])
@@ -125,7 +126,7 @@ def test_linted_code_is_never_executed(tmp_path: Path) -> None:
 
 
 def test_walk_skips_virtualenvs_vcs_and_build_folders(tmp_path: Path) -> None:
-    bad = "import torch.nn as nn\nclass Bad(nn.Module):\n    pass\n"
+    bad = "import torch.nn as nn\nclass Bad(nn.Module):\n    pass\nBad()(1)\n"
     for folder in (".git", "__pycache__", "build", "dist", "node_modules", "site-packages", "venv_custom"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "m.py").write_text(bad, encoding="utf-8")
@@ -149,7 +150,7 @@ def test_unreadable_files_are_skipped_with_a_note(
 ) -> None:
     (tmp_path / name).write_bytes(content)
     (tmp_path / "ok.py").write_text(
-        "import torch.nn as nn\nclass A(nn.Module):\n    pass\n", encoding="utf-8"
+        "import torch.nn as nn\nclass A(nn.Module):\n    pass\nA()(1)\n", encoding="utf-8"
     )
     result = lint_paths([str(tmp_path)])
     assert [s.reason.split(" (")[0] for s in result.skipped] == [reason]
@@ -158,7 +159,9 @@ def test_unreadable_files_are_skipped_with_a_note(
 
 def test_a_syntax_error_does_not_stop_the_other_files(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("def f(:\n", encoding="utf-8")
-    (tmp_path / "b.py").write_text("import torch.nn as nn\nclass B(nn.Module):\n    pass\n", encoding="utf-8")
+    (tmp_path / "b.py").write_text(
+        "import torch.nn as nn\nclass B(nn.Module):\n    pass\nB()(1)\n", encoding="utf-8"
+    )
     kinds = [(Path(p.path).name, p.kind) for p in lint_paths([str(tmp_path)]).problems]
     assert kinds == [("a.py", "syntax-error"), ("b.py", "missing-forward")]
 
@@ -204,20 +207,28 @@ def test_pointing_at_the_package_itself_resolves_absolute_imports() -> None:
 _NO_FORWARD = "import torch.nn as nn\nclass Net(nn.Module):\n    pass\n"
 
 
+def test_a_module_never_called_is_a_holder_not_a_problem(tmp_path: Path) -> None:
+    # A holder (quantizer, codebook, buffer list) whose other methods are used.
+    (tmp_path / "model.py").write_text(
+        _NO_FORWARD + "    def encode(self, x):\n        return x\nNet().encode(1)\n", encoding="utf-8"
+    )
+    assert lint_paths([str(tmp_path)]).problems == []
+
+
 @pytest.mark.parametrize(
     ("usage", "severity"),
     [
-        ("", Severity.WARNING),  # maybe a holder module that is never called
         ("model = Net()\nmodel(1)\n", Severity.ERROR),
         ("Net()(1)\n", Severity.ERROR),
         ("seq = nn.Sequential(Net(), nn.ReLU())\n", Severity.ERROR),
+        ("blocks = nn.ModuleList([Net() for _ in range(3)])\n", Severity.ERROR),
         (
             "class Outer(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
             "        self.body = Net()\n    def forward(self, x):\n        return self.body(x)\n",
             Severity.ERROR,
         ),
     ],
-    ids=["unused", "bound-then-called", "called-inline", "in-sequential", "submodule-called"],
+    ids=["bound-then-called", "called-inline", "in-sequential", "in-modulelist", "submodule-called"],
 )
 def test_missing_forward_is_an_error_once_the_module_is_called(
     tmp_path: Path, usage: str, severity: Severity

@@ -1,0 +1,102 @@
+"""Reading, parsing and summarising files for lint: in parallel, through the cache.
+
+Each file becomes a :class:`~compataudit.doctor.summary.FileSummary` (or a
+reason it was skipped). Workers return summaries, never syntax trees, so the
+parent process stays small; a summary is cached by the file's content hash.
+"""
+
+from __future__ import annotations
+
+import ast
+import multiprocessing
+import os
+import stat
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from compataudit.doctor import cache
+from compataudit.doctor.summary import FileSummary, summarize
+
+MAX_BYTES = 2 * 1024 * 1024
+# Below this many files a process pool costs more than it saves.
+_POOL_MIN_FILES = 48
+
+Outcome = tuple[FileSummary | None, str | None]  # (summary, why it was skipped)
+
+
+def read_bytes(path: Path) -> tuple[bytes | None, str | None]:
+    """(data, None) or (None, why it was skipped)."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block the read
+            return None, "not a regular file"
+        size = info.st_size
+        if size > MAX_BYTES:
+            return None, f"larger than {MAX_BYTES // (1024 * 1024)} MB ({size} bytes)"
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, f"unreadable: {exc.strerror or exc}"
+    if b"\0" in data[:8192]:
+        return None, "binary file"
+    return data, None
+
+
+def summarize_bytes(data: bytes, filename: str) -> Outcome:
+    """Parse and summarise one file's bytes (a syntax error is a summary, not a skip)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+    try:
+        tree = ast.parse(text, filename=filename)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None) or 1
+        return FileSummary(error=(line, getattr(exc, "msg", None) or str(exc))), None
+    except (RecursionError, MemoryError):
+        return None, "too deeply nested to parse"
+    try:
+        return summarize(tree), None
+    except RecursionError:
+        return None, "too deeply nested to parse"
+
+
+def summarize_file(path: str, cache_dir: str | None) -> Outcome:
+    """One file, through the cache when ``cache_dir`` is given."""
+    data, why = read_bytes(Path(path))
+    if data is None:
+        return None, why
+    key = cache.content_key(data) if cache_dir else ""
+    if cache_dir:
+        hit = cache.load(Path(cache_dir), key)
+        if hit is not None:
+            return hit, None
+    summary, why = summarize_bytes(data, path)
+    if summary is not None and cache_dir:
+        cache.store(Path(cache_dir), key, summary)
+    return summary, why
+
+
+def _work(args: tuple[str, str | None]) -> Outcome:
+    return summarize_file(*args)
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def summarize_all(paths: Sequence[str], *, jobs: int, cache_dir: Path | None) -> Iterator[Outcome]:
+    """Outcomes in the order of ``paths``; a process pool when it pays off."""
+    where = str(cache_dir) if cache_dir is not None else None
+    tasks = [(p, where) for p in paths]
+    if jobs <= 1 or len(tasks) < _POOL_MIN_FILES:
+        yield from map(_work, tasks)
+        return
+    # fork is cheapest where it is safe (Linux); elsewhere the platform default.
+    method = "fork" if sys.platform.startswith("linux") else None
+    ctx = multiprocessing.get_context(method)
+    with ctx.Pool(processes=jobs) as pool:
+        yield from pool.imap(_work, tasks, chunksize=max(1, min(32, len(tasks) // (jobs * 8))))

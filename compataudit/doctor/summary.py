@@ -1,0 +1,378 @@
+"""One file's compact lint summary: what the rules need, without the syntax tree.
+
+A worker parses a file, walks its tree once and keeps only names, lines and a
+few flags (imports, classes, how instances are used). The tree is dropped, so a
+large tree costs little memory, and the summary depends on the file's bytes
+alone, so it can be cached by content hash (:mod:`compataudit.doctor.cache`).
+Names stay as written (``nn.Module``); :mod:`compataudit.doctor.resolve`
+qualifies them across the walked tree later.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from compataudit.doctor.summary_init import InitFacts, dotted, init_facts
+
+# Bump when the summary's shape or meaning changes: it keys the cache.
+SUMMARY_VERSION = 1
+# Methods whose nested (mis-indented) definition is worth a hint.
+_WANTED = frozenset({"forward", "call", "backward", "__getitem__", "__iter__"})
+# Containers whose children are called (Sequential) or iterated and called (ModuleList).
+_CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict", "add"})
+# Keras Model methods that run `call` (or save its config) on an instance.
+_USES = frozenset({"predict", "fit", "evaluate", "save", "predict_on_batch", "export"})
+_NO_GRAD = frozenset({"no_grad", "inference_mode"})
+_FACTORIES = frozenset({"randn", "rand", "zeros", "ones", "empty", "Tensor", "FloatTensor", "full"})
+
+
+def _classish(name: str | None) -> bool:
+    """A callee that may be a class (``Net``, ``models.Net``): keeps the summary small."""
+    return bool(name) and name.rsplit(".", 1)[-1][:1].isupper()  # type: ignore[union-attr]
+
+
+@dataclass(slots=True)
+class ClassSummary:
+    """One module-level class."""
+
+    name: str
+    line: int
+    end: int
+    bases: list[str | None]  # None: an expression lint cannot name (call, starred)
+    metaclass: str | None = None
+    own: dict[str, int] = field(default_factory=dict)  # attribute -> line
+    abstract: list[str] = field(default_factory=list)
+    dynamic: list[str] = field(default_factory=list)  # set outside the body
+    nested: dict[str, int] = field(default_factory=dict)  # mis-indented `def forward`
+    nonstatic: list[tuple[str, int]] = field(default_factory=list)  # autograd forward/backward
+    marks_nondiff: bool = False  # forward calls ctx.mark_non_differentiable
+    init: InitFacts | None = None
+    # self.w = nn.Parameter(torch.randn(<literal>)): attr -> (shape, line, wrapper, factory)
+    shapes: dict[str, tuple[list[int], int, str, str]] = field(default_factory=dict)
+    convs: list[tuple[int, str, str]] = field(default_factory=list)  # (line, op, weight attr)
+
+
+@dataclass(slots=True)
+class FileSummary:
+    """Everything lint keeps of one file."""
+
+    error: tuple[int, str] | None = None  # a syntax error: (line, message)
+    aliases: dict[str, str] = field(default_factory=dict)  # relative imports keep their dots
+    classes: list[ClassSummary] = field(default_factory=list)
+    called: list[str] = field(default_factory=list)  # callees whose instances are called
+    containers: list[tuple[str, list[str]]] = field(default_factory=list)
+    uses: list[tuple[str, str]] = field(default_factory=list)  # (class, predict/fit/save...)
+    made: list[str] = field(default_factory=list)  # class-like callees constructed
+    functional: list[str] = field(default_factory=list)  # Cls(inputs, outputs)
+    legacy: list[tuple[int, str]] = field(default_factory=list)  # MyFunction()(x)
+    apply_grad: list[str] = field(default_factory=list)  # Fn.apply outside no_grad
+    apply_nograd: list[str] = field(default_factory=list)
+    # Cls(Dense(3)) / Cls(act=lambda x: x): (callee, positional index or keyword)
+    nonplain_args: list[tuple[str, str]] = field(default_factory=list)
+
+
+def module_level_nodes(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements at module level, looking inside if/try/with blocks (guarded imports)."""
+    out: list[ast.stmt] = []
+    for node in body:
+        out.append(node)
+        if isinstance(node, ast.If):
+            out.extend(module_level_nodes(node.body + node.orelse))
+        elif isinstance(node, ast.Try):
+            handlers = [s for h in node.handlers for s in h.body]
+            out.extend(module_level_nodes(node.body + handlers + node.orelse + node.finalbody))
+        elif isinstance(node, ast.With):
+            out.extend(module_level_nodes(node.body))
+    return out
+
+
+def _alias_target(aliases: dict[str, str], name: str | None) -> str | None:
+    """``layers = tf.keras.layers``: the qualified value when its head is imported."""
+    if not name:
+        return None
+    head, _, rest = name.partition(".")
+    if head not in aliases:
+        return None
+    return aliases[head] + ("." + rest if rest else "")
+
+
+def _imports_and_classes(tree: ast.Module, out: FileSummary) -> list[ast.ClassDef]:
+    classes: list[ast.ClassDef] = []
+    for node in module_level_nodes(tree.body):
+        if isinstance(node, ast.Import):
+            for a in node.names:  # `import torch.nn` binds `torch`
+                out.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            for a in node.names:
+                if a.name != "*":
+                    sep = "." if node.module else ""
+                    out.aliases[a.asname or a.name] = f"{base}{sep}{a.name}"
+        elif (
+            isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        ):
+            target = _alias_target(out.aliases, dotted(node.value))
+            if target:  # `Layer = tf.keras.layers.Layer`, `K = tf.keras`
+                out.aliases[node.targets[0].id] = target
+        elif isinstance(node, ast.ClassDef):
+            classes.append(node)
+            out.aliases.pop(node.name, None)  # a local class shadows an earlier import
+    return classes
+
+
+class _Walk:
+    """One pass over the tree collecting the nodes the summary is built from."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.assigns: list[ast.Assign] = []
+        self.calls: list[ast.Call] = []
+        self.defs: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        self.apply: list[tuple[str, bool]] = []
+        stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+        while stack:
+            node, nograd = stack.pop()
+            if isinstance(node, ast.Assign):
+                self.assigns.append(node)
+            elif isinstance(node, ast.Call):
+                self.calls.append(node)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.defs.append(node)
+                nograd = nograd or any(_no_grad_expr(d) for d in node.decorator_list)
+            elif isinstance(node, ast.With):
+                if any(_no_grad_expr(item.context_expr) for item in node.items):
+                    stack.extend((s, True) for s in node.body)
+                    stack.extend((i, nograd) for i in node.items)
+                    continue
+            elif isinstance(node, ast.Attribute) and node.attr == "apply":
+                name = dotted(node.value)
+                if _classish(name):
+                    self.apply.append((name or "", nograd))
+            stack.extend((child, nograd) for child in ast.iter_child_nodes(node))
+
+
+def _no_grad_expr(expr: ast.expr) -> bool:
+    name = dotted(expr.func) if isinstance(expr, ast.Call) else dotted(expr)
+    return bool(name) and name.rsplit(".", 1)[-1] in _NO_GRAD  # type: ignore[union-attr]
+
+
+def _children(call: ast.Call) -> list[str]:
+    """Class-like callees constructed directly inside a container call's arguments."""
+    found: list[str] = []
+    for arg in call.args:
+        value = arg.value if isinstance(arg, ast.Starred) else arg
+        items: list[ast.expr] = [value]
+        if isinstance(value, (ast.List, ast.Tuple)):
+            items = list(value.elts)
+        elif isinstance(value, (ast.ListComp, ast.GeneratorExp)):
+            items = [value.elt]
+        elif isinstance(value, ast.Dict):
+            items = [v for v in value.values if v is not None]
+        for item in items:
+            if isinstance(item, ast.Call):
+                name = dotted(item.func)
+                if _classish(name):
+                    found.append(name or "")
+    return found
+
+
+def _usage(walk: _Walk, out: FileSummary) -> None:
+    bound: dict[str, str] = {}
+    for node in walk.assigns:
+        if isinstance(node.value, ast.Call):
+            callee = dotted(node.value.func)
+            if _classish(callee):
+                for t in node.targets:
+                    name = dotted(t)
+                    if name:
+                        bound[name] = callee or ""
+    called: set[str] = set()
+    made: set[str] = set()
+    functional: set[str] = set()
+    uses: set[tuple[str, str]] = set()
+    for call in walk.calls:
+        func = call.func
+        if isinstance(func, ast.Call):
+            inner = dotted(func.func)
+            if _classish(inner):
+                called.add(inner or "")
+                if not func.args and not func.keywords:
+                    out.legacy.append((call.lineno, inner or ""))
+            continue
+        name = dotted(func)
+        if name is None:
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Call)
+                and func.attr in {"forward", "backward"}
+                and not func.value.args
+                and not func.value.keywords
+                and _classish(dotted(func.value.func))
+            ):
+                out.legacy.append((call.lineno, dotted(func.value.func) or ""))
+            continue
+        if name in bound:
+            called.add(bound[name])
+        head, _, last = name.rpartition(".")
+        if head in bound and last in _USES:
+            uses.add((bound[head], last))
+        if last in _CONTAINERS or name in _CONTAINERS:
+            kids = _children(call)
+            if kids:
+                out.containers.append((name, kids))
+        if _classish(name):
+            made.add(name)
+            if len(call.args) >= 2 or any(k.arg == "outputs" for k in call.keywords):
+                functional.add(name)
+            given = [(str(i), a) for i, a in enumerate(call.args)]
+            given += [(k.arg, k.value) for k in call.keywords if k.arg]
+            out.nonplain_args.extend(
+                (name, key) for key, arg in given if isinstance(arg, (ast.Call, ast.Lambda))
+            )
+    out.called = sorted(called)
+    out.made = sorted(made)
+    out.functional = sorted(functional)
+    out.uses = sorted(uses)
+    out.apply_grad = sorted({n for n, ng in walk.apply if not ng})
+    out.apply_nograd = sorted({n for n, ng in walk.apply if ng})
+
+
+def _class_summary(node: ast.ClassDef, walk: _Walk, dynamic: dict[str, set[str]]) -> ClassSummary:
+    end = node.end_lineno or node.lineno
+    meta = next((dotted(k.value) for k in node.keywords if k.arg == "metaclass"), None)
+    cls = ClassSummary(node.name, node.lineno, end, [dotted(b) for b in node.bases], metaclass=meta)
+    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    for stmt in node.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            cls.own[stmt.name] = stmt.lineno
+            methods[stmt.name] = stmt
+            if any(
+                (dotted(d) or "").rsplit(".", 1)[-1] in {"abstractmethod", "abstractproperty"}
+                for d in stmt.decorator_list
+            ):
+                cls.abstract.append(stmt.name)
+        elif isinstance(stmt, ast.Assign):
+            for t in stmt.targets:  # `a = f` and `__add__, __radd__ = ops(...)`
+                for name in t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]:
+                    if isinstance(name, ast.Name):
+                        cls.own[name.id] = stmt.lineno
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            cls.own[stmt.target.id] = stmt.lineno
+    inside = [a for a in walk.assigns if node.lineno <= a.lineno <= end]
+    extra = set(dynamic.get(node.name, set()))
+    for sub in inside:  # `self.forward = ...` inside the class body
+        extra.update(
+            t.attr
+            for t in sub.targets
+            if isinstance(t, ast.Attribute)
+            and isinstance(t.value, ast.Name)
+            and t.value.id in {"self", "cls"}
+        )
+    cls.dynamic = sorted(extra)
+    direct = set(map(id, methods.values()))
+    for fn in walk.defs:
+        if fn.name in _WANTED and id(fn) not in direct and node.lineno <= fn.lineno <= end:
+            cls.nested.setdefault(fn.name, fn.lineno)
+    for meth in ("forward", "backward"):
+        method = methods.get(meth)
+        if method is not None and not any(
+            dotted(d) in {"staticmethod", "builtins.staticmethod"} for d in method.decorator_list
+        ):
+            cls.nonstatic.append((meth, method.lineno))
+    fwd = methods.get("forward")
+    if fwd is not None:
+        cls.marks_nondiff = any(
+            isinstance(c.func, ast.Attribute) and c.func.attr == "mark_non_differentiable"
+            for c in walk.calls
+            if fwd.lineno <= c.lineno <= (fwd.end_lineno or fwd.lineno)
+        )
+    if "__init__" in methods:
+        cls.init = init_facts(methods["__init__"], methods, walk.calls, inside)
+    _conv_facts(cls, inside, [c for c in walk.calls if node.lineno <= c.lineno <= end])
+    return cls
+
+
+def _literal_shape(call: ast.Call) -> list[int] | None:
+    """The literal shape given to a tensor factory, or None when it is not literal."""
+    args: list[ast.expr] = list(call.args)
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "full":
+        args = args[:1]  # torch.full(size, fill_value)
+    size = next((k.value for k in call.keywords if k.arg == "size"), None)
+    if size is not None:
+        args = [size]
+    if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
+        args = list(args[0].elts)
+    dims: list[int] = []
+    for a in args:
+        if not (isinstance(a, ast.Constant) and isinstance(a.value, int)) or isinstance(a.value, bool):
+            return None
+        dims.append(a.value)
+    return dims or None
+
+
+def _conv_facts(cls: ClassSummary, assigns: list[ast.Assign], calls: list[ast.Call]) -> None:
+    for sub in assigns:
+        if len(sub.targets) != 1:
+            continue
+        target, value = sub.targets[0], sub.value
+        if not (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == "self"
+            and isinstance(value, ast.Call)
+            and value.args
+            and isinstance(value.args[0], ast.Call)
+        ):
+            continue
+        wrapper, factory = dotted(value.func), dotted(value.args[0].func)
+        if not wrapper or not factory or factory.rsplit(".", 1)[-1] not in _FACTORIES:
+            continue
+        shape = _literal_shape(value.args[0])
+        if shape is not None:
+            cls.shapes[target.attr] = (shape, sub.lineno, wrapper, factory)
+    if not cls.shapes:
+        return
+    for call in calls:
+        op = dotted(call.func)
+        if not op or "conv" not in op.rsplit(".", 1)[-1]:
+            continue
+        weight = (
+            call.args[1]
+            if len(call.args) > 1
+            else next((k.value for k in call.keywords if k.arg == "weight"), None)
+        )
+        if (
+            isinstance(weight, ast.Attribute)
+            and isinstance(weight.value, ast.Name)
+            and weight.value.id == "self"
+            and weight.attr in cls.shapes
+        ):
+            cls.convs.append((call.lineno, op, weight.attr))
+
+
+def summarize(tree: ast.Module) -> FileSummary:
+    """The compact summary of one parsed file."""
+    out = FileSummary()
+    class_nodes = _imports_and_classes(tree, out)
+    walk = _Walk(tree)
+    dynamic: dict[str, set[str]] = {}
+    for assign in walk.assigns:  # `Cls.forward = fn` anywhere in the module
+        for target in assign.targets:
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                dynamic.setdefault(target.value.id, set()).add(target.attr)
+    for call in walk.calls:  # setattr(Cls, "forward", fn)
+        if (
+            isinstance(call.func, ast.Name)
+            and call.func.id == "setattr"
+            and len(call.args) >= 2
+            and isinstance(call.args[0], ast.Name)
+            and isinstance(call.args[1], ast.Constant)
+            and isinstance(call.args[1].value, str)
+        ):
+            dynamic.setdefault(call.args[0].id, set()).add(call.args[1].value)
+    out.classes = [_class_summary(node, walk, dynamic) for node in class_nodes]
+    _usage(walk, out)
+    return out
+
+
+__all__ = ["SUMMARY_VERSION", "ClassSummary", "FileSummary", "InitFacts", "dotted", "summarize"]
