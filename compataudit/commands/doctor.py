@@ -37,10 +37,13 @@ Examples:
   compataudit lint model.py                 one file
   compataudit lint src/ tests/ -f json      walk directories, JSON output
   compataudit lint . --fail-on warning      also fail on warnings (missing get_config...)
+  compataudit lint big_repo/ -j 4 --no-cache   4 workers, bypass the per-file cache
 
 Kinds: missing-forward, missing-call, missing-backward, non-static-autograd,
 missing-get-config, missing-super-init, missing-method, conv-weight-shape,
-syntax-error. The code is parsed with `ast`, never imported or run.
+syntax-error. The code is parsed with `ast`, never imported or run. Per-file
+summaries are cached by content hash under $XDG_CACHE_HOME/compataudit/lint
+(~/.cache when unset).
 
 Exit codes: 0 no problem at or above --fail-on; 1 problems at or above it;
 2 a path does not exist or another usage error.
@@ -102,6 +105,14 @@ def register(app: typer.Typer) -> None:
             FailOn, fail_on_option("Exit 1 when a problem is at or above LEVEL: error, warning, info, never.")
         ] = FailOn.error,
         output: OutputOpt = None,
+        jobs: Annotated[
+            int | None,
+            typer.Option("--jobs", "-j", min=1, help="Worker processes (default: one per core)."),
+        ] = None,
+        no_cache: Annotated[
+            bool,
+            typer.Option("--no-cache", help="Neither read nor write the per-file cache ($XDG_CACHE_HOME)."),
+        ] = False,
         debug: DebugOpt = False,
     ) -> None:
         """Find model-code bugs that end in NotImplementedError (no forward, call, backward...)."""
@@ -111,7 +122,7 @@ def register(app: typer.Typer) -> None:
         from compataudit.render import use_color
 
         def run() -> int:
-            result = lint_paths(paths)
+            result = lint_paths(paths, jobs=jobs, cache_dir=False if no_cache else None)
             if fmt is TableOrJson.json:
                 text = render_json(result)
             else:

@@ -21,7 +21,20 @@ from typing import Any
 from compataudit import __version__
 from compataudit.doctor.summary import SUMMARY_VERSION, ClassSummary, FileSummary, InitFacts
 
-_TAG = f"compataudit-{__version__}-summary-{SUMMARY_VERSION}"
+
+def _code_digest() -> str:
+    """A hash of the summariser's own source: a changed summariser never reads old entries,
+    even in a development checkout where nobody bumped SUMMARY_VERSION."""
+    digest = hashlib.sha256()
+    for name in ("summary.py", "summary_init.py"):
+        try:
+            digest.update((Path(__file__).with_name(name)).read_bytes())
+        except OSError:  # a zipped install: the versions alone must do
+            digest.update(name.encode())
+    return digest.hexdigest()[:12]
+
+
+_TAG = f"compataudit-{__version__}-summary-{SUMMARY_VERSION}-{_code_digest()}"
 
 
 def default_cache_dir() -> Path:

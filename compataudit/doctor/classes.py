@@ -48,7 +48,7 @@ _KERAS_MODEL = {"Model", "models.Model", "engine.training.Model", "models.model.
 # Import paths that only exist in Keras 2 (tf.keras counts: Keras 2 before TF 2.16).
 _KERAS2_PREFIXES = ("tensorflow.", "tf_keras.", "keras.engine.")
 _SEQUENTIAL = {"torch.nn.Sequential", "torch.nn.modules.container.Sequential"}
-_CONTAINERS = _SEQUENTIAL | {
+_LISTS = {
     "torch.nn.ModuleList",
     "torch.nn.ModuleDict",
     "torch.nn.modules.container.ModuleList",
@@ -150,22 +150,34 @@ class ClassIndex:
 
     @functools.cached_property
     def called(self) -> set[ClassRef]:
-        """Classes whose instances are called (or put in a container) somewhere in the tree.
+        """Classes whose instances are called somewhere in the tree.
 
         ``Cls(...)(x)``; ``m = Cls(...)`` (or ``self.m = ...``) then ``m(x)`` in the same
-        module; ``nn.Sequential(Cls(...))``, ``nn.ModuleList([Cls() ...])``,
-        ``keras.Sequential([Cls()])`` and ``model.add(Cls())``.
+        module; ``nn.Sequential(Cls(...))``, ``keras.Sequential([Cls()])`` and
+        ``model.add(Cls())``, which call their children.
         """
+        return self._containers[0]
+
+    @functools.cached_property
+    def listed(self) -> set[ClassRef]:
+        """Classes put into an ``nn.ModuleList``/``ModuleDict`` (usually to be called)."""
+        return self._containers[1]
+
+    @functools.cached_property
+    def _containers(self) -> tuple[set[ClassRef], set[ClassRef]]:
         called: set[ClassRef] = set()
+        listed: set[ClassRef] = set()
         for mod in self.project.modules.values():
             called |= self._refs(mod, mod.summary.called)
             for container, kids in mod.summary.containers:
                 target = self.project.qualify(mod, container)
                 if container.endswith(".add") or (
-                    isinstance(target, str) and (target in _CONTAINERS or _keras_container(target))
+                    isinstance(target, str) and (target in _SEQUENTIAL or _keras_container(target))
                 ):
                     called |= self._refs(mod, kids)
-        return called
+                elif isinstance(target, str) and target in _LISTS:
+                    listed |= self._refs(mod, kids)
+        return called, listed
 
     @functools.cached_property
     def instantiated(self) -> set[ClassRef]:

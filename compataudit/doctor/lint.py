@@ -8,6 +8,7 @@ in another file of the walked tree counts (``from .base import Base``).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -96,6 +97,7 @@ def iter_python_files(root: Path) -> Iterator[Path]:
                 yield here / name
 
 
+@functools.lru_cache(maxsize=4096)
 def _package_prefix(directory: Path) -> list[str]:
     """The dotted package path of ``directory`` (``src/pkg/sub`` -> ``pkg.sub``)."""
     parts: list[str] = []

@@ -117,7 +117,11 @@ def check_missing_forward(f: ClassFacts, index: ClassIndex) -> list[Problem]:
     hint = _typo(f, "forward")
     if not hint and "call" in f.own_names:
         hint = " It defines `call`, the Keras name; torch calls `forward`."
-    if not hint and f.ref not in index.called:
+    # A ModuleList member is only evidence when the class has nothing else to offer:
+    # holders (quantizers, codebooks) are listed and their encode/decode used.
+    public = any(not n.startswith("_") for n in f.own_names)
+    evidence = f.ref in index.called or (f.ref in index.listed and not public)
+    if not hint and not evidence:
         return []  # a holder module whose other methods are used: legitimate
     if "forward" in f.abstract:
         hint += " `forward` is abstract in a base class and not implemented here."
@@ -154,7 +158,7 @@ def check_missing_call(f: ClassFacts, index: ClassIndex) -> list[Problem]:
     hint = _typo(f, "call", frozenset({"all"}))
     if not hint and "forward" in f.own_names:
         hint = " It defines `forward`, the PyTorch name; Keras calls `call`."
-    uses = index.uses.get(f.ref, set())
+    uses = index.uses.get(f.ref, set()) - f.names  # its own `predict` is not Model.predict
     called = f.ref in index.called
     severity = E
     if "train_step" in f.names:

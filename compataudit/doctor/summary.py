@@ -11,6 +11,7 @@ qualifies them across the walked tree later.
 from __future__ import annotations
 
 import ast
+import bisect
 from dataclasses import dataclass, field
 
 from compataudit.doctor.summary_init import InitFacts, dotted, init_facts
@@ -121,34 +122,82 @@ def _imports_and_classes(tree: ast.Module, out: FileSummary) -> list[ast.ClassDe
     return classes
 
 
+def _line(node: ast.stmt | ast.expr) -> int:
+    return node.lineno
+
+
+def _leaf_types() -> frozenset[type]:
+    """Node types that cannot hold a call, an assignment or a def: never descended into."""
+    kinds: set[type] = {ast.Name, ast.Constant, ast.alias, ast.arg}
+    for family in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop):
+        kinds.update(family.__subclasses__())
+    return frozenset(kinds)
+
+
+_LEAVES = _leaf_types()
+
+
 class _Walk:
-    """One pass over the tree collecting the nodes the summary is built from."""
+    """One pass over the tree collecting the nodes the summary is built from.
+
+    This walk is most of lint's cost beyond parsing, so it is a plain loop over
+    ``_fields`` that skips leaves, not :func:`ast.walk`.
+    """
 
     def __init__(self, tree: ast.Module) -> None:
         self.assigns: list[ast.Assign] = []
         self.calls: list[ast.Call] = []
         self.defs: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self.apply: list[tuple[str, bool]] = []
-        stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+        self._run(tree, nograd=False)
+        # Sorted by line, so a class or method takes its slice with bisect.
+        self.assigns.sort(key=_line)
+        self.calls.sort(key=_line)
+        self._assign_lines = [a.lineno for a in self.assigns]
+        self._call_lines = [c.lineno for c in self.calls]
+
+    def assigns_in(self, first: int, last: int) -> list[ast.Assign]:
+        lines = self._assign_lines
+        return self.assigns[bisect.bisect_left(lines, first) : bisect.bisect_right(lines, last)]
+
+    def calls_in(self, first: int, last: int) -> list[ast.Call]:
+        lines = self._call_lines
+        return self.calls[bisect.bisect_left(lines, first) : bisect.bisect_right(lines, last)]
+
+    def _run(self, root: ast.AST, *, nograd: bool) -> None:
+        stack: list[ast.AST] = [root]
+        leaves, node_type = _LEAVES, ast.AST
         while stack:
-            node, nograd = stack.pop()
-            if isinstance(node, ast.Assign):
-                self.assigns.append(node)
-            elif isinstance(node, ast.Call):
-                self.calls.append(node)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.defs.append(node)
-                nograd = nograd or any(_no_grad_expr(d) for d in node.decorator_list)
-            elif isinstance(node, ast.With):
-                if any(_no_grad_expr(item.context_expr) for item in node.items):
-                    stack.extend((s, True) for s in node.body)
-                    stack.extend((i, nograd) for i in node.items)
+            node = stack.pop()
+            kind = type(node)
+            if kind is ast.Assign:
+                self.assigns.append(node)  # type: ignore[arg-type]
+            elif kind is ast.Call:
+                self.calls.append(node)  # type: ignore[arg-type]
+            elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                if node.name in _WANTED:  # type: ignore[attr-defined]
+                    self.defs.append(node)  # type: ignore[arg-type]
+                if not nograd and any(_no_grad_expr(d) for d in node.decorator_list):  # type: ignore[attr-defined]
+                    self._run_children(node, nograd=True)
                     continue
-            elif isinstance(node, ast.Attribute) and node.attr == "apply":
-                name = dotted(node.value)
+            elif kind is ast.With and not nograd:
+                if any(_no_grad_expr(i.context_expr) for i in node.items):  # type: ignore[attr-defined]
+                    self._run_children(node, nograd=True)
+                    continue
+            elif kind is ast.Attribute and node.attr == "apply":  # type: ignore[attr-defined]
+                name = dotted(node.value)  # type: ignore[attr-defined]
                 if _classish(name):
                     self.apply.append((name or "", nograd))
-            stack.extend((child, nograd) for child in ast.iter_child_nodes(node))
+            for field_name in node._fields:
+                value = getattr(node, field_name, None)
+                if type(value) is list:
+                    stack.extend(v for v in value if type(v) not in leaves and isinstance(v, node_type))
+                elif isinstance(value, node_type) and type(value) not in leaves:
+                    stack.append(value)
+
+    def _run_children(self, node: ast.AST, *, nograd: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            self._run(child, nograd=nograd)
 
 
 def _no_grad_expr(expr: ast.expr) -> bool:
@@ -227,7 +276,9 @@ def _usage(walk: _Walk, out: FileSummary) -> None:
             given = [(str(i), a) for i, a in enumerate(call.args)]
             given += [(k.arg, k.value) for k in call.keywords if k.arg]
             out.nonplain_args.extend(
-                (name, key) for key, arg in given if isinstance(arg, (ast.Call, ast.Lambda))
+                (name, key)
+                for key, arg in given  # a lambda or a constructed object: never plain config
+                if isinstance(arg, ast.Lambda) or (isinstance(arg, ast.Call) and _classish(dotted(arg.func)))
             )
     out.called = sorted(called)
     out.made = sorted(made)
@@ -258,7 +309,7 @@ def _class_summary(node: ast.ClassDef, walk: _Walk, dynamic: dict[str, set[str]]
                         cls.own[name.id] = stmt.lineno
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
             cls.own[stmt.target.id] = stmt.lineno
-    inside = [a for a in walk.assigns if node.lineno <= a.lineno <= end]
+    inside = walk.assigns_in(node.lineno, end)
     extra = set(dynamic.get(node.name, set()))
     for sub in inside:  # `self.forward = ...` inside the class body
         extra.update(
@@ -271,7 +322,7 @@ def _class_summary(node: ast.ClassDef, walk: _Walk, dynamic: dict[str, set[str]]
     cls.dynamic = sorted(extra)
     direct = set(map(id, methods.values()))
     for fn in walk.defs:
-        if fn.name in _WANTED and id(fn) not in direct and node.lineno <= fn.lineno <= end:
+        if id(fn) not in direct and node.lineno <= fn.lineno <= end:
             cls.nested.setdefault(fn.name, fn.lineno)
     for meth in ("forward", "backward"):
         method = methods.get(meth)
@@ -283,12 +334,13 @@ def _class_summary(node: ast.ClassDef, walk: _Walk, dynamic: dict[str, set[str]]
     if fwd is not None:
         cls.marks_nondiff = any(
             isinstance(c.func, ast.Attribute) and c.func.attr == "mark_non_differentiable"
-            for c in walk.calls
-            if fwd.lineno <= c.lineno <= (fwd.end_lineno or fwd.lineno)
+            for c in walk.calls_in(fwd.lineno, fwd.end_lineno or fwd.lineno)
         )
-    if "__init__" in methods:
-        cls.init = init_facts(methods["__init__"], methods, walk.calls, inside)
-    _conv_facts(cls, inside, [c for c in walk.calls if node.lineno <= c.lineno <= end])
+    init = methods.get("__init__")
+    if init is not None:
+        span = (init.lineno, init.end_lineno or init.lineno)
+        cls.init = init_facts(init, methods, walk.calls_in(*span), walk.assigns_in(*span))
+    _conv_facts(cls, inside, walk.calls_in(node.lineno, end))
     return cls
 
 

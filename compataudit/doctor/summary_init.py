@@ -93,7 +93,6 @@ def param_nonplain(annotation: ast.expr | None) -> bool:
 def init_facts(
     fn: FunctionNode, methods: dict[str, FunctionNode], calls: list[ast.Call], assigns: list[ast.Assign]
 ) -> InitFacts:
-    end = fn.end_lineno or fn.lineno
     facts = InitFacts(fn.lineno)
     args = fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs
     for a in args[1:] if args and args[0].arg in {"self", "cls"} else args:
@@ -104,8 +103,7 @@ def init_facts(
                 facts.nonplain.append(a.arg)
     if fn.args.vararg:
         facts.params.append("*" + fn.args.vararg.arg)
-    mine = [c for c in calls if fn.lineno <= c.lineno <= end]
-    for call in mine:
+    for call in calls:  # the calls and assignments are those inside fn already
         if _is_base_init(call):
             form = _base_form(call)
             facts.base_calls.append((call.lineno, form))
@@ -123,8 +121,6 @@ def init_facts(
                 facts.via_helper = True
     params = set(facts.params)
     for sub in assigns:
-        if not fn.lineno <= sub.lineno <= end:
-            continue
         if not any(
             isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
             for t in sub.targets

@@ -33,6 +33,15 @@ def invoke(
 # --------------------------------------------------------------------------- lint
 
 
+def test_lint_no_cache_leaves_the_cache_dir_alone(app: typer.Typer, tmp_path: Path) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    code, out, _ = invoke(app, "lint", str(SEED), "--no-cache", "-f", "json", env=env)
+    assert code == 1 and json.loads(out)["problems"]
+    assert list(tmp_path.iterdir()) == []
+    assert invoke(app, "lint", str(SEED), "-f", "json", env=env)[1] == out  # cached: same answer
+    assert list((tmp_path / "compataudit" / "lint").rglob("*.json"))
+
+
 @pytest.mark.parametrize(
     ("args", "code"),
     [
@@ -42,6 +51,9 @@ def invoke(
         ((str(FIXTURES / "lint" / "traps"),), 0),
         (("/nonexistent/dir",), 2),
         ((str(SEED), "--fail-on", "sometimes"), 2),
+        ((str(SEED), "--jobs", "2", "--no-cache"), 1),
+        ((str(SEED), "--jobs", "0"), 2),
+        ((str(SEED), "-j", "many"), 2),
     ],
 )
 def test_lint_exit_codes(app: typer.Typer, args: tuple[str, ...], code: int) -> None:
