@@ -30,7 +30,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "compataudit.files",
         "compataudit.smoke.kernels",  # run as scripts: they import nothing of ours above
         "compataudit.smoke.progress",
-        "compataudit.doctor.resolve",
     ),
     # probes and the readers of data and input files
     (
