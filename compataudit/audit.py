@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from compataudit import __version__
+from compataudit.errors import UsageError
 from compataudit.model import Environment, Finding, Report, Severity, SmokeResult, Summary, reaches
 from compataudit.options import AuditOptions, EnvOptions
 
@@ -19,12 +20,19 @@ def build_environment(opts: EnvOptions) -> Environment:
     """This machine, a snapshot, or an empty environment; then the what-if flags on top."""
     from compataudit import snapshot, whatif
 
+    if opts.env_path and not opts.probe:
+        raise UsageError("--env audits an installed environment: drop --snapshot / --no-probe")
     if opts.snapshot:
         env = snapshot.load_snapshot(opts.snapshot)
     elif opts.probe:
         from compataudit.probes import probe_environment
+        from compataudit.probes.target import auto_target, find_target, probe_target
 
+        chosen = find_target(opts.env_path) if opts.env_path else None  # bad --env: fail fast
         env = probe_environment()
+        target = chosen or auto_target(env)
+        if target is not None:
+            env = probe_target(target, env)
     else:
         env = whatif.empty_environment()
     return whatif.apply_what_if(env, opts)

@@ -25,6 +25,7 @@ from compataudit.clikit import (
 from compataudit.cliopts import (
     DebugOpt,
     DriverOpt,
+    EnvOpt,
     FailOnOpt,
     GpuCcOpt,
     MatricesOpt,
@@ -148,6 +149,7 @@ def check(
     gpu_cc: GpuCcOpt = None,
     snapshot: SnapshotOpt = None,
     no_probe: NoProbeOpt = False,
+    env_path: EnvOpt = None,
     matrices: MatricesOpt = None,
     redact: RedactOpt = False,
     quiet: QuietOpt = False,
@@ -187,6 +189,7 @@ def check(
             gpu_cc=gpu_cc,
             snapshot=snapshot,
             no_probe=no_probe,
+            env_path=env_path,
         )
         env = build_environment(env_opts)
         if redact:
@@ -220,6 +223,7 @@ def check(
 @app.command()
 def snapshot(
     output: OutputOpt = None,
+    env_path: EnvOpt = None,
     redact: RedactOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -235,7 +239,7 @@ def snapshot(
         from compataudit.options import EnvOptions
         from compataudit.snapshot import dump_snapshot
 
-        env = build_environment(EnvOptions())
+        env = build_environment(EnvOptions(env_path=env_path))
         if redact:
             env = _redact(env)
         write_output(dump_snapshot(env), output)
@@ -259,6 +263,7 @@ def smoke(
         Optional[list[str]],  # noqa: UP045
         typer.Option("--device", help="Only these devices: cpu, cuda, cuda:1, mps."),
     ] = None,
+    env_path: EnvOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = 0,
     debug: DebugOpt = False,
@@ -279,7 +284,7 @@ def smoke(
 
         if fmt not in _formats():
             fail(f"--format {fmt!r}: choose one of {', '.join(_formats())}")
-        env = build_environment(EnvOptions())
+        env = build_environment(EnvOptions(env_path=env_path))
         progress = _progress(enabled=fmt == "table" and not quiet and output is None)
         try:
             results = run_smoke(

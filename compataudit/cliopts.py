@@ -98,6 +98,15 @@ NoProbeOpt = Annotated[
         rich_help_panel="What-if",
     ),
 ]
+EnvOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--env",
+        metavar="PATH",
+        help="Audit the Python environment at PATH (a venv, a conda prefix or an interpreter) "
+        "instead of the one compataudit runs in.",
+    ),
+]
 MatricesOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
@@ -132,6 +141,7 @@ def env_options(
     gpu_cc: list[str] | None = None,
     snapshot: str | None = None,
     no_probe: bool = False,
+    env_path: str | None = None,
 ) -> EnvOptions:
     """The what-if flags as one value (validated later, by ``build_environment``)."""
     return EnvOptions(
@@ -142,4 +152,5 @@ def env_options(
         gpu_ccs=tuple(gpu_cc or ()),
         snapshot=snapshot,
         probe=not no_probe and snapshot is None,
+        env_path=env_path,
     )

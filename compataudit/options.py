@@ -20,6 +20,7 @@ class EnvOptions:
     gpu_ccs: tuple[str, ...] = ()
     snapshot: str | None = None
     probe: bool = True
+    env_path: str | None = None  # --env: audit this venv / conda prefix / interpreter
 
     @property
     def what_if(self) -> bool:

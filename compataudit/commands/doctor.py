@@ -15,6 +15,7 @@ import typer
 from compataudit.cliopts import (
     DebugOpt,
     DriverOpt,
+    EnvOpt,
     GpuCcOpt,
     NoProbeOpt,
     OutputOpt,
@@ -73,13 +74,20 @@ def _environment(
     gpu_cc: list[str] | None,
     snapshot: str | None,
     no_probe: bool,
+    env_path: str | None = None,
 ) -> Environment | None:
     """The environment to cross-check against; None for a bare --no-probe."""
     from compataudit.audit import build_environment
     from compataudit.cliopts import env_options
 
     opts = env_options(
-        pin=pin, python=python, driver=driver, gpu_cc=gpu_cc, snapshot=snapshot, no_probe=no_probe
+        pin=pin,
+        python=python,
+        driver=driver,
+        gpu_cc=gpu_cc,
+        snapshot=snapshot,
+        no_probe=no_probe,
+        env_path=env_path,
     )
     if not opts.probe and not opts.snapshot and not opts.what_if:
         return None
@@ -146,6 +154,7 @@ def register(app: typer.Typer) -> None:
         gpu_cc: GpuCcOpt = None,
         snapshot: SnapshotOpt = None,
         no_probe: NoProbeOpt = False,
+        env_path: EnvOpt = None,
         debug: DebugOpt = False,
     ) -> None:
         """Explain a traceback: ranked causes (code or environment) and the exact fix."""
@@ -158,7 +167,7 @@ def register(app: typer.Typer) -> None:
             if source == "-" and sys.stdin.isatty():
                 sys.stderr.write("compataudit: reading the error text from stdin (end with Ctrl-D)\n")
             text = read_text_input(source, "explain: input")
-            env = _environment(pin, python, driver, gpu_cc, snapshot, no_probe)
+            env = _environment(pin, python, driver, gpu_cc, snapshot, no_probe, env_path)
             diagnoses = explain_text(text, env)
             if not diagnoses:
                 sys.stderr.write("compataudit: note: no known error signature in the input\n")

@@ -16,6 +16,7 @@ import typer
 from compataudit.cliopts import (
     DebugOpt,
     DriverOpt,
+    EnvOpt,
     GpuCcOpt,
     MatricesOpt,
     NoProbeOpt,
@@ -83,6 +84,7 @@ def suggest_command(
     gpu_cc: GpuCcOpt = None,
     snapshot: SnapshotOpt = None,
     no_probe: NoProbeOpt = False,
+    env_path: EnvOpt = None,
     matrices: MatricesOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -113,6 +115,7 @@ def suggest_command(
             gpu_cc=gpu_cc,
             snapshot=snapshot,
             no_probe=no_probe,
+            env_path=env_path,
         )
         env = build_environment(opts)
         numpy = env.package("numpy")

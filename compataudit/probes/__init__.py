@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from compataudit.model import Environment, NvidiaInfo, ProbeAttempt, ProbeStatus, ToolkitInfo
@@ -127,7 +128,7 @@ def probe_environment() -> Environment:
     toolkit = _in_thread(_toolkit, 20.0)
     packages = scan_distributions(sys.path)
     builds = probe_builds(packages)
-    return Environment(
+    env = Environment(
         python=probe_python(),
         platform=probe_platform(),
         packages=tuple(packages),
@@ -138,3 +139,8 @@ def probe_environment() -> Environment:
         origin="probe",
         created_at=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
     )
+    if (Path(sys.prefix) / "conda-meta").is_dir():
+        from compataudit.probes.conda import merge_conda
+
+        env = merge_conda(env, sys.prefix)
+    return env

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compataudit.distributions import CONDA_CUDA
-from compataudit.model import BuildInfo, Package, ProbeStatus
+from compataudit.model import BuildInfo, Environment, Package, ProbeStatus
 
 # conda name -> the distribution name the checks know
 FRAMEWORKS = {
@@ -95,7 +95,7 @@ def build_facts(conda_name: str, version: str, build: str, source: str) -> Build
         return None  # e.g. an older conda-forge build string with no variant in it
     return BuildInfo(
         framework=framework,
-        distribution=FRAMEWORKS.get(conda_name, conda_name),
+        distribution=FRAMEWORKS.get(conda_name) or framework,
         version=version,
         cuda=cuda,
         cudnn=cudnn.group(1) if cudnn else None,
@@ -104,12 +104,22 @@ def build_facts(conda_name: str, version: str, build: str, source: str) -> Build
     )
 
 
+def _is_wanted(filename: str) -> bool:
+    """Whether ``<name>-<version>-<build>.json`` is a package the audit reads."""
+    for name in (*FRAMEWORKS, *_BUILD_OF, *CONDA_CUDA, "python"):
+        rest = filename[len(name) + 1 :] if filename.startswith(name + "-") else ""
+        if rest[:1].isdigit():
+            return True
+    return False
+
+
 def read_conda_meta(prefix: str | Path) -> list[CondaRecord]:
-    """Every readable package record of ``prefix/conda-meta``; unreadable ones are skipped."""
+    """The readable records of ``prefix/conda-meta`` for the audited packages (others skipped:
+    a record lists every file of its package, and big environments have hundreds)."""
     records = []
     meta = Path(prefix) / "conda-meta"
     try:
-        files = sorted(meta.glob("*.json"))
+        files = sorted(p for p in meta.glob("*.json") if _is_wanted(p.name))
     except OSError:
         return []
     for path in files:
@@ -154,12 +164,37 @@ def conda_stack(records: list[CondaRecord]) -> tuple[list[Package], list[BuildIn
     return packages, builds
 
 
-def cuda_libraries(packages: list[Package]) -> tuple[str | None, str | None]:
-    """(CUDA runtime, cuDNN) versions that conda packages provide to the environment."""
-    found = {p.name: p.version for p in packages}
-    cuda = None
-    for name in ("cuda-runtime", "cuda-cudart", "cudatoolkit", "pytorch-cuda", "cuda-version"):
-        if found.get(name):
-            cuda = found[name]
-            break
-    return cuda, found.get("cudnn") or None
+def merge_conda(env: Environment, prefix: str | Path) -> Environment:
+    """``env`` with what ``prefix/conda-meta`` adds: channels of the installed frameworks,
+    conda-only packages, build facts the wheels' files did not give, conda's cuDNN."""
+    packages, builds = conda_stack(read_conda_meta(prefix))
+    by_name = {p.name: p for p in env.packages}
+    for pkg in packages:
+        installed = by_name.get(pkg.name)
+        if installed is None:
+            by_name[pkg.name] = pkg
+        elif _public(installed.version) == _public(pkg.version):
+            by_name[pkg.name] = replace(installed, channel=pkg.channel)
+        # else: pip replaced conda's package; its dist-info is what runs
+    known = {b.framework for b in env.builds if b.status is ProbeStatus.OK and b.is_cuda_build is not None}
+    versions = {p.name: p.version for p in by_name.values()}
+    extra = tuple(
+        b
+        for b in builds
+        if b.framework not in known and _public(versions.get(b.distribution, "")) == _public(b.version or "")
+    )
+    toolkit = env.toolkit
+    cudnn = next((p.version for p in packages if p.name == "cudnn"), None)
+    if cudnn and not toolkit.cudnn_version:
+        toolkit = replace(toolkit, cudnn_version=cudnn, cudnn_source=f"conda package cudnn ({prefix})")
+    replaced = {b.framework for b in extra}  # e.g. a version.py that could not be read
+    return replace(
+        env,
+        packages=tuple(sorted(by_name.values(), key=lambda p: p.name)),
+        builds=tuple(b for b in env.builds if b.framework not in replaced) + extra,
+        toolkit=toolkit,
+    )
+
+
+def _public(version: str) -> str:
+    return version.split("+", 1)[0]

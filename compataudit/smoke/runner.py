@@ -149,12 +149,12 @@ def kernel_environment(
 
 
 def _spawn(
-    framework: str, env: dict[str, str], timeout: float, progress: Progress | None
+    framework: str, env: dict[str, str], timeout: float, progress: Progress | None, python: str
 ) -> _Run | SmokeResult:
     script = KERNELS_DIR / KERNEL_SCRIPTS[framework]
     started = time.monotonic()
     try:
-        proc = lifecycle.spawn([sys.executable, str(script)], env=env)
+        proc = lifecycle.spawn([python, str(script)], env=env)
     except (OSError, ValueError) as exc:
         _notify(progress, framework, "failed: error")
         return _process_result(framework, SmokeStatus.ERROR, f"could not start the kernel: {exc}")
@@ -328,14 +328,20 @@ def run_smoke(
         elif requested is not None:
             skipped.append(_process_result(framework, SmokeStatus.SKIP, "not installed in this environment"))
     kernel_env = kernel_environment(len(to_run), devices, extra_env)
+    # --env (or VIRTUAL_ENV / CONDA_PREFIX): the kernels run with that environment's interpreter.
+    python = env.python.executable if env.target is not None and env.python.executable else sys.executable
     with lifecycle.subreaper():
-        return _run_all(to_run, kernel_env, timeout, progress) + skipped
+        return _run_all(to_run, kernel_env, timeout, progress, python) + skipped
 
 
 def _run_all(
-    to_run: list[str], kernel_env: dict[str, str], timeout: float, progress: Progress | None
+    to_run: list[str],
+    kernel_env: dict[str, str],
+    timeout: float,
+    progress: Progress | None,
+    python: str,
 ) -> list[SmokeResult]:
-    started = [_spawn(framework, kernel_env, timeout, progress) for framework in to_run]
+    started = [_spawn(framework, kernel_env, timeout, progress, python) for framework in to_run]
     # One waiter per kernel, so each one's end is reported when it happens.
     collected: dict[int, list[SmokeResult]] = {}
 
