@@ -376,6 +376,34 @@ RULES: tuple[Rule, ...] = (
         "Whichever library loads first wins; the other framework may fail to find symbols.",
         "Remove the wheels no installed framework needs.",
     ),
+    Rule(
+        "CDN001",
+        "cudnn-version-mismatch",
+        "cuda",
+        E,
+        "A framework would load a cuDNN of another major or an older minor than it was built for",
+        "The cuDNN each CUDA build needs (torch: the variant's cuDNN; TensorFlow: the cuDNN it "
+        "was built and tested with) against the one it would load: the nvidia-cudnn-cuNN wheel "
+        "of its CUDA major, else (TensorFlow, JAX) the system cuDNN. Same major and a minor at "
+        "least the build's are required. Exact pins in the framework's metadata are NVW001's.",
+        "A different major is not found at all (`Could not load dynamic library "
+        "'libcudnn.so.8'`, the GPU is skipped); an older minor fails at the first convolution "
+        "(`CuDNN library needs to have matching major version and equal or higher minor "
+        "version`, `DNN library is not found`).",
+        "Install the nvidia-cudnn wheel the fix names (or upgrade the system cuDNN).",
+    ),
+    Rule(
+        "CDN002",
+        "cudnn-gpu-unsupported",
+        "cuda",
+        W,
+        "The installed cuDNN release does not support a GPU's compute capability",
+        "Each GPU against the compute capabilities NVIDIA's cuDNN support matrix lists for the "
+        "installed cuDNN release (only releases whose support matrix is in the data).",
+        "cuDNN calls fail on the GPU (`CUDNN_STATUS_ARCH_MISMATCH`) or fall back to slow paths; "
+        "e.g. cuDNN 9.17 dropped Maxwell, Pascal and Volta.",
+        "Install the cuDNN release the framework pins, or one that lists the GPU.",
+    ),
     # ---------------------------------------------------------------- jax
     Rule(
         "JAX001",

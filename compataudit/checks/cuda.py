@@ -42,7 +42,7 @@ def _gpu_ccs(ctx: CheckContext) -> tuple[str, ...]:
     return tuple(cc for cc in ccs if cc is not None and parse_cc(cc))
 
 
-def _resolved_builds(ctx: CheckContext) -> list[ResolvedBuild]:
+def resolved_builds(ctx: CheckContext) -> list[ResolvedBuild]:
     """Every framework's resolved build, worked out once per run (three checks ask)."""
     cached = ctx.options.get("_resolved_builds")
     if cached is None:
@@ -179,7 +179,7 @@ def _max_cuda(ctx: CheckContext) -> str | None:
 
 def check_driver(ctx: CheckContext) -> Iterator[Finding]:
     """DRV001-003: the driver against the CUDA each framework build uses."""
-    for build in _resolved_builds(ctx):
+    for build in resolved_builds(ctx):
         if build.cuda:
             yield from _driver_findings(ctx, build)
 
@@ -191,7 +191,7 @@ def check_cpu_build_with_gpu(ctx: CheckContext) -> Iterator[Finding]:
     if nvidia.status is not ProbeStatus.OK or not gpus:
         return
     names = ", ".join(g.name for g in gpus)
-    for build in _resolved_builds(ctx):
+    for build in resolved_builds(ctx):
         if build.variant != "cpu" or build.cuda:
             continue
         other = _suggest(ctx, build, _max_cuda(ctx))
@@ -208,7 +208,7 @@ def check_cpu_build_with_gpu(ctx: CheckContext) -> Iterator[Finding]:
 
 def check_gpu_arch(ctx: CheckContext) -> Iterator[Finding]:
     """ARC001-002: each GPU against the SASS / PTX targets of each CUDA build."""
-    for build in _resolved_builds(ctx):
+    for build in resolved_builds(ctx):
         if build.cuda:
             yield from _arch_findings(ctx, build)
 

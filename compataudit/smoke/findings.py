@@ -30,6 +30,7 @@ CAUSE_CODES = (
     "TCH003",
     "NVW001",
     "NVW002",
+    "CDN001",
     "JAX001",
     "JAX002",
     "KER006",
@@ -45,9 +46,10 @@ CAUSE_CODES = (
     "NVW003",
     "DRV002",
     "ARC002",
+    "CDN002",
 )
 # Causes that only matter for work on a GPU (or before any device was reached).
-GPU_ONLY_CODES = frozenset({"DRV001", "DRV002", "DRV003", "ARC001", "ARC002"})
+GPU_ONLY_CODES = frozenset({"DRV001", "DRV002", "DRV003", "ARC001", "ARC002", "CDN001", "CDN002"})
 
 FRAMEWORK_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "torch": ("torch",),
