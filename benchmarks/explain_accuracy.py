@@ -53,8 +53,10 @@ def main() -> int:
     print(f"{'family':<20} {'right':>5} {'none':>5} {'total':>5}")
     for family, (ok, none, total) in sorted(per_family.items()):
         print(f"{family:<20} {ok:>5} {none:>5} {total:>5}")
-    print(f"{'all':<20} {right:>5} {sum(c[1] for c in per_family.values()):>5} {len(rows):>5}"
-          f"   ({100 * right / len(rows):.1f}% right)")
+    print(
+        f"{'all':<20} {right:>5} {sum(c[1] for c in per_family.values()):>5} {len(rows):>5}"
+        f"   ({100 * right / len(rows):.1f}% right)"
+    )
     print(f"mean time per text: {1000 * elapsed / len(rows):.2f} ms")
     if misses:
         print("misses:")

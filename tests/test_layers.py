@@ -63,7 +63,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ),
 )
 # Cycles that are known and being removed; nothing may be added here.
-KNOWN_CYCLES = frozenset({frozenset({"compataudit.doctor.crosscheck", "compataudit.doctor.explain"})})
+KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset()
 
 
 def _modules() -> dict[str, Path]:

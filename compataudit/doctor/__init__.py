@@ -38,6 +38,12 @@ API_VERSION_MISMATCH = "api-version-mismatch"
 PYTHON_UNSUPPORTED = "python-unsupported"
 QUANTIZATION_MISMATCH = "quantization-mismatch"
 META_DEVICE_WEIGHTS = "meta-device-weights"
+# Added kinds (issue 11): tensors or an op on the wrong device, mismatched dtypes,
+# a CUDA-only compiled op given CPU tensors, a Keras layer that cannot take a mask.
+DEVICE_MISMATCH = "device-mismatch"
+DTYPE_MISMATCH = "dtype-mismatch"
+CUDA_ONLY_EXTENSION_OP = "cuda-only-extension-op"
+LAYER_MASKING_UNSUPPORTED = "layer-masking-unsupported"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Fact readers for ``explain``: what the message itself says, then the environment.
 
-Each analyser refines one :class:`~compataudit.doctor.explain.Hit` in place:
+Each analyser refines one :class:`~compataudit.doctor.diagnosis.Hit` in place:
 it may change the kind (the dispatcher message names its own cause), add
 evidence, raise confidence when the environment confirms the cause (torch is
 ``+cpu``; torchvision pins another torch) or lower it when the environment
@@ -17,76 +17,37 @@ from packaging.version import Version
 
 from compataudit import doctor as k
 from compataudit.compat.cuda import arch_supported
-from compataudit.distributions import TENSORFLOW
+from compataudit.doctor import crosscheck_keras, crosscheck_ops
+from compataudit.doctor.diagnosis import fill
+from compataudit.doctor.envfacts import (
+    CONFIRM,
+    CONTRADICT,
+    GH,
+    confirm,
+    cuda_expected,
+    torch_build,
+    version_of,
+)
 from compataudit.model import Environment
 from compataudit.versions import in_range, local_variant, major_minor, minor_of, parse_version
 
 if TYPE_CHECKING:
-    from compataudit.compat.builds import ResolvedBuild
-    from compataudit.doctor.explain import Hit
+    from compataudit.doctor.diagnosis import Hit
 
-CONFIRM, CONTRADICT = 0.15, -0.3
-GH = "https://github.com/"
 _CONTAINERS = {"ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Module"}
+# Dispatch keys that are not kernels of a backend: AutogradCUDA or AutocastCUDA in the
+# list says nothing about CUDA kernels (a CPU-only build lists them too).
+_NOT_KERNELS = ("Autograd", "Autocast", "ADInplaceOrView", "FuncTorch", "Python", "Batched", "Vmap")
+_REGISTERED = re.compile(r"^\s*(?P<key>\w+): (?:fallthrough )?registered at", re.M)
 
 
-def _version(env: Environment | None, *names: str) -> str | None:
-    if env is None:
-        return None
-    for name in names:
-        pkg = env.package(name)
-        if pkg is not None and pkg.version:
-            return pkg.version
-    return None
-
-
-def _torch_build(env: Environment) -> ResolvedBuild | None:
-    """torch's resolved build (variant, CUDA, archs) via compat.torch, when it answers."""
-    try:
-        from compataudit.compat import torch as torch_compat
-        from compataudit.matrices import load_matrices
-
-        return torch_compat.resolve_build(env, load_matrices())
-    except Exception:  # matrices missing or malformed: fall back to the version label
-        return None
-
-
-def _is_cpu_only(env: Environment) -> bool | None:
-    torch = _version(env, "torch")
-    if torch is None:
-        return None
-    build = _torch_build(env)
-    variant = build.variant if build else local_variant(torch)
-    if variant is None:
-        return None
-    return variant == "cpu"
-
-
-def _confirm(hit: Hit, delta: float, evidence: str) -> None:
-    hit.confidence += delta
-    hit.evidence.append("environment: " + evidence)
-
-
-def _suggest_cuda_torch(env: Environment) -> str | None:
-    """The install command of a CUDA torch build that fits this machine's driver and GPUs."""
-    if not env.nvidia.cuda_driver_version:
-        return None
-    try:
-        from compataudit.compat import torch as torch_compat
-        from compataudit.matrices import load_matrices
-
-        matrices = load_matrices()
-        build = torch_compat.resolve_build(env, matrices)
-        if build is None:
-            return None
-        ccs = tuple(g.compute_capability for g in env.nvidia.gpus if g.compute_capability)
-        driver_cuda = env.nvidia.cuda_driver_version
-        # The matrices may not know a release's architectures: then ask without the GPUs.
-        return torch_compat.suggest_build(
-            env, matrices, build, max_cuda=driver_cuda, gpu_ccs=ccs
-        ) or torch_compat.suggest_build(env, matrices, build, max_cuda=driver_cuda, gpu_ccs=())
-    except Exception:
-        return None
+def _available_keys(op: str, text: str) -> list[str]:
+    """The dispatch keys the message lists for ``op`` (a cut-off list counts up to the cut),
+    else the keys of its "KEY: registered at" lines."""
+    listed = re.search(re.escape(op) + r"' is only available for these backends: \[([^\]\n]*)", text)
+    if listed:
+        return [b.strip() for b in listed.group(1).split(",") if b.strip()]
+    return [m.group("key") for m in _REGISTERED.finditer(text)]
 
 
 # --------------------------------------------------------------------------- analysers
@@ -95,12 +56,13 @@ def _suggest_cuda_torch(env: Environment) -> str | None:
 def dispatcher(hit: Hit, text: str, env: Environment | None) -> None:
     """Read op, backend and the available-backend list of a "Could not run" message."""
     op, backend = hit.facts.get("op", ""), hit.facts.get("backend", "")
-    listed = re.search(re.escape(op) + r"' is only available for these backends: \[([^\]]*)\]", text)
-    available = [b.strip() for b in listed.group(1).split(",")] if listed else []
+    available = _available_keys(op, text)
+    kernels = [b for b in available if not b.startswith(_NOT_KERNELS)]
     namespace = op.split("::")[0]
     key = backend.removesuffix("TensorId")
-    if listed:
-        hit.evidence.append(f"`{op}` is available for: {', '.join(available[:8]) or 'nothing'}")
+    if available:
+        hit.evidence.append(f"`{op}` has kernels for: {', '.join(kernels[:8]) or 'no backend'}")
+    has_cuda = any(b.endswith("CUDA") for b in kernels)
     if namespace == "torchvision":
         hit.kind, hit.confidence = k.TORCH_EXTENSION_MISMATCH, 0.85
         hit.summary = (
@@ -145,9 +107,9 @@ def dispatcher(hit: Hit, text: str, env: Environment | None) -> None:
         )
         hit.fix = f"Reinstall the package providing `{namespace}` built for your torch and CUDA."
         hit.components = ["torch"]
-    elif "CUDA" in key and not any("CUDA" in b for b in available):
-        hit.kind, hit.confidence = k.CPU_ONLY_BUILD, 0.8 if listed else 0.6
-        mac = " (the list holds MPS: this is macOS)" if "MPS" in available else ""
+    elif "CUDA" in key and not has_cuda:
+        hit.kind, hit.confidence = k.CPU_ONLY_BUILD, 0.8 if available else 0.6
+        mac = " (the list holds MPS: this is macOS)" if "MPS" in kernels else ""
         hit.summary = (
             f"`{op}` got CUDA tensors but this torch has no CUDA kernels: a CPU-only "
             f"build{mac}. Typical: a TorchScript model or checkpoint made on a GPU."
@@ -160,32 +122,19 @@ def dispatcher(hit: Hit, text: str, env: Environment | None) -> None:
             GH + "pytorch/pytorch/issues/119678",
         ]
         cuda_expected(hit, text, env)
+    elif key == "CPU" and has_cuda and not any(b.endswith("CPU") for b in kernels):
+        hit.kind, hit.confidence = k.CUDA_ONLY_EXTENSION_OP, 0.75
+        hit.summary = (
+            f"`{op}` has CUDA kernels only and got CPU tensors (a model, or part of one, left on "
+            "or offloaded to the CPU)."
+        )
+        hit.fix = "Run that step on the GPU (move the module and its inputs with `.to('cuda')`)."
+        hit.sources = [GH + "pollockjj/ComfyUI-MultiGPU/issues/108"]
+        crosscheck_ops.cuda_only_op(hit, text, env)
     else:
         hit.kind, hit.confidence = k.API_VERSION_MISMATCH, 0.35
         hit.summary = f"`{op}` has no kernel for {key} in this torch build."
         hit.fix = "Move the tensors to a device the op supports, or upgrade torch."
-
-
-def cuda_expected(hit: Hit, text: str, env: Environment | None) -> None:
-    """CUDA was wanted: a CPU-only torch confirms it, a CUDA build contradicts it."""
-    if env is None:
-        return
-    torch = _version(env, "torch")
-    cpu_only = _is_cpu_only(env)
-    if cpu_only is True:
-        _confirm(hit, CONFIRM, f"torch {torch} is a CPU-only build")
-        command = _suggest_cuda_torch(env)
-        if command and "cpu" not in command:
-            hit.fix += f" For this machine: `{command}`."
-        elif not env.nvidia.gpus:
-            hit.fix += " No NVIDIA GPU was found here, so keep the code on the CPU."
-    elif cpu_only is False:
-        _confirm(
-            hit,
-            CONTRADICT,
-            f"torch {torch} is a CUDA build, so the cause is elsewhere "
-            "(no visible GPU, CUDA_VISIBLE_DEVICES, driver)",
-        )
 
 
 def module_forward(hit: Hit, text: str, env: Environment | None) -> None:
@@ -213,7 +162,7 @@ def abstract_class(hit: Hit, text: str, env: Environment | None) -> None:
 
 def torchvision_pair(hit: Hit, text: str, env: Environment | None) -> None:
     """torchvision's wheel pins an exact torch; a different torch (or variant) confirms."""
-    torch, tv = _version(env, "torch"), _version(env, "torchvision")
+    torch, tv = version_of(env, "torch"), version_of(env, "torchvision")
     if env is None or torch is None or tv is None:
         return
     pkg = env.package("torchvision")
@@ -224,9 +173,9 @@ def torchvision_pair(hit: Hit, text: str, env: Environment | None) -> None:
     t_ver = parse_version(torch)
     pinned = parse_version(pins[0]) if pins else None
     if pinned is not None and t_ver is not None and pinned not in (t_ver, Version(t_ver.public)):
-        _confirm(hit, CONFIRM, f"torchvision {tv} requires torch=={pins[0]} but torch {torch} is installed")
+        confirm(hit, CONFIRM, f"torchvision {tv} requires torch=={pins[0]} but torch {torch} is installed")
     elif tv_variant != torch_variant and (tv_variant or torch_variant):
-        _confirm(hit, CONFIRM, f"torch {torch} and torchvision {tv} are different build variants")
+        confirm(hit, CONFIRM, f"torch {torch} and torchvision {tv} are different build variants")
     try:
         from compataudit.compat import torch as torch_compat
         from compataudit.matrices import load_matrices
@@ -237,7 +186,7 @@ def torchvision_pair(hit: Hit, text: str, env: Environment | None) -> None:
         if row is not None:
             want = partner or row.torchvision
             if minor_of(tv) != row.torchvision:
-                _confirm(
+                confirm(
                     hit,
                     CONFIRM,
                     f"torch {minor_of(torch)} pairs with torchvision {row.torchvision}, not {tv}",
@@ -247,6 +196,21 @@ def torchvision_pair(hit: Hit, text: str, env: Environment | None) -> None:
             hit.sources += list(row.sources)
     except Exception:
         return
+
+
+def torchvision_cuda(hit: Hit, text: str, env: Environment | None) -> None:
+    """torchvision's CUDA check: read both versions, then compare the installed pair."""
+    m = re.search(
+        r"PyTorch has CUDA\s+Version\s*=\s*(?P<torch>[\d.]+) and torchvision has CUDA\s+Version\s*=\s*"
+        r"(?P<tv>[\d.]+)",
+        text,
+    )
+    if m:
+        hit.summary = (
+            f"torch was built for CUDA {m.group('torch')} but torchvision for CUDA {m.group('tv')}: "
+            "one of them came from another index."
+        )
+    torchvision_pair(hit, text, env)
 
 
 def xformers_dispatch(hit: Hit, text: str, env: Environment | None) -> None:
@@ -276,10 +240,10 @@ def xformers_dispatch(hit: Hit, text: str, env: Environment | None) -> None:
 
 
 def xformers_build(hit: Hit, text: str, env: Environment | None) -> None:
-    torch = _version(env, "torch")
+    torch = version_of(env, "torch")
     have = parse_version(hit.facts.get("have"))
     if torch is not None and have is not None and parse_version(torch) == have:
-        _confirm(hit, CONFIRM, f"torch {torch} is installed; xformers expects {hit.facts.get('built')}")
+        confirm(hit, CONFIRM, f"torch {torch} is installed; xformers expects {hit.facts.get('built')}")
 
 
 def gpu_arch(hit: Hit, text: str, env: Environment | None) -> None:
@@ -288,12 +252,12 @@ def gpu_arch(hit: Hit, text: str, env: Environment | None) -> None:
         hit.evidence.append("this torch supports: " + " ".join(listed.group(1).split()))
     if env is None or not env.nvidia.gpus:
         return
-    build = _torch_build(env)
+    build = torch_build(env)
     archs = tuple(build.archs) if build else ()
     for gpu in env.nvidia.gpus:
         cc = gpu.compute_capability
         if cc and major_minor(cc) and archs and arch_supported(cc, archs) == "none":
-            _confirm(
+            confirm(
                 hit,
                 CONFIRM,
                 f"GPU {gpu.index} ({gpu.name}) has compute capability "
@@ -307,25 +271,23 @@ def driver(hit: Hit, text: str, env: Environment | None) -> None:
     if found.isdigit():  # the CUDA driver API version: 11040 -> 11.4
         value = int(found)
         hit.facts["found_cuda"] = f"{value // 1000}.{value % 1000 // 10}"
-        from compataudit.doctor.explain import fill
-
         hit.summary = fill(hit.signature.summary, hit.facts)
         hit.fix = fill(hit.signature.fix, hit.facts)
-    build = _torch_build(env) if env is not None else None
+    build = torch_build(env) if env is not None else None
     found_cuda = hit.facts.get("found_cuda")
     if build is not None and build.cuda and found_cuda and in_range(build.cuda, ">" + found_cuda):
-        _confirm(hit, CONFIRM, f"torch {build.version} is built for CUDA {build.cuda}")
+        confirm(hit, CONFIRM, f"torch {build.version} is built for CUDA {build.cuda}")
 
 
 def numpy_abi(hit: Hit, text: str, env: Environment | None) -> None:
-    numpy, torch = _version(env, "numpy"), _version(env, "torch")
+    numpy, torch = version_of(env, "numpy"), version_of(env, "torch")
     if numpy is None:
         return
     if in_range(numpy, "<2") is True:
-        _confirm(hit, CONTRADICT, f"numpy {numpy} is installed (not NumPy 2)")
+        confirm(hit, CONTRADICT, f"numpy {numpy} is installed (not NumPy 2)")
         return
     if torch is not None and _torch_numpy2(torch) is False:
-        _confirm(hit, CONFIRM, f"numpy {numpy} beside torch {torch}, built for NumPy 1.x")
+        confirm(hit, CONFIRM, f"numpy {numpy} beside torch {torch}, built for NumPy 1.x")
         hit.fix = '`pip install "numpy<2"`, or upgrade torch to >= 2.3.'
     elif torch is not None:
         hit.evidence.append(
@@ -350,46 +312,11 @@ def _torch_numpy2(torch: str) -> bool | None:
     return None if old is None else not old
 
 
-def tf_numpy(hit: Hit, text: str, env: Environment | None) -> None:
-    numpy, tf = _version(env, "numpy"), _version(env, *TENSORFLOW)
-    if numpy and tf and in_range(numpy, ">=1.20") and in_range(tf, "<2.6"):
-        _confirm(hit, CONFIRM, f"numpy {numpy} beside tensorflow {tf}")
-        hit.fix = f'`pip install "numpy<1.20"` for tensorflow {tf}, or upgrade tensorflow.'
-    elif tf and in_range(tf, ">=2.6"):
-        _confirm(
-            hit,
-            -0.2,
-            f"tensorflow {tf} is not affected: look for NumPy calls on symbolic tensors in your code",
-        )
-
-
-def keras_era(hit: Hit, text: str, env: Environment | None) -> None:
-    tf, keras = _version(env, *TENSORFLOW), _version(env, "keras")
-    if env is None or tf is None or not in_range(tf, ">=2.16"):
-        return
-    if keras and in_range(keras, ">=3") and env.env_var("TF_USE_LEGACY_KERAS") not in {"1", "true"}:
-        _confirm(
-            hit,
-            CONFIRM,
-            f"tensorflow {tf} with keras {keras}: tf.keras is Keras 3 here "
-            "and TF_USE_LEGACY_KERAS is not set",
-        )
-        if hit.kind == k.MISSING_METHOD:
-            hit.kind = k.KERAS_VERSION_MIX
-
-
-def keras_pair(hit: Hit, text: str, env: Environment | None) -> None:
-    tf, keras = _version(env, *TENSORFLOW), _version(env, "keras")
-    if tf and keras and minor_of(tf) != minor_of(keras) and in_range(keras, "<3"):
-        _confirm(hit, CONFIRM, f"keras {keras} beside tensorflow {tf}")
-        hit.fix = f'`pip install "keras=={minor_of(tf)}.*"`, or use tensorflow.keras.'
-
-
 def mps(hit: Hit, text: str, env: Environment | None) -> None:
     if env is None:
         return
     if env.platform.system == "Darwin":
-        _confirm(hit, 0.05, f"macOS {env.platform.machine}")
+        confirm(hit, 0.05, f"macOS {env.platform.machine}")
     if env.env_var("PYTORCH_ENABLE_MPS_FALLBACK") == "1":
         hit.evidence.append(
             "environment: PYTORCH_ENABLE_MPS_FALLBACK=1 is set, yet the error "
@@ -403,15 +330,15 @@ ANALYSERS: dict[str, Callable[[Hit, str, Environment | None], None]] = {
     "module_forward": module_forward,
     "abstract_class": abstract_class,
     "torchvision_pair": torchvision_pair,
+    "torchvision_cuda": torchvision_cuda,
     "xformers_dispatch": xformers_dispatch,
     "xformers_build": xformers_build,
     "gpu_arch": gpu_arch,
     "driver": driver,
     "numpy_abi": numpy_abi,
-    "tf_numpy": tf_numpy,
-    "keras_era": keras_era,
-    "keras_pair": keras_pair,
     "mps": mps,
+    **crosscheck_keras.ANALYSERS,
+    **crosscheck_ops.ANALYSERS,
 }
 
 

@@ -108,13 +108,32 @@ def test_real_traceback_maps_to_the_right_kind(name: str, expected: tuple[str, s
     assert diagnoses[0].evidence and diagnoses[0].fix and diagnoses[0].components
 
 
-def test_every_fixture_is_in_the_table_and_cites_its_source() -> None:
+def load_labels() -> dict[str, tuple[str, str]]:
+    """labels.tsv: fixture -> (family, the top kind a maintainer would name)."""
+    rows = (TRACEBACKS / "labels.tsv").read_text(encoding="utf-8").splitlines()
+    return {n: (f, k) for n, f, k in (r.split("\t") for r in rows if r and not r.startswith("#"))}
+
+
+LABELS = load_labels()
+
+
+def test_every_fixture_is_labelled_and_cites_its_source() -> None:
     names = {p.name for p in TRACEBACKS.glob("*.txt")}
-    assert names == set(CASES)
+    assert names == set(LABELS)
+    assert set(CASES) <= names
+    for name, (kind, _) in CASES.items():
+        assert LABELS[name][1] == kind, name
     for name in names:
-        assert source_of(TRACEBACKS / name).split()[0] in {"https://github.com", "recorded"} or source_of(
-            TRACEBACKS / name
-        ).startswith(("https://", "recorded "))
+        assert source_of(TRACEBACKS / name).startswith(("https://", "recorded "))
+
+
+@pytest.mark.parametrize(("name", "label"), LABELS.items(), ids=list(LABELS))
+def test_labelled_traceback_gets_its_kind_first(name: str, label: tuple[str, str]) -> None:
+    """The whole real corpus (benchmarks/explain_accuracy.py prints the same per family)."""
+    diagnoses = explain_text((TRACEBACKS / name).read_text(encoding="utf-8"))
+    assert diagnoses, "no diagnosis"
+    assert diagnoses[0].kind == label[1]
+    assert all(0 < d.confidence < 1 for d in diagnoses)
 
 
 def test_at_least_thirty_distinct_signatures_are_exercised() -> None:
