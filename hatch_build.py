@@ -2,9 +2,13 @@
 
 The TOML files stay the source of truth (and ship too); the compiled copy only saves
 the start-up cost of importing tomllib and parsing them. The copy is written next to
-the TOML files (ignored by git): the wheel's force-include of ``matrices/`` ships it, and
-editable installs read it from the checkout. Each entry carries its TOML file's digest:
-after an edit the loader parses the TOML again, so a stale copy is slow, never wrong.
+the TOML files (ignored by git): the hook force-includes every file directly in
+``matrices/`` into the wheel, and editable installs read it from the checkout. Each entry
+carries its TOML file's digest: after an edit the loader parses the TOML again, so a
+stale copy is slow, never wrong.
+
+``matrices/harvested/`` (the index metadata tools/harvest.py records, ~1 MB) stays out of
+the wheel: only the test suite reads it (it is in the sdist), never the CLI.
 """
 
 from __future__ import annotations
@@ -28,7 +32,13 @@ class CompileMatrices(BuildHookInterface):  # type: ignore[misc, type-arg, unuse
             from compataudit.matrices import COMPILED_NAME, compile_directory
         finally:
             sys.path.pop(0)
-        # Written next to the TOML files: the wheel's force-include of matrices/ ships it,
-        # and an editable install reads it from there.
-        target = root / "matrices" / COMPILED_NAME
-        target.write_text(compile_directory(root / "matrices"), encoding="utf-8")
+        # Written next to the TOML files: shipped with them, and an editable install reads
+        # it from there.
+        matrices = root / "matrices"
+        (matrices / COMPILED_NAME).write_text(compile_directory(matrices), encoding="utf-8")
+        if version == "editable":
+            return
+        force = build_data.setdefault("force_include", {})
+        for path in sorted(matrices.iterdir()):
+            if path.is_file():  # not harvested/: test material, never read at run time
+                force[str(path)] = f"compataudit/matrices/{path.name}"

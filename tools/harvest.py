@@ -1,0 +1,335 @@
+"""Harvest compatibility facts from the package index's own metadata (maintainer tool).
+
+For every final release of the audited families this records what the index says about
+each wheel (file name, sha256, upload date, Requires-Python, so the cp tags shipped) and,
+for the packages whose pins the matrices depend on, the Requires-Dist of one Linux
+x86_64 wheel per release (torchvision -> torch, jax -> jaxlib, TF -> keras / numpy /
+protobuf / ml-dtypes and its `and-cuda` extra, torch -> cuda-toolkit / nvidia-* = the
+CUDA and cuDNN of the default PyPI build). Output: ``matrices/harvested/<family>.json``,
+each with a top-level ``"harvested": "YYYY-MM-DD"``. The CLI never reads these files;
+``tests/test_harvest_crosscheck.py`` compares the curated TOML with them, offline.
+
+Everything goes through pip, as configured on the machine: the project pages through
+pip's own index client, the metadata through
+``pip install --dry-run --no-deps --ignore-installed --only-binary=:all: --report``
+(which reads PEP 658 metadata where the index serves it, else the wheel). Run it with
+``PIP_CONFIG_FILE=/dev/null`` to read the index as it is, under a Python whose pip is
+>= 24 (upload times are read from the index's JSON pages)::
+
+    PIP_CONFIG_FILE=/dev/null python tools/harvest.py [--family torch] [--jobs 4]
+
+A re-run keeps every release already recorded and only asks pip about new ones (the
+reports are also cached in ``.harvest-cache/``, ignored by git); ``--refresh`` asks again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "matrices" / "harvested"
+CACHE_DIR = ROOT / ".harvest-cache"
+DEFAULT_INDEX = "https://pypi.org/simple/"
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    since: str  # oldest release harvested (older history is out of the matrices' range)
+    metadata: bool = True  # ask for the Requires-Dist of one wheel per release
+
+
+# The range starts where the matrices start (torch 1.12, TF 2.4, keras 2.6, jax 0.4);
+# TF variants other than tensorflow / tensorflow-cpu only get their file lists.
+FAMILIES: dict[str, tuple[Package, ...]] = {
+    "torch": (
+        Package("torch", "1.12"),
+        Package("torchvision", "0.13"),
+        Package("torchaudio", "0.12"),
+        Package("triton", "2.0"),
+    ),
+    "tensorflow": (
+        Package("tensorflow", "2.4"),
+        Package("tensorflow-cpu", "2.4"),
+        Package("tensorflow-intel", "2.4", metadata=False),
+        Package("tensorflow-cpu-aws", "2.4", metadata=False),
+        Package("tensorflow-macos", "2.4", metadata=False),
+        Package("tensorflow-gpu", "2.4", metadata=False),
+        Package("tensorflow-rocm", "2.4", metadata=False),
+    ),
+    "keras": (Package("keras", "2.6"), Package("tf-keras", "2.0")),
+    "jax": (
+        Package("jax", "0.4"),
+        Package("jaxlib", "0.4"),
+        Package("jax-cuda12-plugin", "0.4"),
+        Package("jax-cuda12-pjrt", "0.4"),
+        Package("jax-cuda13-plugin", "0.4"),
+        Package("jax-cuda13-pjrt", "0.4"),
+    ),
+    "cuda": (
+        Package("nvidia-cudnn-cu12", "8.9"),
+        Package("nvidia-cudnn-cu13", "9.0"),
+        Package("cuda-toolkit", "12.0"),
+    ),
+}
+
+
+# ---------------------------------------------------------------- the index, through pip
+def _pip_collector() -> Any:
+    """pip's own index client, with pip's configuration (index URL, certificates)."""
+    from pip._internal.configuration import Configuration
+    from pip._internal.exceptions import ConfigurationError
+    from pip._internal.index.collector import LinkCollector
+    from pip._internal.models.search_scope import SearchScope
+    from pip._internal.network.session import PipSession
+
+    config = Configuration(isolated=False)
+    config.load()
+    try:
+        index = str(config.get_value("global.index-url"))
+    except ConfigurationError:
+        index = os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX)
+    session = PipSession()
+    session.verify = os.environ.get("PIP_CERT", True)
+    scope = SearchScope.create(find_links=[], index_urls=[index], no_index=False)
+    return LinkCollector(session=session, search_scope=scope), index
+
+
+def index_files(collector: Any, index: str, name: str) -> list[dict[str, Any]]:
+    """Every wheel on the project page: file, sha256, Requires-Python, upload time."""
+    from pip._internal.index.collector import parse_links
+    from pip._internal.models.link import Link
+
+    page = collector.fetch_response(Link(f"{index.rstrip('/')}/{name}/"))
+    if page is None:
+        raise SystemExit(f"harvest: the index has no page for {name}")
+    files = []
+    link: Any  # pip's Link (upload_time: pip >= 24)
+    for link in parse_links(page):
+        if not link.filename.endswith(".whl"):
+            continue
+        uploaded = link.upload_time.date().isoformat() if link.upload_time else None
+        files.append(
+            {
+                "file": link.filename,
+                "sha256": link.hash if link.hash_name == "sha256" else None,
+                "requires_python": link.requires_python or None,
+                "uploaded": uploaded,
+                "yanked": link.is_yanked,
+            }
+        )
+    return files
+
+
+def releases_of(files: Iterable[dict[str, Any]], since: str) -> dict[str, list[dict[str, Any]]]:
+    """The wheels of every final release >= ``since``, keyed by version string."""
+    floor = Version(since)
+    grouped: dict[Version, list[dict[str, Any]]] = {}
+    for entry in files:
+        try:
+            _name, version, _build, _tags = parse_wheel_filename(entry["file"])
+        except (InvalidWheelFilename, InvalidVersion):
+            continue
+        if version.is_prerelease or version.is_devrelease or version.local or version < floor:
+            continue
+        grouped.setdefault(version, []).append(entry)
+    return {str(v): sorted(grouped[v], key=lambda e: e["file"]) for v in sorted(grouped)}
+
+
+# ---------------------------------------------------------------- one wheel's metadata
+def _python_tag(tag: str) -> tuple[int, int] | None:
+    if tag.startswith("cp") and tag[2:].isdigit() and len(tag) >= 4:
+        return int(tag[2]), int(tag[3:])
+    return None
+
+
+def pick_target(wheels: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """(python version, platform) of the wheel to read: Linux x86_64 (or pure Python) first,
+    then the oldest CPython it ships (the rows cite those; TF's numpy floor is the old one)."""
+    candidates = []
+    for entry in wheels:
+        for tag in parse_wheel_filename(entry["file"])[3]:
+            if tag.abi.endswith("t"):
+                continue  # free-threaded builds are a second wheel of the same Python
+            python = _python_tag(tag.interpreter) or _lowest_allowed(entry["requires_python"])
+            linux = tag.platform == "any" or ("linux" in tag.platform and "x86_64" in tag.platform)
+            candidates.append((not linux, python, tag.platform))
+    if not candidates:
+        return None
+    _other, (major, minor), platform = min(candidates)
+    return f"{major}.{minor}", ("manylinux_2_28_x86_64" if platform == "any" else platform)
+
+
+def _lowest_allowed(requires_python: str | None) -> tuple[int, int]:
+    try:
+        spec = SpecifierSet(requires_python or "")
+    except InvalidSpecifier:
+        spec = SpecifierSet()
+    for minor in range(8, 20):
+        if spec.contains(f"3.{minor}.0", prereleases=True) or spec.contains(f"3.{minor}.99"):
+            return 3, minor
+    return 3, 12
+
+
+def read_metadata(name: str, version: str, python: str, platform: str) -> dict[str, Any]:
+    """Requires-Python / Requires-Dist of the wheel pip would install for that target."""
+    key = CACHE_DIR / "reports" / name / f"{version}-py{python}-{platform}.json"
+    if key.is_file():
+        cached: dict[str, Any] = json.loads(key.read_text(encoding="utf-8"))
+        return cached
+    with tempfile.TemporaryDirectory(prefix="harvest-") as tmp:
+        report = Path(tmp) / "report.json"
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--no-deps",
+            "--ignore-installed",
+            "--only-binary=:all:",
+            "--no-cache-dir",
+            "--quiet",
+            "--python-version",
+            python,
+            "--platform",
+            platform,
+            "--target",
+            str(Path(tmp) / "target"),
+            "--report",
+            str(report),
+            f"{name}=={version}",
+        ]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode != 0 or not report.is_file():
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            return {"error": f"pip: {last}"}
+        install = json.loads(report.read_text(encoding="utf-8"))["install"][0]
+    meta = install["metadata"]
+    result = {
+        "file": install["download_info"]["url"].rsplit("/", 1)[-1],
+        "requires_python": meta.get("requires_python"),
+        "requires_dist": meta.get("requires_dist", []),
+    }
+    key.parent.mkdir(parents=True, exist_ok=True)
+    key.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return result
+
+
+# ---------------------------------------------------------------- one package, one family
+def release_record(wheels: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the index says of one release (its metadata is added separately)."""
+    pythons = {w["requires_python"] for w in wheels}
+    dates = sorted(w["uploaded"] for w in wheels if w["uploaded"])
+    tags = sorted(
+        {tag.interpreter for w in wheels for tag in parse_wheel_filename(w["file"])[3]},
+        key=lambda t: (_python_tag(t) or (0, 0), t),
+    )
+    record: dict[str, Any] = {
+        "uploaded": dates[0] if dates else None,
+        "requires_python": pythons.pop() if len(pythons) == 1 else None,
+        "python_tags": tags,
+        "wheels": [[w["file"], w["sha256"], w["uploaded"]] for w in wheels],
+    }
+    if record["requires_python"] is None and len(pythons) > 1:
+        record["requires_python_by_wheel"] = {w["file"]: w["requires_python"] for w in wheels}
+    if all(w["yanked"] for w in wheels):
+        record["yanked"] = True
+    return record
+
+
+def harvest_package(
+    collector: Any,
+    index: str,
+    package: Package,
+    known: dict[str, Any],
+    pool: ThreadPoolExecutor,
+    refresh: bool,
+) -> dict[str, Any]:
+    releases = releases_of(index_files(collector, index, package.name), package.since)
+    records = {version: release_record(wheels) for version, wheels in releases.items()}
+    pending = {}
+    for version, record in records.items():
+        old = known.get(version, {}).get("metadata")
+        if package.metadata and (refresh or not old or "error" in old):
+            target = pick_target(releases[version])
+            if target:
+                pending[version] = pool.submit(read_metadata, package.name, version, *target)
+        elif old:
+            record["metadata"] = old
+    for version, future in pending.items():
+        records[version]["metadata"] = future.result()
+        print(
+            f"  {package.name} {version}: {records[version]['metadata'].get('file', 'error')}",
+            file=sys.stderr,
+        )
+    return {"since": package.since, "releases": records}
+
+
+def harvest_family(family: str, jobs: int, refresh: bool) -> Path:
+    path = OUT_DIR / f"{family}.json"
+    old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    collector, index = _pip_collector()
+    packages = {}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for package in FAMILIES[family]:
+            print(f"{family}: {package.name}", file=sys.stderr)
+            known = old.get("packages", {}).get(package.name, {}).get("releases", {})
+            packages[package.name] = harvest_package(collector, index, package, known, pool, refresh)
+    document = {
+        "harvested": datetime.date.today().isoformat(),
+        "index": index,
+        "how": "python tools/harvest.py (PIP_CONFIG_FILE=/dev/null): index pages and "
+        "pip install --dry-run --report metadata",
+        "packages": packages,
+    }
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    path.write_text(dump(document) + "\n", encoding="utf-8")
+    return path
+
+
+def dump(value: Any, indent: str = "") -> str:
+    """JSON with one line per list of scalars (one line per wheel): small, diff-friendly."""
+    inner = indent + " "
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(k)}: {dump(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        return "[\n" + ",\n".join(inner + dump(v, inner) for v in value) + "\n" + indent + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--family",
+        action="append",
+        choices=sorted(FAMILIES),
+        help="harvest only this family (repeatable; default: all)",
+    )
+    parser.add_argument("--jobs", type=int, default=4, help="pip calls in parallel (default 4)")
+    parser.add_argument("--refresh", action="store_true", help="ask pip again for known releases")
+    args = parser.parse_args(argv)
+    for family in args.family or sorted(FAMILIES):
+        path = harvest_family(family, max(1, args.jobs), args.refresh)
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
