@@ -162,6 +162,19 @@ RULES: tuple[Rule, ...] = (
         "arguments from the 'CUDA' backend`; different CUDA majors refuse to import.",
         "Reinstall the extensions from torch's variant index (the fix names it).",
     ),
+    Rule(
+        "TCH004",
+        "extension-torch-pin",
+        "torch",
+        E,
+        "torchvision / torchaudio's own metadata pins another torch",
+        "The `Requires-Dist: torch...` of the installed torchvision and torchaudio against the "
+        "installed torch, where the matrices cannot judge the pair (a release newer than the "
+        "data, or one without a recorded exact pair).",
+        "The extension was compiled against that torch: its ops fail to register or load "
+        "(`operator torchvision::nms does not exist`).",
+        "Install the torch the extension declares, or the extension release built for your torch.",
+    ),
     # ---------------------------------------------------------------- tensorflow / keras
     Rule(
         "KER001",

@@ -27,6 +27,7 @@ from compataudit.versions import (
 
 AREA = "packages"
 
+_TORCH_EXTENSIONS = ("torchvision", "torchaudio")
 _SYS_PLATFORM = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32"}
 
 
@@ -108,6 +109,8 @@ def check_requirements(ctx: CheckContext) -> Iterator[Finding]:
                 continue
             if dep_name.startswith("nvidia-") and spec.startswith("=="):
                 continue  # an exact CUDA-library pin: NVW001 reports it, with more to say
+            if dep_name == "torch" and pkg.name in _TORCH_EXTENSIONS:
+                continue  # TCH001 / TCH002 / TCH004 report it, with the family's fix
             if in_range(dep.version, spec) is False:
                 alias = f" (as {dep.name})" if dep.name != dep_name else ""
                 yield finding(

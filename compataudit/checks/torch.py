@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compataudit.checks import CheckContext, finding
+from compataudit.checks.packages import applicable_requirements, marker_environment
 from compataudit.compat import torch as tm
 from compataudit.model import Finding, Package, Severity
 from compataudit.versions import (
+    ParsedRequirement,
     in_range,
     local_variant,
     major_minor,
@@ -135,9 +137,12 @@ def check_python(ctx: CheckContext) -> Iterator[Finding]:
 def _extension_rows(
     ctx: CheckContext,
 ) -> Iterator[tuple[str, tm.VisionRow | tm.AudioRow | None]]:
-    vision = _official(ctx, "torchvision")
+    vision, torch = _official(ctx, "torchvision"), ctx.env.package("torch")
     if vision is not None:
-        yield "torchvision", tm.torch_for_torchvision(ctx.matrices, vision.version)
+        yield (
+            "torchvision",
+            tm.torch_for_torchvision(ctx.matrices, vision.version, torch.version if torch else None),
+        )
     audio = _official(ctx, "torchaudio")
     if audio is not None:
         yield "torchaudio", tm.audio_row(ctx.matrices, audio.version)
@@ -151,7 +156,7 @@ def check_torchvision(ctx: CheckContext) -> Iterator[Finding]:
     torch, vision = _official(ctx, "torch"), _official(ctx, "torchvision")
     if torch is None or vision is None:
         return
-    row = tm.torch_for_torchvision(ctx.matrices, vision.version)
+    row = tm.torch_for_torchvision(ctx.matrices, vision.version, torch.version)
     if row is None:
         return
     expected = tm.torchvision_for_torch(ctx.matrices, torch.version)
@@ -170,7 +175,11 @@ def check_torchvision(ctx: CheckContext) -> Iterator[Finding]:
         )
         return
     wanted = tm.exact_pair(row.pairs, torch.version)
-    if wanted and parse_version(wanted) != parse_version(_public(vision.version)):
+    if (
+        wanted
+        and parse_version(wanted) != parse_version(_public(vision.version))
+        and _declared_conflict(ctx, vision, torch) is None
+    ):  # else TCH004's error
         yield finding(
             "TCH001",
             f"torchvision {vision.version} was built for another torch {row.torch} patch release",
@@ -205,7 +214,11 @@ def check_torchaudio(ctx: CheckContext) -> Iterator[Finding]:
         )
         return
     wanted = tm.exact_pair(row.pairs, public)
-    if wanted and parse_version(wanted) != parse_version(_public(audio.version)):
+    if (
+        wanted
+        and parse_version(wanted) != parse_version(_public(audio.version))
+        and _declared_conflict(ctx, audio, torch) is None
+    ):  # else TCH004's error
         yield finding(
             "TCH002",
             f"torchaudio {audio.version} was built for another torch patch release",
@@ -214,6 +227,58 @@ def check_torchaudio(ctx: CheckContext) -> Iterator[Finding]:
             fix=fix,
             sources=row.sources,
             severity=Severity.WARNING,
+        )
+
+
+# --------------------------------------------------------------------------- TCH004
+
+
+def _declared_conflict(ctx: CheckContext, ext: Package, torch: Package) -> ParsedRequirement | None:
+    """The extension's own ``Requires-Dist: torch...`` line that the installed torch fails."""
+    markers = marker_environment(ctx.env)
+    if markers is None:
+        return None
+    for req in applicable_requirements(ext, markers):
+        if req.name == "torch" and req.specifier and in_range(torch.version, req.specifier) is False:
+            return req
+    return None
+
+
+def check_declared_torch(ctx: CheckContext) -> Iterator[Finding]:
+    """TCH004: the torch pin in an extension's own METADATA, where the matrices are silent.
+
+    torchvision and torchaudio wheels declare the torch they were built for
+    (``Requires-Dist: torch==2.14.0``). That pin is authoritative even for a release
+    the data does not know yet (or one without a recorded exact pair); a TCH001 / TCH002
+    error already says it, so this fires only where they do not.
+    """
+    torch = ctx.env.package("torch")
+    if torch is None or parse_version(torch.version) is None:
+        return
+    reported = {
+        f.components[1]
+        for f in (*check_torchvision(ctx), *check_torchaudio(ctx))
+        if f.severity is Severity.ERROR
+    }
+    for name in ("torchvision", "torchaudio"):
+        pkg = ctx.env.package(name)
+        req = _declared_conflict(ctx, pkg, torch) if pkg is not None else None
+        if pkg is None or req is None or name in reported:
+            continue
+        partner = tm.torchvision_for_torch if name == "torchvision" else tm.torchaudio_for_torch
+        # keep torch when the data knows its partner, else move torch to the pin
+        fix = (
+            _repair(ctx, _public(torch.version))
+            if partner(ctx.matrices, _public(torch.version)) is not None
+            else f'pip install "torch{req.specifier}" {name}=={_public(pkg.version)}'
+        )
+        yield finding(
+            "TCH004",
+            f"{name} {pkg.version} requires torch{req.specifier}, not torch {torch.version}",
+            f"{name} {pkg.version} declares `{req.text}` in its own metadata (the torch it was "
+            f"built for); torch {torch.version} is installed, so its compiled ops may fail to load.",
+            components=("torch", name),
+            fix=fix,
         )
 
 
@@ -246,7 +311,7 @@ def check_variants(ctx: CheckContext) -> Iterator[Finding]:
         variant = local_variant(pkg.version)
         audio = tm.audio_row(ctx.matrices, pkg.version) if name == "torchaudio" else None
         if variant is None and name == "torchvision":
-            row = tm.torch_for_torchvision(ctx.matrices, pkg.version)
+            row = tm.torch_for_torchvision(ctx.matrices, pkg.version, torch.version)
             # plain PyPI torchvision is built like plain PyPI torch of its release
             # (a torchvision of another release is TCH001's business)
             if row is not None and row.torch == minor_of(torch.version):
@@ -318,11 +383,13 @@ def check_unknown(ctx: CheckContext) -> Iterator[Finding]:
         pkg = ctx.env.package(name)
         if pkg is None or parse_version(pkg.version) is None:
             continue
-        row: object = {
-            "torch": tm.release_for,
-            "torchvision": tm.torch_for_torchvision,
-            "torchaudio": tm.audio_row,
-        }[name](m, pkg.version)
+        row: object = (
+            tm.release_for(m, pkg.version)
+            if name == "torch"
+            else tm.torch_for_torchvision(m, pkg.version)
+            if name == "torchvision"
+            else tm.audio_row(m, pkg.version)
+        )
         if tm.is_unofficial(pkg.version):
             why = (
                 f"{name} {pkg.version} is a nightly, pre-release or vendor build; its "
@@ -343,4 +410,12 @@ def check_unknown(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-CHECKS = (check_python, check_torchvision, check_torchaudio, check_variants, check_numpy, check_unknown)
+CHECKS = (
+    check_python,
+    check_torchvision,
+    check_torchaudio,
+    check_declared_torch,
+    check_variants,
+    check_numpy,
+    check_unknown,
+)

@@ -24,6 +24,7 @@ from compataudit.versions import in_range, numeric_prefix, parse_version
 class JaxRelease(NamedTuple):
     version: Version
     min_jaxlib: Version
+    jaxlib: Version  # the jaxlib published with it (no jaxlib 0.5.2 exists: 0.5.1)
     python: str  # specifier: ">=3.11"
     numpy: str  # specifier: ">=2.0"
     archs: dict[int, tuple[str, ...]]  # CUDA major -> the plugin's GPU targets
@@ -75,6 +76,7 @@ def _release(r: RowReader) -> JaxRelease:
     return JaxRelease(
         version=_version(r, "version"),
         min_jaxlib=_version(r, "min_jaxlib"),
+        jaxlib=_version(r, "jaxlib" if "jaxlib" in r.row else "version"),
         python=str(r.spec("python", required=True)),
         numpy=str(r.spec("numpy", required=True)),
         archs=archs,
@@ -191,10 +193,10 @@ def _fits(release: JaxRelease, plugin: JaxPlugin, max_cuda: str, gpu_ccs: tuple[
     return True
 
 
-def _command(version: Version, plugin: JaxPlugin | None) -> str:
+def _command(release: JaxRelease, plugin: JaxPlugin | None) -> str:
     if plugin is None:
-        return f'pip install "jax=={version}" "jaxlib=={version}"'
-    return f'pip install "jax[{plugin.extra}]=={version}"'
+        return f'pip install "jax=={release.version}" "jaxlib=={release.jaxlib}"'
+    return f'pip install "jax[{plugin.extra}]=={release.version}"'
 
 
 def compatible_sets(
@@ -220,10 +222,10 @@ def compatible_sets(
             out.append(
                 JaxSet(
                     str(release.version),
-                    str(release.version),
+                    str(release.jaxlib),
                     None,
                     None,
-                    _command(release.version, None),
+                    _command(release, None),
                     release.sources,
                 )
             )
@@ -231,10 +233,10 @@ def compatible_sets(
         out.extend(
             JaxSet(
                 str(release.version),
-                str(release.version),
+                str(release.jaxlib),
                 plugin.name,
                 plugin.cuda_major,
-                _command(release.version, plugin),
+                _command(release, plugin),
                 release.sources + plugin.sources,
             )
             for plugin in view.plugins
@@ -261,11 +263,10 @@ def suggest_build(
         release = jax_release(matrices, build.version)
         if release is None and not view.releases:
             return None
-        version = release.version if release else view.releases[0].version
         names = (name for p in view.plugins for name in (p.name, p.pjrt))
         plugins = " ".join(name for name in names if env.package(name))
         remove = f"pip uninstall -y {plugins} && " if plugins else ""
-        return remove + _command(version, None)
+        return remove + _command(release or view.releases[0], None)
     python = env.python.version or None
     sets = compatible_sets(matrices, python=python, max_cuda=max_cuda, gpu_ccs=gpu_ccs)
     current = parse_version(build.version)

@@ -113,9 +113,14 @@ def torchvision_for_torch(matrices: Matrices, torch_version: str | None) -> Visi
     return next((r for r in torch_matrix(matrices).torchvision if r.torch == minor), None)
 
 
-def torch_for_torchvision(matrices: Matrices, tv_version: str | None) -> VisionRow | None:
-    minor = minor_of(tv_version)
-    return next((r for r in torch_matrix(matrices).torchvision if r.torchvision == minor), None)
+def torch_for_torchvision(
+    matrices: Matrices, tv_version: str | None, torch_version: str | None = None
+) -> VisionRow | None:
+    """The row of ``tv_version``'s minor; where one minor serves several torch minors
+    (0.29: 2.14 and 2.15), the row of ``torch_version``'s minor if there is one."""
+    minor, torch_minor = minor_of(tv_version), minor_of(torch_version)
+    rows = [r for r in torch_matrix(matrices).torchvision if r.torchvision == minor]
+    return next((r for r in rows if r.torch == torch_minor), rows[0] if rows else None)
 
 
 def audio_row(matrices: Matrices, ta_version: str | None) -> AudioRow | None:

@@ -40,9 +40,14 @@ def _codes(findings: object) -> list[tuple[str, tuple[str, ...]]]:
             ),
             [],
         ),
+        # a torch extension's torch pin is TCH001 / TCH004's (with the family fix), not PKG002's
         (
             (Package("torchvision", "0.20.1", "/s", ("torch==2.5.1",)), Package("torch", "2.4.0", "/s")),
-            [("PKG002", ("torchvision", "torch"))],
+            [],
+        ),
+        (
+            (Package("kornia", "0.8.0", "/s", ("torch>=2.5",)), Package("torch", "2.4.0", "/s")),
+            [("PKG002", ("kornia", "torch"))],
         ),
         # a local label in the requirement is kept: met by that build only
         (
@@ -57,7 +62,7 @@ def _codes(findings: object) -> list[tuple[str, tuple[str, ...]]]:
                 Package("torchaudio", "2.5.1+cu124", "/s", ("torch==2.5.1+cu124",)),
                 Package("torch", "2.5.1+cpu", "/s"),
             ),
-            [("PKG002", ("torchaudio", "torch"))],
+            [],  # TCH004 (and TCH003) say it
         ),
         (
             (Package("torchvision", "0.20.1", "/s", ("torch==2.5.1",)),),

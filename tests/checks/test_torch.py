@@ -62,11 +62,11 @@ def test_py001_names_range_and_repairs_with_nearest_release() -> None:
     assert f.title == "torch 2.4.1 does not support Python 3.13"
     assert f.detail == (
         "torch 2.4 publishes wheels for Python >=3.8,<3.13; this environment "
-        "uses Python 3.13.0. torch 2.7 supports it."
+        "uses Python 3.13.0. torch 2.6 supports it."
     )
     assert f.components == ("torch", "python")
-    # torch 2.6 has 3.13, but its torchvision 0.21 does not (README): 2.7 is the nearest set
-    assert f.fix == found[1].fix == 'pip install "torch==2.7.*" "torchvision==0.22.*"'
+    # torch 2.6 and its torchvision 0.21 ship cp313 wheels: 2.6 is the nearest set
+    assert f.fix == found[1].fix == 'pip install "torch==2.6.*" "torchvision==0.21.*"'
     assert "https://github.com/pytorch/pytorch/blob/main/RELEASE.md#release-compatibility-matrix" in f.sources
 
 
@@ -98,7 +98,7 @@ def test_tch002_stable_abi_torchaudio_needs_211() -> None:
     f = only(audit(("torch", "2.10.0"), ("torchaudio", "2.11.0")))
     assert f.code == "TCH002"
     assert f.detail == "torchaudio 2.11 works with torch >=2.11; torch 2.10.0 is installed."
-    assert f.fix == 'pip install torch==2.10.0 "torchaudio==2.10.*"'
+    assert f.fix == "pip install torch==2.10.0 torchaudio==2.10.0"  # the wheel's exact pair
     assert "https://docs.pytorch.org/audio/2.11.0/installation.html" in f.sources
 
 
@@ -139,9 +139,9 @@ def test_npy001_fix() -> None:
 
 
 def test_mat001_is_info_with_reason() -> None:
-    f = only(audit(("torch", "2.15.0")))
+    f = only(audit(("torch", "2.16.0")))
     assert f.severity is Severity.INFO
-    assert f.detail == "torch 2.15 is not in compataudit's data (newest torch known: 2.14)."
+    assert f.detail == "torch 2.16 is not in compataudit's data (newest torch known: 2.15)."
     nightly = only(audit(("torch", "2.7.0.dev20250101+cu128")))
     assert "nightly, pre-release or vendor build" in nightly.detail
 
@@ -152,7 +152,7 @@ def test_mat001_is_info_with_reason() -> None:
         (("torch", "2.5.1"), ("torchvision", "0.19.0+cpu"), ("torchaudio", "2.4.0"), ("numpy", "2.0.0")),
         (("torch", "2.4.1"), ("torchvision", "0.20.1")),
         (("torch", "2.13.0"), ("torchaudio", "2.11.0+cu128")),
-        (("torch", "2.6.0"), ("torchvision", "0.21.0")),
+        (("torch", "2.3.1"), ("torchvision", "0.18.1")),
     ],
 )
 def test_every_finding_is_complete(pins: tuple[tuple[str, str], ...]) -> None:
@@ -210,3 +210,72 @@ def test_load_and_checks_take_a_few_milliseconds() -> None:
         audit(*pins, python="3.13.0")  # a fresh Matrices each time: parse + views + checks
         best = min(best, time.perf_counter() - start)
     assert best < 0.02, f"torch load + checks took {best * 1000:.1f} ms"
+
+
+def _installed(*pkgs: Package, python: str = "3.12.3") -> list[Finding]:
+    from compataudit.checks import packages as package_checks
+
+    env = Environment(
+        python=PythonInfo(version=python),
+        platform=PlatformInfo(system="Linux", machine="x86_64"),
+        packages=pkgs,
+    )
+    ctx = CheckContext(env, load_matrices())
+    return [
+        f
+        for check in (*torch_checks.CHECKS, *package_checks.CHECKS)
+        for f in check(ctx)
+        if f.code != "MAT001"
+    ]
+
+
+def test_tch004_an_unknown_torchvision_is_held_to_its_own_torch_pin() -> None:
+    # the form of the real wheels' line; the data knows nothing of a 0.99 release
+    vision = Package("torchvision", "0.99.0", requires=("torch==2.99.0",))
+    f = only(_installed(Package("torch", "2.13.0"), vision))
+    assert (f.code, f.severity) == ("TCH004", Severity.ERROR)
+    assert f.title == "torchvision 0.99.0 requires torch==2.99.0, not torch 2.13.0"
+    assert "declares `torch==2.99.0` in its own metadata" in f.detail
+    # torch 2.13 is known: keep it and install its own torchvision
+    assert f.fix == "pip install torch==2.13.0 torchvision==0.28.0"
+    assert _installed(Package("torch", "2.99.0+cu130"), vision) == []
+
+
+def test_tch004_moves_torch_when_the_data_knows_neither_side() -> None:
+    vision = Package("torchvision", "9.1.0", requires=('torch==9.1.0; platform_system == "Linux"',))
+    f = only(_installed(Package("torch", "9.0.0"), vision))
+    assert f.code == "TCH004"
+    assert f.fix == 'pip install "torch==9.1.0" torchvision==9.1.0'
+    # the marker decides: on Windows the line does not apply
+    env = Environment(
+        python=PythonInfo(version="3.12.3"),
+        platform=PlatformInfo(system="Windows", machine="AMD64"),
+        packages=(Package("torch", "9.0.0"), vision),
+    )
+    assert list(torch_checks.check_declared_torch(CheckContext(env, load_matrices()))) == []
+
+
+def test_tch004_torchaudio_keeps_a_known_torch() -> None:
+    audio = Package("torchaudio", "2.99.0", requires=("torch==2.99.0",))
+    f = only(_installed(Package("torch", "2.13.0"), audio))
+    assert f.code == "TCH004"
+    assert f.fix == 'pip install torch==2.13.0 "torchaudio==2.11.*"'
+
+
+def test_tch001_speaks_first_and_pkg002_stays_silent_for_the_torch_pin() -> None:
+    vision = Package("torchvision", "0.19.0", requires=("torch==2.4.0",))
+    f = only(_installed(Package("torch", "2.5.1"), vision))
+    assert f.code == "TCH001"
+
+
+def test_tch004_turns_the_patch_pair_warning_into_an_error_when_the_wheel_pins_torch() -> None:
+    # torchvision 0.29.0's wheel requires torch==2.14.0; with torch 2.15.0 pip reports a conflict
+    vision = Package("torchvision", "0.29.0", requires=("torch==2.14.0",))
+    f = only(_installed(Package("torch", "2.15.0"), vision))
+    assert (f.code, f.severity) == ("TCH004", Severity.ERROR)
+    assert f.fix == "pip install torch==2.15.0 torchvision==0.29.2"
+    # 0.29.2 declares torch>=2.14.0 and ships with 2.15.0: nothing to say
+    assert (
+        _installed(Package("torch", "2.15.0"), Package("torchvision", "0.29.2", requires=("torch>=2.14.0",)))
+        == []
+    )

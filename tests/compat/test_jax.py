@@ -10,7 +10,7 @@ import pytest
 from compataudit.compat import jax as jax_compat
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.errors import MatrixError
-from compataudit.matrices import Matrices
+from compataudit.matrices import Matrices, load_matrices
 from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
 
 MATRIX_DIR = Path(__file__).resolve().parents[2] / "matrices"
@@ -173,13 +173,13 @@ def test_suggest_build_keeps_the_release_when_it_fits() -> None:
         pytest.param(
             'min_jaxlib = "0.10.1"',
             'min_jaxlib = "latest"',
-            r"jax\.toml: \[\[release\]\] row 2: field 'min_jaxlib' must be a version, found 'latest'",
+            r"jax\.toml: \[\[release\]\] row 6: field 'min_jaxlib' must be a version, found 'latest'",
             id="bad-version",
         ),
         pytest.param(
             'python = ">=3.11"',
             'python = "three eleven"',
-            r"\[\[release\]\] row 2: field 'python' must be a version specifier",
+            r"\[\[release\]\] row 6: field 'python' must be a version specifier",
             id="bad-specifier",
         ),
         pytest.param(
@@ -205,3 +205,11 @@ def test_malformed_copy_names_file_and_row(tmp_path: Path, old: str, new: str, m
     path.write_text(text.replace(old, new, 1))
     with pytest.raises(MatrixError, match=message):
         jax_compat.jax_view(Matrices(target))
+
+
+def test_a_jax_without_its_own_jaxlib_release_pairs_the_one_published_with_it() -> None:
+    # PyPI has no jaxlib 0.5.2 or 0.4.37: printing them would give an uninstallable set
+    sets = {s.jax: s for s in jax_compat.compatible_sets(load_matrices(), python="3.11")}
+    assert (sets["0.5.2"].jaxlib, sets["0.4.37"].jaxlib) == ("0.5.1", "0.4.36")
+    assert sets["0.5.2"].command == 'pip install "jax==0.5.2" "jaxlib==0.5.1"'
+    assert sets["0.10.2"].jaxlib == "0.10.2"

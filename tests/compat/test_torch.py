@@ -145,7 +145,8 @@ def test_load_and_views_take_a_few_milliseconds() -> None:
         ("2.4.0a0+07cecf4168.nv24.5", "2.4"),
         ("1.12.1", "1.12"),
         ("2.14.1", "2.14"),
-        ("2.15.0", None),
+        ("2.15.0", "2.15"),
+        ("2.16.0", None),
         ("1.11.0", None),
         ("garbage", None),
         ("", None),
@@ -181,7 +182,8 @@ def test_unofficial_builds(version: str, unofficial: bool) -> None:
         ("2.6.0", "Linux", "cu124"),  # pytorch/pytorch#138609
         ("2.8.0", "Linux", "cu128"),  # pytorch/test-infra#6825
         ("2.11.0", "Linux", "cu130"),  # pytorch/pytorch#172663
-        ("2.14.0", "Linux", "cu132"),  # pytorch/pytorch#190355
+        ("2.14.0", "Linux", "cu130"),  # the PyPI wheel: cuda-toolkit==13.0.3 (#190355 proposed cu132)
+        ("2.15.0", "Linux", "cu132"),  # the PyPI wheel: cuda-toolkit==13.2.2
         ("1.13.1", "Linux", "cu117"),  # test-infra matrix at 1.13.0
         # pytorch/builder release/pypi/promote_pypi_to_staging.sh (+cuXYZ promoted to PyPI),
         # cross-checked with the nvidia-cuda-runtime pin of the PyPI wheel's metadata
@@ -441,7 +443,7 @@ def test_resolve_build_carries_matrix_archs_and_cudnn() -> None:
     )
 
 
-@pytest.mark.parametrize("version", ["1.11.0", "2.15.0", "not-a-version"])
+@pytest.mark.parametrize("version", ["1.11.0", "2.16.0", "not-a-version"])
 def test_resolve_build_unknown_variant_is_none(version: str) -> None:
     assert tm.resolve_build(*ctx_for(("torch", version))) is None
 

@@ -9,6 +9,7 @@ different machine, so the round trip can fail.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -161,8 +162,23 @@ def test_table(matrices: Matrices) -> None:
 
 
 def test_prefers_the_newest_complete_torch_family(matrices: Matrices) -> None:
-    """torch.toml pairs torchvision up to 0.28 <-> torch 2.13 (no 0.29 row): 2.13 keeps the
-    family whole, and the reasons say why 2.14 was passed over."""
+    """torch 2.15's only known build is cu132 (beyond a 550 driver): 2.14 with torchvision
+    0.29 is the newest whole family, and the reasons say why 2.15 was passed over."""
     s = suggest(what_if("3.11", "550.54.14", "8.6"), matrices, ["torch"])
+    assert s.packages["torch"] == "2.14.*" and s.packages["torchvision"] == "0.29.*"
+    assert any(r.startswith("torch 2.15 is newer but") for r in s.reasons)
+
+
+def test_a_release_without_a_torchvision_pair_is_passed_over(matrices: Matrices, tmp_path: Path) -> None:
+    """Without the torchvision 0.29 rows, 2.14 has no partner: 2.13 keeps the family whole."""
+    import shutil
+
+    shutil.copytree(matrices.directory, tmp_path / "m", ignore=shutil.ignore_patterns("harvested"))
+    toml = tmp_path / "m" / "torch.toml"
+    text = toml.read_text(encoding="utf-8")
+    old = 'torch = "2.14"\ntorchvision = "0.29"'
+    assert old in text
+    toml.write_text(text.replace(old, 'torch = "2.99"\ntorchvision = "0.29"'), encoding="utf-8")
+    s = suggest(what_if("3.11", "550.54.14", "8.6"), load_matrices(tmp_path / "m"), ["torch"])
     assert s.packages["torch"] == "2.13.*" and s.packages["torchvision"] == "0.28.*"
     assert any("no torchvision release pairs with it" in r for r in s.reasons)

@@ -51,7 +51,8 @@ CASES = [
     case("REL-2.9-py314", (("torch", "2.9.0"),), "3.14.0"),
     case("REL-2.0-py312", (("torch", "2.0.1"),), "3.12.0", ("PY001", E, TP)),
     case("REL-2.0-py311", (("torch", "2.0.1"),), "3.11.9"),
-    case("REL-1.13-py311", (("torch", "1.13.1"),), "3.11.0", ("PY001", E, TP)),
+    case("REL-1.13-py311", (("torch", "1.13.1"),), "3.11.0"),  # PyPI ships cp311 wheels
+    case("REL-2.15-py310", (("torch", "2.15.0"),), "3.10.14", ("PY001", E, TP)),  # cp311+ only
     case("REL-1.12-py37", (("torch", "1.12.1"),), "3.7.9"),
     case("REL-2.2-py312-experimental", (("torch", "2.2.2"),), "3.12.1", ("PY001", W, TP)),
     case("REL-2.3-py312-experimental", (("torch", "2.3.1"),), "3.12.1", ("PY001", W, TP)),
@@ -60,7 +61,7 @@ CASES = [
     case("REL-2.8-py314", (("torch", "2.8.0"),), "3.14.0", ("PY001", E, TP)),
     case("REL-2.12-py310", (("torch", "2.12.1+cu126"),), "3.10.0"),
     case("REL-local-label-ignored", (("torch", "2.4.1+cu124"),), "3.13.0", ("PY001", E, TP)),
-    case("TV-0.21-py313", (("torch", "2.6.0"), ("torchvision", "0.21.0")), "3.13.1", ("PY001", E, VP)),
+    case("TV-0.21-py313", (("torch", "2.6.0"), ("torchvision", "0.21.0")), "3.13.1"),  # cp313
     case("TV-0.22-py313", (("torch", "2.7.0"), ("torchvision", "0.22.0")), "3.13.1"),
     case("TV-0.14-py371", (("torch", "1.13.1"), ("torchvision", "0.14.1")), "3.7.1", ("PY001", E, VP)),
     case(
@@ -236,19 +237,22 @@ CASES = [
         ("MAT001", N, ("torch",)),
         ("MAT001", N, ("torchvision",)),
     ),
-    case("MAT-newer-than-data", (("torch", "2.15.0"),), "3.12.3", ("MAT001", N, ("torch",))),
+    case("MAT-newer-than-data", (("torch", "2.16.0"),), "3.12.3", ("MAT001", N, ("torch",))),
     case(
         "MAT-newer-pair",
-        (("torch", "2.15.0"), ("torchvision", "0.29.2")),
+        (("torch", "2.16.0"), ("torchvision", "0.30.0")),
         "3.12.3",
         ("MAT001", N, ("torch",)),
         ("MAT001", N, ("torchvision",)),
     ),
+    # 0.29 from the wheels: 0.29.0 pins torch==2.14.0, 0.29.2 (torch>=2.14.0) ships with 2.15.0
+    case("TV-0.29-for-2.14", (("torch", "2.14.0"), ("torchvision", "0.29.0")), "3.12.3"),
+    case("TV-0.29.2-for-2.15", (("torch", "2.15.0"), ("torchvision", "0.29.2")), "3.12.3"),
     case(
-        "MAT-tv-0.29-not-in-readme",
-        (("torch", "2.14.0"), ("torchvision", "0.29.0")),
+        "TV-0.29.0-not-2.15",
+        (("torch", "2.15.0"), ("torchvision", "0.29.0")),
         "3.12.3",
-        ("MAT001", N, ("torchvision",)),
+        ("TCH001", W, ("torch", "torchvision")),
     ),
     case("MAT-source-build", (("torch", "2.10.0a0+gite67e3d9"),), "3.12.3", ("MAT001", N, ("torch",))),
     case("MAT-older-than-data", (("torch", "1.11.0"),), "3.9.18", ("MAT001", N, ("torch",))),
