@@ -59,7 +59,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the package, the tests, benchmarks and this file."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    paths = session.posargs or ["compataudit", "tests", "noxfile.py", "benchmarks", "hatch_build.py"]
+    paths = session.posargs or ["compataudit", "tests", "tools", "noxfile.py", "benchmarks", "hatch_build.py"]
     session.run("ruff", "check", *paths)
     session.run("ruff", "format", "--check", *paths)
 

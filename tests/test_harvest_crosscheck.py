@@ -437,8 +437,6 @@ def check_printed_sets(m: Matrices, ledger: Ledger) -> None:
         for packages in (
             ("torch", "torchvision", "torchaudio"),
             ("jax", "jaxlib"),
-            ("tensorflow", "keras"),
-            ("tensorflow-cpu", "keras"),
         ):
             for versions in compatible_sets(m, Query(packages, python=python)):
                 _installable(versions, python, ledger)
@@ -449,7 +447,6 @@ CHECKS = (
     lambda m, ledger: _check_extension(m, ledger, "torchvision"),
     lambda m, ledger: _check_extension(m, ledger, "torchaudio"),
     check_jax,
-    check_tensorflow,
     check_keras,
     check_printed_sets,
 )
@@ -480,7 +477,6 @@ def test_the_cross_check_covers_the_matrices(ledger: Ledger) -> None:
 def test_the_harvest_is_recorded_for_every_family() -> None:
     for family, package in (
         ("torch", "torch"),
-        ("tensorflow", "tensorflow"),
         ("keras", "keras"),
         ("jax", "jax"),
         ("cuda", "nvidia-cudnn-cu12"),
