@@ -7,7 +7,7 @@ the TOML files (ignored by git): the hook force-includes every file directly in
 carries its TOML file's digest: after an edit the loader parses the TOML again, so a
 stale copy is slow, never wrong.
 
-``matrices/harvested/`` (the index metadata tools/harvest.py records, ~1 MB) stays out of
+``matrices/harvested/`` (the index metadata tools/harvest.py records, ~2 MB) and ``recorded/`` stay out of
 the wheel: only the test suite reads it (it is in the sdist), never the CLI.
 """
 
@@ -40,5 +40,5 @@ class CompileMatrices(BuildHookInterface):  # type: ignore[misc, type-arg, unuse
             return
         force = build_data.setdefault("force_include", {})
         for path in sorted(matrices.iterdir()):
-            if path.is_file():  # not harvested/: test material, never read at run time
+            if path.is_file():  # not harvested/ or recorded/: test material, never read at run time
                 force[str(path)] = f"compataudit/matrices/{path.name}"
