@@ -7,8 +7,9 @@ the TOML files (ignored by git): the hook force-includes every file directly in
 carries its TOML file's digest: after an edit the loader parses the TOML again, so a
 stale copy is slow, never wrong.
 
-``matrices/harvested/`` (the index metadata tools/harvest.py records, ~2 MB) and ``recorded/`` stay out of
-the wheel: only the test suite reads it (it is in the sdist), never the CLI.
+``matrices/harvested/`` (the index metadata tools/harvest.py records, ~2 MB) and
+``matrices/recorded/`` stay out of the wheel: only the test suite reads them (they are in
+the sdist), never the CLI.
 """
 
 from __future__ import annotations
