@@ -41,7 +41,7 @@ from compataudit.cliopts import (
     env_options,
 )
 from compataudit.lifecycle import install_signal_handlers
-from compataudit.render import use_color
+from compataudit.render import terminal_width, use_color
 
 # Modules in compataudit.commands that add more sub-commands.
 COMMAND_MODULES = ("doctor", "plan", "matrix", "schema")
@@ -368,7 +368,8 @@ def _emit(
     from compataudit.formats import RenderContext, render
 
     color = output is None and fmt == "table" and use_color(sys.stdout)
-    ctx = RenderContext(color=color, verbose=verbose, quiet=quiet, input_files=input_files)
+    width = terminal_width(sys.stdout if output is None else None)
+    ctx = RenderContext(color=color, verbose=verbose, quiet=quiet, width=width, input_files=input_files)
     write_output(render(report, fmt, ctx), output)
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         from compataudit.formats.github import write_step_summary

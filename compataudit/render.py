@@ -74,3 +74,87 @@ def table(
         cells = [cell + " " * (widths[i] - len(strip_ansi(cell))) for i, cell in enumerate(row)]
         out.append((indent + gap.join(cells)).rstrip())
     return out
+
+
+# The first word of a shell command inside a fix ("...: pip install ..."); such a command is
+# printed whole on its own line, never wrapped, so it can be copied as it is.
+COMMAND_WORDS = frozenset(
+    {
+        "pip",
+        "pip3",
+        "python",
+        "python3",
+        "uv",
+        "conda",
+        "mamba",
+        "export",
+        "unset",
+        "sudo",
+        "apt-get",
+        "nvidia-smi",
+        "docker",
+    }
+)
+_CLAUSE = re.compile(r"(?<=[:;]) (?=\S)")
+
+
+def is_command(text: str) -> bool:
+    """Whether ``text`` is a shell command (its first word is a known command)."""
+    first = text.lstrip().split(" ", 1)[0].strip("\"'`")
+    return first in COMMAND_WORDS
+
+
+def split_commands(text: str) -> tuple[str, tuple[str, ...]]:
+    """``text`` as (prose, commands): clauses after ``: `` or ``; `` that are commands
+    come out whole; the prose keeps its words (``Upgrade ..., or install ...:``)."""
+    prose: list[str] = []
+    commands: list[str] = []
+    for clause in _CLAUSE.split(text.strip()):
+        (commands if is_command(clause) else prose).append(clause)
+    return " ".join(prose), tuple(commands)
+
+
+def terminal_width(stream: IO[str] | None = None) -> int | None:
+    """How wide prose may run: ``COLUMNS`` when set, else the width of the terminal
+    ``stream`` is; None (no wrapping) when it is not a terminal or there is no stream
+    (output to a file): a pipe or a file gets whole lines."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if stream is None:
+        return None
+    try:
+        if not stream.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    import shutil
+
+    return shutil.get_terminal_size().columns
+
+
+def wrap(text: str, width: int | None, *, first: str = "", indent: str = "") -> list[str]:
+    """``first + text`` wrapped to ``width`` with ``indent`` before every later line.
+
+    Never breaks inside a word, a URL or an option (``--index-url``); without a width
+    (output is not a terminal) the text stays on one line.
+    """
+    if width is None or len(strip_ansi(first)) + len(text) <= width:
+        return [first + text]
+    import textwrap
+
+    room = max(20, width - len(indent))
+    first_room = max(20, width - len(strip_ansi(first)))
+    lines = textwrap.wrap(text, width=first_room, break_long_words=False, break_on_hyphens=False)
+    if not lines:
+        return [first]
+    rest = textwrap.wrap(" ".join(lines[1:]), width=room, break_long_words=False, break_on_hyphens=False)
+    return [first + lines[0], *(indent + line for line in rest)]
+
+
+def fix_lines(fix: str, width: int | None, *, first: str, indent: str) -> list[str]:
+    """A fix for people: its prose wrapped, each command it contains whole on its own line."""
+    prose, commands = split_commands(fix)
+    if not prose:  # the fix is one command: right after the label
+        return [first + commands[0], *(indent + c for c in commands[1:])]
+    return [*wrap(prose, width, first=first, indent=indent), *(indent + c for c in commands)]

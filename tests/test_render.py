@@ -6,7 +6,16 @@ import io
 
 import pytest
 
-from compataudit.render import Style, strip_ansi, table, use_color
+from compataudit.render import (
+    Style,
+    fix_lines,
+    split_commands,
+    strip_ansi,
+    table,
+    terminal_width,
+    use_color,
+    wrap,
+)
 
 
 class _Tty(io.StringIO):
@@ -52,3 +61,53 @@ def test_table_caps_padding_but_keeps_long_cells_whole() -> None:
 def test_style_is_a_no_op_without_colour() -> None:
     assert Style(False)("text", "bold") == "text"
     assert strip_ansi(Style(True)("text", "bold", "red")) == "text"
+
+
+FIX = (
+    "Upgrade the NVIDIA driver to >= 550.54.14, or install a build this driver runs (CUDA <= 11.8): "
+    "pip install torch==2.5.1 torchvision==0.20.1 --index-url https://download.pytorch.org/whl/cu118"
+)
+
+
+def test_split_commands_keeps_each_command_whole() -> None:
+    prose, commands = split_commands(FIX)
+    assert prose.endswith("(CUDA <= 11.8):")
+    assert commands == (
+        "pip install torch==2.5.1 torchvision==0.20.1 --index-url https://download.pytorch.org/whl/cu118",
+    )
+    assert split_commands('pip install "jax==0.7.0"') == ("", ('pip install "jax==0.7.0"',))
+    assert split_commands("Upgrade the NVIDIA driver to >= 550.54.14") == (
+        "Upgrade the NVIDIA driver to >= 550.54.14",
+        (),
+    )
+
+
+def test_fix_lines_wrap_prose_and_never_break_a_command() -> None:
+    lines = fix_lines(FIX, 80, first="     fix: ", indent="          ")
+    command = (
+        "pip install torch==2.5.1 torchvision==0.20.1 --index-url https://download.pytorch.org/whl/cu118"
+    )
+    assert lines[-1] == "          " + command
+    assert all(len(line) <= 80 for line in lines[:-1]) and len(lines) == 3
+    # no width (a pipe): one line of prose, the command still on its own line
+    assert fix_lines(FIX, None, first="fix: ", indent="  ") == [
+        "fix: Upgrade the NVIDIA driver to >= 550.54.14, or install a build this driver runs (CUDA <= 11.8):",
+        "  " + command,
+    ]
+
+
+def test_wrap_never_splits_a_url_or_option() -> None:
+    text = "see https://download.pytorch.org/whl/cu118/torch-2.5.1-cp311-linux_x86_64.whl --index-url x"
+    lines = wrap(text, 30, first="", indent="  ")
+    assert "  https://download.pytorch.org/whl/cu118/torch-2.5.1-cp311-linux_x86_64.whl" in lines
+    assert any(line.strip().startswith("--index-url") for line in lines)
+
+
+def test_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    assert terminal_width(io.StringIO()) == 80  # COLUMNS wins, even into a pipe
+    assert terminal_width(None) == 80
+    monkeypatch.delenv("COLUMNS")
+    assert terminal_width(io.StringIO()) is None  # a pipe: whole lines
+    assert terminal_width(None) is None  # a file
+    assert isinstance(terminal_width(_Tty()), int)

@@ -88,7 +88,21 @@ def _driver_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Findin
     if floor is not None and have < floor:
         max_cuda = max_cuda_for_driver(ctx.matrices, driver, system)
         other = _suggest(ctx, build, max_cuda)
+        major = build.cuda.split(".")[0]
+        # One minimum per finding: the toolkit's own (full features); the MVC floor only
+        # when the release's own minimum is unknown.
         target = need.toolkit_min or need.floor
+        rule = (
+            f"the minimum of {need.toolkit_label or 'CUDA ' + build.cuda} in NVIDIA's release notes"
+            if need.toolkit_min
+            else f"the CUDA {major}.x minor-version-compatibility floor"
+        )
+        below = (
+            f" Drivers from {need.floor} (the CUDA {major}.x minor-version-compatibility floor) "
+            "run it with reduced features (DRV002); below that no"
+            if need.toolkit_min and need.toolkit_min != need.floor
+            else " Below it no"
+        )
         fix = f"Upgrade the NVIDIA driver to >= {target}"
         if other:
             fix += f", or install a build this driver runs (CUDA <= {max_cuda}): {other}"
@@ -96,10 +110,9 @@ def _driver_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Findin
             fix += f", or install a {build.framework} build for CUDA {max_cuda} or older"
         yield finding(
             "DRV001",
-            f"NVIDIA driver {driver} is too old for {_label(build)} "
-            f"(CUDA {build.cuda} needs >= {need.floor})",
-            f"{_label(build)} uses CUDA {build.cuda}; drivers below {need.floor} cannot run any "
-            f"CUDA {build.cuda.split('.')[0]}.x program on {system}. This driver runs CUDA "
+            f"NVIDIA driver {driver} is too old for {_label(build)} (CUDA {build.cuda} needs >= {target})",
+            f"{_label(build)} uses CUDA {build.cuda}, which needs driver >= {target}: {rule}."
+            f"{below} CUDA {major}.x program runs on {system}. This driver runs CUDA "
             f"{max_cuda or 'none of the known releases'} at most.",
             components=(*_dist(build), "nvidia-driver"),
             fix=fix,

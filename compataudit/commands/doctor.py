@@ -134,7 +134,7 @@ def register(app: typer.Typer) -> None:
             if fmt is TableOrJson.json:
                 text = render_json(result)
             else:
-                text = render_table(result, color=output is None and use_color())
+                text = render_table(result, color=output is None and use_color(), width=_width(output))
             write_output(text, output)
             return result.exit_code(fail_on.value)
 
@@ -174,8 +174,17 @@ def register(app: typer.Typer) -> None:
             if fmt is TableOrJson.json:
                 rendered = render_json(diagnoses)
             else:
-                rendered = render_table(diagnoses, color=output is None and use_color())
+                rendered = render_table(diagnoses, color=output is None and use_color(), width=_width(output))
             write_output(rendered, output)
             return 0
 
         raise typer.Exit(guarded(run, debug=debug))
+
+
+def _width(output: str | None) -> int | None:
+    """Wrap to the terminal when printing to one (or to COLUMNS when set)."""
+    import sys
+
+    from compataudit.render import terminal_width
+
+    return terminal_width(sys.stdout if output is None else None)

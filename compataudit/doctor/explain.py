@@ -21,7 +21,7 @@ from compataudit.doctor.signatures_keras import KERAS_SIGNATURES
 from compataudit.doctor.signatures_keras_migration import KERAS_MIGRATION_SIGNATURES
 from compataudit.doctor.signatures_ops import OPS_SIGNATURES
 from compataudit.model import Environment
-from compataudit.render import Style, strip_ansi
+from compataudit.render import Style, fix_lines, strip_ansi, wrap
 
 __all__ = ["KNOWLEDGE_BASE", "Diagnosis", "explain_text", "render_json", "render_table"]
 
@@ -104,8 +104,8 @@ def render_json(diagnoses: list[Diagnosis]) -> str:
     return json.dumps({"diagnoses": [d.to_json() for d in diagnoses]}, indent=2)
 
 
-def render_table(diagnoses: list[Diagnosis], *, color: bool = False) -> str:
-    """Plain text, best diagnosis first."""
+def render_table(diagnoses: list[Diagnosis], *, color: bool = False, width: int | None = None) -> str:
+    """Plain text, best diagnosis first; prose wrapped to ``width``, commands whole."""
     if not diagnoses:
         return "No known error signature found in the input."
     style = Style(color)
@@ -114,9 +114,10 @@ def render_table(diagnoses: list[Diagnosis], *, color: bool = False) -> str:
         lines.append(
             f"{i}. {style(d.kind, 'bold')} (confidence {d.confidence:.2f}) [{', '.join(d.components)}]"
         )
-        lines.append(f"   {d.summary}")
-        lines.extend(f"   evidence: {e}" for e in d.evidence)
-        lines.append(f"   fix: {d.fix}")
+        lines += wrap(d.summary, width, first="   ", indent="   ")
+        for e in d.evidence:
+            lines += wrap(e, width, first="   evidence: ", indent="             ")
+        lines += fix_lines(d.fix, width, first="   fix: ", indent="        ")
         if d.sources:
             lines.append(f"   seen in: {', '.join(d.sources[:3])}")
     return "\n".join(lines)

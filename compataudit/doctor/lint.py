@@ -24,7 +24,7 @@ from compataudit.doctor.lint_run import default_jobs, summarize_all
 from compataudit.doctor.resolve import Project, build_module
 from compataudit.errors import CompatAuditError
 from compataudit.model import Finding, Severity, reaches
-from compataudit.render import SEVERITY_COLOR, Style
+from compataudit.render import SEVERITY_COLOR, Style, fix_lines, wrap
 
 SKIP_DIRS = frozenset(
     {
@@ -209,8 +209,9 @@ def _components(p: Problem) -> list[str]:
     return ["torch"]
 
 
-def render_table(result: LintResult, *, color: bool = False) -> str:
-    """Plain-text table: one block per problem, then skipped files and a summary line."""
+def render_table(result: LintResult, *, color: bool = False, width: int | None = None) -> str:
+    """Plain text: one block per problem (prose wrapped to ``width``), then skipped files and a
+    summary line."""
     lines: list[str] = []
     style = Style(color)
     for p in result.problems:
@@ -218,8 +219,8 @@ def render_table(result: LintResult, *, color: bool = False) -> str:
         tag = style(f"{sev:<7}", SEVERITY_COLOR[sev])
         symbol = f" {p.symbol}" if p.symbol else ""
         lines.append(f"{p.path}:{p.line}: {tag} {p.kind}{symbol}")
-        lines.append(f"    {p.message}")
-        lines.append(f"    fix: {p.fix}")
+        lines += wrap(p.message, width, first="    ", indent="    ")
+        lines += fix_lines(p.fix, width, first="    fix: ", indent="         ")
     lines.extend(f"{s.path}: skipped ({s.reason})" for s in result.skipped)
     counts = {s: sum(1 for p in result.problems if p.severity is s) for s in Severity}
     lines.append(

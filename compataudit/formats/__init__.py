@@ -27,6 +27,7 @@ class RenderContext:
     color: bool = False
     verbose: int = 0  # -v count
     quiet: bool = False
+    width: int | None = None  # wrap prose to this many columns; None: never wrap
     # Files named on the command line (requirements, pyproject, snapshot): SARIF points there.
     input_files: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)

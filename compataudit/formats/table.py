@@ -5,7 +5,7 @@ from __future__ import annotations
 from compataudit.distributions import AUDITED_STACK, is_tensorflow
 from compataudit.formats import RenderContext
 from compataudit.model import Environment, Finding, ProbeStatus, Report, Severity, SmokeResult
-from compataudit.render import SEVERITY_COLOR, Style, table
+from compataudit.render import SEVERITY_COLOR, Style, fix_lines, strip_ansi, table, wrap
 from compataudit.visibility import split_gpus
 
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
@@ -15,17 +15,17 @@ def render(report: Report, ctx: RenderContext) -> str:
     s = Style(ctx.color)
     lines: list[str] = []
     if not ctx.quiet:
-        lines += _header(report, s)
+        lines += _header(report, s, ctx.width)
         lines += _stack(report.environment, s, ctx.verbose)
-        lines += _gpu(report.environment, s)
+        lines += _gpu(report.environment, s, ctx.width)
         if report.smoke:
             lines += _smoke(report.smoke, s)
-    lines += _findings(report.findings, s, ctx.verbose)
-    lines.append(_summary(report, s))
+    lines += _findings(report.findings, s, ctx.verbose, ctx.width)
+    lines += _summary(report, s, ctx.width)
     return "\n".join(lines)
 
 
-def _header(report: Report, s: Style) -> list[str]:
+def _header(report: Report, s: Style, width: int | None) -> list[str]:
     env = report.environment
     py = env.python
     where = {"snapshot": " (from snapshot)", "what-if": " (what-if)"}.get(env.origin, "")
@@ -35,11 +35,13 @@ def _header(report: Report, s: Style) -> list[str]:
         parts.append(f"Python {py.version}{kind}")
     if env.platform.os_name:
         parts.append(env.platform.os_name)
-    lines = [s(f"compataudit {report.tool_version}", "bold") + where + " — " + " · ".join(parts)]
+    title = s(f"compataudit {report.tool_version}", "bold") + where + " — "
+    lines = wrap(" · ".join(parts), width, first=title, indent="  ")
     if env.target is not None:
         via = "" if env.target.selected_by == "--env" else f" (named by {env.target.selected_by})"
         lines.append(f"Auditing the {env.target.kind} environment {env.target.path}{via}")
-    lines += [f"Note: {note}" for note in env.notes]
+    for note in env.notes:
+        lines += wrap(note, width, first="Note: ", indent="  ")
     return [*lines, ""]
 
 
@@ -80,17 +82,17 @@ def _stack(env: Environment, s: Style, verbose: int) -> list[str]:
     return [*lines, *table(rows, indent="  "), ""]
 
 
-def _gpu(env: Environment, s: Style) -> list[str]:
+def _gpu(env: Environment, s: Style, width: int | None) -> list[str]:
     nv = env.nvidia
     lines = [s("GPU", "bold")]
     if nv.status is ProbeStatus.SKIPPED:
         lines.append("  not probed")
     elif nv.status is ProbeStatus.ABSENT:
         tried = ", ".join(a.source for a in nv.attempts)
-        lines.append(f"  no NVIDIA driver found (asked {tried}): CPU only")
+        lines += wrap(f"no NVIDIA driver found (asked {tried}): CPU only", width, first="  ", indent="    ")
     elif nv.status is not ProbeStatus.OK:
         tried = "; ".join(f"{a.source}: {a.detail}" for a in nv.attempts if a.detail)
-        lines.append(f"  NVIDIA probe {nv.status.value}: {tried}")
+        lines += wrap(f"NVIDIA probe {nv.status.value}: {tried}", width, first="  ", indent="    ")
     else:
         driver = f"driver {nv.driver_version}" if nv.driver_version else "driver version unknown"
         cuda = f" (supports CUDA ≤ {nv.cuda_driver_version})" if nv.cuda_driver_version else ""
@@ -112,7 +114,7 @@ def _gpu(env: Environment, s: Style) -> list[str]:
             parts.append(f"nvcc {tk.nvcc_version}" + (f" ({tk.cuda_home})" if tk.cuda_home else ""))
         if tk.cudnn_version:
             parts.append(f"cuDNN {tk.cudnn_version}")
-        lines.append("  system CUDA toolkit: " + ", ".join(parts))
+        lines += wrap(", ".join(parts), width, first="  system CUDA toolkit: ", indent="    ")
     return [*lines, ""]
 
 
@@ -142,23 +144,25 @@ def _smoke(results: tuple[SmokeResult, ...], s: Style) -> list[str]:
     return [s("Smoke kernels (conv2d forward + backward)", "bold"), *out, ""]
 
 
-def _findings(findings: tuple[Finding, ...], s: Style, verbose: int) -> list[str]:
+def _findings(findings: tuple[Finding, ...], s: Style, verbose: int, width: int | None) -> list[str]:
     if not findings:
         return [s("No problems found.", "green"), ""]
     lines = [s("Findings", "bold")]
+    hang = " " * 13  # under the code: continuation lines, detail, fix
     for f in findings:
         mark, color = _MARK[f.severity], SEVERITY_COLOR[f.severity.value]
-        lines.append(f"  {s(mark + ' ' + f.severity.value.ljust(7), color)} {s(f.code, 'bold')}  {f.title}")
+        head = f"  {s(mark + ' ' + f.severity.value.ljust(7), color)} {s(f.code, 'bold')}  "
+        lines += wrap(f.title, width, first=head, indent=" " * len(strip_ansi(head)))
         if verbose and f.detail:
-            lines.append(f"             {f.detail}")
+            lines += wrap(f.detail, width, first=hang, indent=hang)
         if f.fix:
-            lines.append(f"             {s('fix:', 'cyan')} {f.fix}")
+            lines += fix_lines(f.fix, width, first=f"{hang}{s('fix:', 'cyan')} ", indent=hang + "     ")
         if verbose > 1 and f.sources:
-            lines.extend(f"             {s('source:', 'dim')} {src}" for src in f.sources)
+            lines.extend(f"{hang}{s('source:', 'dim')} {src}" for src in f.sources)
     return [*lines, ""]
 
 
-def _summary(report: Report, s: Style) -> str:
+def _summary(report: Report, s: Style, width: int | None) -> list[str]:
     sm = report.summary
     parts = [
         f"{sm.errors} error{'s' * (sm.errors != 1)}",
@@ -169,4 +173,7 @@ def _summary(report: Report, s: Style) -> str:
         passed = sum(1 for r in report.smoke if r.status.value == "pass")
         parts.append(f"smoke {passed}/{len(report.smoke)} passed")
     color = "red" if sm.exit_code else "green"
-    return s("Summary: ", "bold") + ", ".join(parts) + " · " + s(f"exit {sm.exit_code}", color)
+    exit_text = f"exit {sm.exit_code}"
+    lines = wrap(", ".join(parts) + " · " + exit_text, width, first=s("Summary: ", "bold"), indent="  ")
+    lines[-1] = lines[-1][: -len(exit_text)] + s(exit_text, color)
+    return lines

@@ -83,7 +83,7 @@ def test_drv001_names_framework_driver_fix_and_sources(
     [f] = _run(monkeypatch, [TORCH_CU124], _ok("470.82.01", "8.6"))
     assert f.code == "DRV001"
     assert (
-        f.title == "NVIDIA driver 470.82.01 is too old for torch 2.5.1+cu124 (CUDA 12.4 needs >= 525.60.13)"
+        f.title == "NVIDIA driver 470.82.01 is too old for torch 2.5.1+cu124 (CUDA 12.4 needs >= 550.54.14)"
     )
     assert f.components == ("torch", "nvidia-driver")
     assert "11.8 at most" in f.detail
@@ -167,7 +167,7 @@ def test_arc001_and_arc002_per_gpu(monkeypatch: pytest.MonkeyPatch, compat: Fake
 def test_windows_uses_windows_drivers(monkeypatch: pytest.MonkeyPatch, compat: FakeCompat) -> None:
     assert _run(monkeypatch, [TORCH_CU124], _ok("551.61"), system="Windows") == []
     [f] = _run(monkeypatch, [TORCH_CU124], _ok("527.40"), system="Windows")
-    assert f.code == "DRV001" and "527.41" in f.title
+    assert f.code == "DRV001" and "551.61" in f.title and "527.41" in f.detail
 
 
 def test_no_frameworks_no_findings(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,3 +40,19 @@ def test_json_report_is_the_contract() -> None:
     assert list(data) == ["schema_version", "tool", "environment", "findings", "smoke", "summary"]
     assert data["tool"]["name"] == "compataudit"
     assert_valid_report(data)
+
+
+def test_table_wraps_prose_to_the_width_and_keeps_commands_whole() -> None:
+    report = _report()
+    text = render(report, "table", RenderContext(verbose=1, width=60))
+    commands = {f.fix for f in report.findings if f.fix and f.fix.startswith("pip ")}
+    assert commands
+    for command in commands:
+        assert any(line.strip().endswith(command) for line in text.splitlines())
+    findings = text.split("Findings", 1)[1].splitlines()
+    long = [line for line in findings if len(line) > 60]
+    assert all(any(c in line for c in commands) for line in long), long
+    assert all(len(line) <= 60 for line in text.splitlines()[:2])  # the header wraps too
+    # no width (a pipe, a file): no line is broken
+    flat = render(report, "table", RenderContext(verbose=1))
+    assert all(f.title in flat for f in report.findings)
