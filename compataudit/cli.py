@@ -16,6 +16,7 @@ import typer
 from compataudit import __version__
 from compataudit.clikit import (
     EXIT_USAGE,
+    emit,
     fail,
     guarded,
     interrupted,
@@ -39,6 +40,7 @@ from compataudit.cliopts import (
     SnapshotOpt,
     VerboseOpt,
     env_options,
+    plain_argument,
 )
 from compataudit.lifecycle import install_signal_handlers
 from compataudit.render import terminal_width, use_color
@@ -61,11 +63,42 @@ unreadable input or internal fault (one line on stderr); 130/143/129 stopped
 by SIGINT/SIGTERM/SIGHUP (every process it started is killed first).
 """
 
+SNAPSHOT_EPILOG = """\
+Examples:
+
+  compataudit snapshot -o node07.json          save this machine's environment
+  compataudit snapshot --redact -o share.json  without hostnames, user names, paths, UUIDs
+  compataudit check --snapshot node07.json     audit it later, anywhere
+"""
+SMOKE_EPILOG = """\
+Examples:
+
+  compataudit smoke                            every framework on every device
+  compataudit smoke --framework torch --device cuda:1
+  compataudit smoke -f json -o smoke.json      results as JSON; a summary line on stderr
+
+Exit codes: 0 every kernel passed; 1 a kernel failed, crashed or hung; 2 usage error.
+"""
+RULES_EPILOG = """\
+Examples:
+
+  compataudit rules                  every code, severity and summary
+  compataudit rules -v               with what each one checks
+  compataudit rules -f json          for tooling
+"""
+RULE_EPILOG = """\
+Examples:
+
+  compataudit rule DRV001            what it checks, why it matters, how to fix it
+  compataudit rule driver-too-old    the same, by slug
+"""
+
 app = typer.Typer(
     name="compataudit",
     help="Will this deep-learning stack actually work on this machine — and if not, "
     "what exactly do I change?",
     no_args_is_help=True,
+    # Shell completion is left out: see benchmarks/README.md for its start-up cost.
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -120,11 +153,15 @@ def check(
     ] = None,
     framework: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--framework", help="Only these frameworks' kernels: torch, tensorflow, keras, jax."),
+        typer.Option(
+            "--framework",
+            metavar="NAME",
+            help="Only these frameworks' kernels: torch, tensorflow, keras, jax.",
+        ),
     ] = None,
     device: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--device", help="Only these devices: cpu, cuda, cuda:1, mps."),
+        typer.Option("--device", metavar="DEVICE", help="Only these devices: cpu, cuda, cuda:1, mps."),
     ] = None,
     code: Annotated[
         Optional[list[str]],  # noqa: UP045
@@ -139,7 +176,7 @@ def check(
         typer.Option(
             "--config",
             metavar="FILE",
-            help="Read [tool.compataudit] from FILE instead of the nearest pyproject.toml.",
+            help="Read \\[tool.compataudit] from FILE instead of the nearest pyproject.toml.",
         ),
     ] = None,
     pin: PinOpt = None,
@@ -220,11 +257,13 @@ def check(
     raise typer.Exit(guarded(run, debug=debug))
 
 
-@app.command()
+@app.command(epilog=SNAPSHOT_EPILOG)
 def snapshot(
     output: OutputOpt = None,
     env_path: EnvOpt = None,
     redact: RedactOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
     debug: DebugOpt = False,
 ) -> None:
     """Write this machine's environment snapshot (JSON) to stdout or FILE.
@@ -235,20 +274,20 @@ def snapshot(
 
     def run() -> int:
         from compataudit.audit import build_environment
-        from compataudit.files import write_output
         from compataudit.options import EnvOptions
         from compataudit.snapshot import dump_snapshot
 
         env = build_environment(EnvOptions(env_path=env_path))
         if redact:
             env = _redact(env)
-        write_output(dump_snapshot(env), output)
+        summary = f"{len(env.packages)} distributions, {len(env.nvidia.gpus)} GPU(s)"
+        emit(dump_snapshot(env), output, summary=summary, quiet=quiet)
         return 0
 
     raise typer.Exit(guarded(run, debug=debug))
 
 
-@app.command()
+@app.command(epilog=SMOKE_EPILOG)
 def smoke(
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
@@ -257,11 +296,13 @@ def smoke(
     ] = 120.0,
     framework: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--framework", help="Only these frameworks: torch, tensorflow, keras, jax."),
+        typer.Option(
+            "--framework", metavar="NAME", help="Only these frameworks: torch, tensorflow, keras, jax."
+        ),
     ] = None,
     device: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--device", help="Only these devices: cpu, cuda, cuda:1, mps."),
+        typer.Option("--device", metavar="DEVICE", help="Only these devices: cpu, cuda, cuda:1, mps."),
     ] = None,
     env_path: EnvOpt = None,
     quiet: QuietOpt = False,
@@ -307,9 +348,12 @@ def smoke(
     raise typer.Exit(guarded(run, debug=debug))
 
 
-@app.command("rules")
+@app.command("rules", epilog=RULES_EPILOG)
 def list_rules(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")] = "table",
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    debug: DebugOpt = False,
 ) -> None:
     """List every finding code with its default severity and summary."""
     from compataudit.rules import RULES
@@ -325,12 +369,22 @@ def list_rules(
         fail(f"--format {fmt!r}: choose table or json")
     from compataudit.render import table
 
-    rows = [[r.code, r.severity.value, r.slug, r.summary] for r in RULES if r.status != "removed"]
+    shown = [r for r in RULES if r.status != "removed"]
+    if verbose:  # -v: what each rule checks, under its line
+        lines = [f"{r.code}  {r.severity.value:<7}  {r.slug}  {r.summary}\n    {r.what}" for r in shown]
+        sys.stdout.write("\n".join(lines) + "\n")
+        return
+    rows = [[r.code, r.severity.value, r.slug, r.summary] for r in shown]
     sys.stdout.write("\n".join(table(rows)) + "\n")
 
 
-@app.command("rule")
-def show_rule(code: Annotated[str, typer.Argument(help="A finding code (DRV001) or slug.")]) -> None:
+@app.command("rule", epilog=RULE_EPILOG)
+def show_rule(
+    code: Annotated[str, plain_argument("CODE", "A finding code (DRV001) or its slug.")],
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    debug: DebugOpt = False,
+) -> None:
     """Explain one finding code: what it checks, why it matters, how to fix it."""
     from compataudit.rules import get_rule
 
@@ -359,11 +413,23 @@ def _progress(enabled: bool) -> Any:
     return SmokeProgress(enabled=True)
 
 
+def summary_line(report: Any) -> str:
+    """``2 errors, 0 warnings, 0 info, smoke 4/4 passed · exit 1``."""
+    sm = report.summary
+    parts = [f"{sm.errors} error{'s' * (sm.errors != 1)}", f"{sm.warnings} warning{'s' * (sm.warnings != 1)}"]
+    parts.append(f"{sm.infos} info")
+    if report.smoke:
+        passed = sum(1 for r in report.smoke if r.status.value == "pass")
+        parts.append(f"smoke {passed}/{len(report.smoke)} passed")
+    return ", ".join(parts) + f" · exit {sm.exit_code}"
+
+
 def _emit(
     report: Any, fmt: str, output: str | None, *, quiet: bool, verbose: int, input_files: tuple[str, ...]
 ) -> None:
     import os
 
+    from compataudit.clikit import note
     from compataudit.files import write_output
     from compataudit.formats import RenderContext, render
 
@@ -371,6 +437,10 @@ def _emit(
     width = terminal_width(sys.stdout if output is None else None)
     ctx = RenderContext(color=color, verbose=verbose, quiet=quiet, width=width, input_files=input_files)
     write_output(render(report, fmt, ctx), output)
+    if output not in (None, "-") or fmt != "table":
+        # The report went to a file or to a machine: one line for the person watching.
+        where = f" → {output}" if output not in (None, "-") else ""
+        note(summary_line(report) + where, quiet=quiet)
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         from compataudit.formats.github import write_step_summary
 
@@ -445,6 +515,8 @@ def main(argv: list[str] | None = None) -> None:
         interrupted(exc)
     except Exception as exc:
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                raise SystemExit(0) from None  # bare `compataudit` (or a group): the help was shown
             if type(exc).__name__ == "Abort":
                 interrupted(KeyboardInterrupt())
             hint = " (see --help)" if type(exc).__name__ in USAGE_ERRORS else ""

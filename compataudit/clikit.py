@@ -121,3 +121,20 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except OSError:
         pass
+
+
+def note(message: str, *, quiet: bool = False) -> None:
+    """One ``compataudit: message`` line on stderr (nothing under ``-q``)."""
+    if not quiet:
+        sys.stderr.write(f"compataudit: {message}\n")
+        sys.stderr.flush()
+
+
+def emit(text: str, output: str | None, *, summary: str = "", quiet: bool = False) -> None:
+    """Write ``text`` to ``output`` (stdout when None or ``-``); when it went to a file, say
+    so on stderr in one line - with ``summary``, the run's outcome - unless ``quiet``."""
+    from compataudit.files import write_output
+
+    write_output(text, output)
+    if output is not None and output != "-":
+        note(f"{summary} → {output}" if summary else f"wrote {output}", quiet=quiet)

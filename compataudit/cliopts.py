@@ -122,11 +122,17 @@ OutputOpt = Annotated[
         "--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout."
     ),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report.")]
-VerboseOpt = Annotated[
-    int, typer.Option("--verbose", "-v", count=True, help="More detail (repeat for more).")
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print only the result: no headings, no summary line on stderr."),
 ]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.", hidden=True)]
+VerboseOpt = Annotated[
+    int,
+    typer.Option(
+        "--verbose", "-v", count=True, metavar="", show_default=False, help="More detail (repeat for more)."
+    ),
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")]
 RedactOpt = Annotated[
     bool, typer.Option("--redact", help="Drop hostnames, user names, home paths, GPU UUIDs and serials.")
 ]
@@ -154,3 +160,30 @@ def env_options(
         probe=not no_probe and snapshot is None,
         env_path=env_path,
     )
+
+
+def _param_types() -> Any:
+    """click's ``types`` module as typer uses it (vendored from typer 0.28, click before)."""
+    import importlib
+
+    try:
+        return importlib.import_module("typer._click.types")
+    except ModuleNotFoundError:
+        return importlib.import_module("click.types")
+
+
+class _Words(_param_types().ParamType):  # type: ignore[misc]
+    """A plain string argument whose help shows its metavar only (no ``<str>``)."""
+
+    name = "text"
+
+    def get_metavar(self, param: Any, ctx: Any = None) -> str:
+        return ""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        return value
+
+
+def plain_argument(metavar: str, help_text: str, **kwargs: Any) -> Any:
+    """``typer.Argument`` shown in --help as ``METAVAR  help`` (no type column)."""
+    return typer.Argument(metavar=metavar, help=help_text, click_type=_Words(), **kwargs)

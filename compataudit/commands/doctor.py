@@ -21,10 +21,13 @@ from compataudit.cliopts import (
     OutputOpt,
     PinOpt,
     PythonOpt,
+    QuietOpt,
     SnapshotOpt,
     TableOrJson,
     TableOrJsonOpt,
+    VerboseOpt,
     fail_on_option,
+    plain_argument,
 )
 from compataudit.model import FailOn
 
@@ -105,9 +108,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("lint", epilog=LINT_EPILOG)
     def lint_command(
-        paths: Annotated[
-            list[str], typer.Argument(metavar="PATH...", help="Python files or directories to lint.")
-        ],
+        paths: Annotated[list[str], plain_argument("PATH...", "Python files or directories to lint.")],
         fmt: TableOrJsonOpt = TableOrJson.table,
         fail_on: Annotated[
             FailOn, fail_on_option("Exit 1 when a problem is at or above LEVEL: error, warning, info, never.")
@@ -121,12 +122,13 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--no-cache", help="Neither read nor write the per-file cache ($XDG_CACHE_HOME)."),
         ] = False,
+        quiet: QuietOpt = False,
+        verbose: VerboseOpt = 0,
         debug: DebugOpt = False,
     ) -> None:
         """Find model-code bugs that end in NotImplementedError (no forward, call, backward...)."""
-        from compataudit.clikit import guarded
+        from compataudit.clikit import emit, guarded
         from compataudit.doctor.lint import lint_paths, render_json, render_table
-        from compataudit.files import write_output
         from compataudit.render import use_color
 
         def run() -> int:
@@ -135,7 +137,7 @@ def register(app: typer.Typer) -> None:
                 text = render_json(result)
             else:
                 text = render_table(result, color=output is None and use_color(), width=_width(output))
-            write_output(text, output)
+            emit(text, output, summary=result.summary(), quiet=quiet)
             return result.exit_code(fail_on.value)
 
         raise typer.Exit(guarded(run, debug=debug))
@@ -144,7 +146,7 @@ def register(app: typer.Typer) -> None:
     def explain_command(
         source: Annotated[
             str,
-            typer.Argument(metavar="FILE|-", help="A file holding the traceback or error text; - for stdin."),
+            plain_argument("FILE|-", "A file holding the traceback or error text; - for stdin."),
         ] = "-",
         fmt: TableOrJsonOpt = TableOrJson.table,
         output: OutputOpt = None,
@@ -155,27 +157,29 @@ def register(app: typer.Typer) -> None:
         snapshot: SnapshotOpt = None,
         no_probe: NoProbeOpt = False,
         env_path: EnvOpt = None,
+        quiet: QuietOpt = False,
+        verbose: VerboseOpt = 0,
         debug: DebugOpt = False,
     ) -> None:
         """Explain a traceback: ranked causes (code or environment) and the exact fix."""
-        from compataudit.clikit import guarded
+        from compataudit.clikit import emit, guarded, note
         from compataudit.doctor.explain import explain_text, render_json, render_table
-        from compataudit.files import read_text_input, write_output
+        from compataudit.files import read_text_input
         from compataudit.render import use_color
 
         def run() -> int:
             if source == "-" and sys.stdin.isatty():
-                sys.stderr.write("compataudit: reading the error text from stdin (end with Ctrl-D)\n")
+                note("reading the error text from stdin (end with Ctrl-D)", quiet=quiet)
             text = read_text_input(source, "explain: input")
             env = _environment(pin, python, driver, gpu_cc, snapshot, no_probe, env_path)
             diagnoses = explain_text(text, env)
             if not diagnoses:
-                sys.stderr.write("compataudit: note: no known error signature in the input\n")
+                note("note: no known error signature in the input", quiet=quiet)
             if fmt is TableOrJson.json:
                 rendered = render_json(diagnoses)
             else:
                 rendered = render_table(diagnoses, color=output is None and use_color(), width=_width(output))
-            write_output(rendered, output)
+            emit(rendered, output, summary=f"{len(diagnoses)} diagnosis(es)", quiet=quiet)
             return 0
 
         raise typer.Exit(guarded(run, debug=debug))

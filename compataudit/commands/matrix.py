@@ -13,13 +13,20 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from compataudit.cliopts import DebugOpt, MatricesOpt, OutputOpt
+from compataudit.cliopts import DebugOpt, MatricesOpt, OutputOpt, QuietOpt, VerboseOpt, plain_argument
 from compataudit.render import table as render_table
 
 matrix_app = typer.Typer(
     name="matrix",
     help="Show the compatibility data; generate CI version matrices from it.",
+    epilog="Examples:  compataudit matrix show  ·  compataudit matrix show torch  ·  "
+    "compataudit matrix compatible torch torchvision --python 3.11",
     no_args_is_help=True,
+)
+
+SHOW_EPILOG = (
+    "Examples:  compataudit matrix show  (the files and their tables)  ·  "
+    "compataudit matrix show cuda  ·  compataudit matrix show torch -f json -o torch.json"
 )
 
 COMPATIBLE_EPILOG = (
@@ -34,22 +41,21 @@ def register(app: typer.Typer) -> None:
     app.add_typer(matrix_app, name="matrix")
 
 
-@matrix_app.command("show")
+@matrix_app.command("show", epilog=SHOW_EPILOG)
 def show_command(
     name: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Argument(
-            metavar="[NAME]", help="A matrix file (torch, tensorflow, cuda, ...); none: list them."
-        ),
+        plain_argument("[NAME]", "A matrix file (torch, tensorflow, cuda, ...); none: list them."),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")] = "table",
     output: OutputOpt = None,
     matrices: MatricesOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
     debug: DebugOpt = False,
 ) -> None:
     """Show the compatibility data compataudit uses (every row cites its source)."""
-    from compataudit.clikit import guarded
-    from compataudit.files import write_output
+    from compataudit.clikit import emit, guarded
 
     def run() -> None:
         from compataudit.errors import UsageError
@@ -59,14 +65,14 @@ def show_command(
             raise UsageError(f"--format {fmt}: must be table or json")
         data = load_matrices(matrices)
         if name is None:
-            write_output(_overview(data, fmt), output)
+            emit(_overview(data, fmt), output, quiet=quiet)
             return
         if name not in data.names():
             raise UsageError(f"no matrix {name!r} (have: {', '.join(data.names())})")
         if fmt == "json":
-            write_output(json.dumps(data.get(name), indent=2, default=str), output)
+            emit(json.dumps(data.get(name), indent=2, default=str), output, quiet=quiet)
         else:
-            write_output(_file_table(data.get(name)), output)
+            emit(_file_table(data.get(name)), output, quiet=quiet)
 
     guarded(run, debug=debug)
 
@@ -111,9 +117,9 @@ def _file_table(content: dict[str, Any]) -> str:
 def compatible_command(
     packages: Annotated[
         list[str],
-        typer.Argument(
-            metavar="PKG...",
-            help="torch, torchvision, torchaudio, tensorflow, tensorflow-cpu, "
+        plain_argument(
+            "PKG...",
+            "torch, torchvision, torchaudio, tensorflow, tensorflow-cpu, "
             "keras, jax, jaxlib, jax-cuda12-plugin, jax-cuda13-plugin.",
         ),
     ],
@@ -141,14 +147,17 @@ def compatible_command(
         Optional[int],  # noqa: UP045
         typer.Option("--latest", metavar="N", help="Only the newest N sets of each framework family."),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="json, github, nox or table.")] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="json, github, nox or table.")
+    ] = "table",
     output: OutputOpt = None,
     matrices: MatricesOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
     debug: DebugOpt = False,
 ) -> None:
     """Print the version sets of PKG... that work together (newest first)."""
-    from compataudit.clikit import guarded
-    from compataudit.files import write_output
+    from compataudit.clikit import emit, guarded
 
     def run() -> int:
         from compataudit.errors import UsageError
@@ -161,7 +170,7 @@ def compatible_command(
             tuple(packages), python=python, driver=driver, gpu_ccs=tuple(gpu_cc or ()), latest=latest
         )
         sets = compatible_sets(load_matrices(matrices), query)
-        write_output(render_sets(sets, fmt, packages), output)
+        emit(render_sets(sets, fmt, packages), output, quiet=quiet)
         return 0 if sets else 1
 
     raise typer.Exit(guarded(run, debug=debug))

@@ -23,12 +23,15 @@ from compataudit.cliopts import (
     OutputOpt,
     PinOpt,
     PythonOpt,
+    QuietOpt,
     RedactOpt,
     RequirementsOpt,
     SnapshotOpt,
     TableOrJson,
     TableOrJsonOpt,
+    VerboseOpt,
     fail_on_option,
+    plain_argument,
 )
 from compataudit.model import FailOn
 
@@ -37,11 +40,11 @@ if TYPE_CHECKING:
     from compataudit.plan.fleet import FleetResult
 
 
-def _emit(payload: dict[str, Any] | str, output: str | None) -> None:
-    from compataudit.files import write_output
+def _emit(payload: dict[str, Any] | str, output: str | None, *, quiet: bool, summary: str = "") -> None:
+    from compataudit.clikit import emit
 
     text = payload if isinstance(payload, str) else json.dumps(payload, indent=2)
-    write_output(text, output)
+    emit(text, output, summary=summary, quiet=quiet)
 
 
 class FrameworkChoice(str, enum.Enum):
@@ -86,6 +89,8 @@ def suggest_command(
     no_probe: NoProbeOpt = False,
     env_path: EnvOpt = None,
     matrices: MatricesOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
     debug: DebugOpt = False,
 ) -> None:
     """The newest compatible stack for this machine (or a what-if one), with install commands.
@@ -123,19 +128,21 @@ def suggest_command(
         result = suggest(
             env, load_matrices(matrices), chosen, installed_numpy=numpy.version if numpy else None
         )
-        _emit(result.to_json() if fmt is TableOrJson.json else render_table(result), output)
+        _emit(result.to_json() if fmt is TableOrJson.json else render_table(result), output, quiet=quiet)
         return 1 if result.problems else 0
 
     raise typer.Exit(guarded(run, debug=debug))
 
 
 def diff_command(
-    a: Annotated[str, typer.Argument(metavar="A", help="Snapshot or JSON report; - for this machine.")],
-    b: Annotated[str, typer.Argument(metavar="B", help="Snapshot or JSON report; - for this machine.")],
+    a: Annotated[str, plain_argument("A", "Snapshot or JSON report; - for this machine.")],
+    b: Annotated[str, plain_argument("B", "Snapshot or JSON report; - for this machine.")],
     fmt: TableOrJsonOpt = TableOrJson.table,
     output: OutputOpt = None,
     redact: RedactOpt = False,
     matrices: MatricesOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
     debug: DebugOpt = False,
 ) -> None:
     """What differs between A and B that can matter, most relevant first.
@@ -167,9 +174,9 @@ def diff_command(
         # With --redact the file names are shown without their directories (home paths).
         name_a, name_b = (_short(a), _short(b)) if redact else (a, b)
         if fmt is TableOrJson.json:
-            _emit({"a": name_a, "b": name_b, **result.to_json()}, output)
+            _emit({"a": name_a, "b": name_b, **result.to_json()}, output, quiet=quiet)
         else:
-            _emit(render_table(result, "A" if a == b else name_a, name_b), output)
+            _emit(render_table(result, "A" if a == b else name_a, name_b), output, quiet=quiet)
         return 0 if result.identical else 1
 
     raise typer.Exit(guarded(run, debug=debug))
@@ -193,10 +200,9 @@ def _findings(env: Environment, report: Report | None, matrices: str | None) -> 
 def fleet_command(
     paths: Annotated[
         list[str],
-        typer.Argument(
-            metavar="PATH...",
-            help="Snapshot/report files, directories (searched for *.json) "
-            "or quoted globs ('snaps/**/*.json').",
+        plain_argument(
+            "PATH...",
+            "Snapshot/report files, directories (searched for *.json) or quoted globs ('snaps/**/*.json').",
         ),
     ],
     fmt: TableOrJsonOpt = TableOrJson.table,
@@ -209,6 +215,8 @@ def fleet_command(
         bool, typer.Option("--no-checks", help="Only group the nodes; do not run the checks per group.")
     ] = False,
     matrices: MatricesOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
     debug: DebugOpt = False,
 ) -> None:
     """Group many nodes' snapshots by the stack they run and name the odd ones out.
@@ -232,7 +240,7 @@ def fleet_command(
         if result.nodes == 0:
             why = f" ({result.corrupt[0][0]}: {result.corrupt[0][1]})" if result.corrupt else ""
             raise InputError(f"no readable snapshot or report among the paths given{why}")
-        _emit(result.to_json() if fmt is TableOrJson.json else render_table(result), output)
+        _emit(result.to_json() if fmt is TableOrJson.json else render_table(result), output, quiet=quiet)
         return fleet_exit_code(result, fail_on.value)
 
     raise typer.Exit(guarded(run, debug=debug))

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import typer
 
+from compataudit.cliopts import DebugOpt, OutputOpt, QuietOpt, VerboseOpt
+
+SCHEMA_EPILOG = (
+    "Examples:  compataudit schema > report.schema.json  ·  "
+    "compataudit schema -o report.schema.json  (then validate `check -f json` output with it)"
+)
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``schema`` command to the Typer ``app``."""
 
-    @app.command("schema")
-    def schema_command() -> None:
+    @app.command("schema", epilog=SCHEMA_EPILOG)
+    def schema_command(
+        output: OutputOpt = None,
+        quiet: QuietOpt = False,
+        verbose: VerboseOpt = 0,
+        debug: DebugOpt = False,
+    ) -> None:
         """Print the JSON Schema (draft 2020-12) of the JSON report, schema_version 1."""
-        from compataudit.clikit import guarded
-        from compataudit.files import write_output
+        from compataudit.clikit import emit, guarded
         from compataudit.schema import schema_text
 
-        guarded(lambda: write_output(schema_text(), None))
+        guarded(lambda: emit(schema_text(), output, quiet=quiet), debug=debug)

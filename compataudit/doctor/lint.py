@@ -74,6 +74,14 @@ class LintResult:
             "skipped": [s.to_json() for s in self.skipped],
         }
 
+    def summary(self) -> str:
+        """``12 file(s) linted: 1 error(s), 0 warning(s), 0 skipped``."""
+        counts = {s: sum(1 for p in self.problems if p.severity is s) for s in Severity}
+        return (
+            f"{self.files} file(s) linted: {counts[Severity.ERROR]} error(s), "
+            f"{counts[Severity.WARNING]} warning(s), {len(self.skipped)} skipped"
+        )
+
     def exit_code(self, fail_on: str = "error") -> int:
         """1 when a problem is at or above ``fail_on`` ("never" disables), else 0."""
         return 1 if any(reaches(p.severity, fail_on) for p in self.problems) else 0
@@ -222,11 +230,7 @@ def render_table(result: LintResult, *, color: bool = False, width: int | None =
         lines += wrap(p.message, width, first="    ", indent="    ")
         lines += fix_lines(p.fix, width, first="    fix: ", indent="         ")
     lines.extend(f"{s.path}: skipped ({s.reason})" for s in result.skipped)
-    counts = {s: sum(1 for p in result.problems if p.severity is s) for s in Severity}
-    lines.append(
-        f"{result.files} file(s) linted: {counts[Severity.ERROR]} error(s), "
-        f"{counts[Severity.WARNING]} warning(s), {len(result.skipped)} skipped"
-    )
+    lines.append(result.summary())
     return "\n".join(lines)
 
 

@@ -1,0 +1,88 @@
+"""The front door: help with examples everywhere, uniform -q/-v/--debug, a bare call,
+a one-line summary on stderr when the report goes to a file or a machine."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import run
+
+COMMANDS = (
+    ("check",),
+    ("snapshot",),
+    ("smoke",),
+    ("rules",),
+    ("rule",),
+    ("lint",),
+    ("explain",),
+    ("suggest",),
+    ("diff",),
+    ("fleet",),
+    ("matrix", "show"),
+    ("matrix", "compatible"),
+    ("schema",),
+)
+WHAT_IF = ("--no-probe", "--python", "3.11", "--pin", "torch==2.5.1+cu124", "--driver", "470.82.01")
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_examples_uniform_flags_and_clean_metavars(command: tuple[str, ...]) -> None:
+    proc = run(*command, "--help", env={"COLUMNS": "120"})
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    assert "Examples:" in text
+    for flag in ("--quiet", "-q", "--verbose", "-v", "--debug"):
+        assert re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", text), flag
+    assert not re.search(r"<(str|int|float|text)>", text)
+
+
+def test_config_help_keeps_its_brackets() -> None:
+    assert "[tool.compataudit]" in run("check", "--help", env={"COLUMNS": "200"}).stdout
+
+
+def test_bare_command_shows_the_help() -> None:
+    proc = run()
+    assert proc.returncode == 0
+    assert "Usage:" in proc.stdout and "check" in proc.stdout
+    assert "error" not in proc.stderr
+
+
+def test_output_file_gets_a_summary_line_on_stderr(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    proc = run("check", *WHAT_IF, "-f", "json", "-o", str(out))
+    assert proc.returncode == 1
+    data = json.loads(out.read_text())
+    errors = data["summary"]["errors"]
+    assert (
+        proc.stderr
+        == f"compataudit: {errors} error{'s' * (errors != 1)}, 0 warnings, 0 info · exit 1 → {out}\n"
+    )
+    assert proc.stdout == ""
+    quiet = run("check", *WHAT_IF, "-f", "json", "-o", str(out), "-q")
+    assert quiet.stderr == ""
+
+
+def test_json_to_stdout_still_gets_the_summary_on_stderr() -> None:
+    proc = run("check", *WHAT_IF, "-f", "json")
+    json.loads(proc.stdout)  # stdout stays pure JSON
+    assert proc.stderr.startswith("compataudit: ") and proc.stderr.count("\n") == 1
+
+
+def test_other_commands_say_where_they_wrote(tmp_path: Path) -> None:
+    out = tmp_path / "schema.json"
+    proc = run("schema", "-o", str(out))
+    assert proc.returncode == 0 and proc.stderr == f"compataudit: wrote {out}\n"
+    assert json.loads(out.read_text())["$schema"]
+
+
+def test_table_at_80_columns_keeps_the_fix_command_whole() -> None:
+    proc = run("check", *WHAT_IF, "--gpu-cc", "8.6", env={"COLUMNS": "80"})
+    lines = proc.stdout.splitlines()
+    commands = [line.strip() for line in lines if line.strip().startswith("pip install")]
+    assert commands and all("--index-url https://download.pytorch.org/whl/" in c for c in commands)
+    prose = [line for line in lines if not line.strip().startswith("pip install")]
+    assert all(len(line) <= 80 for line in prose), [line for line in prose if len(line) > 80]
