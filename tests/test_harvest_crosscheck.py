@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
@@ -44,6 +45,7 @@ class Ledger:
     facts: int = 0
     disagreements: list[str] = field(default_factory=list)
     rows: set[str] = field(default_factory=set)  # the TOML rows with a fact compared
+    document_sourced: int = 0  # fields a row declares as taken from documents
 
     def _count(self, where: str) -> None:
         self.facts += 1
@@ -303,6 +305,8 @@ def check_tensorflow(m: Matrices, ledger: Ledger) -> None:
         if rel is None:
             continue
         evidence = rel.metadata_file
+        raw = next(r for r in m.rows("tensorflow", "release") if r["version"] == row.version)
+        documented = set(raw.get("documented", ()))
         if row.requires_python:
             ledger.compare(
                 where, "requires_python", _spec(row.requires_python), _spec(rel.requires_python), evidence
@@ -314,11 +318,17 @@ def check_tensorflow(m: Matrices, ledger: Ledger) -> None:
             ("keras", "keras"),
         ):
             ours, theirs = getattr(row, key), rel.pin(dist)
-            if ours is not None or theirs is not None:
+            if key in documented:
+                ledger.document_sourced += 1
+            elif ours is not None or theirs is not None:
                 ledger.compare(where, key, _spec(ours), theirs, evidence)
-        and_cuda = {str(r) for r in rel.requirements(extra="and-cuda")}
-        if row.and_cuda or and_cuda:
-            ledger.compare(where, "and_cuda", sorted(row.and_cuda), sorted(and_cuda), evidence)
+        theirs_cuda = {(r.name, r.specifier) for r in rel.requirements(extra="and-cuda")}
+        and_cuda = {pin for pin in theirs_cuda if pin[0].startswith("nvidia-")}  # not tensorrt
+        ours_cuda = {(r.name, r.specifier) for r in map(Requirement, row.and_cuda)}
+        if ours_cuda or and_cuda:
+            ledger.compare(
+                where, "and_cuda", sorted(map(str, ours_cuda)), sorted(map(str, and_cuda)), evidence
+            )
         minor = of_minor(tf, row.minor)
         ledger.compare(
             where, "newest_patch", row.newest_patch, str(minor[-1].version), "the index's tensorflow releases"
@@ -437,6 +447,8 @@ def check_printed_sets(m: Matrices, ledger: Ledger) -> None:
         for packages in (
             ("torch", "torchvision", "torchaudio"),
             ("jax", "jaxlib"),
+            ("tensorflow", "keras"),
+            ("tensorflow-cpu", "keras"),
         ):
             for versions in compatible_sets(m, Query(packages, python=python)):
                 _installable(versions, python, ledger)
@@ -447,6 +459,7 @@ CHECKS = (
     lambda m, ledger: _check_extension(m, ledger, "torchvision"),
     lambda m, ledger: _check_extension(m, ledger, "torchaudio"),
     check_jax,
+    check_tensorflow,
     check_keras,
     check_printed_sets,
 )
@@ -462,7 +475,10 @@ def ledger() -> Ledger:
 
 
 def test_every_metadata_settled_fact_agrees_with_the_wheels(ledger: Ledger) -> None:
-    print(f"\n{ledger.facts} facts of {len(ledger.rows)} rows compared with the harvest")
+    print(
+        f"\n{ledger.facts} facts of {len(ledger.rows)} rows compared with the harvest; "
+        f"{ledger.document_sourced} declared document-sourced"
+    )
     assert not ledger.disagreements, (
         f"{len(ledger.disagreements)} of {ledger.facts} facts disagree with the index's "
         "metadata:\n" + "\n".join(ledger.disagreements)
@@ -477,6 +493,7 @@ def test_the_cross_check_covers_the_matrices(ledger: Ledger) -> None:
 def test_the_harvest_is_recorded_for_every_family() -> None:
     for family, package in (
         ("torch", "torch"),
+        ("tensorflow", "tensorflow"),
         ("keras", "keras"),
         ("jax", "jax"),
         ("cuda", "nvidia-cudnn-cu12"),
