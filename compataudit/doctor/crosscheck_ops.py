@@ -42,7 +42,7 @@ def tensor_types(hit: Hit, text: str, env: Environment | None) -> None:
             "Cast one to the other's dtype (`x.to(weight.dtype)`, `x.float()`), or run the "
             "step under `torch.autocast`; a half-precision model needs half inputs."
         )
-    elif dev1 != dev2 and first:
+    elif dev1 != dev2 and "a" not in hit.facts:  # D2 words its own summary
         hit.summary = f"The input is on {dev1} but the weight is on {dev2} ({first} vs {second})."
         hit.fix = (
             "Move the model and every input to one device: `model.to(device)` and "
@@ -92,7 +92,7 @@ def cuda_only_op(hit: Hit, text: str, env: Environment | None) -> None:
 
 def mmcv_device(hit: Hit, text: str, env: Environment | None) -> None:
     """`..._impl: implementation for device X not found`: cpu means a CUDA-only op on the CPU."""
-    op, device = hit.facts.get("op", "?"), hit.facts.get("device", "")
+    op, device = hit.facts.get("op", "?"), hit.facts.get("device", "").replace("\n", "")
     if device == "cpu":
         hit.kind = k.CUDA_ONLY_EXTENSION_OP
         hit.summary = f"mmcv's `{op}` has CUDA kernels only and got CPU tensors."

@@ -64,6 +64,8 @@ KERAS_MIGRATION_SIGNATURES: tuple[Signature, ...] = (
             r"module '(?P<module>(?:tensorflow\.)?(?:python\.)?keras[\w.]*)' has no attribute "
             r"'(?P<attr>\w+)'",
             r"No module named '(?P<module>(?:tensorflow\.(?:python\.)?)?keras\.[\w.]+)'",
+            r"cannot import name '(?P<attr>\w+)' from "
+            r"'(?P<module>(?:tensorflow\.(?:python\.)?)?keras[\w.]*)'",
         ),
         "`{module}` has no `{attr}` here: the code was written for another Keras release (Keras "
         "2.4+ hid `keras.engine` and `keras.backend.tf`, TensorFlow's Keras never had them, "
@@ -76,6 +78,7 @@ KERAS_MIGRATION_SIGNATURES: tuple[Signature, ...] = (
             GH + "keras-team/keras/issues/13244",
             GH + "tensorflow/tensorflow/issues/64349",
             GH + "tensorflow/tensorflow/issues/33786",
+            GH + "ardamavi/Game-Bot/issues/37",
         ),
         0.8,
         ("AttributeError", "ModuleNotFoundError", "ImportError"),

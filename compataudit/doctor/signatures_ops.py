@@ -28,9 +28,10 @@ OPS_SIGNATURES: tuple[Signature, ...] = (
         "O1",
         k.TORCH_EXTENSION_MISMATCH,
         "mmcv",
+        # A terminal may wrap the device name ("cu\nda:0").
         (
-            r"\b(?P<op>\w{1,80}?)_impl(?:_\w+)?: implementation for device (?P<device>\w+)(?::\d+)? "
-            r"not found",
+            r"\b(?P<op>\w{1,80}?)_impl(?:_\w+)?: implementation for device "
+            r"(?P<device>[a-z]+(?:\n[a-z]+)?)(?::\d+)?\s+not found",
         ),
         "mmcv's compiled `{op}` has no kernel for device `{device}`.",
         _CUSTOM_OP_FIX,
@@ -122,6 +123,40 @@ OPS_SIGNATURES: tuple[Signature, ...] = (
         0.85,
         ("RuntimeError",),
         analyzer="tensor_types",
+    ),
+    Signature(
+        "D3",
+        k.DTYPE_MISMATCH,
+        "torch",
+        (
+            r"expected scalar type (?P<a>\w+) but found (?P<b>\w+)",
+            r"[Ee]xpected object of scalar type (?P<a>\w+) but got scalar type (?P<b>\w+)",
+            r"expected (?P<a>\w+) tensor \(got (?P<b>\w+) tensor\)",
+        ),
+        "An op got a {b} tensor where it expected {a} (the input and the weights, or two operands, "
+        "differ in dtype: often float64 data from NumPy into a float32 model).",
+        "Cast to one dtype: `x.float()` / `x.to(model_dtype)` for inputs, `.astype('float32')` for "
+        "NumPy data, or `model.double()` if you mean float64.",
+        ("torch",),
+        (
+            GH + "theislab/scarches/issues/195",
+            GH + "siraxe/ComfyUI-LTX-FDG/issues/2",
+            GH + "pytorch/pytorch/issues/2552",
+        ),
+        0.8,
+        ("RuntimeError",),
+    ),
+    Signature(
+        "D4",
+        k.DEVICE_MISMATCH,
+        "torch",
+        (r"indices should be either on cpu or on the same device as the indexed tensor \((?P<a>\w+)\)",),
+        "A tensor on {a} is indexed with indices on another device.",
+        "Move the indices to the indexed tensor's device (`idx.to(t.device)`), or keep both on one device.",
+        ("torch",),
+        (GH + "open-mmlab/mmrotate/issues/593",),
+        0.8,
+        ("RuntimeError",),
     ),
     Signature(
         "NIE-base",
