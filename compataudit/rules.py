@@ -450,6 +450,20 @@ RULES: tuple[Rule, ...] = (
         "compataudit cannot judge them, so it says so instead of guessing.",
         "Nothing to fix; update compataudit (or pass --matrices DIR with newer data).",
     ),
+    # ---------------------------------------------------------------- NVIDIA NGC containers
+    Rule(
+        "NGC001",
+        "ngc-forward-compatibility",
+        "cuda",
+        INFO,
+        "An NGC container's CUDA is newer than the driver; forward compatibility may cover it",
+        "An NVIDIA NGC framework build whose CUDA needs a newer driver than this one, where the "
+        "container's release notes list this driver branch as usable on data-center GPUs.",
+        "NGC containers ship the CUDA forward-compatibility package, which NVIDIA supports only "
+        "on data-center GPUs (and select NGC Server Ready RTX SKUs, Jetson): there the driver "
+        "finding does not apply; on other GPUs it does.",
+        "On a data-center GPU nothing; elsewhere upgrade the driver as the driver finding says.",
+    ),
     # ---------------------------------------------------------------- smoke kernels
     Rule(
         "SMK001",

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from compataudit.checks import CheckContext, finding
 from compataudit.checks.packages import applicable_requirements, marker_environment
 from compataudit.compat import torch as tm
+from compataudit.compat.ngc import container_release, ngc_view
 from compataudit.model import Finding, Package, Severity
 from compataudit.versions import (
     ParsedRequirement,
@@ -390,7 +391,11 @@ def check_unknown(ctx: CheckContext) -> Iterator[Finding]:
             if name == "torchvision"
             else tm.audio_row(m, pkg.version)
         )
-        if tm.is_unofficial(pkg.version):
+        if name == "torch" and tm.is_ngc_build(ctx.env, pkg.version):
+            why = _ngc_gap(ctx, pkg.version)  # its family is judged in checks/ngc.py
+            if why is None:
+                continue
+        elif tm.is_unofficial(pkg.version):
             why = (
                 f"{name} {pkg.version} is a nightly, pre-release or vendor build; its "
                 "pairing and Python range are not in the release data, so they are not judged."
@@ -408,6 +413,19 @@ def check_unknown(ctx: CheckContext) -> Iterator[Finding]:
             components=(name,),
             sources=newest.sources[:1] if newest else (),
         )
+
+
+def _ngc_gap(ctx: CheckContext, version: str) -> str | None:
+    """Why an NGC torch is only partly judged, or None when its release is in ngc.toml."""
+    release = container_release(ctx.env, "pytorch", version)
+    if release and ngc_view(ctx.matrices).release("pytorch", release) is not None:
+        return None
+    return (
+        f"torch {version} is NVIDIA's NGC build of torch {minor_of(version)}"
+        + (f" (container {release})" if release else "")
+        + f"; torchvision and torchaudio are checked against torch {minor_of(version)}, but the "
+        "release's CUDA, cuDNN and driver rule are not in matrices/ngc.toml."
+    )
 
 
 CHECKS = (

@@ -45,6 +45,7 @@ __all__ = [
     "VisionRow",
     "compatible_sets",
     "default_variant",
+    "is_ngc_build",
     "release_for",
     "resolve_build",
     "suggest_build",
@@ -274,6 +275,8 @@ def resolve_build(env: Environment, matrices: Matrices) -> ResolvedBuild | None:
         return None
     plat = env.platform
     build = env.build("torch")
+    if is_ngc_build(env, pkg.version):
+        return _ngc_build(env, matrices, pkg.version)
     variant, source = probed_variant(env), "version.py"
     if variant is None:
         variant, source = local_variant(pkg.version), "pin"
@@ -297,6 +300,44 @@ def resolve_build(env: Environment, matrices: Matrices) -> ResolvedBuild | None:
     )
 
 
+def is_ngc_build(env: Environment, version: str) -> bool:
+    """NVIDIA's torch from an NGC container: a ``.nvYY.MM`` label, or a source build inside one."""
+    from compataudit.compat.ngc import container_release
+
+    parsed = parse_version(version)
+    if parsed is None or parsed.local is None or local_variant(version) is not None:
+        return False
+    return container_release(env, "pytorch", version) is not None
+
+
+def _ngc_build(env: Environment, matrices: Matrices, version: str) -> ResolvedBuild | None:
+    """An NGC torch: the build facts read from it, else its release's row in ngc.toml.
+
+    PyPI's variant tables never describe it (other CUDA, other architectures), so without
+    either source the build stays unknown.
+    """
+    from compataudit.compat.ngc import container_release, ngc_view
+
+    release = container_release(env, "pytorch", version)
+    row = ngc_view(matrices).release("pytorch", release) if release else None
+    build = env.build("torch")
+    facts = build if build is not None and build.status is ProbeStatus.OK and build.source else None
+    cuda = (facts.cuda if facts else None) or (row.cuda if row else None)
+    if cuda is None:
+        return None
+    mm = major_minor(cuda)
+    return ResolvedBuild(
+        framework="torch",
+        components=("torch",),
+        version=version,
+        variant=cuda_variant(cuda),
+        cuda=f"{mm[0]}.{mm[1]}" if mm else None,
+        archs=facts.archs if facts else (),
+        cudnn=(facts.cudnn if facts else None) or (row.cudnn if row else None),
+        source=f"ngc {release}" if release else "ngc",
+    )
+
+
 def suggest_build(
     env: Environment,
     matrices: Matrices,
@@ -306,6 +347,8 @@ def suggest_build(
     gpu_ccs: tuple[str, ...],
 ) -> str | None:
     """Install command of the build of this release (else the nearest) that fits the machine."""
+    if build.source.startswith("ngc"):
+        return None  # an NGC container's torch is replaced by another image, not by pip
     releases = list(torch_matrix(matrices).releases)
     current = release_for(matrices, build.version)
     if current is None:

@@ -43,6 +43,7 @@ class StackFile:
     system_cudnn: str | None = None
     ngc_container: str | None = None  # "pytorch" for an nvcr.io/nvidia/pytorch image
     ngc_release: str | None = None  # "24.07"
+    base_where: str | None = None  # "FILE:LINE" of the FROM that names the base image
     notes: tuple[str, ...] = field(default=())
 
 

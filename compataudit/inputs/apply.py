@@ -8,7 +8,7 @@ from dataclasses import replace
 from compataudit.distributions import TENSORFLOW
 from compataudit.errors import InputError
 from compataudit.inputs import Pin, StackFile
-from compataudit.model import Environment, Package, ProbeStatus, ToolkitInfo
+from compataudit.model import BuildInfo, Environment, Package, ProbeStatus, ToolkitInfo
 from compataudit.versions import marker_applies
 
 # The framework whose build facts a pinned distribution replaces.
@@ -33,6 +33,50 @@ def chosen_pins(files: Iterable[StackFile], env: Environment) -> list[Pin]:
                 )
             chosen.setdefault(pin.name, pin)
     return list(chosen.values())
+
+
+def resolve_ngc_bases(files: Sequence[StackFile]) -> list[StackFile]:
+    """Files whose base image is an NGC container, with the torch and Python its release ships.
+
+    From ``matrices/ngc.toml``; a release missing there is said in a note, never guessed.
+    A ``pip install torch`` in the file replaces the image's torch, so it wins.
+    """
+    out = []
+    for stack in files:
+        if not (stack.ngc_container and stack.ngc_release):
+            out.append(stack)
+            continue
+        from compataudit.compat.ngc import ngc_view
+        from compataudit.matrices import load_matrices
+
+        row = ngc_view(load_matrices()).release(stack.ngc_container, stack.ngc_release)
+        image = f"nvcr.io/nvidia/{stack.ngc_container}:{stack.ngc_release}"
+        if row is None:
+            out.append(
+                replace(
+                    stack,
+                    notes=(
+                        *stack.notes,
+                        f"{stack.base_where}: {image} is not in "
+                        "matrices/ngc.toml; the framework it ships is not audited",
+                    ),
+                )
+            )
+            continue
+        pins = stack.pins
+        if stack.ngc_container == "pytorch" and row.framework and not any(p.name == "torch" for p in pins):
+            build = BuildInfo(
+                framework="torch",
+                distribution="torch",
+                version=row.framework,
+                cuda=row.cuda,
+                cudnn=row.cudnn,
+                is_cuda_build=True,
+                source=f"matrices/ngc.toml ({image})",
+            )
+            pins = (Pin("torch", row.framework, stack.base_where or stack.path, build=build), *pins)
+        out.append(replace(stack, pins=pins, python=stack.python or row.python))
+    return out
 
 
 def apply_stack_files(env: Environment, files: Sequence[StackFile]) -> Environment:
@@ -61,8 +105,15 @@ def apply_stack_files(env: Environment, files: Sequence[StackFile]) -> Environme
                     cudnn_source=stack.path if stack.system_cudnn else None,
                 ),
             )
+    from compataudit.compat.ngc import RELEASE_VARIABLES
+
+    # What the NGC container sets: NVIDIA_PYTORCH_VERSION=24.07 tells its torch from others.
+    variables = dict(env.env_vars)
+    for stack in files:
+        if stack.ngc_container in RELEASE_VARIABLES and stack.ngc_release:
+            variables[RELEASE_VARIABLES[stack.ngc_container]] = stack.ngc_release
     notes = tuple(note for stack in files for note in stack.notes)
-    return replace(env, notes=env.notes + notes) if notes else env
+    return replace(env, notes=env.notes + notes, env_vars=tuple(variables.items()))
 
 
 def replace_packages(env: Environment, pins: Iterable[Package]) -> Environment:

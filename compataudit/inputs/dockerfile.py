@@ -129,6 +129,7 @@ def read(path: str, text: str, kind: str) -> StackFile:
         system_cudnn=image.system_cudnn,
         ngc_release=image.ngc[1] if image.ngc else None,
         ngc_container=image.ngc[0] if image.ngc else None,
+        base_where=where(path, chain[0].line),
         notes=tuple(notes),
     )
 

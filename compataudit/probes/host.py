@@ -26,6 +26,11 @@ RELEVANT_ENV_VARS = (
     "JAX_PLATFORMS",
     "JAX_SKIP_CUDA_CONSTRAINTS_CHECK",
     "XLA_PYTHON_CLIENT_PREALLOCATE",
+    # set by NVIDIA's NGC containers: which release, CUDA and cuDNN the image ships
+    "NVIDIA_PYTORCH_VERSION",
+    "NVIDIA_TENSORFLOW_VERSION",
+    "CUDA_VERSION",
+    "CUDNN_VERSION",
 )
 
 

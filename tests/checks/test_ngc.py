@@ -1,0 +1,161 @@
+"""NVIDIA NGC builds of torch: family checks against the upstream release, the sourced table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compataudit.checks import CheckContext, run_checks
+from compataudit.compat.builds import resolve_builds
+from compataudit.compat.ngc import meets_min_driver, ngc_release_of, ngc_view, upstream_version
+from compataudit.inputs import read_stack_file
+from compataudit.matrices import load_matrices
+from compataudit.model import (
+    BuildInfo,
+    Environment,
+    Finding,
+    Gpu,
+    NvidiaInfo,
+    Package,
+    PlatformInfo,
+    ProbeStatus,
+    PythonInfo,
+)
+from compataudit.options import EnvOptions
+from compataudit.whatif import apply_what_if, empty_environment
+
+DOCKER = Path(__file__).parent.parent / "fixtures" / "inputs" / "docker"
+NGC_24_07 = "2.4.0a0+3bcc3cddb5.nv24.07"
+
+
+def _env(
+    *packages: Package,
+    env_vars: tuple[tuple[str, str], ...] = (),
+    driver: str | None = None,
+    builds: tuple[BuildInfo, ...] = (),
+) -> Environment:
+    nvidia = NvidiaInfo(status=ProbeStatus.SKIPPED)
+    if driver is not None:
+        nvidia = NvidiaInfo(
+            status=ProbeStatus.OK,
+            driver_version=driver,
+            gpus=(Gpu(0, "Tesla V100-SXM2-16GB", compute_capability="7.0"),),
+        )
+    return Environment(
+        python=PythonInfo(version="3.10.12"),
+        platform=PlatformInfo("Linux", "x86_64"),
+        packages=packages,
+        env_vars=env_vars,
+        nvidia=nvidia,
+        builds=builds,
+    )
+
+
+def _codes(env: Environment) -> list[tuple[str, str]]:
+    findings: list[Finding] = run_checks(CheckContext(env, load_matrices()))
+    return [(f.code, f.title) for f in findings]
+
+
+@pytest.mark.parametrize(
+    ("version", "release", "upstream"),
+    [
+        (NGC_24_07, "24.07", "2.4.0"),
+        ("2.1.0a0+4136153.nv23.6", "23.06", "2.1.0"),  # Jetson spelling: one-digit month
+        ("2.5.1+cu124", None, None),
+        ("2.4.0a0+git59b3fa1", None, None),
+    ],
+)
+def test_release_and_upstream_from_the_version(
+    version: str, release: str | None, upstream: str | None
+) -> None:
+    assert ngc_release_of(version) == release
+    assert upstream_version(version) == upstream
+
+
+def test_torchvision_from_another_family_over_an_ngc_torch() -> None:
+    env = _env(Package("torch", NGC_24_07), Package("torchvision", "0.20.1"))
+    titles = [t for c, t in _codes(env) if c == "TCH001"]
+    assert titles == [
+        f"torchvision 0.20.1 was built for torch 2.5, not NVIDIA's torch {NGC_24_07} (NGC 24.07, torch 2.4)"
+    ]
+
+
+def test_the_matching_family_and_the_images_own_torchvision_pass() -> None:
+    assert not [
+        c
+        for c, _ in _codes(_env(Package("torch", NGC_24_07), Package("torchvision", "0.19.1")))
+        if c.startswith("TCH")
+    ]
+    own = _env(Package("torch", NGC_24_07), Package("torchvision", "0.19.0a0+d23a6e1"))
+    assert not [c for c, _ in _codes(own) if c.startswith("TCH")]
+
+
+def test_a_release_missing_from_the_table_is_said_not_guessed() -> None:
+    codes = _codes(_env(Package("torch", NGC_24_07), driver="470.82.01"))
+    (title,) = [t for c, t in codes if c == "MAT001"]
+    assert title == f"torch {NGC_24_07} is not in the compatibility data"
+    (finding,) = [
+        f
+        for f in run_checks(CheckContext(_env(Package("torch", NGC_24_07)), load_matrices()))
+        if f.code == "MAT001"
+    ]
+    assert "NVIDIA's NGC build of torch 2.4 (container 24.07)" in finding.detail
+    assert not [c for c, _ in codes if c.startswith("DRV")]  # CUDA unknown: no driver verdict
+
+
+def test_inside_a_container_the_variable_names_the_release() -> None:
+    """Probed in an NGC container: version.py gives CUDA, NVIDIA_PYTORCH_VERSION the release."""
+    build = BuildInfo("torch", "torch", "2.4.0a0+3bcc3cddb5", cuda="12.5", source="/usr/.../version.py")
+    env = _env(
+        Package("torch", "2.4.0a0+3bcc3cddb5"),
+        Package("torchvision", "0.20.1"),
+        env_vars=(("NVIDIA_PYTORCH_VERSION", "24.07"),),
+        builds=(build,),
+    )
+    assert [c for c, _ in _codes(env) if c == "TCH001"] == ["TCH001"]
+    (resolved,) = resolve_builds(env, load_matrices())
+    assert (resolved.cuda, resolved.source) == ("12.5", "ngc 24.07")
+
+
+def test_sourced_rows_and_the_driver_rule() -> None:
+    view = ngc_view(load_matrices())
+    row = view.release("pytorch", "20.02")
+    assert row is not None and (row.framework, row.cuda, row.min_driver) == (
+        "1.4.0a0+a5b4d78",
+        "10.2.89",
+        "440.33.01",
+    )
+    assert all(s.startswith("https://docs.nvidia.com/") for r in view.releases for s in r.sources)
+    assert meets_min_driver("450.36.06", "450") is True
+    assert meets_min_driver("440.33.01", "450") is False
+
+
+def test_forward_compatibility_on_an_old_data_center_branch() -> None:
+    env = _env(Package("torch", "1.4.0a0+a5b4d78.nv20.02"), driver="418.87.01")
+    codes = dict(_codes(env))
+    assert "DRV001" in codes  # the driver finding stands for other GPUs
+    assert codes["NGC001"].startswith("NGC 20.02 needs driver >= 440.33.01")
+    assert "NGC001" not in dict(_codes(_env(Package("torch", "1.4.0a0+a5b4d78.nv20.02"), driver="435.21")))
+
+
+def test_dockerfile_on_an_ngc_image_gets_the_family_check() -> None:
+    stack = read_stack_file(str(DOCKER / "Dockerfile.ngc"))
+    assert (stack.ngc_container, stack.ngc_release) == ("pytorch", "25.12")
+    env = apply_what_if(
+        empty_environment(), EnvOptions(requirements=(str(DOCKER / "Dockerfile.ngc"),), probe=False)
+    )
+    torch = env.package("torch")
+    assert torch is not None and torch.version == "2.10.0a0+b4e4ee81d3"
+    assert env.env_var("NVIDIA_PYTORCH_VERSION") == "25.12" and env.python.version == "3.12"
+    titles = [t for c, t in _codes(env) if c == "TCH001"]
+    assert titles and "NGC 25.12, torch 2.10" in titles[0]
+
+
+def test_dockerfile_on_an_unknown_ngc_release(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM nvcr.io/nvidia/pytorch:24.07-py3\n")
+    env = apply_what_if(
+        empty_environment(), EnvOptions(requirements=(str(tmp_path / "Dockerfile"),), probe=False)
+    )
+    assert env.package("torch") is None
+    assert any("pytorch:24.07 is not in matrices/ngc.toml" in n for n in env.notes)
