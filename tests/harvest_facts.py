@@ -122,6 +122,31 @@ class Release:
         return next((m for m in PYTHON_MINORS if allows_minor(self.requires_python, m)), "3.12")
 
 
+@dataclass
+class Ledger:
+    """Counts compared facts and collects the disagreements (file, row, ours, the wheel's)."""
+
+    facts: int = 0
+    disagreements: list[str] = field(default_factory=list)
+    rows: set[str] = field(default_factory=set)  # the TOML rows with a fact compared
+    document_sourced: int = 0  # fields a row declares as taken from documents
+
+    def _count(self, where: str) -> None:
+        self.facts += 1
+        if "]] " in where and where.startswith("matrices/"):
+            self.rows.add(where)
+
+    def compare(self, where: str, what: str, ours: Any, wheels: Any, evidence: str) -> None:
+        self._count(where)
+        if ours != wheels:
+            self.disagreements.append(f"{where}: {what}: ours {ours!r}, the wheels' {wheels!r} ({evidence})")
+
+    def require(self, where: str, what: str, ok: bool, evidence: str) -> None:
+        self._count(where)
+        if not ok:
+            self.disagreements.append(f"{where}: {what} ({evidence})")
+
+
 def exact(spec: SpecifierSet | None) -> str | None:
     """The version of a lone ``==X`` specifier, else None."""
     items = list(spec or ())
