@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from compataudit import __version__
 from compataudit.errors import UsageError
 from compataudit.model import Environment, Finding, Report, Severity, SmokeResult, Summary, reaches
 from compataudit.options import AuditOptions, EnvOptions
+
+if TYPE_CHECKING:
+    from compataudit.matrices import Matrices
 
 
 def build_environment(opts: EnvOptions) -> Environment:
@@ -67,7 +71,24 @@ def run_audit(
         )
         findings.extend(smoke_findings(smoke, ctx, findings))
     findings = apply_policy(findings, opts)
-    return make_report(env, findings, smoke, opts.fail_on)
+    report = make_report(env, findings, smoke, opts.fail_on)
+    return with_data_facts(report, matrices, shown=not _ignored("MAT001", opts.ignore))
+
+
+def with_data_facts(report: Report, matrices: Matrices, *, shown: bool = True) -> Report:
+    """``report`` with the data's date and, when ``shown``, the installs newer than the data."""
+    from compataudit.compat.staleness import data_facts, newer_than_data
+
+    stale = newer_than_data(report.environment, matrices) if shown else []
+    return replace(
+        report,
+        data_date=data_facts(matrices).date,
+        newer_than_data=tuple(f"{s.name} {s.version}" for s in stale),
+    )
+
+
+def _ignored(code: str, ignore: Sequence[str]) -> bool:
+    return any(code == ig or code.startswith(ig) for ig in ignore)
 
 
 def _lint_findings(paths: Sequence[str]) -> list[Finding]:
@@ -80,7 +101,7 @@ def apply_policy(findings: Sequence[Finding], opts: AuditOptions) -> list[Findin
     """Drop ignored codes, apply severity overrides, most severe first."""
     out = []
     for f in findings:
-        if any(f.code == ig or f.code.startswith(ig) for ig in opts.ignore):
+        if _ignored(f.code, opts.ignore):
             continue
         override = opts.severity.get(f.code)
         if override:

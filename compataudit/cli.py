@@ -118,8 +118,21 @@ FormatOpt = Annotated[
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"compataudit {__version__}\n")
+        date = _data_date()
+        sys.stdout.write(f"compataudit {__version__}" + (f" (data {date})" if date else "") + "\n")
         raise typer.Exit()
+
+
+def _data_date() -> str | None:
+    """The date of the packaged compatibility data; None when it cannot be read."""
+    from compataudit.compat.staleness import data_facts
+    from compataudit.errors import MatrixError
+    from compataudit.matrices import load_matrices
+
+    try:
+        return data_facts(load_matrices()).date
+    except MatrixError:
+        return None
 
 
 @app.callback()
@@ -316,7 +329,7 @@ def smoke(
     """
 
     def run() -> int:
-        from compataudit.audit import build_environment, make_report
+        from compataudit.audit import build_environment, make_report, with_data_facts
         from compataudit.checks import CheckContext, run_checks
         from compataudit.matrices import load_matrices
         from compataudit.options import EnvOptions
@@ -341,7 +354,7 @@ def smoke(
         ctx = CheckContext(env=env, matrices=load_matrices())
         # The static findings let a failed kernel point at its cause (DRV001, ARC001, ...).
         findings = smoke_findings(results, ctx, run_checks(ctx))
-        report = make_report(env, findings, results)
+        report = with_data_facts(make_report(env, findings, results), ctx.matrices, shown=False)
         _emit(report, fmt, output, quiet=quiet, verbose=verbose, input_files=())
         return report.summary.exit_code
 

@@ -14,10 +14,10 @@ file and row.
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 from typing import Any
 
+from compataudit.datafacts import HARVEST_DIR, HarvestSummary, digest, is_date, read_harvest
 from compataudit.errors import MatrixError
 
 SCHEMA_VERSION = 1
@@ -26,7 +26,7 @@ SCHEMA_VERSION = 1
 # a digest (CRC-32 and length) of its TOML file, so an edited or swapped file is parsed
 # afresh; CRC-32 because importing hashlib alone would cost more than it saves here.
 COMPILED_NAME = "_compiled.json"
-COMPILED_FORMAT = 2
+COMPILED_FORMAT = 3
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -50,7 +50,7 @@ class Matrices:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._cache: dict[str, dict[str, Any]] = {}
-        self._compiled: dict[str, Any] | None = None
+        self._compiled: dict[str, Any] | None = None  # the whole _compiled.json document
         self.views: dict[str, Any] = {}  # typed views built by compataudit.compat, cached here
 
     def names(self) -> list[str]:
@@ -63,15 +63,35 @@ class Matrices:
             data = self._cache[name] = _load_file(self.directory / f"{name}.toml", self._precompiled)
         return data
 
-    def _precompiled(self, filename: str, digest: str) -> dict[str, Any] | None:
+    def _precompiled(self, filename: str, wanted: str) -> dict[str, Any] | None:
         """The pre-parsed data of ``filename`` if the compiled file has it for this content."""
-        if self._compiled is None:
-            self._compiled = _read_compiled(self.directory / COMPILED_NAME)
-        entry = self._compiled.get(filename)
-        if isinstance(entry, dict) and entry.get("digest") == digest:
+        files = self._compiled_document().get("files")
+        entry = files.get(filename) if isinstance(files, dict) else None
+        if isinstance(entry, dict) and entry.get("digest") == wanted:
             data = entry.get("data")
             return data if isinstance(data, dict) else None
         return None
+
+    def _compiled_document(self) -> dict[str, Any]:
+        if self._compiled is None:
+            self._compiled = _read_compiled(self.directory / COMPILED_NAME)
+        return self._compiled
+
+    def harvest_summary(self) -> HarvestSummary:
+        """The date and newest releases of the harvest (``harvested/*.json``).
+
+        Taken from ``_compiled.json`` while the harvest files are the ones it was built
+        from (or absent, as in the wheel, which ships only the summary); read afresh when
+        they changed.
+        """
+        paths = sorted((self.directory / HARVEST_DIR).glob("*.json"))
+        compiled = HarvestSummary.from_json(self._compiled_document().get("harvest"))
+        if not paths:
+            return compiled or HarvestSummary(None, {}, {})
+        digests = {p.name: digest(p.read_bytes()) for p in paths}
+        if compiled is not None and compiled.digests == digests:
+            return compiled
+        return read_harvest(self.directory)
 
     def rows(self, name: str, table: str) -> list[dict[str, Any]]:
         """The rows of the array of tables ``[[table]]`` in ``<name>.toml`` (may be empty)."""
@@ -105,8 +125,7 @@ def _read_compiled(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict) or data.get("format") != COMPILED_FORMAT:
         return {}
-    files = data.get("files")
-    return files if isinstance(files, dict) else {}
+    return data
 
 
 def _load_file(path: Path, precompiled: Any = None) -> dict[str, Any]:
@@ -116,15 +135,11 @@ def _load_file(path: Path, precompiled: Any = None) -> dict[str, Any]:
         raise MatrixError(f"{path}: matrix file missing") from None
     except OSError as exc:
         raise MatrixError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    data = precompiled(path.name, _digest(raw)) if precompiled else None
+    data = precompiled(path.name, digest(raw)) if precompiled else None
     if data is None:
         data = parse_toml(path, raw)
     validate(path, data)
     return data
-
-
-def _digest(raw: bytes) -> str:
-    return f"{zlib.crc32(raw):08x}-{len(raw)}"
 
 
 def parse_toml(path: Path, raw: bytes) -> dict[str, Any]:
@@ -150,8 +165,10 @@ def compile_directory(directory: Path) -> str:
         raw = path.read_bytes()
         data = parse_toml(path, raw)
         validate(path, data)
-        files[path.name] = {"digest": _digest(raw), "data": data}
-    return json.dumps({"format": COMPILED_FORMAT, "files": files}, separators=(",", ":"))
+        files[path.name] = {"digest": digest(raw), "data": data}
+    harvest = read_harvest(directory)
+    document = {"format": COMPILED_FORMAT, "files": files, "harvest": harvest.to_json()}
+    return json.dumps(document, separators=(",", ":"))
 
 
 def validate(path: Path, data: dict[str, Any]) -> None:
@@ -159,6 +176,9 @@ def validate(path: Path, data: dict[str, Any]) -> None:
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise MatrixError(f"{path}: schema_version must be {SCHEMA_VERSION}, found {version!r}")
+    curated = data.get("curated")
+    if curated is not None and not is_date(curated):
+        raise MatrixError(f"{path}: curated must be a date YYYY-MM-DD, found {curated!r}")
     for table, rows in data.items():
         if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
             continue

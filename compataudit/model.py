@@ -281,6 +281,8 @@ class Report:
     summary: Summary
     tool_version: str
     schema_version: int = REPORT_SCHEMA_VERSION
+    data_date: str | None = None  # how current the compatibility data is (YYYY-MM-DD)
+    newer_than_data: tuple[str, ...] = ()  # installed releases the data cannot know: "numpy 2.5.0"
 
 
 # --------------------------------------------------------------------------- JSON

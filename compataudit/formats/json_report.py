@@ -12,7 +12,7 @@ from compataudit.model import Report, to_jsonable
 def report_to_json(report: Report) -> dict[str, Any]:
     return {
         "schema_version": report.schema_version,
-        "tool": {"name": "compataudit", "version": report.tool_version},
+        "tool": {"name": "compataudit", "version": report.tool_version, "data_date": report.data_date},
         "environment": to_jsonable(report.environment),
         "findings": [to_jsonable(f) for f in report.findings],
         "smoke": [to_jsonable(r) for r in report.smoke],

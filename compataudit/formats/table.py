@@ -21,6 +21,7 @@ def render(report: Report, ctx: RenderContext) -> str:
         if report.smoke:
             lines += _smoke(report.smoke, s)
     lines += _findings(report.findings, s, ctx.verbose, ctx.width)
+    lines += _data_note(report, s, ctx.width)
     lines += _summary(report, s, ctx.width)
     return "\n".join(lines)
 
@@ -160,6 +161,22 @@ def _findings(findings: tuple[Finding, ...], s: Style, verbose: int, width: int 
         if verbose > 1 and f.sources:
             lines.extend(f"{hang}{s('source:', 'dim')} {src}" for src in f.sources)
     return [*lines, ""]
+
+
+def _data_note(report: Report, s: Style, width: int | None) -> list[str]:
+    """Say so when this environment holds releases newer than the data, and how to update."""
+    stale = report.newer_than_data
+    if not stale:
+        return []
+    when = f" (of {report.data_date})" if report.data_date else ""
+    verb = "is" if len(stale) == 1 else "are"
+    text = (
+        f"compataudit's compatibility data{when} is older than this environment: "
+        f"{', '.join(stale)} {verb} newer than any release it knows, so their requirements are "
+        "not judged. For newer data upgrade compataudit, or pass --matrices DIR (a copy of "
+        "matrices/ with the newer releases added):"
+    )
+    return [*wrap(text, width, first=s("Data: ", "bold"), indent="  "), "  pip install -U compataudit", ""]
 
 
 def _summary(report: Report, s: Style, width: int | None) -> list[str]:
