@@ -2,7 +2,7 @@
 
 Two sources, both optional: a ``curated = "YYYY-MM-DD"`` date in each matrix file, and the
 harvest (``harvested/*.json``, written by ``tools/harvest.py``: a ``"harvested"`` date and the
-releases of every audited family the package index had that day, with their Requires-Dist).
+releases of every audited family the package index had that day).
 The harvest is summarised when the wheel is built, into ``_compiled.json`` (the wheel ships
 the summary, not the harvest), and summarised afresh only when its files changed.
 """
@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 
 HARVEST_DIR = "harvested"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_PIN_RE = re.compile(r"^\s*(nvidia-[A-Za-z0-9._-]+)(?:\[[^\]]*\])?\s*==\s*([0-9][0-9.]*)\s*(?:;|$)")
 
 
 def is_date(value: object) -> bool:
@@ -69,27 +68,20 @@ def _merge(into: dict[str, str], name: str, version: str) -> None:
 
 
 def summarise_harvest(documents: list[dict[str, Any]]) -> tuple[str | None, dict[str, str]]:
-    """The newest harvest date and, per package, the newest final release it records.
+    """The newest harvest date and, per harvested package, its newest final release.
 
-    For nvidia-* wheels the harvest does not list itself, the newest version any recorded
-    release pins (``==``) in its Requires-Dist.
+    Only packages whose releases the harvest lists count: a version some framework pins
+    (``nvidia-cublas-cu12==...``) says nothing about that wheel's newest release.
     """
     dates = [d["harvested"] for d in documents if is_date(d.get("harvested"))]
     releases: dict[str, str] = {}
-    pins: dict[str, str] = {}
     for doc in documents:
         packages = doc.get("packages")
         for name, package in packages.items() if isinstance(packages, dict) else ():
             known = package.get("releases") if isinstance(package, dict) else None
-            for version, release in known.items() if isinstance(known, dict) else ():
+            for version in known if isinstance(known, dict) else ():
                 _merge(releases, name, version)
-                meta = release.get("metadata") if isinstance(release, dict) else None
-                lines = meta.get("requires_dist") if isinstance(meta, dict) else None
-                for line in lines if isinstance(lines, list) else ():
-                    match = _PIN_RE.match(line) if isinstance(line, str) else None
-                    if match:
-                        _merge(pins, match.group(1).lower(), match.group(2))
-    return max(dates, default=None), dict(sorted({**pins, **releases}.items()))
+    return max(dates, default=None), dict(sorted(releases.items()))
 
 
 def read_harvest(directory: Path) -> HarvestSummary:

@@ -57,8 +57,8 @@ def test_summary_takes_newest_final_releases_and_pins() -> None:
     assert date == "2026-12-01"
     assert newest["keras"] == "3.15.1"  # rc and older releases do not count
     assert newest["torch"] == "2.15.0"
-    assert newest["nvidia-nccl-cu13"] == "2.30.7"  # known only as a pin
-    assert newest["nvidia-cudnn-cu13"] == "9.28.1.4"  # a harvested release beats a pin
+    assert "nvidia-nccl-cu13" not in newest  # a pin says nothing of the wheel's newest release
+    assert newest["nvidia-cudnn-cu13"] == "9.28.1.4"
 
 
 def test_broken_harvest_file_loses_only_its_facts(tmp_path: Path) -> None:
@@ -128,7 +128,8 @@ def _env(*packages: tuple[str, str]) -> Environment:
         pytest.param("keras", "3.9.0", False, id="older"),
         pytest.param("torch", "2.15.0+cu132", False, id="local-label-is-the-same-release"),
         pytest.param("torch", "2.16.0.dev20261130", True, id="nightly-of-a-newer-release"),
-        pytest.param("nvidia-nccl-cu13", "2.31.1", True, id="newer-than-any-pin"),
+        pytest.param("nvidia-nccl-cu13", "2.31.1", False, id="only-pinned-not-harvested"),
+        pytest.param("nvidia-cudnn-cu13", "9.29.0.1", True, id="cudnn-wheel-newer"),
         pytest.param("numpy", "2.5.0", True, id="newest-toml"),
         pytest.param("requests", "9.9.9", False, id="not-audited"),
     ],

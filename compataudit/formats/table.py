@@ -169,10 +169,10 @@ def _data_note(report: Report, s: Style, width: int | None) -> list[str]:
     if not stale:
         return []
     when = f" (of {report.data_date})" if report.data_date else ""
-    verb = "is" if len(stale) == 1 else "are"
+    verb, its = ("is", "its") if len(stale) == 1 else ("are", "their")
     text = (
         f"compataudit's compatibility data{when} is older than this environment: "
-        f"{', '.join(stale)} {verb} newer than any release it knows, so their requirements are "
+        f"{', '.join(stale)} {verb} newer than any release it knows, so {its} requirements are "
         "not judged. For newer data upgrade compataudit, or pass --matrices DIR (a copy of "
         "matrices/ with the newer releases added):"
     )
