@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from compataudit import doctor as k
-from compataudit.compat.cuda import arch_supported
 from compataudit.doctor import crosscheck_keras, crosscheck_ops
 from compataudit.doctor.diagnosis import fill
 from compataudit.doctor.envfacts import (
@@ -252,6 +251,8 @@ def gpu_arch(hit: Hit, text: str, env: Environment | None) -> None:
         hit.evidence.append("this torch supports: " + " ".join(listed.group(1).split()))
     if env is None or not env.nvidia.gpus:
         return
+    from compataudit.compat.cuda import arch_supported  # the matrices' code: only when a GPU is known
+
     build = torch_build(env)
     archs = tuple(build.archs) if build else ()
     for gpu in env.nvidia.gpus:

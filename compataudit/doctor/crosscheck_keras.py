@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from compataudit.doctor.diagnosis import Hit
 
 
+def _legacy_keras(env: Environment | None) -> bool:
+    """TF_USE_LEGACY_KERAS set: tf.keras is tf_keras (Keras 2) even on TensorFlow >= 2.16."""
+    return env is not None and env.env_var("TF_USE_LEGACY_KERAS") in {"1", "true", "True"}
+
+
 def tf_numpy(hit: Hit, text: str, env: Environment | None) -> None:
     numpy, tf = version_of(env, "numpy"), version_of(env, *TENSORFLOW)
     if numpy and tf and in_range(numpy, ">=1.20") and in_range(tf, "<2.6"):
@@ -33,7 +38,7 @@ def keras_era(hit: Hit, text: str, env: Environment | None) -> None:
     tf, keras = version_of(env, *TENSORFLOW), version_of(env, "keras")
     if env is None or tf is None or not in_range(tf, ">=2.16"):
         return
-    if keras and in_range(keras, ">=3") and env.env_var("TF_USE_LEGACY_KERAS") not in {"1", "true"}:
+    if keras and in_range(keras, ">=3") and not _legacy_keras(env):
         confirm(
             hit,
             CONFIRM,
@@ -49,10 +54,6 @@ def keras_pair(hit: Hit, text: str, env: Environment | None) -> None:
     if tf and keras and minor_of(tf) != minor_of(keras) and in_range(keras, "<3"):
         confirm(hit, CONFIRM, f"keras {keras} beside tensorflow {tf}")
         hit.fix = f'`pip install "keras=={minor_of(tf)}.*"`, or use tensorflow.keras.'
-
-
-def _legacy_keras(env: Environment | None) -> bool:
-    return env is not None and env.env_var("TF_USE_LEGACY_KERAS") in {"1", "true", "True"}
 
 
 def keras3(hit: Hit, text: str, env: Environment | None) -> None:

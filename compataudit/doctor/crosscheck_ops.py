@@ -44,11 +44,6 @@ def tensor_types(hit: Hit, text: str, env: Environment | None) -> None:
         )
     elif dev1 != dev2 and "a" not in hit.facts:  # D2 words its own summary
         hit.summary = f"The input is on {dev1} but the weight is on {dev2} ({first} vs {second})."
-        hit.fix = (
-            "Move the model and every input to one device: `model.to(device)` and "
-            "`x.to(device)`; create tensors inside `forward` with `device=x.device`, and register "
-            "constant tensors as buffers so that `.to()` moves them too."
-        )
     if env is not None and "cuda" in (dev1, dev2) and is_cpu_only(env):
         hit.evidence.append(
             "environment: this torch is a CPU-only build, so the traceback comes from "
@@ -56,7 +51,7 @@ def tensor_types(hit: Hit, text: str, env: Environment | None) -> None:
         )
 
 
-def _extension_env(hit: Hit, env: Environment | None) -> None:
+def extension_without_cuda(hit: Hit, text: str, env: Environment | None) -> None:
     """An extension without CUDA kernels: a CPU torch or mmcv-lite explains it."""
     if env is None:
         return
@@ -69,10 +64,6 @@ def _extension_env(hit: Hit, env: Environment | None) -> None:
             f"torch {version_of(env, 'torch')} is a CPU-only build: an extension built "
             "against it has no CUDA kernels; install a CUDA torch first, then rebuild it",
         )
-
-
-def extension_without_cuda(hit: Hit, text: str, env: Environment | None) -> None:
-    _extension_env(hit, env)
 
 
 def cuda_only_op(hit: Hit, text: str, env: Environment | None) -> None:
@@ -106,7 +97,7 @@ def mmcv_device(hit: Hit, text: str, env: Environment | None) -> None:
             f"mmcv's compiled `{op}` has no {device.upper()} kernel: mmcv was built without "
             "CUDA (a CPU-only build, mmcv-lite, or a wheel for another torch/CUDA)."
         )
-        _extension_env(hit, env)
+        extension_without_cuda(hit, text, env)
 
 
 # --------------------------------------------------------------------------- base-class methods

@@ -4,8 +4,10 @@ Matching works on the text with ANSI colour codes stripped: each signature's
 stable fragment must match, on a line whose exception class (if it names one)
 is one the signature accepts; frame-only signatures (bare ``NotImplementedError``)
 also need a traceback frame of theirs. Facts the message carries (op, backend,
-architectures, versions) and the audited environment then confirm, refine or
-weaken each hit (:mod:`compataudit.doctor.crosscheck`).
+architectures, versions, the raising frame) and the audited environment then
+confirm, refine, weaken or reject each hit (:mod:`compataudit.doctor.crosscheck`).
+The signature tables live in the ``signatures*`` modules; the values produced in
+:mod:`compataudit.doctor.diagnosis`.
 """
 
 from __future__ import annotations

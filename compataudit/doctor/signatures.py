@@ -5,7 +5,7 @@ that survives wording drift between releases) and/or on traceback *frames*.
 Exception classes drift too (the torch dispatcher's "Could not run" was a
 RuntimeError before it became NotImplementedError), so ``exceptions`` lists
 every class accepted. Named regex groups become facts (``{op}``, ``{cls}``)
-that fill the ``fix`` template and feed the analysers in ``explain``.
+that fill the ``fix`` template and feed the analysers in ``crosscheck``.
 ``sources`` cite the public issues (or the framework source) each signature
 was taken from.
 """

@@ -1,7 +1,7 @@
 """Keras (2 and 3), tf.keras and TensorFlow error signatures for ``explain``.
 
 Kept apart from the torch table in :mod:`compataudit.doctor.signatures` only
-to keep each module short; :data:`compataudit.doctor.signatures.ALL` joins them.
+to keep each module short; :data:`compataudit.doctor.explain.KNOWLEDGE_BASE` joins them.
 """
 
 from __future__ import annotations

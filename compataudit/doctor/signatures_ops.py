@@ -18,6 +18,11 @@ _CUSTOM_OP_FIX = (
     "Reinstall the extension built for your torch and CUDA (mmcv: `mim install mmcv`, not "
     "mmcv-lite; a source build needs nvcc and CUDA_HOME, or FORCE_CUDA=1, at build time)."
 )
+_SAME_DEVICE_FIX = (
+    "Move the model and every input to one device: `model.to(device)` and `x.to(device)`; create "
+    "tensors inside `forward` with `device=x.device`, and register constant tensors as buffers so "
+    "that `.to()` moves them too."
+)
 _CPU_OP_FIX = (
     "Run this model on a CUDA GPU (move the model and its inputs with `.to('cuda')`), or "
     "replace the op with a pure-PyTorch fallback where the library offers one."
@@ -95,7 +100,7 @@ OPS_SIGNATURES: tuple[Signature, ...] = (
             r"#\d+ '\w+'; but type (?P<input2>[\w.]+) does not equal (?P<weight2>[\w.]+)",
         ),
         "The input and the layer's weight are on different devices.",
-        "Move the model and every input to one device.",
+        _SAME_DEVICE_FIX,
         ("torch",),
         (
             GH + "sksq96/pytorch-summary/issues/16",
@@ -115,9 +120,7 @@ OPS_SIGNATURES: tuple[Signature, ...] = (
             r"(?P<a>[\w:]+) and (?P<b>[\w:]+)",
         ),
         "One operation got tensors on {a} and on {b}.",
-        "Move the model and every input to one device: `model.to(device)` and `x.to(device)`; "
-        "create tensors inside `forward` with `device=x.device`, and register constant tensors "
-        "as buffers so that `.to()` moves them too.",
+        _SAME_DEVICE_FIX,
         ("torch",),
         (GH + "wmyw96/FAST-NN/issues/1", GH + "nunchux-ai/nunchaku/issues/805"),
         0.85,

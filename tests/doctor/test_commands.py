@@ -134,3 +134,19 @@ def test_explain_cross_checks_a_what_if_environment(app: typer.Typer) -> None:
     before, after = json.loads(bare)["diagnoses"][0], json.loads(pinned)["diagnoses"][0]
     assert after["confidence"] > before["confidence"]
     assert "environment: torch 2.5.1+cpu is a CPU-only build" in after["evidence"]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "pin", "kind", "evidence"),
+    [
+        ("n44_deformable_detr_not_on_cpu.txt", "torch==2.5.1+cpu", "cuda-only-extension-op", "cannot run on"),
+        ("n05_keras3_savedmodel_traceback.txt", "keras==3.3.3", "keras-version-mix", "is Keras 3"),
+    ],
+)
+def test_new_kinds_are_cross_checked_with_a_what_if_environment(
+    app: typer.Typer, fixture: str, pin: str, kind: str, evidence: str
+) -> None:
+    code, out, _ = invoke(app, "explain", str(TRACEBACKS / fixture), "--no-probe", "--pin", pin, "-f", "json")
+    top = json.loads(out)["diagnoses"][0]
+    assert code == 0 and top["kind"] == kind
+    assert any(evidence in e for e in top["evidence"])
