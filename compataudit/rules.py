@@ -527,8 +527,11 @@ RULES: tuple[Rule, ...] = (
         "Classes that resolve (through imports and local bases) to torch.nn.Module or "
         "torch.autograd.Function and define no `forward` in themselves or a local base, "
         "including misspellings (`foward`, `Forward`) and a forward nested in __init__. "
-        "An error when the class is called in the linted code or the name is a near miss; a "
-        "warning otherwise (it may be a holder module that is never called).",
+        "Reported only with evidence that an instance runs: it is called in the linted code, "
+        "put into an nn.Sequential (or, with nothing else to offer, an nn.ModuleList), or the "
+        "name is a near miss. Holder modules whose other methods are used (quantizers, buffer "
+        "lists), transformers' modular_*.py templates and classes that other classes derive "
+        "from are not judged.",
         "Calling the module raises NotImplementedError: Module [X] is missing the required "
         '"forward" function.',
         "Define `forward` (or fix its name or indentation).",
@@ -540,7 +543,11 @@ RULES: tuple[Rule, ...] = (
         E,
         "A Keras Layer or Model subclass has no call",
         "keras / tf.keras / tf_keras Layer and Model subclasses without `call` (near misses "
-        "such as `Call`, a PyTorch-style `forward`, or `__call__` overridden instead).",
+        "such as `Call`, a PyTorch-style `forward`, or `__call__` overridden instead), when "
+        "an instance is called, put in a Sequential, fitted, evaluated, predicted or saved. "
+        "Functional subclasses (`Cls(inputs, outputs)`, `super().__init__(inputs=..., "
+        "outputs=...)`) have a call. A model with its own train_step gets at most a warning, "
+        "and only when it is called, predicted, evaluated (fit with validation) or saved.",
         "Keras 3 raises NotImplementedError when the layer runs; Keras 2 silently returns the "
         "input unchanged, so the model trains without the layer.",
         "Define `call(self, inputs)`.",
@@ -551,7 +558,9 @@ RULES: tuple[Rule, ...] = (
         "code",
         E,
         "A custom autograd.Function has no backward",
-        "torch.autograd.Function subclasses with `forward` but no `backward` or `vjp`.",
+        "torch.autograd.Function subclasses with `forward` but no `backward` or `vjp`; a "
+        "warning when every `.apply` in the linted code is under torch.no_grad() / "
+        "inference_mode or forward marks its outputs non-differentiable.",
         "Backpropagating through it raises NotImplementedError.",
         "Add `@staticmethod def backward(ctx, grad_output)`.",
     ),
@@ -572,7 +581,10 @@ RULES: tuple[Rule, ...] = (
         W,
         "A Keras layer with constructor arguments has no get_config",
         "Keras Layer subclasses whose __init__ takes arguments beyond **kwargs and the base "
-        "keywords, with no `get_config` in the class or a local base.",
+        "keywords, with no `get_config` in the class or a local base: every such argument "
+        "under Keras 2 paths (tf.keras, tf_keras, keras.engine); under Keras 3, which records "
+        "plain arguments itself, only arguments annotated with or given a non-plain value "
+        "(a layer, an initializer object, a lambda). Not in test files.",
         "Saving, checkpointing or cloning the model fails (must override `get_config`).",
         "Implement `get_config` returning the constructor arguments.",
     ),
@@ -582,9 +594,12 @@ RULES: tuple[Rule, ...] = (
         "code",
         E,
         "A module's __init__ does not run the base class __init__ first",
-        "torch and Keras subclasses whose __init__ assigns attributes without calling the base "
-        "__init__ (in any spelling), assigns a submodule before it, or calls "
-        "`super(nn.Module, self).__init__()`.",
+        "torch and Keras subclasses (any import path: keras.engine.topology, tf.keras aliases) "
+        "whose __init__ assigns attributes without calling the base __init__ (in any "
+        "spelling), calls the one-argument `super(Cls).__init__()` or `super.__init__()`, "
+        "assigns a submodule or Parameter before it (built there, or passed in: an error when "
+        "its annotation is a module, a warning when only its name says so), or calls "
+        "`super(nn.Module, self).__init__()` / `super(Layer, self).__init__()`.",
         "torch raises AttributeError (cannot assign module before Module.__init__() call); "
         "Keras 3 raises RuntimeError at the first call.",
         "Call `super().__init__()` as the first statement of __init__.",
@@ -597,7 +612,8 @@ RULES: tuple[Rule, ...] = (
         "A class leaves a required method unimplemented",
         "torch Dataset subclasses without `__getitem__` (IterableDataset: `__iter__`), and "
         "classes constructed in the linted code that leave an abstract method of a local ABC "
-        "unimplemented.",
+        "unimplemented (only under ABCMeta: nn.Module's metaclass does not enforce "
+        "@abstractmethod). Datasets in test files only with a near-miss name.",
         "Indexing the dataset raises NotImplementedError; instantiating the class raises "
         "TypeError (Can't instantiate abstract class).",
         "Implement the method (check its spelling).",

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# Lint fixtures include pytest-shaped files (test_*.py) that are data, not tests.
+collect_ignore_glob = ["fixtures/*"]
+
 
 @pytest.fixture(autouse=True)
 def _private_cache_dir(

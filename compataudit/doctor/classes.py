@@ -18,7 +18,18 @@ from dataclasses import dataclass, field
 from compataudit.doctor.resolve import ClassRef, Project, SourceModule
 from compataudit.doctor.summary import ClassSummary
 
-_TORCH_MODULE = {"torch.nn.Module", "torch.nn.modules.module.Module"}
+_TORCH_MODULE = {
+    "torch.nn.Module",
+    "torch.nn.modules.module.Module",
+    # LightningModule.forward defers to nn.Module's, which raises NotImplementedError.
+    "lightning.LightningModule",
+    "lightning.pytorch.LightningModule",
+    "lightning.pytorch.core.LightningModule",
+    "lightning.pytorch.core.module.LightningModule",
+    "pytorch_lightning.LightningModule",
+    "pytorch_lightning.core.LightningModule",
+    "pytorch_lightning.core.module.LightningModule",
+}
 _TORCH_FUNCTION = {
     "torch.autograd.Function",
     "torch.autograd.function.Function",
@@ -112,6 +123,7 @@ class ClassFacts:
     abstract: set[str] = field(default_factory=set)  # abstract methods still unimplemented
     declares_abstract: bool = False  # has its own @abstractmethod, ABC or ABCMeta
     functional: bool = False  # it or a local base builds a functional Keras model
+    has_init: bool = False  # it or a local base defines __init__
     abcmeta: bool = False  # its metaclass is ABCMeta, so Python enforces @abstractmethod
     keras2: bool = False  # reached Keras through a Keras-2-only path (tf.keras, tf_keras)
     local_bases: list[ClassRef] = field(default_factory=list)
@@ -189,10 +201,18 @@ class ClassIndex:
 
     @functools.cached_property
     def built_functional(self) -> set[ClassRef]:
-        """Classes constructed as ``Cls(inputs, outputs)`` (a functional Keras model)."""
+        """Classes constructed as ``Cls(inputs=..., outputs=...)`` or ``Cls(inputs, outputs)``.
+
+        Two positional arguments only count for a class with no ``__init__`` of its own
+        (or of a local base): they reach ``Model.__init__(inputs, outputs)`` unchanged.
+        """
         made: set[ClassRef] = set()
         for mod in self.project.modules.values():
-            made |= self._refs(mod, mod.summary.functional)
+            for tagged in mod.summary.functional:
+                how, _, name = tagged.partition(":")
+                for ref in self._refs(mod, [name]):
+                    if how == "kw" or not self.facts(ref).has_init:
+                        made.add(ref)
         return made
 
     @functools.cached_property
@@ -253,6 +273,7 @@ class ClassIndex:
         if isinstance(meta, str) and meta.endswith("ABCMeta"):
             facts.declares_abstract = facts.abcmeta = True
         facts.functional = cls.init is not None and cls.init.functional
+        facts.has_init = cls.init is not None
         for base in cls.bases:
             target = self.project.qualify(mod, base)
             if isinstance(target, ClassRef):
@@ -262,6 +283,7 @@ class ClassIndex:
                 facts.unknown |= parent.unknown
                 facts.names |= parent.names
                 facts.functional |= parent.functional
+                facts.has_init |= parent.has_init
                 facts.keras2 |= parent.keras2
                 facts.abcmeta |= parent.abcmeta
                 inherited_abstract |= parent.abstract

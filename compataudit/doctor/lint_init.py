@@ -99,17 +99,26 @@ def check_super_init(f: ClassFacts, index: ClassIndex) -> list[Problem]:
     if not f.roles & (_TORCH_ROLES | _KERAS_ROLES) or f.cls.init is None:
         return []
     init = f.cls.init
-    real = [(line, form) for line, form in init.base_calls if form != "super1"]
-    unbound = [line for line, form in init.base_calls if form == "super1"]
+    # `super(Cls).__init__()` (one argument) and `super.__init__()` (no parentheses)
+    # never reach the base class __init__.
+    broken = {"super1", "explicit:super"}
+    real = [(line, form) for line, form in init.base_calls if form not in broken]
+    unbound = [(line, form) for line, form in init.base_calls if form in broken]
     if unbound and not real:
+        line, form = unbound[0]
+        spelt = f"super({f.cls.name}).__init__()" if form == "super1" else "super.__init__()"
+        what = (
+            "has one argument: it builds an unbound super object"
+            if form == "super1"
+            else "calls __init__ on the `super` type itself (no parentheses after super)"
+        )
         return [
             _problem(
                 f,
                 E,
-                f"`super({f.cls.name}).__init__()` in `{f.cls.name}` has one argument: it builds an "
-                "unbound super object and never runs the base class __init__ (then: cannot assign "
-                "module before Module.__init__() call).",
-                unbound[0],
+                f"`{spelt}` in `{f.cls.name}` {what} and never runs the base class __init__ "
+                "(then: cannot assign module before Module.__init__() call).",
+                line,
             )
         ]
     if not real:
@@ -126,14 +135,21 @@ def check_super_init(f: ClassFacts, index: ClassIndex) -> list[Problem]:
         ]
     for line, form in real:
         if form.startswith("super2:"):
-            target = index.project.qualify(f.module, form[len("super2:") :])
-            if isinstance(target, str) and target in _TORCH_MODULE_NAMES:
+            named = form[len("super2:") :]
+            target = index.project.qualify(f.module, named)
+            role = classify(target) if isinstance(target, str) else None
+            if (isinstance(target, str) and target in _TORCH_MODULE_NAMES) or role in {
+                "keras-layer",
+                "keras-model",
+            }:
+                base = "nn.Module" if role is None else named
                 return [
                     _problem(
                         f,
                         E,
-                        f"`super(nn.Module, self).__init__()` in `{f.cls.name}` skips "
-                        "nn.Module.__init__ itself (incorrect inheritance).",
+                        f"`super({named}, self).__init__()` in `{f.cls.name}` starts the search "
+                        f"after {base}, so {base}.__init__ itself never runs (incorrect "
+                        "inheritance).",
                         line,
                     )
                 ]

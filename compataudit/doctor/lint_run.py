@@ -11,6 +11,7 @@ import ast
 import gc
 import multiprocessing
 import os
+import signal
 import stat
 import sys
 from collections.abc import Iterator, Sequence
@@ -103,5 +104,25 @@ def summarize_all(paths: Sequence[str], *, jobs: int, cache_dir: Path | None) ->
     # fork is cheapest where it is safe (Linux); elsewhere the platform default.
     method = "fork" if sys.platform.startswith("linux") else None
     ctx = multiprocessing.get_context(method)
-    with ctx.Pool(processes=jobs) as pool:
+    pool = ctx.Pool(processes=jobs, initializer=_worker_signals)
+    try:
         yield from pool.imap(_work, tasks, chunksize=max(1, min(32, len(tasks) // (jobs * 8))))
+    except BaseException:  # Ctrl-C, or the consumer stopped early
+        pool.terminate()
+        raise
+    else:
+        pool.close()  # every result is in: the workers end on their own
+    finally:
+        pool.join()
+
+
+def _worker_signals() -> None:
+    """Workers leave Ctrl-C to the parent and die quietly when the pool ends them.
+
+    A forked worker inherits the CLI's handlers, which would print a traceback when
+    the pool sends SIGTERM at the end.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)

@@ -65,7 +65,8 @@ class FileSummary:
     containers: list[tuple[str, list[str]]] = field(default_factory=list)
     uses: list[tuple[str, str]] = field(default_factory=list)  # (class, predict/fit/save...)
     made: list[str] = field(default_factory=list)  # class-like callees constructed
-    functional: list[str] = field(default_factory=list)  # Cls(inputs, outputs)
+    # Cls(inputs=..., outputs=...) ("kw:Cls") or Cls(a, b) ("pos:Cls"): maybe functional
+    functional: list[str] = field(default_factory=list)
     legacy: list[tuple[int, str]] = field(default_factory=list)  # MyFunction()(x)
     apply_grad: list[str] = field(default_factory=list)  # Fn.apply outside no_grad
     apply_nograd: list[str] = field(default_factory=list)
@@ -264,15 +265,22 @@ def _usage(walk: _Walk, out: FileSummary) -> None:
             called.add(bound[name])
         head, _, last = name.rpartition(".")
         if head in bound and last in _USES:
+            validated = last == "fit" and any(
+                k.arg in {"validation_data", "validation_split"} for k in call.keywords
+            )
             uses.add((bound[head], last))
+            if validated:  # validation runs test_step: an evaluate in disguise
+                uses.add((bound[head], "evaluate"))
         if last in _CONTAINERS or name in _CONTAINERS:
             kids = _children(call)
             if kids:
                 out.containers.append((name, kids))
         if _classish(name):
             made.add(name)
-            if len(call.args) >= 2 or any(k.arg == "outputs" for k in call.keywords):
-                functional.add(name)
+            if any(k.arg == "outputs" for k in call.keywords):
+                functional.add("kw:" + name)
+            elif len(call.args) >= 2:
+                functional.add("pos:" + name)
             given = [(str(i), a) for i, a in enumerate(call.args)]
             given += [(k.arg, k.value) for k in call.keywords if k.arg]
             out.nonplain_args.extend(

@@ -259,3 +259,102 @@ def test_odd_code_never_raises_and_never_guesses(tmp_path: Path, source: str) ->
     result = lint_paths([str(tmp_path)])
     # Nothing here can be judged with certainty: at most a parse problem or a note.
     assert all(p.kind == "syntax-error" for p in result.problems)
+
+
+# --------------------------------------------------------------------------- false-alarm families
+
+MODULAR = FIXTURES / "modular"
+
+
+def test_transformers_modular_templates_are_not_linted(tmp_path: Path) -> None:
+    assert lint_paths([str(MODULAR)]).problems == []
+    # The same class shape outside a template, with no generated sibling, is judged.
+    copy = tmp_path / "mini.py"
+    copy.write_text(
+        (MODULAR / "models" / "mini" / "modular_mini.py")
+        .read_text(encoding="utf-8")
+        .replace("from ..llama.modeling_llama import LlamaMLP", "LlamaMLP = object"),
+        encoding="utf-8",
+    )
+    assert [(p.kind, p.symbol) for p in lint_paths([str(copy)]).problems] == [("missing-forward", "MiniNorm")]
+
+
+def test_a_function_applied_only_without_gradients_is_a_warning(tmp_path: Path) -> None:
+    source = (
+        "import torch\n"
+        "class Quantize(torch.autograd.Function):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x):\n"
+        "        return x.round()\n"
+        "@torch.no_grad()\n"
+        "def export(x):\n"
+        "    return Quantize.apply(x)\n"
+        "def infer(x):\n"
+        "    with torch.inference_mode():\n"
+        "        return Quantize.apply(x)\n"
+    )
+    (tmp_path / "q.py").write_text(source, encoding="utf-8")
+    problems = lint_paths([str(tmp_path)]).problems
+    assert [(p.kind, p.severity) for p in problems] == [("missing-backward", Severity.WARNING)]
+    # One application where gradients flow makes it an error again.
+    (tmp_path / "q.py").write_text(source + "def train(x):\n    return Quantize.apply(x)\n", encoding="utf-8")
+    problems = lint_paths([str(tmp_path)]).problems
+    assert [(p.kind, p.severity) for p in problems] == [("missing-backward", Severity.ERROR)]
+
+
+@pytest.mark.parametrize(
+    ("usage", "severity"),
+    [
+        ("", None),  # fit() runs train_step only
+        ("m.predict([[0.0]])\n", Severity.WARNING),
+        ("m.save('m.keras')\n", Severity.WARNING),
+        ("m.fit([[0.0]], validation_data=[[0.0]])\n", Severity.WARNING),
+        ("m([[0.0]])\n", Severity.WARNING),
+    ],
+    ids=["fit-only", "predict", "save", "fit-with-validation", "called"],
+)
+def test_a_train_step_model_without_call_is_at_most_a_hint(
+    tmp_path: Path, usage: str, severity: Severity | None
+) -> None:
+    source = (
+        "import keras\n"
+        "class Trainer(keras.Model):\n"
+        "    def train_step(self, data):\n"
+        "        return {}\n"
+        "m = Trainer()\n"
+        "m.fit([[0.0]])\n"
+    )
+    (tmp_path / "t.py").write_text(source + usage, encoding="utf-8")
+    got = [(p.kind, p.severity) for p in lint_paths([str(tmp_path)]).problems]
+    assert got == ([] if severity is None else [("missing-call", severity)])
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "import keras\nclass L(keras.layers.Layer):\n    def __init__(self, units):\n"
+            "        super().__init__()\n        self.units = units\n    def call(self, x):\n"
+            "        return x\nL(4)\n",
+            [],
+        ),
+        (
+            "import keras\nclass L(keras.layers.Layer):\n    def __init__(self, inner):\n"
+            "        super().__init__()\n        self.inner = inner\n    def call(self, x):\n"
+            "        return self.inner(x)\nL(keras.layers.Dense(3))\n",
+            ["missing-get-config"],
+        ),
+        (
+            "import tf_keras\nclass L(tf_keras.layers.Layer):\n    def __init__(self, units):\n"
+            "        super().__init__()\n        self.units = units\n    def call(self, x):\n"
+            "        return x\n",
+            ["missing-get-config"],
+        ),
+    ],
+    ids=["keras3-plain-args", "keras3-layer-arg", "keras2"],
+)
+def test_get_config_is_needed_for_keras2_and_non_plain_arguments(
+    tmp_path: Path, source: str, expected: list[str]
+) -> None:
+    (tmp_path / "l.py").write_text(source, encoding="utf-8")
+    assert [p.kind for p in lint_paths([str(tmp_path)]).problems] == expected

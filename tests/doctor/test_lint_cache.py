@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -102,3 +104,20 @@ def test_the_worker_pool_gives_the_same_answer_as_one_process(tmp_path: Path) ->
     one = _answer([str(tmp_path)], jobs=1, cache_dir=False)
     assert _answer([str(tmp_path)], jobs=2, cache_dir=False) == one
     assert len(one) == 10  # 9 near misses and the syntax error
+
+
+def test_the_cli_pool_ends_quietly(tmp_path: Path) -> None:
+    # The CLI installs signal handlers that forked workers inherit; ending the pool
+    # must not print their tracebacks.
+    for i in range(60):
+        (tmp_path / f"m{i:02d}.py").write_bytes(BUGGY)
+    proc = subprocess.run(
+        [sys.executable, "-m", "compataudit", "lint", str(tmp_path), "-j", "2", "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr == ""
+    assert "60 file(s) linted: 60 error(s)" in proc.stdout
