@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 from compataudit.checks import CheckContext, finding
 from compataudit.compat import torch as tm
-from compataudit.compat.ngc import container_release, meets_min_driver, ngc_view
 from compataudit.model import Finding, Package
 from compataudit.versions import driver_tuple, parse_version
 
@@ -29,6 +28,8 @@ def _ngc_torch(ctx: CheckContext) -> tuple[Package, str, str | None] | None:
     parsed = parse_version(torch.version)
     if parsed is None or len(parsed.release) < 2:
         return None
+    from compataudit.compat.ngc import container_release  # only NGC builds get this far
+
     upstream = f"{parsed.release[0]}.{parsed.release[1]}"
     return torch, upstream, container_release(ctx.env, "pytorch", torch.version)
 
@@ -89,6 +90,8 @@ def check_ngc_forward_compat(ctx: CheckContext) -> Iterator[Finding]:
     driver = ctx.env.nvidia.driver_version
     if found is None or not driver:
         return
+    from compataudit.compat.ngc import meets_min_driver, ngc_view
+
     view = ngc_view(ctx.matrices)
     release = found[2]
     row = view.release("pytorch", release) if release else None

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from compataudit.checks import CheckContext, finding
 from compataudit.checks.packages import applicable_requirements, marker_environment
 from compataudit.compat import torch as tm
-from compataudit.compat.ngc import container_release, ngc_view
 from compataudit.model import Finding, Package, Severity
 from compataudit.versions import (
     ParsedRequirement,
@@ -417,6 +416,8 @@ def check_unknown(ctx: CheckContext) -> Iterator[Finding]:
 
 def _ngc_gap(ctx: CheckContext, version: str) -> str | None:
     """Why an NGC torch is only partly judged, or None when its release is in ngc.toml."""
+    from compataudit.compat.ngc import container_release, ngc_view
+
     release = container_release(ctx.env, "pytorch", version)
     if release and ngc_view(ctx.matrices).release("pytorch", release) is not None:
         return None

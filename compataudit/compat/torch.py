@@ -302,11 +302,11 @@ def resolve_build(env: Environment, matrices: Matrices) -> ResolvedBuild | None:
 
 def is_ngc_build(env: Environment, version: str) -> bool:
     """NVIDIA's torch from an NGC container: a ``.nvYY.MM`` label, or a source build inside one."""
-    from compataudit.compat.ngc import container_release
-
     parsed = parse_version(version)
     if parsed is None or parsed.local is None or local_variant(version) is not None:
         return False
+    from compataudit.compat.ngc import container_release  # only for vendor-labelled versions
+
     return container_release(env, "pytorch", version) is not None
 
 
