@@ -111,7 +111,7 @@ FormatOpt = Annotated[
         "-f",
         metavar="FORMAT",
         envvar="COMPATAUDIT_FORMAT",
-        help="table, json, junit, sarif, github or markdown.",
+        help="table, json, junit, sarif, github, markdown or html.",
     ),
 ]
 

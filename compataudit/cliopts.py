@@ -37,6 +37,15 @@ FailOnOpt = Annotated[
 
 TableOrJsonOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")]
 
+
+class FleetFormat(str, enum.Enum):
+    """``fleet --format``: a table, JSON, or one self-contained HTML page."""
+
+    table = "table"
+    json = "json"
+    html = "html"
+
+
 # typer resolves these annotations at run time, so they use typing.Optional/List
 # spellings that work on Python 3.10.
 PinOpt = Annotated[

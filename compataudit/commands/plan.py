@@ -17,6 +17,7 @@ from compataudit.cliopts import (
     DebugOpt,
     DriverOpt,
     EnvOpt,
+    FleetFormat,
     GpuCcOpt,
     MatricesOpt,
     NoProbeOpt,
@@ -205,7 +206,9 @@ def fleet_command(
             "Snapshot/report files, directories (searched for *.json) or quoted globs ('snaps/**/*.json').",
         ),
     ],
-    fmt: TableOrJsonOpt = TableOrJson.table,
+    fmt: Annotated[
+        FleetFormat, typer.Option("--format", "-f", help="table, json or html (one self-contained page).")
+    ] = FleetFormat.table,
     output: OutputOpt = None,
     fail_on: Annotated[
         FailOn,
@@ -240,7 +243,12 @@ def fleet_command(
         if result.nodes == 0:
             why = f" ({result.corrupt[0][0]}: {result.corrupt[0][1]})" if result.corrupt else ""
             raise InputError(f"no readable snapshot or report among the paths given{why}")
-        _emit(result.to_json() if fmt is TableOrJson.json else render_table(result), output, quiet=quiet)
+        if fmt is FleetFormat.html:
+            from compataudit.formats.html import render_fleet
+
+            _emit(render_fleet(result), output, quiet=quiet)
+        else:
+            _emit(result.to_json() if fmt is FleetFormat.json else render_table(result), output, quiet=quiet)
         return fleet_exit_code(result, fail_on.value)
 
     raise typer.Exit(guarded(run, debug=debug))

@@ -19,6 +19,7 @@ FORMATS: dict[str, str] = {
     "sarif": "sarif",
     "github": "github",
     "markdown": "markdown",
+    "html": "html",
 }
 
 

@@ -296,7 +296,7 @@ def render_table(result: FleetResult, *, limit: int = 40) -> str:
             f"Majority stack ({result.groups[0].fingerprint}, {len(result.groups[0].nodes)} nodes):",
         ]
         lines += table(sorted(result.groups[0].stack.items()), header=("component", "value"), max_pad=48)
-        rows = [(g.fingerprint, str(len(g.nodes)), _counts(g.findings)) for g in result.groups]
+        rows = [(g.fingerprint, str(len(g.nodes)), finding_counts(g.findings)) for g in result.groups]
         lines += ["", "Groups:", *table(rows, header=("group", "nodes", "findings"), max_pad=48)]
     for g in result.groups:
         for f in g.findings:
@@ -305,7 +305,7 @@ def render_table(result: FleetResult, *, limit: int = 40) -> str:
     if result.outliers:
         lines += ["", "Outliers (what sets them apart from the majority):"]
         rows = [
-            (o.node, o.group, "; ".join(_change_text(c) for c in o.differences))
+            (o.node, o.group, "; ".join(change_text(c) for c in o.differences))
             for o in result.outliers[:limit]
         ]
         lines += table(rows, header=("node", "group", "differences"), max_pad=48)
@@ -316,10 +316,10 @@ def render_table(result: FleetResult, *, limit: int = 40) -> str:
     return "\n".join(lines)
 
 
-def _counts(findings: Sequence[Finding]) -> str:
+def finding_counts(findings: Sequence[Finding]) -> str:
     c = Counter(f.severity.value for f in findings)
     return ", ".join(f"{c[s]} {s}s" for s in ("error", "warning", "info") if c[s]) or "none"
 
 
-def _change_text(c: Change) -> str:
+def change_text(c: Change) -> str:
     return f"{c.component}: {c.before or '-'} -> {c.after or '-'}"
