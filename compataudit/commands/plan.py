@@ -177,7 +177,7 @@ def diff_command(
         if fmt is TableOrJson.json:
             _emit({"a": name_a, "b": name_b, **result.to_json()}, output, quiet=quiet)
         else:
-            _emit(render_table(result, "A" if a == b else name_a, name_b), output, quiet=quiet)
+            _emit(render_table(result, name_a, name_b, verbose=verbose), output, quiet=quiet)
         return 0 if result.identical else 1
 
     raise typer.Exit(guarded(run, debug=debug))

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from compataudit.distributions import FRAMEWORKS, RUNTIME
+from compataudit.distributions import AUDITED_STACK, FRAMEWORKS, RUNTIME
 from compataudit.model import Environment, Finding, Report
 from compataudit.render import table
 from compataudit.versions import local_variant, parse_version
@@ -37,6 +37,8 @@ RUNTIME_PACKAGES = frozenset(
     }
 )
 
+# Within a tier the audited stack comes first, in the order a stack is read.
+_STACK_ORDER = {name: i for i, name in enumerate(AUDITED_STACK)}
 # nvidia-* distributions that are not CUDA libraries (NVML bindings, ...).
 _NOT_CUDA = frozenset({"nvidia-ml-py", "nvidia-ml-py3", "nvidia-pyindex"})
 
@@ -146,7 +148,7 @@ def compare_facts(a: Mapping[str, tuple[int, str]], b: Mapping[str, tuple[int, s
             continue
         tier = (before or after or (TIER_LEAF, ""))[0]
         changes.append(Change(component, vb, va, classify(vb, va), tier))
-    changes.sort(key=lambda c: (c.tier, c.component))
+    changes.sort(key=lambda c: (c.tier, _STACK_ORDER.get(c.component, len(_STACK_ORDER)), c.component))
     return changes
 
 
@@ -206,14 +208,21 @@ def diff(
     )
 
 
-def render_table(result: DiffResult, name_a: str = "A", name_b: str = "B") -> str:
-    """Plain-text rendering for the terminal."""
+def render_table(result: DiffResult, name_a: str = "A", name_b: str = "B", *, verbose: int = 0) -> str:
+    """Plain-text rendering for the terminal: what matters first; changes of packages
+    outside the audited stack and its runtime are a count unless ``verbose``."""
+    if name_a == name_b:  # one file against itself, or this machine twice: call them A and B
+        name_a, name_b = f"A ({name_a})", f"B ({name_b})"
     if result.identical:
         return f"No differences that matter between {name_a} and {name_b}."
     lines: list[str] = []
-    if result.changes:
-        rows = [(c.component, c.before or "-", c.after or "-", c.kind) for c in result.changes]
+    shown = [c for c in result.changes if verbose or c.tier < TIER_LEAF]
+    if shown:
+        rows = [(c.component, c.before or "-", c.after or "-", c.kind) for c in shown]
         lines.extend(table(rows, header=("component", name_a, name_b, "kind"), max_pad=48))
+    rest = len(result.changes) - len(shown)
+    if rest:
+        lines.append(f"... and {rest} other package{'s' * (rest != 1)} changed (-v lists them)")
     for label, only in ((name_a, result.findings_only_in_a), (name_b, result.findings_only_in_b)):
         if only:
             lines.append("")

@@ -304,10 +304,11 @@ def render_table(result: FleetResult, *, limit: int = 40) -> str:
                 lines.append(f"  {g.fingerprint}  {f.severity.value:<7} {f.code:<7} {f.title}")
     if result.outliers:
         lines += ["", "Outliers (what sets them apart from the majority):"]
-        rows = [
-            (o.node, o.group, "; ".join(change_text(c) for c in o.differences))
-            for o in result.outliers[:limit]
-        ]
+        rows = []
+        for o in result.outliers[:limit]:  # one difference per line, the node named once
+            texts = [change_text(c) for c in o.differences] or ["-"]
+            rows.append((o.node, o.group, texts[0]))
+            rows += [("", "", text) for text in texts[1:]]
         lines += table(rows, header=("node", "group", "differences"), max_pad=48)
         if len(result.outliers) > limit:
             lines.append(f"... and {len(result.outliers) - limit} more (use --format json)")

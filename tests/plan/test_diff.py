@@ -141,3 +141,39 @@ def test_table_for_identical() -> None:
 )
 def test_package_tier(name: str, tier: int) -> None:
     assert package_tier(name) == tier
+
+
+def test_render_ranks_the_stack_first_and_counts_the_rest() -> None:
+    from compataudit.plan.diff import Change, DiffResult, render_table
+
+    changes = [
+        Change("certifi", "2024.1", "2025.1", "upgraded", 6),
+        Change("pytest", "8.0", "8.1", "upgraded", 6),
+        Change("numpy", "1.26.4", "2.1.0", "upgraded", 3),
+        Change("torchvision", "0.19.1", "0.20.1", "upgraded", 2),
+        Change("torch", "2.4.1", "2.5.1", "upgraded", 2),
+    ]
+    changes.sort(key=lambda c: c.tier)
+    result = DiffResult(changes=tuple(changes), findings_only_in_a=(), findings_only_in_b=())
+    text = render_table(result, "a.json", "b.json")
+    assert "certifi" not in text and "pytest" not in text
+    assert "... and 2 other packages changed (-v lists them)" in text
+    assert "certifi" in render_table(result, "a.json", "b.json", verbose=1)
+    same = render_table(result, "x.json", "x.json")
+    assert "A (x.json)" in same and "B (x.json)" in same
+
+
+def test_diff_orders_the_audited_stack_before_other_packages_of_its_tier() -> None:
+    from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
+    from compataudit.plan.diff import compare_facts, facts
+
+    def env(*pkgs: tuple[str, str]) -> Environment:
+        return Environment(
+            python=PythonInfo(version="3.11"),
+            platform=PlatformInfo(system="Linux", machine="x86_64"),
+            packages=tuple(Package(n, v) for n, v in pkgs),
+        )
+
+    before, after = env(("torch", "2.4.1"), ("keras", "3.1")), env(("torch", "2.5.1"), ("keras", "3.2"))
+    changes = compare_facts(facts(before), facts(after))
+    assert [c.component for c in changes][:2] == ["torch", "keras"]

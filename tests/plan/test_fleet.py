@@ -152,3 +152,23 @@ def test_fingerprint_ignores_leaf_packages_and_hosts() -> None:
     assert a == b == d  # leaf packages, hostnames, Python patch level: same stack
     assert a != c
     assert dict(a)["python"] == "3.11"
+
+
+def test_an_outliers_differences_are_one_per_line() -> None:
+    from compataudit.plan.diff import Change
+    from compataudit.plan.fleet import FleetResult, Outlier, render_table
+
+    outlier = Outlier(
+        "node-9",
+        "node-9.json",
+        "abc",
+        (
+            Change("torch", "2.5.1", "2.4.1", "downgraded", 2),
+            Change("numpy", "2.1.0", "1.26.4", "downgraded", 3),
+        ),
+    )
+    text = render_table(FleetResult(nodes=2, groups=[], outliers=[outlier], corrupt=[("x.json", "not JSON")]))
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("node-9"))
+    assert lines[first].endswith("torch: 2.5.1 -> 2.4.1")
+    assert lines[first + 1].strip() == "numpy: 2.1.0 -> 1.26.4" and not lines[first + 1].startswith("node")
