@@ -13,8 +13,8 @@ Everything goes through pip, as configured on the machine: the project pages thr
 pip's own index client, the metadata through
 ``pip install --dry-run --no-deps --ignore-installed --only-binary=:all: --report``
 (which reads PEP 658 metadata where the index serves it, else the wheel). Run it with
-``PIP_CONFIG_FILE=/dev/null`` to read the index as it is, under a Python whose pip is
->= 24 (upload times are read from the index's JSON pages)::
+``PIP_CONFIG_FILE=/dev/null`` to read the index as it is; a recent pip (26 here) also keeps
+the upload times of the index's JSON pages (an older one leaves them empty)::
 
     PIP_CONFIG_FILE=/dev/null python tools/harvest.py [--family torch] [--jobs 4]
 
@@ -119,11 +119,12 @@ def index_files(collector: Any, index: str, name: str) -> list[dict[str, Any]]:
     if page is None:
         raise SystemExit(f"harvest: the index has no page for {name}")
     files = []
-    link: Any  # pip's Link (upload_time: pip >= 24)
+    link: Any  # pip's Link
     for link in parse_links(page):
         if not link.filename.endswith(".whl"):
             continue
-        uploaded = link.upload_time.date().isoformat() if link.upload_time else None
+        upload_time = getattr(link, "upload_time", None)  # older pips do not keep it
+        uploaded = upload_time.date().isoformat() if upload_time else None
         files.append(
             {
                 "file": link.filename,
