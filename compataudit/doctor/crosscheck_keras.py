@@ -89,10 +89,18 @@ def keras_attr(hit: Hit, text: str, env: Environment | None) -> None:
             "tf_keras` and set TF_USE_LEGACY_KERAS=1 before importing TensorFlow, or pin "
             "tensorflow<2.16."
         )
+    tf = version_of(env, *TENSORFLOW)
     if keras3_here:
         confirm(hit, CONFIRM, f"keras {keras} is Keras 3")
+    elif keras and tf and in_range(keras, "<3") and minor_of(keras) != minor_of(tf):
+        # Standalone Keras 2 and TensorFlow of another minor: two Keras copies that disagree.
+        hit.kind = k.KERAS_VERSION_MIX
+        hit.summary = (
+            f"`{module}` {missing}: standalone keras {keras} is imported beside tensorflow {tf}, "
+            "whose own Keras is another release."
+        )
+        keras_pair(hit, text, env)
     elif keras is not None:
-        tf = version_of(env, *TENSORFLOW)
         hit.evidence.append(
             f"environment: keras {keras}"
             + (f", tensorflow {tf}" if tf else "")

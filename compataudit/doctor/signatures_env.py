@@ -97,6 +97,20 @@ ENV_SIGNATURES: tuple[Signature, ...] = (
         analyzer="cuda_expected",
     ),
     Signature(
+        "T10-aten",
+        k.CPU_ONLY_BUILD,
+        "torch",
+        (r"Cannot initialize CUDA without ATen_cuda library",),
+        "torch (1.0 era) has no CUDA library loaded: a CPU-only build (or a broken link of "
+        "libcaffe2_gpu / ATen_cuda) was asked for CUDA.",
+        "Install a CUDA build of torch, or keep the code on the CPU.",
+        ("torch",),
+        (GH + "pytorch/pytorch/issues/11430",),
+        0.8,
+        ("RuntimeError",),
+        analyzer="cuda_expected",
+    ),
+    Signature(
         "T11",
         k.CPU_ONLY_BUILD,
         "torch",

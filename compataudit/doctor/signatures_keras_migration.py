@@ -121,6 +121,44 @@ KERAS_MIGRATION_SIGNATURES: tuple[Signature, ...] = (
         analyzer="keras_pair",
     ),
     Signature(
+        "KM7",
+        k.KERAS_VERSION_MIX,
+        "keras",
+        (
+            r"Unrecognized keyword arguments passed to (?P<layer>\w+): \{(?P<args>[^}\n]*)\}",
+            r"Layer '(?P<layer>\w+)' expected \d+ variables, but received \d+ variables? during loading",
+        ),
+        "Keras 3 cannot rebuild layer `{layer}` from a configuration or weights written by Keras 2 "
+        "(tf.keras): an argument Keras 3 dropped, or state a legacy file lays out differently (a "
+        "typo in your own arguments reads the same).",
+        "Load the file with the Keras 2 stack that wrote it (`pip install tf_keras`, set "
+        "TF_USE_LEGACY_KERAS=1 before importing TensorFlow, or pin tensorflow<2.16) and re-save it as "
+        "`.keras`; or rebuild the model in code and load its weights.",
+        ("keras", "tensorflow"),
+        (
+            GH + "keras-team/keras/issues/19151",
+            GH + "keras-team/keras/issues/19441",
+            GH + "keras-team/keras/issues/19373",
+        ),
+        0.75,
+        ("ValueError",),
+        analyzer="keras3",
+    ),
+    Signature(
+        "KM8",
+        k.API_VERSION_MISMATCH,
+        "tensorflow",
+        (r"Unrecognized keyword arguments:'?,? dict_keys\(\[(?P<args>[^\]\n]*)\]\)",),
+        "An older tf.keras cannot read a model saved by a newer one: it does not know the layer "
+        "arguments {args}.",
+        "Load the model with the TensorFlow/Keras release that saved it (or newer), or re-save it "
+        "from that release with only arguments the older one knows.",
+        ("tensorflow", "keras"),
+        (GH + "keras-team/keras/issues/8956",),
+        0.75,
+        ("ValueError",),
+    ),
+    Signature(
         "KM6",
         k.LAYER_MASKING_UNSUPPORTED,
         "keras",

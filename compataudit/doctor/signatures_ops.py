@@ -54,7 +54,7 @@ OPS_SIGNATURES: tuple[Signature, ...] = (
         "O2",
         k.TORCH_EXTENSION_MISMATCH,
         "extension",
-        (r"Not compiled with GPU support(?: \((?P<op>\w+))?",),
+        (r"Not compiled with (?:GPU|CUDA) support(?: \((?P<op>\w+))?",),
         "A compiled extension (detectron2 / maskrcnn-benchmark style `_C`) was built without "
         "CUDA, so its op `{op}` cannot run on the GPU.",
         "Rebuild the extension where CUDA is visible (`torch.cuda.is_available()`, nvcc and "
@@ -65,6 +65,7 @@ OPS_SIGNATURES: tuple[Signature, ...] = (
             GH + "facebookresearch/detectron2/issues/55",
             GH + "facebookresearch/detectron2/issues/267",
             GH + "clw5180/remote_sensing_object_detection_2019/issues/14",
+            GH + "zrqiao/NeuralPLexer/issues/25",
         ),
         0.85,
         analyzer="extension_without_cuda",
@@ -118,11 +119,18 @@ OPS_SIGNATURES: tuple[Signature, ...] = (
         (
             r"Expected all tensors to be on the same device, but found at least two devices, "
             r"(?P<a>[\w:]+) and (?P<b>[\w:]+)",
+            # torch <= 1.4 wordings
+            r"Expected object of (?:backend|device type) (?P<a>\w+) but got (?:backend|device type) "
+            r"(?P<b>\w+)",
         ),
         "One operation got tensors on {a} and on {b}.",
         _SAME_DEVICE_FIX,
         ("torch",),
-        (GH + "wmyw96/FAST-NN/issues/1", GH + "nunchux-ai/nunchaku/issues/805"),
+        (
+            GH + "wmyw96/FAST-NN/issues/1",
+            GH + "nunchux-ai/nunchaku/issues/805",
+            GH + "xcmyz/FastSpeech/issues/93",
+        ),
         0.85,
         ("RuntimeError",),
         analyzer="tensor_types",

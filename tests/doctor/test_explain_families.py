@@ -179,6 +179,17 @@ def test_keras3_installed_turns_a_missing_attribute_into_a_version_mix() -> None
     assert top("n09_keras_engine_layer_cpython.txt", env).kind == "keras-version-mix"
 
 
+def test_standalone_keras_of_another_minor_than_tensorflow_is_a_version_mix() -> None:
+    """The held-out text the words alone get wrong (h12): the environment shows two Keras."""
+    assert top("h12_keras_generic_utils_snake_case.txt").kind == "api-version-mismatch"
+    env = make_env(("tensorflow", "2.5.0"), ("keras", "2.4.3"))
+    diag = top("h12_keras_generic_utils_snake_case.txt", env)
+    assert diag.kind == "keras-version-mix"
+    assert any("keras 2.4.3 beside tensorflow 2.5.0" in e for e in diag.evidence)
+    matched = make_env(("tensorflow", "2.5.0"), ("keras", "2.5.0"))
+    assert top("h12_keras_generic_utils_snake_case.txt", matched).kind == "api-version-mismatch"
+
+
 def test_a_recent_tensorflow_contradicts_tf_keras_missing() -> None:
     base = top("n11_tf_no_keras_tf012.txt").confidence
     diag = top("n11_tf_no_keras_tf012.txt", make_env(("tensorflow", "2.15.0")))
