@@ -20,17 +20,28 @@ def read_text_input(path: str, what: str) -> str:
     """The text of a file the user named (``-`` is stdin); CompatAuditError when unreadable."""
     if path == "-":
         return sys.stdin.read()
-    p = Path(path).expanduser()
     try:
-        return p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CompatAuditError(f"{what} {path}: no such file") from None
-    except IsADirectoryError:
-        raise CompatAuditError(f"{what} {path}: is a directory") from None
+        return Path(path).expanduser().read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise CompatAuditError(f"{what} {path}: not UTF-8 text") from None
     except OSError as exc:
-        raise CompatAuditError(f"{what} {path}: {exc.strerror or exc}") from None
+        raise _unreadable(path, what, exc) from None
+
+
+def read_bytes_input(path: str, what: str) -> bytes:
+    """The bytes of a file the user named; CompatAuditError saying why it cannot be read."""
+    try:
+        return Path(path).expanduser().read_bytes()
+    except OSError as exc:
+        raise _unreadable(path, what, exc) from None
+
+
+def _unreadable(path: str, what: str, exc: OSError) -> CompatAuditError:
+    if isinstance(exc, FileNotFoundError):
+        return CompatAuditError(f"{what} {path}: no such file")
+    if isinstance(exc, IsADirectoryError):
+        return CompatAuditError(f"{what} {path}: is a directory")
+    return CompatAuditError(f"{what} {path}: {exc.strerror or exc}")
 
 
 def write_output(text: str, path: str | None, *, stream: IO[str] | None = None) -> None:

@@ -104,24 +104,18 @@ def read_stack_file(path: str) -> StackFile:
     """The pins and facts of one ``-r`` file; InputError (one line) when it cannot be read."""
     if path == "-":
         raise InputError("-r -: name a file; its kind is told by its name")
-    raw = read_input_bytes(path)
+    from compataudit.errors import CompatAuditError
+    from compataudit.files import read_bytes_input
+
+    try:
+        raw = read_bytes_input(path, "-r")
+    except CompatAuditError as exc:
+        raise InputError(str(exc)) from None
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
     kind = detect_kind(path, text)
     module = importlib.import_module(f"{__name__}.{KINDS[kind]}")
     stack: StackFile = module.read(path, text, kind)
     return stack
-
-
-def read_input_bytes(path: str) -> bytes:
-    """The bytes of a file named on the command line; InputError saying why it cannot be read."""
-    try:
-        return Path(path).expanduser().read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
 
 
 def where(path: str, line: int | None) -> str:

@@ -117,8 +117,11 @@ def read(path: str, text: str, kind: str) -> StackFile:
     for stage in chain:
         notes.extend(stage.notes)
         for line, names, no_deps in stage.pip_lines:
-            notes.extend(_replacement_notes(path, line, names, no_deps, image, base_versions))
+            same = _keeps_base(stage.pins, image.framework, base_versions)
+            notes.extend(_replacement_notes(path, line, names, no_deps, image, base_versions, same))
         for pin in stage.pins:
+            if _keeps_base([pin], image.framework, base_versions):
+                continue  # already satisfied: the image's own build stays
             pins = [p for p in pins if p.name != pin.name] + [pin]
     return StackFile(
         path=path,
@@ -134,8 +137,25 @@ def read(path: str, text: str, kind: str) -> StackFile:
     )
 
 
+def _keeps_base(pins: list[Pin], framework: str | None, base_versions: dict[str, str]) -> bool:
+    """Whether the stage pins the framework at the version the base image already has."""
+    from compataudit.versions import parse_version
+
+    base = parse_version(base_versions.get(framework or ""))
+    pinned = next((parse_version(p.version) for p in pins if p.name == framework), None)
+    return (
+        base is not None and pinned is not None and parse_version(base.public) == parse_version(pinned.public)
+    )
+
+
 def _replacement_notes(
-    path: str, line: int, names: list[str], no_deps: bool, image: BaseImage, base_versions: dict[str, str]
+    path: str,
+    line: int,
+    names: list[str],
+    no_deps: bool,
+    image: BaseImage,
+    base_versions: dict[str, str],
+    keeps_base: bool,
 ) -> list[str]:
     family = _FRAMEWORK_FAMILIES.get(image.framework or "", ())
     at = where(path, line)
@@ -143,6 +163,8 @@ def _replacement_notes(
     if not family or base is None:
         return []
     if image.framework in names:
+        if keeps_base:
+            return []  # pip finds the requirement already satisfied
         return [
             f"{at}: pip install {image.framework} replaces the base image's {image.framework} "
             f"({base}) with the package index's build"
@@ -302,8 +324,12 @@ def _nested(path: str, line: int, target: str, stage: _Stage) -> list[str]:
     from compataudit.errors import InputError
     from compataudit.inputs import read_stack_file
 
-    candidate = Path(path).parent / target.lstrip("/")
-    if not target or not candidate.is_file():
+    # `COPY requirements.txt /tmp/` then `pip install -r /tmp/requirements.txt`: try the
+    # path inside the build context, then the file's name at its top.
+    context = Path(path).parent
+    found = [c for c in (context / target.lstrip("/"), context / Path(target).name) if c.is_file()]
+    candidate = found[0] if found else context / target
+    if not target or not found:
         stage.notes.append(
             f"{where(path, line)}: pip install -r {target}: not found next to the "
             "Dockerfile; its pins are not audited"
@@ -329,7 +355,8 @@ def _physical_line(lines: list[str], start: int, token: str) -> int:
 # --------------------------------------------------------------------------- base images
 
 _PYTHON_TAG = re.compile(r"^(3\.\d+(?:\.\d+)?)(?:$|[-.])")
-_PYTORCH_TAG = re.compile(r"^(\d+\.\d+\.\d+)-cuda(\d+\.\d+)-cudnn(\d+)-(?:runtime|devel)$")
+# 2.4.1-cuda12.1-cudnn9-runtime; older tags: 1.2-cuda10.0-cudnn7-runtime, 1.1.0-…-cudnn7.5-…
+_PYTORCH_TAG = re.compile(r"^(\d+\.\d+(?:\.\d+)?)-cuda(\d+\.\d+)-cudnn(\d+(?:\.\d+)?)-(?:runtime|devel)$")
 _TF_TAG = re.compile(r"^(\d+\.\d+\.\d+)(-gpu)?(?:-jupyter)?$")
 _CUDA_TAG = re.compile(r"^(\d+\.\d+)(?:\.\d+)?-(?:cudnn(\d+)?-)?(base|runtime|devel)-")
 _NGC_TAG = re.compile(r"^(\d{2}\.\d{2})(?:$|-)")

@@ -114,7 +114,7 @@ def probe_target(target: AuditTarget, host: Environment) -> Environment:
             executable=str(facts.get("executable") or target.python),
             prefix=str(facts.get("prefix", prefix)),
             env_kind=target.kind if target.kind != "interpreter" else _kind_of(facts),
-            bits=facts.get("bits") if isinstance(facts.get("bits"), int) else None,  # type: ignore[arg-type]
+            bits=bits if isinstance(bits := facts.get("bits"), int) else None,
         )
     else:
         paths = [str(p) for p in sorted(prefix.glob("lib/python3*/site-packages"))]

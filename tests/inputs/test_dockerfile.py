@@ -112,3 +112,26 @@ def test_not_a_dockerfile(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("RUN pip install torch\n")
     with pytest.raises(InputError, match="no FROM instruction"):
         read_stack_file(str(tmp_path / "Dockerfile"))
+
+
+@pytest.mark.parametrize(
+    ("tag", "torch", "cudnn"),
+    [("1.2-cuda10.0-cudnn7-runtime", "1.2", "7"), ("1.1.0-cuda10.0-cudnn7.5-runtime", "1.1.0", "7.5")],
+)
+def test_older_pytorch_tags(tag: str, torch: str, cudnn: str) -> None:
+    (pin,) = describe_image(f"pytorch/pytorch:{tag}", "Dockerfile:1").pins
+    assert pin.version == torch and pin.build is not None and pin.build.cudnn == cudnn
+
+
+def test_requirements_copied_elsewhere_and_a_pin_the_base_already_has(tmp_path: Path) -> None:
+    """`COPY requirements.txt /tmp/` + `pip install -r /tmp/requirements.txt`; torch==1.2.0 on 1.2."""
+    (tmp_path / "requirements.txt").write_text("torch==1.2.0\ntorchvision==0.4.0\n")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM pytorch/pytorch:1.2-cuda10.0-cudnn7-runtime\nADD requirements.txt /tmp/\n"
+        "RUN pip install --upgrade pip && \\\n    pip install --no-cache-dir -r /tmp/requirements.txt\n"
+    )
+    stack = read_stack_file(str(tmp_path / "Dockerfile"))
+    assert {p.name: p.version for p in stack.pins} == {"torch": "1.2", "torchvision": "0.4.0"}
+    torch = next(p for p in stack.pins if p.name == "torch")
+    assert torch.build is not None and torch.build.cuda == "10.0"  # the image's build stays
+    assert not any("replace" in n for n in stack.notes)
