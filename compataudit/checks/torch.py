@@ -310,7 +310,8 @@ def check_variants(ctx: CheckContext) -> Iterator[Finding]:
             continue
         variant = local_variant(pkg.version)
         audio = tm.audio_row(ctx.matrices, pkg.version) if name == "torchaudio" else None
-        if variant is None and name == "torchvision":
+        if variant is None and name == "torchvision" and pkg.channel is None:
+            # (a conda torchvision is built like conda's torch, not like PyPI's)
             row = tm.torch_for_torchvision(ctx.matrices, pkg.version, torch.version)
             # plain PyPI torchvision is built like plain PyPI torch of its release
             # (a torchvision of another release is TCH001's business)

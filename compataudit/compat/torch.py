@@ -280,6 +280,8 @@ def resolve_build(env: Environment, matrices: Matrices) -> ResolvedBuild | None:
     variant, source = probed_variant(env), "version.py"
     if variant is None:
         variant, source = local_variant(pkg.version), "pin"
+    if variant is None and pkg.channel is not None:
+        return None  # conda's pytorch: PyPI's default variant says nothing about it
     if variant is None:
         variant = default_variant(matrices, pkg.version, system=plat.system, machine=plat.machine)
         source = "matrix"

@@ -74,7 +74,9 @@ def _stack(env: Environment, s: Style, verbose: int) -> list[str]:
     for p in shown:
         note = _variant(env, p.name)
         if p.channel:
-            note = (note + ", " if note else "") + f"conda: {p.channel}"
+            note = (note + ", " if note else "") + (
+                "conda" if p.channel == "conda" else f"conda: {p.channel}"
+            )
         if p.pinned:
             note = (note + ", " if note else "") + "pinned"
         if p.problem:

@@ -55,11 +55,15 @@ KINDS = {
     "poetry.lock": "locks",
     "Pipfile.lock": "locks",
     "environment.yml": "conda_env",
+    "conda-spec": "conda_env",  # `conda list --export` / `--explicit` files
     "Dockerfile": "dockerfile",
 }
 
 _DOCKER_NAME = re.compile(r"(^|[./_-])(dockerfile|containerfile)([./_-]|$)", re.IGNORECASE)
 _PYLOCK_NAME = re.compile(r"^pylock(\.[^.]+)?\.toml$")
+# `conda list --export` writes "# platform: linux-64"; `--explicit` writes "@EXPLICIT"
+# a line pip rejects but conda reads: `pytorch=1.12.1`, `cudatoolkit=11.3.1=h2bc3f7f_2`
+_CONDA_SPEC = re.compile(r"^(# platform: |@EXPLICIT|[A-Za-z0-9_.-]+=\d[^=\s]*(=\S+)?\s*$)", re.MULTILINE)
 _DOCKER_FROM = re.compile(r"^\s*FROM\s+\S", re.IGNORECASE | re.MULTILINE)
 
 
@@ -95,6 +99,8 @@ def _kind_from_content(text: str) -> str:
         return "poetry.lock"
     if re.search(r"^dependencies\s*:", head, re.MULTILINE):
         return "environment.yml"
+    if _CONDA_SPEC.search(head):
+        return "conda-spec"
     if _DOCKER_FROM.search(head):
         return "Dockerfile"
     return "requirements"

@@ -11,6 +11,7 @@ FILE`` includes a requirements file next to the environment file.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,42 @@ _EXACT = re.compile(r"^\d+(\.\d+){2,}([a-z0-9.+]*)$")
 
 
 def read(path: str, text: str, kind: str) -> StackFile:
-    """The pins and Python of conda environment file ``path``."""
+    """The pins and Python of conda environment file ``path`` (or a ``conda list --export`` /
+    ``--explicit`` spec file, kind ``conda-spec``)."""
+    lines = text.splitlines()
+    if kind == "conda-spec":
+        specs = _spec_file_lines(lines)
+        return _read_dependencies(path, kind, list(specs), lines, specs.get)
     data = _yaml(path, text)
     dependencies = data.get("dependencies") or []
     if not isinstance(dependencies, list):
         raise InputError(f"{path}: 'dependencies' is not a list")
-    lines = text.splitlines()
+    return _read_dependencies(path, kind, dependencies, lines, lambda spec: _line_of(lines, spec))
+
+
+def _spec_file_lines(lines: list[str]) -> dict[str, int]:
+    """``name=version=build`` per line of a spec file; ``@EXPLICIT`` URLs become the same form."""
+    specs: dict[str, int] = {}
+    for number, raw in enumerate(lines, start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line or line.startswith("@"):
+            continue
+        if "://" in line:  # .../pytorch-2.1.0-py3.11_cuda12.1_cudnn8.9.2_0.tar.bz2#md5
+            filename = line.split("#", 1)[0].rsplit("/", 1)[-1]
+            stem = filename.removesuffix(".tar.bz2").removesuffix(".conda")
+            parts = stem.rsplit("-", 2)
+            line = "=".join(parts) if len(parts) == 3 else stem
+        specs.setdefault(line, number)
+    return specs
+
+
+def _read_dependencies(
+    path: str,
+    kind: str,
+    dependencies: list[Any],
+    lines: list[str],
+    line_of: Callable[[str], int | None],
+) -> StackFile:
     pins: list[Pin] = []
     pip_pins: list[Pin] = []
     skipped: list[str] = []
@@ -46,7 +77,7 @@ def read(path: str, text: str, kind: str) -> StackFile:
             continue
         spec = str(item)
         match = _SPEC.match(spec)
-        at = where(path, _line_of(lines, spec))
+        at = where(path, line_of(spec))
         if match is None or not _TAIL.match(match.group("rest")):
             raise InputError(f"{at}: not a conda package spec: {spec!r}")
         name = match.group("name").lower()
@@ -56,9 +87,10 @@ def read(path: str, text: str, kind: str) -> StackFile:
         elif name == "cpuonly":
             cpu_only = True
         elif name in CONDA_CUDA and version:
-            if name == "pytorch-cuda":
-                variant_cuda = version.rstrip(".*")
-            pins.append(Pin(name=name, version=version, where=at, channel=match.group("channel")))
+            if name == "pytorch-cuda" or (name == "cudatoolkit" and variant_cuda is None):
+                # pytorch-cuda=X.Y (or cudatoolkit=X.Y before it existed) picks pytorch's build
+                variant_cuda = ".".join(version.rstrip(".*").split(".")[:2])
+            pins.append(Pin(name=name, version=version, where=at, channel=match.group("channel") or "conda"))
         elif name in FRAMEWORKS:
             if exact is None:
                 skipped.append(f"{spec} ({at})")
@@ -69,7 +101,7 @@ def read(path: str, text: str, kind: str) -> StackFile:
                     name=FRAMEWORKS[name],
                     version=exact,
                     where=at,
-                    channel=match.group("channel"),
+                    channel=match.group("channel") or "conda",  # installed by conda
                     build=facts,
                 )
             )

@@ -8,6 +8,7 @@ import pytest
 
 from compataudit.errors import InputError
 from compataudit.inputs import read_stack_file
+from compataudit.model import Environment, Finding
 from compataudit.options import EnvOptions
 from compataudit.probes.conda import build_facts, channel_name
 from compataudit.whatif import apply_what_if, empty_environment
@@ -131,3 +132,46 @@ def test_build_strings(
 )
 def test_channel_names(channel: str, name: str | None) -> None:
     assert channel_name(channel) == name
+
+
+def test_conda_list_export_spec_file(tmp_path: Path) -> None:
+    """`conda list --export` output (as `conda create --file` reads it), detected by content."""
+    (tmp_path / "requirements.txt").write_text(
+        "# This file may be used to create an environment using:\n"
+        "# $ conda create --name <env> --file <this file>\n# platform: linux-64\n"
+        "cudatoolkit=11.3.1=h2bc3f7f_2\nnumpy=1.21.2\npython=3.9.7\n"
+        "pytorch=1.12.1=py3.9_cuda11.3_cudnn8.3.2_0\ntorchvision=0.14.0=py39_cu113\n"
+    )
+    stack = read_stack_file(str(tmp_path / "requirements.txt"))
+    assert (stack.kind, stack.python) == ("conda-spec", "3.9.7")
+    pins = {p.name: p for p in stack.pins}
+    assert pins["torch"].where.endswith("requirements.txt:7")
+    assert pins["torch"].build is not None and pins["torch"].build.cudnn == "8.3.2"
+    env = apply_what_if(
+        empty_environment(), EnvOptions(requirements=(str(tmp_path / "requirements.txt"),), probe=False)
+    )
+    codes = {f.code for f in _checks(env)}
+    assert "TCH001" in codes and "TCH003" not in codes  # 0.14 is torch 1.13's; conda builds agree
+
+
+def test_spec_file_without_header_and_explicit_urls(tmp_path: Path) -> None:
+    (tmp_path / "spec.txt").write_text(
+        "cudatoolkit=11.3.1\npython=3.10.4\npytorch=1.12.1\ntorchvision=0.13.1\n"
+    )
+    stack = read_stack_file(str(tmp_path / "spec.txt"))
+    assert stack.kind == "conda-spec"
+    torch = next(p for p in stack.pins if p.name == "torch")
+    assert torch.build is not None and torch.build.cuda == "11.3"  # cudatoolkit picks the variant
+    (tmp_path / "explicit.txt").write_text(
+        "# platform: linux-64\n@EXPLICIT\n"
+        "https://conda.anaconda.org/pytorch/linux-64/pytorch-2.1.0-py3.11_cuda12.1_cudnn8.9.2_0.tar.bz2#6b04\n"
+    )
+    (pin,) = read_stack_file(str(tmp_path / "explicit.txt")).pins
+    assert (pin.name, pin.version, pin.where.rsplit(":", 1)[1]) == ("torch", "2.1.0", "3")
+
+
+def _checks(env: Environment) -> list[Finding]:
+    from compataudit.checks import CheckContext, run_checks
+    from compataudit.matrices import load_matrices
+
+    return run_checks(CheckContext(env, load_matrices()))
