@@ -124,6 +124,39 @@ def read_stack_file(path: str) -> StackFile:
     return stack
 
 
+_PYTORCH_INDEX = re.compile(
+    r"download\.pytorch\.org/whl/(?:(?:nightly|test)/)?(cu\d{2,3}|cpu|rocm\d+(?:\.\d+)*|xpu)(?:/|$)"
+)
+_TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
+
+
+def index_variant(urls: list[str]) -> str | None:
+    """The torch build variant a PyTorch index URL serves (``…/whl/cu118`` -> ``cu118``)."""
+    for url in urls:
+        match = _PYTORCH_INDEX.search(url.strip())
+        if match:
+            return match.group(1)
+    return None
+
+
+def with_index_variant(pins: list[Pin], variant: str | None) -> list[Pin]:
+    """Pins of torch / torchvision / torchaudio from a PyTorch index get its variant's label.
+
+    pip takes ``torch==2.1.2`` from ``--index-url …/whl/cu118`` (or an extra index: the local
+    version sorts higher) as 2.1.2+cu118, not PyPI's default build.
+    """
+    if variant is None:
+        return pins
+    from dataclasses import replace
+
+    return [
+        replace(p, version=f"{p.version}+{variant}")
+        if p.name in _TORCH_FAMILY and "+" not in p.version
+        else p
+        for p in pins
+    ]
+
+
 def where(path: str, line: int | None) -> str:
     """``FILE:LINE`` (or FILE) as findings and annotations show it."""
     return f"{path}:{line}" if line else path

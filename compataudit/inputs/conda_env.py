@@ -18,7 +18,7 @@ from typing import Any
 
 from compataudit.distributions import CONDA_CUDA, canonical_name
 from compataudit.errors import InputError
-from compataudit.inputs import Pin, StackFile, where
+from compataudit.inputs import Pin, StackFile, index_variant, where, with_index_variant
 from compataudit.probes.conda import FRAMEWORKS, build_facts
 
 _SPEC = re.compile(r"^\s*(?:(?P<channel>[^\s:]+)::)?(?P<name>[A-Za-z0-9_.-]+)\s*(?P<rest>.*?)\s*$")
@@ -107,6 +107,8 @@ def _read_dependencies(
             )
     pins = [_with_variant(p, variant_cuda, cpu_only) for p in pins]
     # The pip section runs after conda: a distribution it pins replaces conda's package.
+    pip_options = [str(o) for item in dependencies if isinstance(item, dict) for o in item.get("pip") or ()]
+    pip_pins = with_index_variant(pip_pins, index_variant(pip_options))  # …/whl/cu121 in the section
     by_pip = {p.name: p for p in pip_pins}
     notes.extend(
         f"{by_pip[pin.name].where}: pip installs {pin.name}=={by_pip[pin.name].version} "

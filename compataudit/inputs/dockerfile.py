@@ -18,13 +18,14 @@ image's build with the index's.
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from compataudit.distributions import canonical_name
-from compataudit.inputs import Pin, StackFile, where
+from compataudit.inputs import Pin, StackFile, index_variant, where, with_index_variant
 from compataudit.model import BuildInfo
 
 _CONTINUATION = re.compile(r"\\\s*$")
@@ -279,6 +280,9 @@ def _read_pip_install(path: str, line: int, args: list[str], lines: list[str], s
     no_deps = "--no-deps" in args
     names: list[str] = []
     first_line: int | None = None
+    index_urls = [v for o, v in itertools.pairwise(args) if o in ("-i", "--index-url", "--extra-index-url")]
+    index_urls += [t.split("=", 1)[1] for t in args if t.startswith(("--index-url=", "--extra-index-url="))]
+    pinned_before = len(stage.pins)
     i = 0
     while i < len(args):
         token = args[i]
@@ -316,6 +320,7 @@ def _read_pip_install(path: str, line: int, args: list[str], lines: list[str], s
             )
         elif name not in _TOOLING:
             stage.notes.append(f"{at}: pip install {token} has no exact version; not audited")
+    stage.pins[pinned_before:] = with_index_variant(stage.pins[pinned_before:], index_variant(index_urls))
     stage.pip_lines.append((first_line or line, names, no_deps))
 
 

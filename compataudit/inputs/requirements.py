@@ -21,7 +21,7 @@ from typing import Any
 
 from compataudit.distributions import canonical_name
 from compataudit.errors import InputError
-from compataudit.inputs import Pin, StackFile, where
+from compataudit.inputs import Pin, StackFile, index_variant, where, with_index_variant
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
@@ -32,16 +32,18 @@ class _Collected:
     constraints: list[Pin]
     required: set[str]
     skipped: list[str]
+    index_urls: list[str]
 
 
 def read(path: str, text: str, kind: str) -> StackFile:
     """The exact pins of requirements file ``path`` and the files it includes."""
-    found = _Collected([], [], set(), [])
+    found = _Collected([], [], set(), [], [])
     _read_file(path, (), found, is_constraint=False)
     pinned = {p.name for p in found.pins}
     pins = found.pins + [
         pin for pin in found.constraints if pin.name in found.required and pin.name not in pinned
     ]
+    pins = with_index_variant(pins, index_variant(found.index_urls))
     notes: tuple[str, ...] = ()
     if found.skipped:
         shown = ", ".join(found.skipped[:6]) + (", …" if len(found.skipped) > 6 else "")
@@ -79,6 +81,8 @@ def _read_file(
         message = " ".join(str(bad.error_message).split("\n")[0].split())
         raise InputError(f"{where(path, bad.line_number)}: {message}: {bad.line.strip()!r}")
     for option in parsed.options:
+        urls = [option.options.get("index_url"), *option.options.get("extra_index_urls", ())]
+        found.index_urls.extend(u for u in urls if isinstance(u, str))
         for key, is_nested_constraint in (("requirements", False), ("constraints", True)):
             for target in option.options.get(key, ()):
                 at = where(path, option.line_number)

@@ -135,3 +135,14 @@ def test_requirements_copied_elsewhere_and_a_pin_the_base_already_has(tmp_path: 
     torch = next(p for p in stack.pins if p.name == "torch")
     assert torch.build is not None and torch.build.cuda == "10.0"  # the image's build stays
     assert not any("replace" in n for n in stack.notes)
+
+
+def test_pytorch_index_url_picks_the_variant(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--index-url …/whl/cu118`: pip installs 2.1.2+cu118, not PyPI's default (CUDA 12.1) build."""
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.10-slim\nRUN pip install --no-cache-dir \\\n    torch==2.1.2 \\\n"
+        "    torchvision==0.16.2 \\\n    --index-url https://download.pytorch.org/whl/cu118\n"
+    )
+    assert _pins(tmp_path / "Dockerfile") == {"torch": ("2.1.2+cu118", 3), "torchvision": ("0.16.2+cu118", 4)}
+    codes = _codes(tmp_path / "Dockerfile", "--driver", "470.82.01", "--gpu-cc", "8.6", capsys=capsys)
+    assert "DRV001" not in {c for c, _ in codes}  # CUDA 11.8 runs on 470 (minor-version compatibility)

@@ -55,7 +55,8 @@ def test_bom_crlf_options_editables_and_urls(tmp_path: Path) -> None:
         b"numpy>=1.26\r\n"
     )
     audited = _audited(tmp_path / "req.txt")
-    assert audited == {"torch": "2.5.1+cu124", "torchvision": "0.20.1", "torchaudio": "2.5.1+cu124"}
+    # the --index-url is PyTorch's cu124 index: torchvision==0.20.1 comes from it as +cu124
+    assert audited == {"torch": "2.5.1+cu124", "torchvision": "0.20.1+cu124", "torchaudio": "2.5.1+cu124"}
     stack = read_stack_file(str(tmp_path / "req.txt"))
     (note,) = stack.notes
     assert "2 requirement(s)" in note and "numpy>=1.26" in note and "req.txt:7" in note
@@ -141,3 +142,14 @@ def test_python_info_keeps_the_implementation() -> None:
     env = replace(empty_environment(), python=PythonInfo(version="3.10.0", implementation="PyPy"))
     out = apply_what_if(env, EnvOptions(python="3.11", probe=False))
     assert out.python.implementation == "PyPy"
+
+
+def test_pytorch_index_in_a_requirements_file(tmp_path: Path) -> None:
+    (tmp_path / "req.txt").write_text(
+        "--extra-index-url https://download.pytorch.org/whl/cu121\ntorch==2.4.1\ntorchvision==0.19.1\nnumpy==1.26.4\n"
+    )
+    assert _audited(tmp_path / "req.txt") == {
+        "torch": "2.4.1+cu121",
+        "torchvision": "0.19.1+cu121",
+        "numpy": "1.26.4",
+    }

@@ -171,3 +171,35 @@ def test_smoke_kernels_run_with_the_target_interpreter(venv: Path) -> None:
     (result,) = run_smoke(env, frameworks=["torch"], timeout=60)
     assert result.status.value == "error"
     assert "module 'torch' has no attribute '__version__'" in (result.detail or "")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["check", "--no-smoke"], ["snapshot"], ["smoke"], ["suggest"], ["explain", "-"]],
+)
+def test_every_command_takes_env(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("NotImplementedError\n"))
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--env", str(tmp_path / "missing")])
+    assert exit_info.value.code == 2
+    assert "no such environment" in capsys.readouterr().err
+
+
+def test_snapshot_of_another_env_records_it(
+    venv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["snapshot", "--env", str(venv), "-o", str(tmp_path / "node.json")])
+    assert exit_info.value.code == 0
+    snapshot = json.loads((tmp_path / "node.json").read_text())
+    assert snapshot["target"]["kind"] == "venv"
+    assert {p["name"] for p in snapshot["packages"]} == {"torch", "torchvision"}
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:  # audited elsewhere: the target survives the trip
+        main(["check", "--snapshot", str(tmp_path / "node.json"), "-f", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["environment"]["target"]["path"] == str(venv)
