@@ -24,7 +24,7 @@ def test_environment_yml_fixture() -> None:
     assert pins["torch"].build is not None
     assert (pins["torch"].build.cuda, pins["torch"].build.cudnn) == ("12.1", "8.9.2")
     assert pins["torch"].where.endswith("environment.yml:9")
-    assert pins["torchaudio"].version == "2.1.0"  # from the pip section
+    assert pins["torchaudio"].version == "2.1.0+cu121"  # pip section, from the cu121 index
     assert "pytorch-cuda" in pins and "torchvision" in pins
     (note,) = stack.notes
     assert "timm" in note and "pandas" not in note  # only the audited stack is read from conda
