@@ -358,3 +358,16 @@ def test_get_config_is_needed_for_keras2_and_non_plain_arguments(
 ) -> None:
     (tmp_path / "l.py").write_text(source, encoding="utf-8")
     assert [p.kind for p in lint_paths([str(tmp_path)]).problems] == expected
+
+
+def test_lint_json_matches_the_schema_and_its_kinds() -> None:
+    import jsonschema
+
+    from compataudit.schema import load_schema
+
+    schema = load_schema()
+    document = {"$ref": "#/$defs/lint_document", "$defs": schema["$defs"]}
+    validator = jsonschema.Draft202012Validator(document)
+    for root in (FIXTURES / "rules", FIXTURES / "recall", SEED):
+        validator.validate(json.loads(render_json(lint_paths([str(root)]))))
+    assert set(schema["$defs"]["lint_kind"]["enum"]) == set(LINT_CODES)
