@@ -26,7 +26,7 @@ def _code_digest() -> str:
     """A hash of the summariser's own source: a changed summariser never reads old entries,
     even in a development checkout where nobody bumped SUMMARY_VERSION."""
     digest = hashlib.sha256()
-    for name in ("summary.py", "summary_init.py"):
+    for name in ("summary.py", "summary_init.py", "summary_conv.py"):
         try:
             digest.update((Path(__file__).with_name(name)).read_bytes())
         except OSError:  # a zipped install: the versions alone must do

@@ -126,7 +126,6 @@ class ClassFacts:
     has_init: bool = False  # it or a local base defines __init__
     abcmeta: bool = False  # its metaclass is ABCMeta, so Python enforces @abstractmethod
     keras2: bool = False  # reached Keras through a Keras-2-only path (tf.keras, tf_keras)
-    local_bases: list[ClassRef] = field(default_factory=list)
 
     @property
     def own_names(self) -> dict[str, int]:
@@ -278,7 +277,6 @@ class ClassIndex:
             target = self.project.qualify(mod, base)
             if isinstance(target, ClassRef):
                 parent = self.facts(target)
-                facts.local_bases.append(target)
                 facts.roles |= parent.roles
                 facts.unknown |= parent.unknown
                 facts.names |= parent.names

@@ -14,6 +14,7 @@ import ast
 import bisect
 from dataclasses import dataclass, field
 
+from compataudit.doctor.summary_conv import conv_facts
 from compataudit.doctor.summary_init import InitFacts, dotted, init_facts
 
 # Bump when the summary's shape or meaning changes: it keys the cache.
@@ -25,7 +26,6 @@ _CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict", "add"})
 # Keras Model methods that run `call` (or save its config) on an instance.
 _USES = frozenset({"predict", "fit", "evaluate", "save", "predict_on_batch", "export"})
 _NO_GRAD = frozenset({"no_grad", "inference_mode"})
-_FACTORIES = frozenset({"randn", "rand", "zeros", "ones", "empty", "Tensor", "FloatTensor", "full"})
 
 
 def _classish(name: str | None) -> bool:
@@ -348,66 +348,8 @@ def _class_summary(node: ast.ClassDef, walk: _Walk, dynamic: dict[str, set[str]]
     if init is not None:
         span = (init.lineno, init.end_lineno or init.lineno)
         cls.init = init_facts(init, methods, walk.calls_in(*span), walk.assigns_in(*span))
-    _conv_facts(cls, inside, walk.calls_in(node.lineno, end))
+    conv_facts(cls, inside, walk.calls_in(node.lineno, end))
     return cls
-
-
-def _literal_shape(call: ast.Call) -> list[int] | None:
-    """The literal shape given to a tensor factory, or None when it is not literal."""
-    args: list[ast.expr] = list(call.args)
-    if isinstance(call.func, ast.Attribute) and call.func.attr == "full":
-        args = args[:1]  # torch.full(size, fill_value)
-    size = next((k.value for k in call.keywords if k.arg == "size"), None)
-    if size is not None:
-        args = [size]
-    if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
-        args = list(args[0].elts)
-    dims: list[int] = []
-    for a in args:
-        if not (isinstance(a, ast.Constant) and isinstance(a.value, int)) or isinstance(a.value, bool):
-            return None
-        dims.append(a.value)
-    return dims or None
-
-
-def _conv_facts(cls: ClassSummary, assigns: list[ast.Assign], calls: list[ast.Call]) -> None:
-    for sub in assigns:
-        if len(sub.targets) != 1:
-            continue
-        target, value = sub.targets[0], sub.value
-        if not (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Name)
-            and target.value.id == "self"
-            and isinstance(value, ast.Call)
-            and value.args
-            and isinstance(value.args[0], ast.Call)
-        ):
-            continue
-        wrapper, factory = dotted(value.func), dotted(value.args[0].func)
-        if not wrapper or not factory or factory.rsplit(".", 1)[-1] not in _FACTORIES:
-            continue
-        shape = _literal_shape(value.args[0])
-        if shape is not None:
-            cls.shapes[target.attr] = (shape, sub.lineno, wrapper, factory)
-    if not cls.shapes:
-        return
-    for call in calls:
-        op = dotted(call.func)
-        if not op or "conv" not in op.rsplit(".", 1)[-1]:
-            continue
-        weight = (
-            call.args[1]
-            if len(call.args) > 1
-            else next((k.value for k in call.keywords if k.arg == "weight"), None)
-        )
-        if (
-            isinstance(weight, ast.Attribute)
-            and isinstance(weight.value, ast.Name)
-            and weight.value.id == "self"
-            and weight.attr in cls.shapes
-        ):
-            cls.convs.append((call.lineno, op, weight.attr))
 
 
 def summarize(tree: ast.Module) -> FileSummary:
