@@ -19,7 +19,7 @@ from compataudit.model import Severity
 from compataudit.rules import rule
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lint"
-_EXPECT = re.compile(r"#\s*expect:\s*([a-z-]+)")
+_EXPECT = re.compile(r"#\s*expect:\s*([a-z-]+(?:,\s*[a-z-]+)*)")
 
 
 def expected_markers(path: Path) -> set[tuple[str, int, str]]:
@@ -27,7 +27,7 @@ def expected_markers(path: Path) -> set[tuple[str, int, str]]:
     for lineno, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         m = _EXPECT.search(text)
         if m:
-            out.add((str(path), lineno, m.group(1)))
+            out.update((str(path), lineno, kind.strip()) for kind in m.group(1).split(","))
     return out
 
 
@@ -371,3 +371,11 @@ def test_lint_json_matches_the_schema_and_its_kinds() -> None:
     for root in (FIXTURES / "rules", FIXTURES / "recall", SEED):
         validator.validate(json.loads(render_json(lint_paths([str(root)]))))
     assert set(schema["$defs"]["lint_kind"]["enum"]) == set(LINT_CODES)
+
+
+def test_a_passed_in_module_assigned_early_is_an_error_only_with_its_annotation() -> None:
+    result = lint_paths([str(FIXTURES / "rules" / "missing_super_init.py")])
+    severities = {p.symbol: p.severity for p in result.problems}
+    assert severities["HoldsEncoder"] is Severity.ERROR
+    assert severities["HoldsBackboneByName"] is Severity.WARNING
+    assert "PlainValueFirst" not in severities
