@@ -348,7 +348,7 @@ def _class_summary(node: ast.ClassDef, walk: _Walk, dynamic: dict[str, set[str]]
     if init is not None:
         span = (init.lineno, init.end_lineno or init.lineno)
         cls.init = init_facts(init, methods, walk.calls_in(*span), walk.assigns_in(*span))
-    conv_facts(cls, inside, walk.calls_in(node.lineno, end))
+    cls.shapes, cls.convs = conv_facts(inside, walk.calls_in(node.lineno, end))
     return cls
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
 
 from compataudit.doctor.summary_init import dotted
 
-if TYPE_CHECKING:
-    from compataudit.doctor.summary import ClassSummary
+# self.w = nn.Parameter(torch.randn(<literal>)): attr -> (shape, line, wrapper, factory)
+Shapes = dict[str, tuple[list[int], int, str, str]]
+Convs = list[tuple[int, str, str]]  # (line, conv op, weight attribute)
 
 _FACTORIES = frozenset({"randn", "rand", "zeros", "ones", "empty", "Tensor", "FloatTensor", "full"})
 
@@ -31,7 +31,10 @@ def _literal_shape(call: ast.Call) -> list[int] | None:
     return dims or None
 
 
-def conv_facts(cls: ClassSummary, assigns: list[ast.Assign], calls: list[ast.Call]) -> None:
+def conv_facts(assigns: list[ast.Assign], calls: list[ast.Call]) -> tuple[Shapes, Convs]:
+    """The literal-shape Parameters of a class body and the conv calls that use them."""
+    shapes: Shapes = {}
+    convs: Convs = []
     for sub in assigns:
         if len(sub.targets) != 1:
             continue
@@ -50,9 +53,9 @@ def conv_facts(cls: ClassSummary, assigns: list[ast.Assign], calls: list[ast.Cal
             continue
         shape = _literal_shape(value.args[0])
         if shape is not None:
-            cls.shapes[target.attr] = (shape, sub.lineno, wrapper, factory)
-    if not cls.shapes:
-        return
+            shapes[target.attr] = (shape, sub.lineno, wrapper, factory)
+    if not shapes:
+        return shapes, convs
     for call in calls:
         op = dotted(call.func)
         if not op or "conv" not in op.rsplit(".", 1)[-1]:
@@ -66,6 +69,7 @@ def conv_facts(cls: ClassSummary, assigns: list[ast.Assign], calls: list[ast.Cal
             isinstance(weight, ast.Attribute)
             and isinstance(weight.value, ast.Name)
             and weight.value.id == "self"
-            and weight.attr in cls.shapes
+            and weight.attr in shapes
         ):
-            cls.convs.append((call.lineno, op, weight.attr))
+            convs.append((call.lineno, op, weight.attr))
+    return shapes, convs

@@ -23,7 +23,7 @@ _EXPECT = re.compile(r"#\s*expect:\s*([a-z-]+(?:,\s*[a-z-]+)*)")
 
 
 def expected_markers(path: Path) -> set[tuple[str, int, str]]:
-    out = set()
+    out: set[tuple[str, int, str]] = set()
     for lineno, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         m = _EXPECT.search(text)
         if m:
