@@ -203,3 +203,38 @@ def test_snapshot_of_another_env_records_it(
         main(["check", "--snapshot", str(tmp_path / "node.json"), "-f", "json"])
     report = json.loads(capsys.readouterr().out)
     assert report["environment"]["target"]["path"] == str(venv)
+
+
+def test_conda_tensorflow_and_jaxlib_builds(tmp_path: Path) -> None:
+    """conda-forge's tensorflow (code in tensorflow-base) and jaxlib: CUDA from the build string."""
+    from compataudit.probes.conda import merge_conda
+
+    meta = tmp_path / "conda-meta"
+    meta.mkdir()
+    records = [
+        ("tensorflow", "2.15.0", "cuda120py311h5e1a4b4_3"),
+        ("tensorflow-base", "2.15.0", "cuda120py311h7e1b7e8_3"),
+        ("jaxlib", "0.4.23", "cuda120py311hd88f75c_200"),
+        ("cudnn", "8.9.7.29", "h092f7fd_3"),
+    ]
+    for name, version, build in records:
+        (meta / f"{name}-{version}-{build}.json").write_text(
+            json.dumps(
+                {
+                    "name": name,
+                    "version": version,
+                    "build": build,
+                    "build_number": 3,
+                    "channel": "https://conda.anaconda.org/conda-forge/linux-64",
+                    "files": [],
+                }
+            )
+        )
+    env = merge_conda(_bare(Package("tensorflow", "2.15.0", "/site")), tmp_path)
+    tf, jaxlib = env.build("tensorflow"), env.build("jaxlib")
+    assert tf is not None and (tf.cuda, tf.is_cuda_build) == ("12.0", True)
+    assert jaxlib is not None and jaxlib.cuda == "12.0"
+    packages = {p.name: p for p in env.packages}
+    assert packages["tensorflow"].channel == "conda-forge"
+    assert packages["jaxlib"].channel == "conda-forge"  # conda-only: added from its record
+    assert env.toolkit.cudnn_version == "8.9.7.29"  # conda's cuDNN serves the environment
