@@ -43,7 +43,6 @@ from compataudit.cliopts import (
     plain_argument,
 )
 from compataudit.lifecycle import install_signal_handlers
-from compataudit.render import terminal_width, use_color
 
 # Modules in compataudit.commands that add more sub-commands.
 COMMAND_MODULES = ("doctor", "plan", "matrix", "schema")
@@ -98,8 +97,9 @@ app = typer.Typer(
     help="Will this deep-learning stack actually work on this machine — and if not, "
     "what exactly do I change?",
     no_args_is_help=True,
-    # Shell completion is left out: see benchmarks/README.md for its start-up cost.
-    add_completion=False,
+    # --install-completion / --show-completion: typer loads its completion code only when
+    # asked, so `check` imports nothing more (measured: benchmarks/README.md).
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -445,6 +445,7 @@ def _emit(
     from compataudit.clikit import note
     from compataudit.files import write_output
     from compataudit.formats import RenderContext, render
+    from compataudit.render import terminal_width, use_color
 
     color = output is None and fmt == "table" and use_color(sys.stdout)
     width = terminal_width(sys.stdout if output is None else None)
