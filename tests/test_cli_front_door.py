@@ -49,6 +49,19 @@ def test_bare_command_shows_the_help() -> None:
     assert proc.returncode == 0
     assert "Usage:" in proc.stdout and "check" in proc.stdout
     assert "error" not in proc.stderr
+    assert "--install-completion" in proc.stdout
+
+
+def test_shell_completion_completes_commands_and_options() -> None:
+    env = {
+        "_COMPATAUDIT_COMPLETE": "complete_bash",
+        "COMP_WORDS": "compataudit check --no-s",
+        "COMP_CWORD": "2",
+    }
+    proc = run(env=env)
+    assert proc.returncode == 0 and proc.stdout.split() == ["--no-smoke"]
+    env.update(COMP_WORDS="compataudit fl", COMP_CWORD="1")
+    assert run(env=env).stdout.split() == ["fleet"]
 
 
 def test_output_file_gets_a_summary_line_on_stderr(tmp_path: Path) -> None:
