@@ -225,7 +225,8 @@ def test_pairs_both_ways() -> None:
         ("2.13.0", "cu126", "7.0", "sass"),
         ("2.13.0", "cu126", "6.1", "sass"),
         ("2.13.0", "cu130", "13.0", None),  # the PyPI cu130 wheel has no PTX (its -gencode list)
-        ("2.12.1", "cu132", "13.0", "ptx"),  # newer than any SASS: only the 12.0 PTX
+        ("2.13.0", "cu132", "13.0", "ptx"),  # newer than any SASS: only the 12.0 PTX (#188914)
+        ("2.12.1", "cu132", "13.0", None),  # release wheels strip +PTX (#188914)
         ("2.10.0", "cu128", "13.0", None),  # no PTX in the 12.8 build
         ("2.11.0", "cu128", "7.0", None),  # Volta removed from 2.11 cu128 (#175253)
         ("2.10.0", "cu128", "7.0", "sass"),
@@ -250,7 +251,7 @@ def test_cc_coverage(version: str, variant: str, cc: str, expected: str | None) 
 
 
 def test_arch_names_match_get_arch_list_spelling() -> None:
-    info = tm.variant_info(load_matrices(), "2.12.1", "cu132")
+    info = tm.variant_info(load_matrices(), "2.13.0", "cu132")
     assert info is not None
     assert info.arch_names() == ("sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120", "compute_120")
     old = tm.variant_info(load_matrices(), "2.0.1", "cu118")  # builder 0534e9d1, 11.8 arm
