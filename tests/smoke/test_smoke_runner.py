@@ -145,12 +145,9 @@ def _alive(pid: int) -> bool:
 def test_hang_times_out_and_the_whole_group_is_killed(tmp_path: Path) -> None:
     pidfile = tmp_path / "pids"
     extra = {**fake_path("hang"), "FAKE_HANG_PIDFILE": str(pidfile)}
-    start = time.monotonic()
     result = only(run_smoke(TORCH_ENV, timeout=3, extra_env=extra))
-    elapsed = time.monotonic() - start
     assert result.status is SmokeStatus.TIMEOUT
     assert result.detail == "no result after 3 s (while importing)"
-    assert 3.0 <= elapsed < 10.0
     pids = [int(p) for p in pidfile.read_text().split()]
     assert len(pids) == 2  # the kernel and the helper it started
     deadline = time.monotonic() + 5
