@@ -91,6 +91,30 @@ def _ignored(code: str, ignore: Sequence[str]) -> bool:
     return any(code == ig or code.startswith(ig) for ig in ignore)
 
 
+def run_smoke_audit(
+    env: Environment,
+    opts: AuditOptions,
+    *,
+    progress: Callable[[str, str], None] | None = None,
+) -> Report:
+    """``compataudit smoke``: the kernels only; the static findings serve to explain failures."""
+    from compataudit.checks import CheckContext, run_checks
+    from compataudit.matrices import load_matrices
+    from compataudit.smoke.findings import smoke_findings
+    from compataudit.smoke.runner import run_smoke
+
+    ctx = CheckContext(env=env, matrices=load_matrices(opts.matrices_dir), options={"require": opts.require})
+    smoke = run_smoke(
+        env,
+        frameworks=opts.frameworks or None,
+        devices=opts.devices or None,
+        timeout=opts.smoke_timeout,
+        progress=progress,
+    )
+    findings = apply_policy(smoke_findings(smoke, ctx, run_checks(ctx)), opts)
+    return with_data_facts(make_report(env, findings, smoke, opts.fail_on), ctx.matrices, shown=False)
+
+
 def _lint_findings(paths: Sequence[str]) -> list[Finding]:
     from compataudit.doctor.lint import lint_findings
 

@@ -242,8 +242,6 @@ def check(
             env_path=env_path,
         )
         env = build_environment(env_opts)
-        if redact:
-            env = _redact(env)
         interactive = fmt == "table" and not quiet and output is None
         progress = _progress(enabled=interactive and settings.smoke and env.origin == "probe")
         opts = AuditOptions(
@@ -263,6 +261,10 @@ def check(
         finally:
             if progress is not None:
                 progress.finish()
+        if redact:  # after the audit: the checks need the real paths, and smoke details carry them
+            from compataudit.plan.redact import redact_report
+
+            report = redact_report(report)
         inputs = tuple(requirements or ()) + ((snapshot,) if snapshot else ())
         _emit(report, fmt, output, quiet=quiet, verbose=verbose, input_files=inputs)
         return report.summary.exit_code
@@ -292,7 +294,9 @@ def snapshot(
 
         env = build_environment(EnvOptions(env_path=env_path))
         if redact:
-            env = _redact(env)
+            from compataudit.plan.redact import redact_environment
+
+            env = redact_environment(env)
         summary = f"{len(env.packages)} distributions, {len(env.nvidia.gpus)} GPU(s)"
         emit(dump_snapshot(env), output, summary=summary, quiet=quiet)
         return 0
@@ -305,8 +309,11 @@ def smoke(
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
     smoke_timeout: Annotated[
-        float, typer.Option("--smoke-timeout", metavar="SECONDS", help="Hard limit per framework.")
-    ] = 120.0,
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            "--smoke-timeout", metavar="SECONDS", help="Hard limit per framework's kernels (default 120)."
+        ),
+    ] = None,
     framework: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Option(
@@ -329,32 +336,26 @@ def smoke(
     """
 
     def run() -> int:
-        from compataudit.audit import build_environment, make_report, with_data_facts
-        from compataudit.checks import CheckContext, run_checks
-        from compataudit.matrices import load_matrices
+        import os
+        from pathlib import Path
+
+        from compataudit import config as config_file
+        from compataudit.audit import build_environment, run_smoke_audit
         from compataudit.options import EnvOptions
-        from compataudit.smoke.findings import smoke_findings
-        from compataudit.smoke.runner import run_smoke
 
         if fmt not in _formats():
             fail(f"--format {fmt!r}: choose one of {', '.join(_formats())}")
+        # [tool.compataudit] and COMPATAUDIT_* apply as they do to `check`.
+        cli_values = {"smoke_timeout": smoke_timeout}
+        settings = config_file.resolve(cli_values, os.environ, config_file.load_config(None, Path.cwd()))
+        opts = settings.audit_options(frameworks=tuple(framework or ()), devices=tuple(device or ()))
         env = build_environment(EnvOptions(env_path=env_path))
         progress = _progress(enabled=fmt == "table" and not quiet and output is None)
         try:
-            results = run_smoke(
-                env,
-                frameworks=framework or None,
-                devices=device or None,
-                timeout=smoke_timeout,
-                progress=progress,
-            )
+            report = run_smoke_audit(env, opts, progress=progress)
         finally:
             if progress is not None:
                 progress.finish()
-        ctx = CheckContext(env=env, matrices=load_matrices())
-        # The static findings let a failed kernel point at its cause (DRV001, ARC001, ...).
-        findings = smoke_findings(results, ctx, run_checks(ctx))
-        report = with_data_facts(make_report(env, findings, results), ctx.matrices, shown=False)
         _emit(report, fmt, output, quiet=quiet, verbose=verbose, input_files=())
         return report.summary.exit_code
 
@@ -369,6 +370,7 @@ def list_rules(
     debug: DebugOpt = False,
 ) -> None:
     """List every finding code with its default severity and summary."""
+    from compataudit.files import write_output
     from compataudit.rules import RULES
 
     if fmt == "json":
@@ -376,7 +378,7 @@ def list_rules(
         from dataclasses import asdict
 
         data = [{**asdict(r), "severity": r.severity.value} for r in RULES]
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        write_output(json.dumps(data, indent=2), None)
         return
     if fmt != "table":
         fail(f"--format {fmt!r}: choose table or json")
@@ -385,10 +387,10 @@ def list_rules(
     shown = [r for r in RULES if r.status != "removed"]
     if verbose:  # -v: what each rule checks, under its line
         lines = [f"{r.code}  {r.severity.value:<7}  {r.slug}  {r.summary}\n    {r.what}" for r in shown]
-        sys.stdout.write("\n".join(lines) + "\n")
+        write_output("\n".join(lines), None)
         return
     rows = [[r.code, r.severity.value, r.slug, r.summary] for r in shown]
-    sys.stdout.write("\n".join(table(rows)) + "\n")
+    write_output("\n".join(table(rows)), None)
 
 
 @app.command("rule", epilog=RULE_EPILOG)
@@ -399,22 +401,18 @@ def show_rule(
     debug: DebugOpt = False,
 ) -> None:
     """Explain one finding code: what it checks, why it matters, how to fix it."""
+    from compataudit.files import write_output
     from compataudit.rules import get_rule
 
     r = get_rule(code)
     if r is None:
         fail(f"unknown finding code {code!r}; `compataudit rules` lists them")
-    sys.stdout.write(
+    write_output(
         f"{r.code} ({r.slug}) — {r.summary}\n"
         f"Area: {r.area} · default severity: {r.severity.value}\n\n"
-        f"What it checks\n  {r.what}\n\nWhy it matters\n  {r.why}\n\nHow to fix\n  {r.fix}\n"
+        f"What it checks\n  {r.what}\n\nWhy it matters\n  {r.why}\n\nHow to fix\n  {r.fix}\n",
+        None,
     )
-
-
-def _redact(env: Any) -> Any:
-    from compataudit.plan.redact import redact_environment
-
-    return redact_environment(env)
 
 
 def _progress(enabled: bool) -> Any:

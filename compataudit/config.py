@@ -229,7 +229,7 @@ def load_config(explicit: str | None, cwd: Path) -> Config:
     No file, or no table: an empty :class:`Config`.
     """
     if explicit is not None:
-        path = (cwd / explicit).expanduser()
+        path = _under(cwd, explicit)
         if not path.is_file():
             raise ConfigError(f"--config {explicit}: no such file")
     else:
@@ -255,6 +255,11 @@ def load_config(explicit: str | None, cwd: Path) -> Config:
     return _from_table(table, path, shown)
 
 
+def _under(base: Path, text: str) -> Path:
+    """``text`` as a path: ``~`` expanded first, then a relative path taken from ``base``."""
+    return base / Path(text).expanduser()  # an absolute right side replaces base
+
+
 def _display(path: Path, cwd: Path) -> str:
     try:
         return str(path.relative_to(cwd))
@@ -274,7 +279,7 @@ def _from_table(table: Mapping[str, Any], path: Path, shown: str) -> Config:
         values[KEYS[key][0]] = _convert(key, value, f"{shown}: [tool.compataudit] {key}")
     matrices = values.get("matrices")
     if matrices is not None:
-        directory = (path.parent / matrices).expanduser()
+        directory = _under(path.parent, matrices)
         if not directory.is_dir():
             raise ConfigError(
                 f'{shown}: [tool.compataudit] matrices = "{matrices}": {directory} is not a directory'

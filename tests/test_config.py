@@ -244,3 +244,16 @@ def test_ignore_and_fail_on_drive_the_audit(tmp_path: Path) -> None:
     assert [(f.code, f.severity) for f in kept] == [("MAT001", Severity.WARNING)]
     assert exit_code_for(kept, [], options.fail_on) == 1
     assert exit_code_for(kept, [], "error") == 0
+
+
+def test_tilde_is_expanded_before_the_working_directory_is_joined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / "ci" / "matrices").mkdir(parents=True)
+    work.mkdir()
+    (home / "x.toml").write_text('fail-on = "warning"\nmatrices = "~/ci/matrices"\n')
+    monkeypatch.setenv("HOME", str(home))
+    cfg = load_config("~/x.toml", work)
+    assert cfg.path == home / "x.toml" and cfg.fail_on == "warning"
+    assert cfg.matrices == str(home / "ci" / "matrices")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,39 @@ def test_read_text_input_errors(tmp_path: Path) -> None:
         read_text_input(str(tmp_path / "nope"), "requirements file")
     with pytest.raises(CompatAuditError, match="is a directory"):
         read_text_input(str(tmp_path), "requirements file")
+
+
+def test_a_new_output_file_follows_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        write_output("{}", str(tmp_path / "report.json"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "report.json").stat().st_mode) == 0o644  # not mkstemp's 0600
+
+
+def test_a_replaced_output_file_keeps_its_mode(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    target.chmod(0o664)  # group-writable, for the fleet collector
+    write_output("new", str(target))
+    assert target.read_text() == "new\n" and stat.S_IMODE(target.stat().st_mode) == 0o664
+
+
+def test_the_temporary_file_goes_whatever_the_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_output("x", str(tmp_path / "out.json"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stdout_that_cannot_encode_the_markers_gets_ascii() -> None:
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="ascii")
+    write_output("✗ torch → 2.5 · ✔ ok — café", None, stream=out)
+    assert raw.getvalue() == b"x torch -> 2.5 - ok ok -- caf?\n"

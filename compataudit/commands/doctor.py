@@ -170,7 +170,7 @@ def register(app: typer.Typer) -> None:
         def run() -> int:
             if source == "-" and sys.stdin.isatty():
                 note("reading the error text from stdin (end with Ctrl-D)", quiet=quiet)
-            text = read_text_input(source, "explain: input")
+            text = read_text_input(source, "explain: input", errors="replace")
             env = _environment(pin, python, driver, gpu_cc, snapshot, no_probe, env_path)
             diagnoses = explain_text(text, env)
             if not diagnoses:

@@ -71,12 +71,16 @@ def smoke_findings(
             continue
         distribution = framework_distribution(ctx.env, result.framework) or result.framework
         package = ctx.env.package(distribution)
-        cause = explaining_finding(result, static_findings)
-        if cause is not None and cause.fix:
+        missing_device = is_missing_device(result)
+        cause = explaining_finding(result, static_findings, device_causes_only=missing_device)
+        sources: tuple[str, ...] = ()
+        if cause is None and missing_device:
+            fix = missing_device_fix(result, ctx, distribution)
+        elif cause is not None and cause.fix:
             fix = f"{cause.fix} ({cause.code}: {cause.title})"
-            sources: tuple[str, ...] = cause.sources
+            sources = cause.sources
         else:
-            fix, sources = default_fix(result, distribution, package.version if package else None), ()
+            fix = default_fix(result, distribution, package.version if package else None)
         found.append(
             finding(
                 code,
@@ -104,8 +108,57 @@ def related_distributions(result: SmokeResult) -> set[str]:
     return names
 
 
-def explaining_finding(result: SmokeResult, static_findings: Sequence[Finding]) -> Finding | None:
-    """The static finding that best explains a failed result, or None."""
+# The kernels' words for a requested device they do not see (kernels/_common.py).
+NO_DEVICE_MARK = "sees no device matching"
+
+
+def is_missing_device(result: SmokeResult) -> bool:
+    """``--device cuda`` asked of a framework that sees no such device."""
+    return result.status is SmokeStatus.ERROR and NO_DEVICE_MARK in (result.detail or "")
+
+
+def _cpu_only(result: SmokeResult, ctx: CheckContext, distribution: str) -> bool:
+    runtime = dict(result.runtime)
+    if runtime.get("cuda") == "none":
+        return True
+    build = ctx.env.build(result.framework)
+    if build is not None and build.is_cuda_build is False:
+        return True
+    package = ctx.env.package(distribution)
+    return package is not None and package.version.endswith("+cpu")
+
+
+def missing_device_fix(result: SmokeResult, ctx: CheckContext, distribution: str) -> str:
+    """What to do about a device the framework does not see, when no static finding says why."""
+    package = ctx.env.package(distribution)
+    label = f"{distribution} {package.version}" if package else distribution
+    if _cpu_only(result, ctx, distribution):
+        here = (
+            "this machine shows no NVIDIA GPU"
+            if not ctx.env.nvidia.gpus
+            else "a CUDA build is needed to use its GPUs"
+        )
+        return (
+            f"{label} is a CPU-only build, so it cannot run on {result.device}, and {here}: "
+            f"use --device cpu here, or install a CUDA build of {result.framework} on a machine "
+            "with an NVIDIA GPU (`compataudit suggest` there gives the command)."
+        )
+    visible = ctx.env.nvidia.visible_devices
+    hidden = f" CUDA_VISIBLE_DEVICES={visible!r} may hide it." if visible is not None else ""
+    return (
+        f"{label} supports {result.device.split(':')[0]} but sees no such device: check that "
+        f"`nvidia-smi` lists the GPU and that the driver loads.{hidden}"
+    )
+
+
+def explaining_finding(
+    result: SmokeResult, static_findings: Sequence[Finding], *, device_causes_only: bool = False
+) -> Finding | None:
+    """The static finding that best explains a failed result, or None.
+
+    ``device_causes_only``: only findings about the GPU side can explain a missing
+    device (an unrelated dependency conflict cannot).
+    """
     names = related_distributions(result)
     gpu_relevant = result.device == ALL or is_accelerator(result.device)
     candidates = []
@@ -113,6 +166,8 @@ def explaining_finding(result: SmokeResult, static_findings: Sequence[Finding]) 
         if not names.intersection(f.components):
             continue
         if f.code in GPU_ONLY_CODES and not gpu_relevant:
+            continue
+        if device_causes_only and f.code not in GPU_ONLY_CODES | {"DRV004"}:
             continue
         if f.code in CAUSE_CODES:
             candidates.append((CAUSE_CODES.index(f.code), f))

@@ -13,6 +13,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -54,6 +55,17 @@ def canonical_framework(name: str) -> str:
     key = ALIASES.get(key, key)
     if key not in KERNEL_SCRIPTS:
         raise UsageError(f"unknown framework {name!r}: choose from {', '.join(FRAMEWORKS)}")
+    return key
+
+
+_DEVICE_RE = re.compile(r"^(cpu|cuda|cuda:\d+|mps)$")
+
+
+def canonical_device(name: str) -> str:
+    """``CUDA:1`` -> ``cuda:1``; raises :class:`UsageError` for anything but cpu, cuda, cuda:N, mps."""
+    key = name.strip().lower()
+    if not _DEVICE_RE.match(key):
+        raise UsageError(f"unknown device {name!r}: choose from cpu, cuda, cuda:N (e.g. cuda:1), mps")
     return key
 
 
@@ -313,11 +325,13 @@ def run_smoke(
 
     ``frameworks`` narrows the set (a requested framework that is not installed
     gives a ``skip`` result); ``devices`` is passed to the kernels as a filter
-    (``cpu``, ``cuda``, ``cuda:1``, ``gpu``). ``progress(framework, state)`` is
+    (``cpu``, ``cuda``, ``cuda:1``, ``mps``; anything else is a UsageError).
+    ``progress(framework, state)`` is
     called from worker threads as kernels advance. Never raises for anything a
     kernel does; raises :class:`UsageError` for an unknown framework name.
     """
     requested = [canonical_framework(name) for name in frameworks] if frameworks else None
+    devices = [canonical_device(name) for name in devices] if devices else None
     skipped: list[SmokeResult] = []
     to_run: list[str] = []
     for framework in requested or FRAMEWORKS:

@@ -121,10 +121,18 @@ def test_explain_without_a_known_signature_is_not_a_failure(app: typer.Typer) ->
 
 def test_explain_unreadable_input_exits_2(app: typer.Typer, tmp_path: Path) -> None:
     assert invoke(app, "explain", str(tmp_path / "missing.txt"), "--no-probe")[0] == 2
-    binary = tmp_path / "blob.bin"
-    binary.write_bytes(b"\xff\xfe\x00garbage")
-    code, _, err = invoke(app, "explain", str(binary), "--no-probe")
-    assert code == 2 and "not UTF-8" in err
+    assert invoke(app, "explain", str(tmp_path), "--no-probe")[0] == 2  # a directory
+
+
+def test_explain_file_tolerates_non_utf8_bytes_like_stdin(app: typer.Typer, tmp_path: Path) -> None:
+    # A traceback saved by a Latin-1 terminal: one odd byte must not lose the diagnosis.
+    text = (TRACEBACKS / "t17_not_compiled_with_cuda.txt").read_bytes() + b"\n# caf\xe9 \xff\xfe\n"
+    pasted = tmp_path / "err.txt"
+    pasted.write_bytes(text)
+    code, out, _ = invoke(app, "explain", str(pasted), "--no-probe", "-f", "json")
+    from_stdin = invoke(app, "explain", "-", "--no-probe", "-f", "json", stdin=text.decode("latin-1"))
+    assert code == 0 and json.loads(out)["diagnoses"]
+    assert json.loads(out) == json.loads(from_stdin[1])
 
 
 def test_explain_cross_checks_a_what_if_environment(app: typer.Typer) -> None:
