@@ -515,8 +515,13 @@ def main(argv: list[str] | None = None) -> None:
     install_signal_handlers()
     if wants_json(args):
         json_errors_to(_option_value(args, "--output", "-o"))
-    else:
-        json_errors_off()
+    try:
+        _run(args)
+    finally:
+        json_errors_off()  # in-process callers (tests, nox) start the next run clean
+
+
+def _run(args: list[str]) -> None:
     # `check` runs on every CI job: skip building the other commands' parsers for it.
     if _command_name(args) not in CORE_COMMANDS:
         register_all_commands()
