@@ -7,6 +7,7 @@ into a :class:`~compataudit.model.Report`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -30,13 +31,16 @@ def build_environment(opts: EnvOptions) -> Environment:
         env = snapshot.load_snapshot(opts.snapshot)
     elif opts.probe:
         from compataudit.probes import probe_environment
-        from compataudit.probes.target import auto_target, find_target, probe_target
+        if not (opts.env_path or os.environ.get("VIRTUAL_ENV") or os.environ.get("CONDA_PREFIX")):
+            env = probe_environment()  # no other environment is named: skip the target module
+        else:
+            from compataudit.probes.target import auto_target, find_target, probe_target
 
-        chosen = find_target(opts.env_path) if opts.env_path else None  # bad --env: fail fast
-        env = probe_environment()
-        target = chosen or auto_target(env)
-        if target is not None:
-            env = probe_target(target, env)
+            chosen = find_target(opts.env_path) if opts.env_path else None  # bad --env: fail fast
+            env = probe_environment()
+            target = chosen or auto_target(env)
+            if target is not None:
+                env = probe_target(target, env)
     else:
         env = whatif.empty_environment()
     return whatif.apply_what_if(env, opts)
