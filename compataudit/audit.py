@@ -31,6 +31,7 @@ def build_environment(opts: EnvOptions) -> Environment:
         env = snapshot.load_snapshot(opts.snapshot)
     elif opts.probe:
         from compataudit.probes import probe_environment
+
         if not (opts.env_path or os.environ.get("VIRTUAL_ENV") or os.environ.get("CONDA_PREFIX")):
             env = probe_environment()  # no other environment is named: skip the target module
         else:
