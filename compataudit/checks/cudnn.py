@@ -4,7 +4,8 @@ CDN001: a framework's CUDA build needs cuDNN X.Y (torch: the variant's cuDNN; Te
 cuDNN it was built and tested with) and the cuDNN it would load - the ``nvidia-cudnn-cuNN``
 wheel of its CUDA major, else (TensorFlow and JAX) the system cuDNN - is of another major or
 an older minor. Where the framework's own metadata pins the wheel exactly, NVW001 already
-judges it, so this stays silent. CDN002: the cuDNN release installed does not list a GPU's
+judges it, so this stays silent. JAX builds carry no cuDNN in the data yet, so they are
+not judged. CDN002: the cuDNN release installed does not list a GPU's
 compute capability in its support matrix (``matrices/cuda.toml`` ``[[cudnn]]`` rows, matched
 by exact release).
 """
@@ -30,8 +31,7 @@ AREA = "cuda"
 # The rule each framework applies when it loads cuDNN: same major, minor at least the build's.
 TF_CUDNN_RULE = "https://github.com/tensorflow/tensorflow/issues/55309"
 TORCH_CUDNN_RULE = "https://github.com/pytorch/pytorch/blob/main/torch/backends/cudnn/__init__.py"
-JAX_CUDNN_RULE = "https://github.com/jax-ml/jax/blob/main/jax_plugins/cuda/__init__.py"
-_RULE_SOURCE = {"tensorflow": TF_CUDNN_RULE, "torch": TORCH_CUDNN_RULE, "jax": JAX_CUDNN_RULE}
+_RULE_SOURCE = {"tensorflow": TF_CUDNN_RULE, "torch": TORCH_CUDNN_RULE}
 
 
 class LoadedCudnn(NamedTuple):
