@@ -1,19 +1,12 @@
 """Dockerfiles and Containerfiles: the final stage's base image and its ``pip install`` lines.
 
-Base images that fix part of the stack:
-
-* ``python:3.11-slim`` — the interpreter;
-* ``pytorch/pytorch:2.4.1-cuda12.1-cudnn9-runtime`` — torch and the CUDA / cuDNN of its build;
-* ``tensorflow/tensorflow:2.15.0-gpu`` — TensorFlow;
-* ``nvidia/cuda:12.1.0-cudnn8-devel-ubuntu22.04`` — the system CUDA (and cuDNN), which
-  TensorFlow releases that load system libraries use;
-* ``nvcr.io/nvidia/pytorch:24.07-py3`` — an NGC release (resolved with matrices/ngc.toml).
-
-``pip install`` in RUN (also ``python -m pip``, ``uv pip``) adds exact pins at
-their line; ``-r FILE`` is read from the build context next to the Dockerfile.
-A pip install of a framework, or of a companion without ``--no-deps``, over a
-base image that ships the framework is said in a note: pip replaces the
-image's build with the index's.
+The stage chain is followed through ``FROM stage`` (ARG / ENV values substituted), with
+continuations, comment lines and heredocs as Docker reads them. The base image says what it
+fixes (:mod:`compataudit.inputs.images`). ``pip install`` in RUN (also ``python -m pip``,
+``uv pip``) adds exact pins at their line; ``-r FILE`` is read from the build context next to
+the Dockerfile; a PyTorch ``--index-url`` gives its variant. A pip install of a framework, or
+of a companion without ``--no-deps``, over a base image that ships the framework is said in a
+note: pip replaces the image's build with the index's.
 """
 
 from __future__ import annotations
@@ -26,7 +19,7 @@ from pathlib import Path
 
 from compataudit.distributions import canonical_name
 from compataudit.inputs import Pin, StackFile, index_variant, where, with_index_variant
-from compataudit.model import BuildInfo
+from compataudit.inputs.images import BaseImage, describe_image
 
 _CONTINUATION = re.compile(r"\\\s*$")
 _HEREDOC = re.compile(r"<<-?\s*[\"']?([A-Za-z_][A-Za-z0-9_]*)[\"']?")
@@ -88,19 +81,6 @@ class _Stage:
     pins: list[Pin] = field(default_factory=list)
     pip_lines: list[tuple[int, list[str], bool]] = field(default_factory=list)  # line, reqs, no-deps
     notes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class BaseImage:
-    """What a base image reference fixes about the stack."""
-
-    python: str | None = None
-    pins: tuple[Pin, ...] = ()
-    system_cuda: str | None = None
-    system_cudnn: str | None = None
-    ngc: tuple[str, str] | None = None  # (container, release): ("pytorch", "24.07")
-    framework: str | None = None  # the framework the image ships: "torch" | "tensorflow"
-    note: str | None = None
 
 
 def read(path: str, text: str, kind: str) -> StackFile:
@@ -355,62 +335,3 @@ def _physical_line(lines: list[str], start: int, token: str) -> int:
         if token in lines[number]:
             return number + 1
     return start
-
-
-# --------------------------------------------------------------------------- base images
-
-_PYTHON_TAG = re.compile(r"^(3\.\d+(?:\.\d+)?)(?:$|[-.])")
-# 2.4.1-cuda12.1-cudnn9-runtime; older tags: 1.2-cuda10.0-cudnn7-runtime, 1.1.0-…-cudnn7.5-…
-_PYTORCH_TAG = re.compile(r"^(\d+\.\d+(?:\.\d+)?)-cuda(\d+\.\d+)-cudnn(\d+(?:\.\d+)?)-(?:runtime|devel)$")
-_TF_TAG = re.compile(r"^(\d+\.\d+\.\d+)(-gpu)?(?:-jupyter)?$")
-_CUDA_TAG = re.compile(r"^(\d+\.\d+)(?:\.\d+)?-(?:cudnn(\d+)?-)?(base|runtime|devel)-")
-_NGC_TAG = re.compile(r"^(\d{2}\.\d{2})(?:$|-)")
-
-
-def describe_image(reference: str, at: str) -> BaseImage:
-    """What the image ``reference`` (as written after FROM) fixes about the stack."""
-    ref = reference.split("@", 1)[0]
-    name, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "latest")
-    repo = name.lower().removeprefix("docker.io/").removeprefix("library/")
-    if repo == "python":
-        match = _PYTHON_TAG.match(tag)
-        if match:
-            return BaseImage(python=match.group(1))
-        return BaseImage(note=f"{at}: python:{tag} names no Python version; the Python is not audited")
-    if repo == "pytorch/pytorch":
-        match = _PYTORCH_TAG.match(tag)
-        if not match:
-            return BaseImage(
-                framework="torch",
-                note=f"{at}: pytorch/pytorch:{tag} names no torch version; torch is not audited",
-            )
-        build = BuildInfo(
-            framework="torch",
-            distribution="torch",
-            version=match.group(1),
-            cuda=match.group(2),
-            cudnn=match.group(3),
-            is_cuda_build=True,
-            source=f"FROM {reference}",
-        )
-        return BaseImage(framework="torch", pins=(Pin("torch", match.group(1), at, build=build),))
-    if repo == "tensorflow/tensorflow":
-        match = _TF_TAG.match(tag)
-        if not match:
-            return BaseImage(
-                framework="tensorflow",
-                note=f"{at}: tensorflow/tensorflow:{tag} names "
-                "no TensorFlow version; TensorFlow is not audited",
-            )
-        return BaseImage(framework="tensorflow", pins=(Pin("tensorflow", match.group(1), at),))
-    if repo == "nvidia/cuda":
-        match = _CUDA_TAG.match(tag)
-        if match:
-            return BaseImage(system_cuda=match.group(1), system_cudnn=match.group(2))
-    if repo.startswith("nvcr.io/nvidia/"):
-        container = repo.removeprefix("nvcr.io/nvidia/")
-        match = _NGC_TAG.match(tag)
-        if match:
-            framework = {"pytorch": "torch", "tensorflow": "tensorflow"}.get(container)
-            return BaseImage(ngc=(container, match.group(1)), framework=framework)
-    return BaseImage()

@@ -10,7 +10,7 @@ import pytest
 from compataudit.cli import main
 from compataudit.errors import InputError
 from compataudit.inputs import read_stack_file
-from compataudit.inputs.dockerfile import describe_image
+from compataudit.inputs.images import describe_image
 
 DOCKER = Path(__file__).parent.parent / "fixtures" / "inputs" / "docker"
 
