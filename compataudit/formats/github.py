@@ -10,6 +10,7 @@ appends the Markdown report to ``$GITHUB_STEP_SUMMARY``; the CLI calls it, not
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -38,6 +39,9 @@ def command(name: str, message: str, **properties: str | int | None) -> str:
     return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
 
 
+_NOTE_AT = re.compile(r"^([^\s:][^:]*?)(?::(\d+))?: (.+)$", re.DOTALL)
+
+
 def render(report: Report, ctx: RenderContext) -> str:
     """Annotations, then one plain summary line."""
     lines = []
@@ -55,6 +59,10 @@ def render(report: Report, ctx: RenderContext) -> str:
                 line=where.line if where else None,
             )
         )
+    for note in report.environment.notes:  # what the -r files said (unpinned lines, replaced builds)
+        match = _NOTE_AT.match(note)
+        file, line, text = (match.group(1), match.group(2), match.group(3)) if match else (None, None, note)
+        lines.append(command("notice", text, title="compataudit note", file=file, line=line))
     for r in report.smoke:
         if r.status.failed:
             title = f"smoke {r.framework} {r.device} {r.dtype}: {r.status.value}"

@@ -139,6 +139,15 @@ def render(report: Report, ctx: RenderContext) -> str:
         f"| {cell(a)} | {cell(b)} | {cell(c)} |"
         for a, b, c in _stack_rows(report.environment, report.findings)
     ]
+    env = report.environment
+    if env.target is not None:
+        out += [
+            "",
+            f"Audited environment: {cell(env.target.kind)} `{env.target.path}` "
+            f"(chosen by {cell(env.target.selected_by)})",
+        ]
+    if env.notes:
+        out += ["", "## Notes", "", *(f"- {cell(note)}" for note in env.notes)]
     out += ["", "## Findings", ""]
     if not report.findings:
         out += ["No findings.", ""]

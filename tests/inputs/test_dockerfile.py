@@ -146,3 +146,15 @@ def test_pytorch_index_url_picks_the_variant(tmp_path: Path, capsys: pytest.Capt
     assert _pins(tmp_path / "Dockerfile") == {"torch": ("2.1.2+cu118", 3), "torchvision": ("0.16.2+cu118", 4)}
     codes = _codes(tmp_path / "Dockerfile", "--driver", "470.82.01", "--gpu-cc", "8.6", capsys=capsys)
     assert "DRV001" not in {c for c, _ in codes}  # CUDA 11.8 runs on 470 (minor-version compatibility)
+
+
+def test_notes_reach_github_and_markdown(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(DOCKER / "Dockerfile.tf")
+    with pytest.raises(SystemExit):
+        main(["check", "--no-probe", "-r", path, "-f", "github"])
+    notices = [x for x in capsys.readouterr().out.splitlines() if x.startswith("::notice")]
+    assert any("Dockerfile.tf,line=3::pip install tf-keras without --no-deps" in x for x in notices)
+    with pytest.raises(SystemExit):
+        main(["check", "--no-probe", "-r", path, "-f", "markdown"])
+    markdown = capsys.readouterr().out
+    assert "## Notes" in markdown and "may replace the base image's tensorflow" in markdown
