@@ -14,6 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from compataudit import __version__
+from compataudit.cliemit import emit_report, formats, progress_display, redact_environment
 from compataudit.clikit import (
     EXIT_USAGE,
     emit,
@@ -40,12 +41,11 @@ from compataudit.cliopts import (
     SnapshotOpt,
     VerboseOpt,
     env_options,
-    plain_argument,
 )
 from compataudit.lifecycle import install_signal_handlers
 
 # Modules in compataudit.commands that add more sub-commands.
-COMMAND_MODULES = ("doctor", "plan", "matrix", "schema")
+COMMAND_MODULES = ("rules", "doctor", "plan", "matrix", "schema")
 
 CHECK_EPILOG = """\
 Examples:
@@ -78,20 +78,6 @@ Examples:
 
 Exit codes: 0 every kernel passed; 1 a kernel failed, crashed or hung; 2 usage error.
 """
-RULES_EPILOG = """\
-Examples:
-
-  compataudit rules                  every code, severity and summary
-  compataudit rules -v               with what each one checks
-  compataudit rules -f json          for tooling
-"""
-RULE_EPILOG = """\
-Examples:
-
-  compataudit rule DRV001            what it checks, why it matters, how to fix it
-  compataudit rule driver-too-old    the same, by slug
-"""
-
 app = typer.Typer(
     name="compataudit",
     help="Will this deep-learning stack actually work on this machine — and if not, "
@@ -142,12 +128,6 @@ def _root(
     ] = False,
 ) -> None:
     """Audit torch / TensorFlow / Keras / JAX, CUDA and the GPU before you train."""
-
-
-def _formats() -> tuple[str, ...]:
-    from compataudit.formats import FORMATS
-
-    return tuple(FORMATS)
 
 
 @app.command(epilog=CHECK_EPILOG)
@@ -228,8 +208,8 @@ def check(
         from compataudit.audit import build_environment, run_audit
         from compataudit.options import AuditOptions
 
-        if fmt not in _formats():
-            fail(f"--format {fmt!r}: choose one of {', '.join(_formats())}")
+        if fmt not in formats():
+            fail(f"--format {fmt!r}: choose one of {', '.join(formats())}")
         settings = config_file.resolve(cli_values, os.environ, config_file.load_config(config, Path.cwd()))
         env_opts = env_options(
             pin=pin,
@@ -243,7 +223,7 @@ def check(
         )
         env = build_environment(env_opts)
         interactive = fmt == "table" and not quiet and output is None
-        progress = _progress(enabled=interactive and settings.smoke and env.origin == "probe")
+        progress = progress_display(enabled=interactive and settings.smoke and env.origin == "probe")
         opts = AuditOptions(
             fail_on=settings.fail_on,
             smoke=settings.smoke,
@@ -266,7 +246,7 @@ def check(
 
             report = redact_report(report)
         inputs = tuple(requirements or ()) + ((snapshot,) if snapshot else ())
-        _emit(report, fmt, output, quiet=quiet, verbose=verbose, input_files=inputs)
+        emit_report(report, fmt, output, quiet=quiet, verbose=verbose, input_files=inputs)
         return report.summary.exit_code
 
     raise typer.Exit(guarded(run, debug=debug))
@@ -294,8 +274,6 @@ def snapshot(
 
         env = build_environment(EnvOptions(env_path=env_path))
         if redact:
-            from compataudit.plan.redact import redact_environment
-
             env = redact_environment(env)
         summary = f"{len(env.packages)} distributions, {len(env.nvidia.gpus)} GPU(s)"
         emit(dump_snapshot(env), output, summary=summary, quiet=quiet)
@@ -343,123 +321,26 @@ def smoke(
         from compataudit.audit import build_environment, run_smoke_audit
         from compataudit.options import EnvOptions
 
-        if fmt not in _formats():
-            fail(f"--format {fmt!r}: choose one of {', '.join(_formats())}")
+        if fmt not in formats():
+            fail(f"--format {fmt!r}: choose one of {', '.join(formats())}")
         # [tool.compataudit] and COMPATAUDIT_* apply as they do to `check`.
         cli_values = {"smoke_timeout": smoke_timeout}
         settings = config_file.resolve(cli_values, os.environ, config_file.load_config(None, Path.cwd()))
         opts = settings.audit_options(frameworks=tuple(framework or ()), devices=tuple(device or ()))
         env = build_environment(EnvOptions(env_path=env_path))
-        progress = _progress(enabled=fmt == "table" and not quiet and output is None)
+        progress = progress_display(enabled=fmt == "table" and not quiet and output is None)
         try:
             report = run_smoke_audit(env, opts, progress=progress)
         finally:
             if progress is not None:
                 progress.finish()
-        _emit(report, fmt, output, quiet=quiet, verbose=verbose, input_files=())
+        emit_report(report, fmt, output, quiet=quiet, verbose=verbose, input_files=())
         return report.summary.exit_code
 
     raise typer.Exit(guarded(run, debug=debug))
 
 
-@app.command("rules", epilog=RULES_EPILOG)
-def list_rules(
-    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")] = "table",
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = 0,
-    debug: DebugOpt = False,
-) -> None:
-    """List every finding code with its default severity and summary."""
-    from compataudit.files import write_output
-    from compataudit.rules import RULES
-
-    if fmt == "json":
-        import json
-        from dataclasses import asdict
-
-        data = [{**asdict(r), "severity": r.severity.value} for r in RULES]
-        write_output(json.dumps(data, indent=2), None)
-        return
-    if fmt != "table":
-        fail(f"--format {fmt!r}: choose table or json")
-    from compataudit.render import table
-
-    shown = [r for r in RULES if r.status != "removed"]
-    if verbose:  # -v: what each rule checks, under its line
-        lines = [f"{r.code}  {r.severity.value:<7}  {r.slug}  {r.summary}\n    {r.what}" for r in shown]
-        write_output("\n".join(lines), None)
-        return
-    rows = [[r.code, r.severity.value, r.slug, r.summary] for r in shown]
-    write_output("\n".join(table(rows)), None)
-
-
-@app.command("rule", epilog=RULE_EPILOG)
-def show_rule(
-    code: Annotated[str, plain_argument("CODE", "A finding code (DRV001) or its slug.")],
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = 0,
-    debug: DebugOpt = False,
-) -> None:
-    """Explain one finding code: what it checks, why it matters, how to fix it."""
-    from compataudit.files import write_output
-    from compataudit.rules import get_rule
-
-    r = get_rule(code)
-    if r is None:
-        fail(f"unknown finding code {code!r}; `compataudit rules` lists them")
-    write_output(
-        f"{r.code} ({r.slug}) — {r.summary}\n"
-        f"Area: {r.area} · default severity: {r.severity.value}\n\n"
-        f"What it checks\n  {r.what}\n\nWhy it matters\n  {r.why}\n\nHow to fix\n  {r.fix}\n",
-        None,
-    )
-
-
-def _progress(enabled: bool) -> Any:
-    """A live per-framework progress display on stderr, only for a person at a terminal."""
-    if not enabled or not sys.stderr.isatty():
-        return None
-    from compataudit.smoke.progress import SmokeProgress
-
-    return SmokeProgress(enabled=True)
-
-
-def summary_line(report: Any) -> str:
-    """``2 errors, 0 warnings, 0 info, smoke 4/4 passed · exit 1``."""
-    sm = report.summary
-    parts = [f"{sm.errors} error{'s' * (sm.errors != 1)}", f"{sm.warnings} warning{'s' * (sm.warnings != 1)}"]
-    parts.append(f"{sm.infos} info")
-    if report.smoke:
-        passed = sum(1 for r in report.smoke if r.status.value == "pass")
-        parts.append(f"smoke {passed}/{len(report.smoke)} passed")
-    return ", ".join(parts) + f" · exit {sm.exit_code}"
-
-
-def _emit(
-    report: Any, fmt: str, output: str | None, *, quiet: bool, verbose: int, input_files: tuple[str, ...]
-) -> None:
-    import os
-
-    from compataudit.clikit import note
-    from compataudit.files import write_output
-    from compataudit.formats import RenderContext, render
-    from compataudit.render import terminal_width, use_color
-
-    color = output is None and fmt == "table" and use_color(sys.stdout)
-    width = terminal_width(sys.stdout if output is None else None)
-    ctx = RenderContext(color=color, verbose=verbose, quiet=quiet, width=width, input_files=input_files)
-    write_output(render(report, fmt, ctx), output)
-    if output not in (None, "-") or fmt != "table":
-        # The report went to a file or to a machine: one line for the person watching.
-        where = f" → {output}" if output not in (None, "-") else ""
-        note(summary_line(report) + where, quiet=quiet)
-    if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
-        from compataudit.formats.github import write_step_summary
-
-        write_step_summary(report)
-
-
-CORE_COMMANDS = frozenset({"check", "snapshot", "smoke", "rules", "rule"})
+CORE_COMMANDS = frozenset({"check", "snapshot", "smoke"})
 _registered = False
 
 

@@ -57,6 +57,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "compataudit.cli",
         "compataudit.clikit",
         "compataudit.cliopts",
+        "compataudit.cliemit",
         "compataudit.config",
         "compataudit.commands",
         "compataudit.__main__",

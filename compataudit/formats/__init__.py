@@ -39,3 +39,14 @@ def render(report: Report, fmt: str, ctx: RenderContext | None = None) -> str:
     module = importlib.import_module(f"{__name__}.{FORMATS[fmt]}")
     text: str = module.render(report, ctx or RenderContext())
     return text
+
+
+def summary_counts(report: Report) -> str:
+    """``2 errors, 0 warnings, 0 info, smoke 4/4 passed``: the run in one phrase."""
+    s = report.summary
+    parts = [f"{s.errors} error{'s' * (s.errors != 1)}", f"{s.warnings} warning{'s' * (s.warnings != 1)}"]
+    parts.append(f"{s.infos} info")
+    if report.smoke:
+        passed = sum(1 for r in report.smoke if r.status.value == "pass")
+        parts.append(f"smoke {passed}/{len(report.smoke)} passed")
+    return ", ".join(parts)

@@ -9,24 +9,9 @@ from __future__ import annotations
 from compataudit.distributions import AUDITED_STACK
 from compataudit.formats import RenderContext
 from compataudit.model import Environment, Finding, Report, Severity, SmokeResult
+from compataudit.render import is_command
 from compataudit.visibility import split_gpus
 
-COMMAND_WORDS = frozenset(
-    {
-        "pip",
-        "pip3",
-        "python",
-        "python3",
-        "uv",
-        "conda",
-        "mamba",
-        "export",
-        "unset",
-        "sudo",
-        "apt-get",
-        "nvidia-smi",
-    }
-)
 ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 
 
@@ -88,7 +73,7 @@ def _stack_rows(env: Environment, findings: tuple[Finding, ...]) -> list[tuple[s
 
 def _is_command(text: str) -> bool:
     """A fix that is a shell command goes in backticks; prose does not."""
-    return "`" not in text and text.split(" ", 1)[0] in COMMAND_WORDS
+    return "`" not in text and is_command(text)
 
 
 def _finding_block(f: Finding) -> list[str]:

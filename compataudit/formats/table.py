@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compataudit.distributions import AUDITED_STACK, is_tensorflow
-from compataudit.formats import RenderContext
+from compataudit.formats import RenderContext, summary_counts
 from compataudit.model import Environment, Finding, ProbeStatus, Report, Severity, SmokeResult
 from compataudit.render import SEVERITY_COLOR, Style, fix_lines, strip_ansi, table, wrap
 from compataudit.visibility import split_gpus
@@ -183,16 +183,8 @@ def _data_note(report: Report, s: Style, width: int | None) -> list[str]:
 
 def _summary(report: Report, s: Style, width: int | None) -> list[str]:
     sm = report.summary
-    parts = [
-        f"{sm.errors} error{'s' * (sm.errors != 1)}",
-        f"{sm.warnings} warning{'s' * (sm.warnings != 1)}",
-        f"{sm.infos} info",
-    ]
-    if report.smoke:
-        passed = sum(1 for r in report.smoke if r.status.value == "pass")
-        parts.append(f"smoke {passed}/{len(report.smoke)} passed")
     color = "red" if sm.exit_code else "green"
     exit_text = f"exit {sm.exit_code}"
-    lines = wrap(", ".join(parts) + " · " + exit_text, width, first=s("Summary: ", "bold"), indent="  ")
+    lines = wrap(f"{summary_counts(report)} · {exit_text}", width, first=s("Summary: ", "bold"), indent="  ")
     lines[-1] = lines[-1][: -len(exit_text)] + s(exit_text, color)
     return lines
