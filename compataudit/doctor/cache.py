@@ -12,8 +12,10 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,29 @@ def load(cache_dir: Path, key: str) -> FileSummary | None:
         return from_json(raw["summary"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+STALE_AFTER_DAYS = 30
+
+
+def prune(cache_dir: Path, *, now: float | None = None) -> int:
+    """Remove entries of other versions untouched for STALE_AFTER_DAYS; how many folders went.
+
+    Another installed version may still use its folder, hence the age guard (a folder's
+    mtime moves when entries are added to it); errors leave things as they are.
+    """
+    limit = (time.time() if now is None else now) - STALE_AFTER_DAYS * 86400
+    removed = 0
+    try:
+        folders = [p for p in cache_dir.iterdir() if p.name.startswith("compataudit-")]
+    except OSError:
+        return 0
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            if folder.name != _TAG and folder.is_dir() and folder.stat().st_mtime < limit:
+                shutil.rmtree(folder)
+                removed += 1
+    return removed
 
 
 def store(cache_dir: Path, key: str, summary: FileSummary) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compataudit.doctor import SYNTAX_ERROR, Problem, Skipped
-from compataudit.doctor.cache import default_cache_dir
+from compataudit.doctor.cache import default_cache_dir, prune
 from compataudit.doctor.classes import ClassIndex
 from compataudit.doctor.lint_calls import check_conv_weight_shape, check_legacy_function_calls
 from compataudit.doctor.lint_rules import CLASS_RULES
@@ -143,6 +143,8 @@ def lint_paths(
             raise CompatAuditError(f"lint: {raw}: no such file or directory")
         work.extend((root, f) for f in ([root] if root.is_file() else iter_python_files(root)))
     where = default_cache_dir() if cache_dir is None else (cache_dir or None)
+    if isinstance(where, Path):
+        prune(where)
     outcomes = summarize_all(
         [str(f) for _, f in work],
         jobs=jobs or default_jobs(),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -121,3 +123,22 @@ def test_the_cli_pool_ends_quietly(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert proc.stderr == ""
     assert "60 file(s) linted: 60 error(s)" in proc.stdout
+
+
+def test_entries_of_other_versions_are_pruned_once_stale(tmp_path: Path) -> None:
+    where = tmp_path / "cache"
+    src = tmp_path / "m.py"
+    src.write_bytes(BUGGY)
+    lint_paths([str(src)], cache_dir=where)
+    (current,) = list(where.iterdir())
+    old, recent = where / "compataudit-0.0.1-summary-0-x", where / "compataudit-0.0.2-summary-0-y"
+    for folder in (old, recent):
+        (folder / "ab").mkdir(parents=True)
+        (folder / "ab" / "k.json").write_text("{}")
+    stale = time.time() - (cache.STALE_AFTER_DAYS + 1) * 86400
+    os.utime(old, (stale, stale))
+    os.utime(current, (stale, stale))  # the running version's folder always stays
+    (where / "unrelated").mkdir()
+    assert cache.prune(where) == 1
+    assert sorted(p.name for p in where.iterdir()) == sorted([current.name, recent.name, "unrelated"])
+    assert cache.prune(tmp_path / "absent") == 0
