@@ -26,9 +26,11 @@ from compataudit.clikit import (
 )
 from compataudit.cliopts import (
     DebugOpt,
+    DeviceOpt,
     DriverOpt,
     EnvOpt,
     FailOnOpt,
+    FrameworkOpt,
     GpuCcOpt,
     MatricesOpt,
     NoProbeOpt,
@@ -38,6 +40,7 @@ from compataudit.cliopts import (
     QuietOpt,
     RedactOpt,
     RequirementsOpt,
+    SmokeTimeoutOpt,
     SnapshotOpt,
     VerboseOpt,
     env_options,
@@ -138,24 +141,9 @@ def check(
     no_smoke: Annotated[
         bool, typer.Option("--no-smoke", help="Static audit only: skip the smoke kernels.")
     ] = False,
-    smoke_timeout: Annotated[
-        Optional[float],  # noqa: UP045
-        typer.Option(
-            "--smoke-timeout", metavar="SECONDS", help="Hard limit per framework's kernels (default 120)."
-        ),
-    ] = None,
-    framework: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(
-            "--framework",
-            metavar="NAME",
-            help="Only these frameworks' kernels: torch, tensorflow, keras, jax.",
-        ),
-    ] = None,
-    device: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option("--device", metavar="DEVICE", help="Only these devices: cpu, cuda, cuda:1, mps."),
-    ] = None,
+    smoke_timeout: SmokeTimeoutOpt = None,
+    framework: FrameworkOpt = None,
+    device: DeviceOpt = None,
     code: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Option("--code", metavar="PATH", help="Also lint model code at PATH (repeatable)."),
@@ -286,22 +274,9 @@ def snapshot(
 def smoke(
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
-    smoke_timeout: Annotated[
-        Optional[float],  # noqa: UP045
-        typer.Option(
-            "--smoke-timeout", metavar="SECONDS", help="Hard limit per framework's kernels (default 120)."
-        ),
-    ] = None,
-    framework: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(
-            "--framework", metavar="NAME", help="Only these frameworks: torch, tensorflow, keras, jax."
-        ),
-    ] = None,
-    device: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option("--device", metavar="DEVICE", help="Only these devices: cpu, cuda, cuda:1, mps."),
-    ] = None,
+    smoke_timeout: SmokeTimeoutOpt = None,
+    framework: FrameworkOpt = None,
+    device: DeviceOpt = None,
     env_path: EnvOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = 0,

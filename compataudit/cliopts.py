@@ -142,6 +142,23 @@ VerboseOpt = Annotated[
     ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")]
+# The smoke kernels' options, the same on `check` and `smoke`.
+SmokeTimeoutOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option(
+        "--smoke-timeout", metavar="SECONDS", help="Hard limit per framework's kernels (default 120)."
+    ),
+]
+FrameworkOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--framework", metavar="NAME", help="Only these frameworks' kernels: torch, tensorflow, keras, jax."
+    ),
+]
+DeviceOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--device", metavar="DEVICE", help="Only these devices: cpu, cuda, cuda:1, mps."),
+]
 RedactOpt = Annotated[
     bool, typer.Option("--redact", help="Drop hostnames, user names, home paths, GPU UUIDs and serials.")
 ]
