@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import json
+import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -129,7 +130,13 @@ def suggest_command(
         result = suggest(
             env, load_matrices(matrices), chosen, installed_numpy=numpy.version if numpy else None
         )
-        _emit(result.to_json() if fmt is TableOrJson.json else render_table(result), output, quiet=quiet)
+        if fmt is TableOrJson.json:
+            _emit(result.to_json(), output, quiet=quiet)
+        else:
+            from compataudit.render import terminal_width
+
+            width = terminal_width(sys.stdout if output is None else None)
+            _emit(render_table(result, width=width), output, quiet=quiet)
         return 1 if result.problems else 0
 
     raise typer.Exit(guarded(run, debug=debug))

@@ -429,9 +429,10 @@ def _simplify(spec: SpecifierSet) -> SpecifierSet:
     return SpecifierSet(",".join(sorted(rest)))
 
 
-def render_table(s: Suggestion) -> str:
-    """Plain-text rendering: target, packages, commands, reasons, then problems."""
-    from compataudit.render import table
+def render_table(s: Suggestion, *, width: int | None = None) -> str:
+    """Plain-text rendering: target, packages, commands (whole), then the reasons and the
+    problems wrapped to ``width``."""
+    from compataudit.render import table, wrap
 
     t = s.target
     gpus = f"GPU cc {', '.join(t.gpu_ccs)}" if t.gpu_ccs else "no GPU"
@@ -450,7 +451,8 @@ def render_table(s: Suggestion) -> str:
         lines += ["Install with pip:"] + [f"  {c}" for c in s.commands if c.startswith("pip ")]
         lines += ["or with uv:"] + [f"  {c}" for c in s.commands if c.startswith("uv ")]
         lines.append("")
-    lines += ["Why:"] + [f"  - {r}" for r in s.reasons]
+    lines += ["Why:"] + [line for r in s.reasons for line in wrap(r, width, first="  - ", indent="    ")]
     if s.problems:
-        lines += ["", "Not possible here:"] + [f"  ! {p}" for p in s.problems]
+        lines += ["", "Not possible here:"]
+        lines += [line for p in s.problems for line in wrap(p, width, first="  ! ", indent="    ")]
     return "\n".join(lines)
