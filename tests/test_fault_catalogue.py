@@ -43,6 +43,7 @@ from compataudit.model import (
 )
 from compataudit.schema import schema_text
 from compataudit.snapshot import dump_snapshot
+from tests.test_lifecycle import alive
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux process model")
 
@@ -748,10 +749,10 @@ def test_fault(
     if pidfile.exists():
         started = [int(p) for p in pidfile.read_text().split()]
         for _ in range(100):
-            if not any(_alive(p) for p in started):
+            if not any(alive(p) for p in started):
                 break
             subprocess.run(["sleep", "0.05"], check=True)
-        survivors = [p for p in started if _alive(p)]
+        survivors = [p for p in started if alive(p)]
         for pid in survivors:
             os.kill(pid, signal.SIGKILL)
         assert survivors == [], "a kernel's helper survived the run"
@@ -768,14 +769,6 @@ def test_the_catalogue_covers_every_kind() -> None:
 # --------------------------------------------------------------------------- 1: real signals
 
 SIGNALS = [("SIGINT", 130), ("SIGTERM", 143), ("SIGHUP", 129)]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.mark.parametrize(("name", "code"), SIGNALS)
@@ -807,15 +800,15 @@ def test_a_signal_ends_the_run_and_every_process(name: str, code: int, command: 
         assert cli.returncode == code and "Traceback" not in err
         assert json.loads(out)["error"] == {"message": f"interrupted by {name}", "exit_code": code}
         for _ in range(100):
-            if not any(_alive(p) for p in pids):
+            if not any(alive(p) for p in pids):
                 break
             subprocess.run(["sleep", "0.05"], check=True)
-        assert not any(_alive(p) for p in pids), "a process survived the signal"
+        assert not any(alive(p) for p in pids), "a process survived the signal"
     finally:  # never leave a sleeper behind, even when the test fails
         if cli.poll() is None:
             cli.kill()
         for pid in pids:
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
