@@ -62,11 +62,13 @@ def interrupted(exc: KeyboardInterrupt) -> NoReturn:
     """End a run that Ctrl-C or a signal stopped: one line, exit 128 + the signal number."""
     from compataudit.lifecycle import stop_all
 
-    stop_all()  # a KeyboardInterrupt raised by Python's own handler has not done it yet
+    stuck = stop_all()  # a KeyboardInterrupt raised by Python's own handler has not done it yet
     code = getattr(exc, "exit_code", EXIT_INTERRUPTED)
     why = f"interrupted by {exc}" if str(exc) else "interrupted"
     _emit_json_error(why, code)
     _say(f"compataudit: {why}\n")
+    if stuck:  # not awaited: a process in a wedged driver call ignores even SIGKILL
+        _say(f"compataudit: warning: process {', '.join(map(str, stuck))} survived SIGKILL\n")
     raise SystemExit(code)
 
 

@@ -141,3 +141,20 @@ def test_subreaper_reparents_and_kills_setsid_grandchildren() -> None:
         assert lifecycle.stop(proc)
         assert not alive(grandchild)
     assert lifecycle.children_of(os.getpid()) == []
+
+
+def test_an_interrupted_run_names_the_processes_that_survived(capsys: pytest.CaptureFixture[str]) -> None:
+    from compataudit.clikit import interrupted
+
+    proc = _Unkillable()
+    lifecycle._running[proc.pid] = proc  # type: ignore[assignment]
+    try:
+        with pytest.raises(SystemExit) as done:
+            interrupted(lifecycle.Interrupted(signal.SIGTERM))
+    finally:
+        lifecycle._running.pop(proc.pid, None)
+        proc.real.wait()
+    assert done.value.code == 143
+    assert capsys.readouterr().err == (
+        f"compataudit: interrupted by SIGTERM\ncompataudit: warning: process {proc.pid} survived SIGKILL\n"
+    )
