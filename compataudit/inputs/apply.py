@@ -75,7 +75,14 @@ def resolve_ngc_bases(files: Sequence[StackFile]) -> list[StackFile]:
                 source=f"matrices/ngc.toml ({image})",
             )
             pins = (Pin("torch", row.framework, stack.base_where or stack.path, build=build), *pins)
-        out.append(replace(stack, pins=pins, python=stack.python or row.python))
+        notes = stack.notes
+        if pins is stack.pins:  # a row without the framework version (or a TensorFlow image)
+            notes = (
+                *notes,
+                f"{stack.base_where}: matrices/ngc.toml does not name the {stack.ngc_container} "
+                f"version {image} ships; it is not audited",
+            )
+        out.append(replace(stack, pins=pins, python=stack.python or row.python, notes=notes))
     return out
 
 

@@ -159,3 +159,55 @@ def test_dockerfile_on_an_unknown_ngc_release(tmp_path: Path) -> None:
     )
     assert env.package("torch") is None
     assert any("pytorch:24.07 is not in matrices/ngc.toml" in n for n in env.notes)
+
+
+def test_what_if_pin_of_an_ngc_torch_gets_its_cuda_and_driver_rule() -> None:
+    """``--pin torch==…nv20.02 --driver 418.87.01``: CUDA 10.2.89 from the row, the driver verdicts."""
+    opts = EnvOptions(pins=("torch==1.4.0a0+a5b4d78.nv20.02",), driver="418.87.01", probe=False)
+    env = apply_what_if(empty_environment(), opts)
+    (resolved,) = resolve_builds(env, load_matrices())
+    assert (resolved.cuda, resolved.source) == ("10.2", "ngc 20.02")
+    codes = dict(_codes(env))
+    assert "DRV001" in codes and "MAT001" not in codes
+    assert codes["NGC001"].startswith(
+        "NGC 20.02 needs driver >= 440.33.01; on a data-center GPU driver 418.87.01"
+    )
+    newer = apply_what_if(empty_environment(), EnvOptions(pins=opts.pins, driver="450.51.05", probe=False))
+    assert not [c for c, _ in _codes(newer) if c.startswith(("DRV", "NGC"))]
+
+
+# The 19.11 notes read do not print the torch version: a source-build version stands in here,
+# and the container's variable names the release (as in a probed container).
+SOURCE_BUILD = "1.4.0a0+synthetic"
+
+
+@pytest.mark.parametrize(
+    ("driver", "ngc001"),
+    [("418.87.01", "NGC 19.11 needs driver >= 440.30"), ("435.21", None)],
+)
+def test_a_1911_container_on_an_old_driver(driver: str, ngc001: str | None) -> None:
+    env = _env(Package("torch", SOURCE_BUILD), env_vars=(("NVIDIA_PYTORCH_VERSION", "19.11"),), driver=driver)
+    (resolved,) = resolve_builds(env, load_matrices())
+    assert (resolved.cuda, resolved.cudnn, resolved.source) == ("10.2", "7.6.5", "ngc 19.11")
+    codes = dict(_codes(env))
+    assert "DRV001" in codes  # CUDA 10.2 needs a newer driver than either
+    assert (codes["NGC001"][: len(ngc001)] if ngc001 else codes.get("NGC001")) == ngc001
+
+
+def test_sourced_rows_state_only_what_their_notes_print() -> None:
+    view = ngc_view(load_matrices())
+    r1905 = view.release("pytorch", "19.05")
+    assert r1905 is not None and r1905.cuda is None and r1905.cudnn == "7.6.0"  # "10.1 Update 1"
+    tf = view.release("tensorflow", "23.01")
+    assert tf is not None and (tf.cuda, tf.min_driver) == ("12.0.1", "525")
+    assert tf.datacenter_drivers == ("450.51", "470.57", "510.47", "515.65", "525.85")
+    assert len({(r.container, r.release) for r in view.releases}) == len(view.releases)
+
+
+def test_dockerfile_on_a_release_without_its_torch_version(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM nvcr.io/nvidia/pytorch:19.11-py3\n")
+    env = apply_what_if(
+        empty_environment(), EnvOptions(requirements=(str(tmp_path / "Dockerfile"),), probe=False)
+    )
+    assert env.package("torch") is None and env.python.version == "3.6"
+    assert any("does not name the pytorch version nvcr.io/nvidia/pytorch:19.11 ships" in n for n in env.notes)
