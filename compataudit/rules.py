@@ -268,7 +268,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "DEP001",
         "protobuf-incompatible",
-        "numpy",
+        "tensorflow",
         E,
         "protobuf is outside the range TensorFlow works with",
         "protobuf against the TensorFlow release's declared range.",
@@ -278,7 +278,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "DEP002",
         "ml-dtypes-incompatible",
-        "numpy",
+        "tensorflow",
         E,
         "ml-dtypes is outside the range a framework works with",
         "ml-dtypes against the TensorFlow / JAX release's declared range.",
@@ -359,7 +359,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "NVW001",
         "nvidia-wheel-mismatch",
-        "cuda",
+        "nvidia-wheels",
         E,
         "An nvidia-* CUDA library wheel does not match what a framework pins",
         "Installed nvidia-* wheels (cudnn, cublas, nccl, ...) against the exact pins in "
@@ -371,7 +371,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "NVW002",
         "nvidia-wheel-conflict",
-        "cuda",
+        "nvidia-wheels",
         E,
         "Two frameworks pin conflicting nvidia-* wheels",
         "torch, TensorFlow and JAX in one environment whose metadata pin different "
@@ -382,7 +382,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "NVW003",
         "mixed-cuda-wheel-families",
-        "cuda",
+        "nvidia-wheels",
         W,
         "nvidia-* wheels of two CUDA majors are installed together",
         "nvidia-*-cu12 wheels beside CUDA 13 (unsuffixed or -cu13) wheels, or -cu11 beside -cu12.",
@@ -658,3 +658,13 @@ def get_rule(code_or_slug: str) -> Rule | None:
 def rule(code: str) -> Rule:
     """The rule for ``code``; a KeyError here is a programming error."""
     return _BY_CODE[code]
+
+
+# Areas whose findings come from outside the check modules: lint's problems ("code") and the
+# smoke kernels ("smoke", which reports carry in a suite of their own).
+_NOT_CHECK_AREAS = frozenset({"code", "smoke"})
+
+
+def check_areas() -> list[str]:
+    """Every area the static checks can file a finding under, from this table alone."""
+    return sorted({r.area for r in RULES if r.status != "removed" and r.area not in _NOT_CHECK_AREAS})

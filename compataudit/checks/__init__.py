@@ -1,8 +1,9 @@
 """Checks: pure functions from an Environment (plus the matrices) to findings.
 
-Each module in this package covers one area. It defines ``AREA`` (a name used
-in reports, e.g. a JUnit test case per area) and ``CHECKS``, a tuple of
-functions ``(CheckContext) -> Iterable[Finding]``. A check that lacks a fact it
+Each module in this package defines ``CHECKS``, a tuple of functions
+``(CheckContext) -> Iterable[Finding]``. The area a finding is filed under (a
+JUnit test case per area, ...) is its rule's, from the one table in
+:mod:`compataudit.rules`, never the module's. A check that lacks a fact it
 needs stays silent or says so with an ``info`` finding; it never guesses.
 """
 
@@ -66,7 +67,7 @@ def areas() -> list[CheckArea]:
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        found.append(CheckArea(getattr(module, "AREA", info.name), tuple(module.CHECKS)))
+        found.append(CheckArea(info.name, tuple(module.CHECKS)))
     return found
 
 

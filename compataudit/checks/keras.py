@@ -23,7 +23,6 @@ from compataudit.compat.tensorflow import TfRelease, installed_tensorflow, tenso
 from compataudit.model import Finding, Package, Severity
 from compataudit.versions import in_range, minor_of, parse_version
 
-AREA = "keras"
 
 
 def _tf(ctx: CheckContext) -> tuple[Package, TfRelease] | None:

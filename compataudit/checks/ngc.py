@@ -17,7 +17,6 @@ from compataudit.compat import torch as tm
 from compataudit.model import Finding, Package
 from compataudit.versions import driver_tuple, parse_version
 
-AREA = "torch"
 
 
 def _ngc_torch(ctx: CheckContext) -> tuple[Package, str, str | None] | None:

@@ -23,7 +23,6 @@ from compataudit.distributions import TENSORFLOW, canonical_name
 from compataudit.model import Environment, Finding
 from compataudit.versions import in_range
 
-AREA = "policy"
 
 
 def _installed(env: Environment, name: str) -> tuple[str, str] | None:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from compataudit.checks import CheckContext, finding
 from compataudit.model import Finding, ProbeStatus
 
-AREA = "probes"
 
 _COMPONENT = {
     "nvml": "nvidia-driver",

@@ -24,7 +24,6 @@ from compataudit.compat.tensorflow import (
 from compataudit.model import Finding, Package, Severity
 from compataudit.versions import in_range, minor_of, parse_version
 
-AREA = "tensorflow"
 
 
 def _installed(ctx: CheckContext) -> tuple[Package, TfRelease | None] | None:

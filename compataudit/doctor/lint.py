@@ -25,6 +25,7 @@ from compataudit.doctor.resolve import Project, build_module
 from compataudit.errors import CompatAuditError
 from compataudit.model import Finding, Severity, reaches
 from compataudit.render import SEVERITY_COLOR, Style, fix_lines, wrap
+from compataudit.rules import RULES
 
 SKIP_DIRS = frozenset(
     {
@@ -46,18 +47,8 @@ SKIP_DIRS = frozenset(
         ".pytest_cache",
     }
 )
-# The rules.py code for each lint kind (`check --code`).
-LINT_CODES = {
-    "missing-forward": "LNT001",
-    "missing-call": "LNT002",
-    "missing-backward": "LNT003",
-    "non-static-autograd": "LNT004",
-    "missing-get-config": "LNT005",
-    "missing-super-init": "LNT006",
-    "missing-method": "LNT007",
-    "syntax-error": "LNT008",
-    "conv-weight-shape": "LNT009",
-}
+# The rules.py code for each lint kind (`check --code`): a lint kind is its rule's slug.
+LINT_CODES = {r.slug: r.code for r in RULES if r.area == "code"}
 
 
 @dataclass

@@ -5,9 +5,9 @@ from collections.abc import Callable
 
 import pytest
 
-from compataudit.checks import areas
 from compataudit.formats import RenderContext, junit, render
 from compataudit.model import Report
+from compataudit.rules import check_areas
 
 FIXED_AREAS = ["cuda", "packages", "policy", "python", "torch"]
 
@@ -77,8 +77,23 @@ def test_warning_text_in_system_out(report: Report, fixed_areas: None) -> None:
 
 def test_every_real_area_is_a_case(report: Report) -> None:
     cases = _cases(junit.render(report, RenderContext()))
-    for area in areas():
-        assert f"compataudit.checks:{area.name}" in cases
+    for area in check_areas():
+        assert f"compataudit.checks:{area}" in cases
+
+
+def test_a_check_finding_fails_its_own_area_case(report: Report) -> None:
+    # the real areas, no monkeypatch: a protobuf error of the tensorflow check fails the
+    # tensorflow case (it once went to "numpy" while "tensorflow" always passed)
+    from dataclasses import replace
+
+    from compataudit.checks import finding
+
+    dep = finding("DEP001", "protobuf 7.36.2 is outside tensorflow 2.21.0's range", components=["protobuf"])
+    wheels = finding("NVW001", "two CUDA wheel families", components=["nvidia-cublas-cu12"])
+    cases = _cases(junit.render(replace(report, findings=(dep, wheels)), RenderContext()))
+    assert cases["compataudit.checks:tensorflow"].find("failure") is not None
+    assert cases["compataudit.checks:nvidia-wheels"].find("failure") is not None
+    assert cases["compataudit.checks:numpy"].find("failure") is None
 
 
 def test_markup_in_text_is_escaped(report: Report, fixed_areas: None) -> None:
