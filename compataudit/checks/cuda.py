@@ -24,7 +24,6 @@ from compataudit.model import Finding, ProbeStatus
 from compataudit.versions import driver_tuple
 from compataudit.visibility import visible_gpus
 
-
 MVC_PAGE = "https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html"
 
 

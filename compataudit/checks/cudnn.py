@@ -26,7 +26,6 @@ from compataudit.model import Environment, Finding
 from compataudit.versions import in_range, numeric_prefix
 from compataudit.visibility import visible_gpus
 
-
 # The rule each framework applies when it loads cuDNN: same major, minor at least the build's.
 TF_CUDNN_RULE = "https://github.com/tensorflow/tensorflow/issues/55309"
 TORCH_CUDNN_RULE = "https://github.com/pytorch/pytorch/blob/main/torch/backends/cudnn/__init__.py"

@@ -9,7 +9,6 @@ from compataudit.compat.jax import installed_plugin, jax_release, jax_view
 from compataudit.model import Finding
 from compataudit.versions import in_range, parse_version
 
-
 # jax's own check (jaxlib <= jax, jaxlib >= jax's minimum) lives here:
 _CHECK_SOURCE = "https://github.com/jax-ml/jax/blob/main/jax/_src/lib/__init__.py"
 _TAG_URL = "https://github.com/jax-ml/jax/blob"

@@ -24,7 +24,6 @@ from compataudit.model import Finding, Package, Severity
 from compataudit.versions import in_range, minor_of, parse_version
 
 
-
 def _tf(ctx: CheckContext) -> tuple[Package, TfRelease] | None:
     pkg = installed_tensorflow(ctx.env, ctx.matrices)
     if pkg is None:

@@ -18,7 +18,6 @@ from compataudit.model import Finding, Package
 from compataudit.versions import driver_tuple, parse_version
 
 
-
 def _ngc_torch(ctx: CheckContext) -> tuple[Package, str, str | None] | None:
     """(torch, the upstream minor it is based on, its NGC release) for an NGC torch."""
     torch = ctx.env.package("torch")

@@ -18,7 +18,6 @@ from compataudit.compat.cuda import cuda_view
 from compataudit.model import Environment, Finding
 from compataudit.versions import in_range, marker_applies, numeric_prefix, parse_requirement
 
-
 _SUFFIX_RE = re.compile(r"-cu(\d+)$")
 _EXTRA_RE = re.compile(r"extra\s*==\s*['\"]([^'\"]+)['\"]")
 

@@ -25,7 +25,6 @@ from compataudit.versions import (
     parse_version,
 )
 
-
 _TORCH_EXTENSIONS = ("torchvision", "torchaudio")
 _SYS_PLATFORM = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32"}
 

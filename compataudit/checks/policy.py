@@ -24,7 +24,6 @@ from compataudit.model import Environment, Finding
 from compataudit.versions import in_range
 
 
-
 def _installed(env: Environment, name: str) -> tuple[str, str] | None:
     """(distribution, version) that answers a pin on ``name``; None when absent."""
     if name == "python":

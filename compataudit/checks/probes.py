@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from compataudit.checks import CheckContext, finding
 from compataudit.model import Finding, ProbeStatus
 
-
 _COMPONENT = {
     "nvml": "nvidia-driver",
     "nvidia-smi": "nvidia-driver",

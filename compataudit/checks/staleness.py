@@ -14,7 +14,6 @@ from compataudit.compat.staleness import data_facts, newer_than_data
 from compataudit.distributions import TENSORFLOW, TORCH_FAMILY
 from compataudit.model import Finding
 
-
 # These areas already say "not in the compatibility data" for their releases.
 OWN_MAT001 = frozenset((*TORCH_FAMILY, *TENSORFLOW, "jax"))
 UPDATE_FIX = "Upgrade compataudit (pip install -U compataudit), or pass --matrices DIR with newer data"

@@ -25,7 +25,6 @@ from compataudit.model import Finding, Package, Severity
 from compataudit.versions import in_range, minor_of, parse_version
 
 
-
 def _installed(ctx: CheckContext) -> tuple[Package, TfRelease | None] | None:
     pkg = installed_tensorflow(ctx.env, ctx.matrices)
     if pkg is None or parse_version(pkg.version) is None:

@@ -24,7 +24,6 @@ from compataudit.versions import (
     variant_cuda,
 )
 
-
 _NUMPY_SOURCE = "https://github.com/pytorch/pytorch/issues/132179"
 _AUDIO_CUDA_SOURCE = "https://github.com/pytorch/audio/releases/tag/v2.11.1"
 
