@@ -16,10 +16,11 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -344,8 +345,31 @@ def run_smoke(
     kernel_env = kernel_environment(len(to_run), devices, extra_env)
     # --env (or VIRTUAL_ENV / CONDA_PREFIX): the kernels run with that environment's interpreter.
     python = env.python.executable if env.target is not None and env.python.executable else sys.executable
-    with lifecycle.subreaper():
+    with lifecycle.subreaper(), _scratch_keras_home(kernel_env, "keras" in to_run):
         return _run_all(to_run, kernel_env, timeout, progress, python) + skipped
+
+
+@contextlib.contextmanager
+def _scratch_keras_home(kernel_env: dict[str, str], keras_runs: bool) -> Iterator[None]:
+    """Keep Keras from writing ``~/.keras/keras.json`` (we never change the user's environment).
+
+    Keras 3 writes its default configuration on import when none exists; where the user has
+    one it only reads it, so their backend and dtype settings stay in force. Without one,
+    the kernel gets a scratch KERAS_HOME that is removed afterwards.
+    """
+    if not keras_runs or "KERAS_HOME" in kernel_env:
+        yield
+        return
+    home = Path(kernel_env.get("HOME") or Path.home())
+    if (home / ".keras" / "keras.json").exists():
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="compataudit-keras-") as scratch:
+        kernel_env["KERAS_HOME"] = scratch
+        try:
+            yield
+        finally:
+            del kernel_env["KERAS_HOME"]
 
 
 def _run_all(

@@ -138,3 +138,27 @@ def test_results_round_trip_through_json(all_results: list[SmokeResult]) -> None
     text = json.dumps(to_jsonable(all_results), allow_nan=False)
     back = [from_jsonable(SmokeResult, item) for item in json.loads(text)]
     assert back == all_results
+
+
+def test_keras_kernel_writes_nothing_into_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Keras 3 writes ~/.keras/keras.json on import when there is none: not in our run.
+    version = framework_version("keras")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KERAS_HOME", raising=False)
+    assert_passed(cpu_result(run_smoke(this_environment(), frameworks=["keras"]), "keras"), version)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_keras_kernel_reads_the_users_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    version = framework_version("keras")
+    framework_version("jax")
+    config = tmp_path / ".keras" / "keras.json"
+    config.parent.mkdir()
+    config.write_text('{"backend": "jax"}')
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KERAS_HOME", raising=False)
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    result = cpu_result(run_smoke(this_environment(), frameworks=["keras"]), "keras")
+    assert_passed(result, version)
+    assert dict(result.runtime)["backend"] == "jax"
+    assert config.read_text() == '{"backend": "jax"}'
