@@ -182,22 +182,34 @@ def _require(value: Any) -> tuple[str, ...]:
     return items
 
 
-# key -> (Config field, converter)
-KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "ignore": ("ignore", _codes),
-    "fail-on": ("fail_on", _fail_on),
-    "severity": ("severity", _severity),
-    "smoke": ("smoke", _bool),
-    "smoke-timeout": ("smoke_timeout", _timeout),
-    "matrices": ("matrices", _matrices),
-    "require": ("require", _require),
+@dataclass(frozen=True)
+class _Key:
+    """One setting, everywhere it can be given: the file's key, its variable, its flag."""
+
+    field: str  # the Config / Settings field
+    convert: Callable[[Any], Any]
+    env: str  # COMPATAUDIT_* variable
+    flag: str | None = None  # the command-line flag, where there is one
+    split: str | None = None  # the separator of a list in the variable
+
+
+# The one table of settings, by their key in [tool.compataudit].
+KEYS: dict[str, _Key] = {
+    "ignore": _Key("ignore", _codes, "COMPATAUDIT_IGNORE", "--ignore", split=","),
+    "fail-on": _Key("fail_on", _fail_on, "COMPATAUDIT_FAIL_ON", "--fail-on"),
+    "severity": _Key("severity", _severity, "COMPATAUDIT_SEVERITY", split=","),
+    "smoke": _Key("smoke", _bool, "COMPATAUDIT_SMOKE", "--smoke/--no-smoke"),
+    "smoke-timeout": _Key("smoke_timeout", _timeout, "COMPATAUDIT_SMOKE_TIMEOUT", "--smoke-timeout"),
+    "matrices": _Key("matrices", _matrices, "COMPATAUDIT_MATRICES", "--matrices"),
+    # specifiers contain commas
+    "require": _Key("require", _require, "COMPATAUDIT_REQUIRE", split=";"),
 }
+_BY_FIELD = {k.field: (key, k) for key, k in KEYS.items()}
 
 
 def _convert(key: str, value: Any, where: str) -> Any:
-    _field, converter = KEYS[key]
     try:
-        return converter(value)
+        return KEYS[key].convert(value)
     except ValueError as exc:
         raise ConfigError(f"{where} = {_show(value)}: {exc}") from None
 
@@ -276,7 +288,7 @@ def _from_table(table: Mapping[str, Any], path: Path, shown: str) -> Config:
             close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(KEYS)})"
             raise ConfigError(f"{shown}: [tool.compataudit] unknown key {key!r}{hint}")
-        values[KEYS[key][0]] = _convert(key, value, f"{shown}: [tool.compataudit] {key}")
+        values[KEYS[key].field] = _convert(key, value, f"{shown}: [tool.compataudit] {key}")
     matrices = values.get("matrices")
     if matrices is not None:
         directory = _under(path.parent, matrices)
@@ -288,32 +300,19 @@ def _from_table(table: Mapping[str, Any], path: Path, shown: str) -> Config:
     return Config(path=path, **values)
 
 
-ENV_KEYS = {
-    "COMPATAUDIT_IGNORE": "ignore",
-    "COMPATAUDIT_FAIL_ON": "fail-on",
-    "COMPATAUDIT_SEVERITY": "severity",
-    "COMPATAUDIT_SMOKE": "smoke",
-    "COMPATAUDIT_SMOKE_TIMEOUT": "smoke-timeout",
-    "COMPATAUDIT_MATRICES": "matrices",
-    "COMPATAUDIT_REQUIRE": "require",
-}
-
-
 def config_from_env(env: Mapping[str, str]) -> Config:
     """The ``COMPATAUDIT_*`` variables of ``env`` as a :class:`Config` (empty ones are unset)."""
     values: dict[str, Any] = {}
-    for var, key in ENV_KEYS.items():
-        raw = env.get(var, "").strip()
+    for key, k in KEYS.items():
+        raw = env.get(k.env, "").strip()
         if not raw:
             continue
         value: Any = raw
-        if key == "ignore":
-            value = [p.strip() for p in raw.split(",") if p.strip()]
-        elif key == "require":
-            value = [p.strip() for p in raw.split(";") if p.strip()]
-        elif key == "severity":
-            value = dict(_pair(p, var) for p in raw.split(",") if p.strip())
-        values[KEYS[key][0]] = _convert(key, value, var)
+        if k.split is not None:
+            value = [p.strip() for p in raw.split(k.split) if p.strip()]
+        if key == "severity":
+            value = dict(_pair(p, k.env) for p in value)
+        values[k.field] = _convert(key, value, k.env)
     if env.get("COMPATAUDIT_NO_SMOKE", "").strip().lower() not in _FALSE:
         values["smoke"] = False
     return Config(**values)
@@ -326,29 +325,18 @@ def _pair(text: str, var: str) -> tuple[str, str]:
     return code.strip(), level.strip()
 
 
-_CLI_FLAGS = {
-    "ignore": "--ignore",
-    "fail_on": "--fail-on",
-    "severity": "--severity",
-    "smoke": "--smoke/--no-smoke",
-    "smoke_timeout": "--smoke-timeout",
-    "matrices": "--matrices",
-    "require": "--require",
-}
-
-
 def config_from_cli(values: Mapping[str, Any]) -> Config:
     """Flag values (keys: Config field names; None = flag not given) as a Config."""
     out: dict[str, Any] = {}
     for name, value in values.items():
-        if name not in _CLI_FLAGS:
-            raise KeyError(f"config_from_cli: unknown option {name!r}")  # a programming error
+        key, k = _BY_FIELD.get(name, ("", None))
+        if k is None or k.flag is None:
+            raise KeyError(f"config_from_cli: no flag sets {name!r}")  # a programming error
         if value is None or (isinstance(value, (list, tuple, dict)) and not value):
             continue
-        key = next(k for k, (f, _conv) in KEYS.items() if f == name)
         if isinstance(value, tuple):
             value = list(value)
-        out[name] = _convert(key, value, _CLI_FLAGS[name])
+        out[name] = _convert(key, value, k.flag)
     return Config(**out)
 
 

@@ -195,13 +195,13 @@ FILE = Config(
             {"fail_on": "never", "smoke": False},
         ),
         ({"smoke_timeout": 5}, {"COMPATAUDIT_SMOKE_TIMEOUT": "7"}, {"smoke_timeout": 5.0}),
-        # lists accumulate, severity merges per code
+        # lists accumulate, severity merges per code (severity and require have no flag)
         (
-            {"ignore": ["DRV004"], "severity": {"DRV002": "warning", "MAT001": "error"}},
-            {"COMPATAUDIT_IGNORE": "PKG005"},
+            {"ignore": ["DRV004"]},
+            {"COMPATAUDIT_IGNORE": "PKG005", "COMPATAUDIT_SEVERITY": "DRV002=warning,MAT001=error"},
             {"ignore": ("MAT", "PKG005", "DRV004"), "severity": {"DRV002": "warning", "MAT001": "error"}},
         ),
-        ({"require": ["python>=3.10"]}, {}, {"require": ("torch>=2.4", "python>=3.10")}),
+        ({}, {"COMPATAUDIT_REQUIRE": "python>=3.10"}, {"require": ("torch>=2.4", "python>=3.10")}),
     ],
 )
 def test_resolve_precedence(cli: dict[str, Any], env: dict[str, str], expected: dict[str, Any]) -> None:
@@ -209,6 +209,19 @@ def test_resolve_precedence(cli: dict[str, Any], env: dict[str, str], expected: 
     for key, value in expected.items():
         assert getattr(settings, key) == value, key
     assert settings.config_file == Path("pyproject.toml")
+
+
+@pytest.mark.parametrize("name", ["severity", "require", "no_such_setting"])
+def test_only_real_flags_come_from_the_command_line(name: str) -> None:
+    with pytest.raises(KeyError, match="no flag sets"):
+        resolve({name: ["x"]}, {}, Config())
+
+
+def test_one_table_names_each_setting_everywhere() -> None:
+    from compataudit.config import KEYS
+
+    assert {k.env for k in KEYS.values()} == {f"COMPATAUDIT_{key.upper().replace('-', '_')}" for key in KEYS}
+    assert {k.field for k in KEYS.values()} <= set(Config.__dataclass_fields__)
 
 
 def test_defaults() -> None:
