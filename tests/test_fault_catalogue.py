@@ -771,6 +771,11 @@ def test_the_catalogue_covers_every_kind() -> None:
 SIGNALS = [("SIGINT", 130), ("SIGTERM", 143), ("SIGHUP", 129)]
 
 
+def _default_signals() -> None:
+    for name, _code in SIGNALS:
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(("name", "code"), SIGNALS)
 @pytest.mark.parametrize("command", ["smoke", "check"])
 def test_a_signal_ends_the_run_and_every_process(name: str, code: int, command: str, tmp_path: Path) -> None:
@@ -784,7 +789,15 @@ def test_a_signal_ends_the_run_and_every_process(name: str, code: int, command: 
     }
     argv = [sys.executable, "-m", "compataudit", command, "--framework", "torch", "-f", "json"]
     cli = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        # the signal's default disposition, whatever this test runs under: nohup ignores
+        # SIGHUP, and compataudit rightly leaves an ignored SIGHUP ignored
+        preexec_fn=_default_signals,
     )
     pids: list[int] = []
     try:
