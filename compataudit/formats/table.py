@@ -21,7 +21,8 @@ def render(report: Report, ctx: RenderContext) -> str:
         if report.smoke:
             lines += _smoke(report.smoke, s)
     lines += _findings(report.findings, s, ctx.verbose, ctx.width)
-    lines += _data_note(report, s, ctx.width)
+    if not ctx.quiet:
+        lines += _data_note(report, s, ctx.width)
     lines += _summary(report, s, ctx.width)
     return "\n".join(lines)
 
@@ -69,7 +70,11 @@ def _stack(env: Environment, s: Style, verbose: int) -> list[str]:
     )
     lines = [s("Stack", "bold")]
     if not shown:
-        return [*lines, "  no deep-learning framework installed", ""]
+        lines.append("  no deep-learning framework installed")
+        if env.origin == "probe" and env.target is None:
+            # most often compataudit sits in a venv of its own (pipx, uv tool, a fresh venv)
+            lines.append("  (this is the Python compataudit runs in: audit another with --env PATH)")
+        return [*lines, ""]
     rows = []
     for p in shown:
         note = _variant(env, p.name)

@@ -56,3 +56,22 @@ def test_table_wraps_prose_to_the_width_and_keeps_commands_whole() -> None:
     # no width (a pipe, a file): no line is broken
     flat = render(report, "table", RenderContext(verbose=1))
     assert all(f.title in flat for f in report.findings)
+
+
+def test_quiet_drops_the_data_paragraph_but_keeps_the_finding() -> None:
+    from dataclasses import replace
+
+    report = replace(_report(), newer_than_data=("ml-dtypes 0.7.0",), data_date="2026-12-01")
+    assert "Data: " in render(report, "table", RenderContext())
+    assert "Data: " not in render(report, "table", RenderContext(quiet=True))
+
+
+def test_an_empty_environment_points_to_env() -> None:
+    from dataclasses import replace
+
+    report = _report()
+    empty = replace(report, environment=replace(report.environment, packages=(), origin="probe", target=None))
+    text = render(empty, "table", RenderContext())
+    assert "no deep-learning framework installed" in text and "--env PATH" in text
+    what_if = replace(empty, environment=replace(empty.environment, origin="what-if"))
+    assert "--env PATH" not in render(what_if, "table", RenderContext())
