@@ -18,6 +18,7 @@ from compataudit.cliemit import emit_report, formats, progress_display, redact_e
 from compataudit.clikit import (
     EXIT_USAGE,
     emit,
+    examples,
     fail,
     guarded,
     interrupted,
@@ -50,37 +51,31 @@ from compataudit.lifecycle import install_signal_handlers
 # Modules in compataudit.commands that add more sub-commands.
 COMMAND_MODULES = ("rules", "doctor", "plan", "matrix", "schema")
 
-CHECK_EPILOG = """\
-Examples:
-
-  compataudit check                          audit this machine (static + smoke kernels)
-  compataudit check --no-smoke -f json       the static audit as a JSON report
-  compataudit check --no-probe --python 3.12 --pin tensorflow==2.15.0
-  compataudit check --pin torch==2.5.1+cu124 --driver 470.82.01 --gpu-cc 8.6
-  compataudit check -r requirements.txt -f sarif -o compataudit.sarif
-
+CHECK_EPILOG = examples(
+    ("compataudit check", "audit this machine (static + smoke kernels)"),
+    ("compataudit check --no-smoke -f json", "the static audit as a JSON report"),
+    ("compataudit check --env .venv", "audit another environment"),
+    ("compataudit check --no-probe --python 3.12 --pin tensorflow==2.15.0", "plan a stack"),
+    ("compataudit check --pin torch==2.5.1+cu124 --driver 470.82.01 --gpu-cc 8.6", "what if"),
+    ("compataudit check -r requirements.txt -f sarif -o compataudit.sarif", "audit a file"),
+    after="""
 Exit codes: 0 nothing at or above --fail-on and every smoke kernel passed;
 1 findings at or above --fail-on, or a smoke kernel failed; 2 usage error,
 unreadable input or internal fault (one line on stderr); 130/143/129 stopped
-by SIGINT/SIGTERM/SIGHUP (every process it started is killed first).
-"""
+by SIGINT/SIGTERM/SIGHUP (every process it started is killed first).""",
+)
 
-SNAPSHOT_EPILOG = """\
-Examples:
-
-  compataudit snapshot -o node07.json          save this machine's environment
-  compataudit snapshot --redact -o share.json  without hostnames, user names, paths, UUIDs
-  compataudit check --snapshot node07.json     audit it later, anywhere
-"""
-SMOKE_EPILOG = """\
-Examples:
-
-  compataudit smoke                            every framework on every device
-  compataudit smoke --framework torch --device cuda:1
-  compataudit smoke -f json -o smoke.json      results as JSON; a summary line on stderr
-
-Exit codes: 0 every kernel passed; 1 a kernel failed, crashed or hung; 2 usage error.
-"""
+SNAPSHOT_EPILOG = examples(
+    ("compataudit snapshot -o node07.json", "save this machine's environment"),
+    ("compataudit snapshot --redact -o share.json", "no host/user names, paths, UUIDs"),
+    ("compataudit check --snapshot node07.json", "audit it later, anywhere"),
+)
+SMOKE_EPILOG = examples(
+    ("compataudit smoke", "every framework on every device"),
+    ("compataudit smoke --framework torch --device cuda:1", "one framework, one GPU"),
+    ("compataudit smoke -f json -o smoke.json", "JSON; a summary line on stderr"),
+    after="Exit codes: 0 every kernel passed; 1 a kernel failed, crashed or hung; 2 usage error.",
+)
 app = typer.Typer(
     name="compataudit",
     help="Will this deep-learning stack actually work on this machine — and if not, "

@@ -140,3 +140,30 @@ def emit(text: str, output: str | None, *, summary: str = "", quiet: bool = Fals
     write_output(text, output)
     if output is not None and output != "-":
         note(f"{summary} → {output}" if summary else f"wrote {output}", quiet=quiet)
+
+
+HELP_WIDTH = 76  # what fits an 80-column terminal inside typer's help margins
+
+
+def examples(*rows: tuple[str, str], after: str = "") -> str:
+    """An ``Examples:`` help block in which no command wraps at 80 columns.
+
+    Each row is (command, what it does). The description stands beside the command where
+    both fit, else on the next line; a command that alone is wider than the help is a bug
+    (:func:`tests.test_cli_front_door` checks every screen).
+    """
+    def inline(column: int) -> int:
+        return sum(len(cmd) <= column and column + len(what) + 4 <= HELP_WIDTH for cmd, what in rows)
+
+    # the description column that keeps the most rows on one line
+    column = max(sorted({len(cmd) for cmd, _ in rows}), key=inline)
+    lines = ["Examples:", ""]
+    for cmd, what in rows:
+        if not what:
+            lines.append(f"  {cmd}")
+        elif len(cmd) <= column and column + len(what) + 4 <= HELP_WIDTH:
+            lines.append(f"  {cmd.ljust(column)}  {what}")
+        else:
+            lines += [f"  {cmd}", f"      {what}"]
+    text = "\n".join(lines) + "\n"
+    return text + ("\n" + after.strip("\n") + "\n" if after else "")

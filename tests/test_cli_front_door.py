@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +39,39 @@ def test_every_command_has_examples_uniform_flags_and_clean_metavars(command: tu
     for flag in ("--quiet", "-q", "--verbose", "-v", "--debug"):
         assert re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", text), flag
     assert not re.search(r"<(str|int|float|text)>", text)
+
+
+def _epilog(command: tuple[str, ...]) -> str:
+    import typer.main
+
+    from compataudit.cli import register_all_commands
+
+    found: Any = typer.main.get_command(register_all_commands())
+    for name in command:
+        found = found.commands[name]  # a group's sub-commands, whichever click typer carries
+    return str(found.epilog or "")
+
+
+@pytest.mark.parametrize("command", [*COMMANDS, ("matrix",)], ids=" ".join)
+def test_examples_never_wrap_at_80_columns(command: tuple[str, ...]) -> None:
+    epilog = _epilog(command)
+    assert "·" not in epilog  # one example a line, never joined into a paragraph
+    written = [line.strip().split("  ")[0] for line in epilog.splitlines() if line.startswith("  ")]
+    written = [cmd for cmd in written if cmd.startswith(("compataudit ", "python "))]
+    assert written, "no example command"
+    text = run(*command, "--help", env={"COLUMNS": "80"}).stdout
+    shown = [line.strip() for line in text.splitlines()]
+    for cmd in written:  # whole on one line of the 80-column help
+        assert any(line == cmd or line.startswith(cmd + "  ") for line in shown), cmd
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_examples_helper_puts_long_descriptions_under_the_command() -> None:
+    from compataudit.clikit import HELP_WIDTH, examples
+
+    text = examples(("compataudit a", "short"), ("compataudit " + "x" * 60, "a description too long to fit"))
+    assert "  compataudit a" in text and all(len(line) <= HELP_WIDTH for line in text.splitlines())
+    assert "\n      a description too long to fit" in text
 
 
 def test_config_help_keeps_its_brackets() -> None:

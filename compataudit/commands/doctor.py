@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from compataudit.clikit import examples
 from compataudit.cliopts import (
     DebugOpt,
     DriverOpt,
@@ -35,14 +36,12 @@ if TYPE_CHECKING:
     from compataudit.model import Environment
 
 
-LINT_EPILOG = """\
-Examples:
-
-  compataudit lint model.py                 one file
-  compataudit lint src/ tests/ -f json      walk directories, JSON output
-  compataudit lint . --fail-on warning      also fail on warnings (missing get_config...)
-  compataudit lint big_repo/ -j 4 --no-cache   4 workers, bypass the per-file cache
-
+LINT_EPILOG = examples(
+    ("compataudit lint model.py", "one file"),
+    ("compataudit lint src/ tests/ -f json", "walk directories, JSON output"),
+    ("compataudit lint . --fail-on warning", "also fail on warnings"),
+    ("compataudit lint big_repo/ -j 4 --no-cache", "4 workers, no per-file cache"),
+    after="""
 Kinds: missing-forward, missing-call, missing-backward, non-static-autograd,
 missing-get-config, missing-super-init, missing-method, conv-weight-shape,
 syntax-error. The code is parsed with `ast`, never imported or run. Per-file
@@ -51,15 +50,14 @@ summaries are cached by content hash under $XDG_CACHE_HOME/compataudit/lint
 
 Exit codes: 0 no problem at or above --fail-on; 1 problems at or above it;
 2 a path does not exist or another usage error.
-"""
+""",
+)
 
-EXPLAIN_EPILOG = """\
-Examples:
-
-  python train.py 2>&1 | compataudit explain -
-  compataudit explain traceback.txt -f json
-  compataudit explain err.txt --no-probe --pin torch==2.5.1+cpu   cross-check a what-if stack
-
+EXPLAIN_EPILOG = examples(
+    ("python train.py 2>&1 | compataudit explain -", "read the error from a pipe"),
+    ("compataudit explain traceback.txt -f json", "a saved traceback, as JSON"),
+    ("compataudit explain err.txt --no-probe --pin torch==2.5.1+cpu", "against a what-if stack"),
+    after="""
 The environment (probed, --snapshot, or the what-if flags) confirms or weakens
 each diagnosis and makes the fix exact; --no-probe with no flags skips it.
 
@@ -67,7 +65,8 @@ Exit codes: 0 the input was read, with or without diagnoses (an input with no
 known signature prints an empty list and a one-line note on stderr: "nothing
 recognised" is an answer, not a failure); 2 the input is unreadable or another
 usage error.
-"""
+""",
+)
 
 
 def _environment(

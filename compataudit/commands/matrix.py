@@ -13,26 +13,35 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from compataudit.clikit import examples
 from compataudit.cliopts import DebugOpt, MatricesOpt, OutputOpt, QuietOpt, VerboseOpt, plain_argument
 from compataudit.render import table as render_table
 
 matrix_app = typer.Typer(
     name="matrix",
     help="Show the compatibility data; generate CI version matrices from it.",
-    epilog="Examples:  compataudit matrix show  ·  compataudit matrix show torch  ·  "
-    "compataudit matrix compatible torch torchvision --python 3.11",
+    epilog=examples(
+        ("compataudit matrix show", "the data files and their tables"),
+        ("compataudit matrix show torch", "one family"),
+        ("compataudit matrix compatible torch torchvision --python 3.11", "CI version sets"),
+    ),
     no_args_is_help=True,
 )
 
-SHOW_EPILOG = (
-    "Examples:  compataudit matrix show  (the files and their tables)  ·  "
-    "compataudit matrix show cuda  ·  compataudit matrix show torch -f json -o torch.json"
+SHOW_EPILOG = examples(
+    ("compataudit matrix show", "the files and their tables"),
+    ("compataudit matrix show cuda", "one table"),
+    ("compataudit matrix show torch -f json -o torch.json", "as JSON, to a file"),
 )
 
-COMPATIBLE_EPILOG = (
-    "Examples:  compataudit matrix compatible torch torchvision --python 3.11 --format json  ·  "
-    "compataudit matrix compatible tensorflow keras --driver 550.54.14 --gpu-cc 8.6 "
-    "--latest 3 --format github  ·  compataudit matrix compatible jax jaxlib --format nox"
+COMPATIBLE_EPILOG = examples(
+    ("compataudit matrix compatible torch torchvision --python 3.11 -f json", "as JSON"),
+    (
+        "compataudit matrix compatible tensorflow keras --driver 550.54.14 --gpu-cc 8.6",
+        "sets that driver and GPU run",
+    ),
+    ("compataudit matrix compatible torch --latest 3 --format github", "a GitHub job matrix"),
+    ("compataudit matrix compatible jax jaxlib --format nox", "nox parametrize values"),
 )
 
 

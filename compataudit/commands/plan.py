@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from compataudit.clikit import examples
 from compataudit.cliopts import (
     DebugOpt,
     DriverOpt,
@@ -60,19 +61,26 @@ def register(app: typer.Typer) -> None:
     """Add ``suggest``, ``diff`` and ``fleet`` to the Typer ``app``."""
     app.command(
         "suggest",
-        epilog="Examples:  compataudit suggest  ·  compataudit suggest --framework torch  ·  "
-        "compataudit suggest --no-probe --python 3.11 --driver 535.104.05 --gpu-cc 8.6 "
-        "--format json",
+        epilog=examples(
+            ("compataudit suggest", "the newest stack for this machine"),
+            ("compataudit suggest --framework torch", "torch only"),
+            ("compataudit suggest --no-probe --python 3.11 --driver 535.104.05 --gpu-cc 8.6", "for another"),
+        ),
     )(suggest_command)
     app.command(
         "diff",
-        epilog="Examples:  compataudit diff works.json broken.json  ·  "
-        "compataudit diff node07.json -  ·  compataudit diff a.json b.json --format json",
+        epilog=examples(
+            ("compataudit diff works.json broken.json", "two snapshots or reports"),
+            ("compataudit diff node07.json -", "a saved node against this machine"),
+            ("compataudit diff a.json b.json --format json", "as JSON"),
+        ),
     )(diff_command)
     app.command(
         "fleet",
-        epilog="Examples:  compataudit fleet snapshots/  ·  "
-        "compataudit fleet 'runs/**/node-*.json' --format json -o fleet.json",
+        epilog=examples(
+            ("compataudit fleet snapshots/", "every snapshot in a folder"),
+            ("compataudit fleet 'runs/**/node-*.json' -f json -o fleet.json", "a glob, as JSON"),
+        ),
     )(fleet_command)
 
 

@@ -6,23 +6,19 @@ from typing import Annotated
 
 import typer
 
-from compataudit.clikit import fail
+from compataudit.clikit import examples, fail
 from compataudit.cliopts import DebugOpt, QuietOpt, VerboseOpt, plain_argument
 from compataudit.files import write_output
 
-RULES_EPILOG = """\
-Examples:
-
-  compataudit rules                  every code, severity and summary
-  compataudit rules -v               with what each one checks
-  compataudit rules -f json          for tooling
-"""
-RULE_EPILOG = """\
-Examples:
-
-  compataudit rule DRV001            what it checks, why it matters, how to fix it
-  compataudit rule driver-too-old    the same, by slug
-"""
+RULES_EPILOG = examples(
+    ("compataudit rules", "every code, severity and summary"),
+    ("compataudit rules -v", "with what each one checks"),
+    ("compataudit rules -f json", "for tooling"),
+)
+RULE_EPILOG = examples(
+    ("compataudit rule DRV001", "what it checks, why it matters, how to fix it"),
+    ("compataudit rule driver-too-old", "the same, by slug"),
+)
 
 
 def register(app: typer.Typer) -> None:

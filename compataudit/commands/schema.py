@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from compataudit.clikit import examples
 from compataudit.cliopts import DebugOpt, OutputOpt, QuietOpt, VerboseOpt
 
-SCHEMA_EPILOG = (
-    "Examples:  compataudit schema > report.schema.json  ·  "
-    "compataudit schema -o report.schema.json  (then validate `check -f json` output with it)"
+SCHEMA_EPILOG = examples(
+    ("compataudit schema > report.schema.json", "print it"),
+    ("compataudit schema -o report.schema.json", "write it; validate `check -f json` with it"),
 )
 
 
