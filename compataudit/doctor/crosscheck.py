@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from compataudit import doctor as k
-from compataudit.doctor import crosscheck_keras, crosscheck_ops
+from compataudit.doctor import crosscheck_keras, crosscheck_native, crosscheck_ops, crosscheck_versions
 from compataudit.doctor.diagnosis import fill
 from compataudit.doctor.envfacts import (
     CONFIRM,
@@ -340,6 +340,8 @@ ANALYSERS: dict[str, Callable[[Hit, str, Environment | None], None]] = {
     "mps": mps,
     **crosscheck_keras.ANALYSERS,
     **crosscheck_ops.ANALYSERS,
+    **crosscheck_native.ANALYSERS,
+    **crosscheck_versions.ANALYSERS,
 }
 
 

@@ -134,10 +134,8 @@ KNOWN_MISSES = {
     "h12_keras_generic_utils_snake_case.txt": "names the API change, not the standalone/tf.keras mix",
     # A 2022 nightly's message without its "Could not run" head and with typographic quotes.
     "h21_mps_list_only_early.txt": "a cut-off dispatcher list with typographic quotes",
-    # Third held-out batch, measured and left untuned:
-    # "cuda runtime error (48)" names no cause in words; which CUDA releases number "no kernel
-    # image" 48 is not asserted here without a source.
-    "h33_mmdet_cuda_runtime_error_48.txt": "a bare CUDA runtime error number",
+    # Third held-out batch, measured and left untuned ("cuda runtime error (48)" is read since
+    # issue 19: CUDA <= 10.0 numbers cudaErrorNoKernelImageForDevice 48):
     # Keras 3's KerasTensor refusing NumPy conversion inside a tensorflow_hub (Keras 2) layer.
     "h34_hub_kerastensor_symbolic.txt": "Keras 3 KerasTensor-to-NumPy wording not in the knowledge base",
 }
@@ -156,6 +154,9 @@ KNOWN_MISSES = {
 def test_labelled_traceback_gets_its_kind_first(name: str, label: tuple[str, str]) -> None:
     """The whole real corpus (benchmarks/explain_accuracy.py prints the same per family)."""
     diagnoses = explain_text((TRACEBACKS / name).read_text(encoding="utf-8"))
+    if label[1] == "none":  # no known cause fits: saying nothing is the right answer
+        assert diagnoses == []
+        return
     assert diagnoses, "no diagnosis"
     assert diagnoses[0].kind == label[1]
     assert all(0 < d.confidence < 1 for d in diagnoses)
