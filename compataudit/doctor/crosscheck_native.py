@@ -27,6 +27,26 @@ _TORCH_MANGLED = re.compile(r"_{1,2}Z(?:T[VIS])?N[KVrRO]*(?:3c10|2at|5torch|6caf
 _TORCH_OWN_LIB = re.compile(r"(?:^|[/\\])torch[/\\]lib[/\\]|^lib(?:torch|c10)\w*\.so")
 # PyG's extension wheels are built per torch minor and CUDA, served from data.pyg.org.
 _PYG = {"torch-scatter", "torch-sparse", "torch-cluster", "torch-spline-conv", "pyg-lib"}
+# Top-level extension modules whose distribution name differs (used when no environment is known).
+_KNOWN_EXTENSIONS = {
+    "flash_attn_2_cuda": "flash-attn",
+    "flash_attn_cuda": "flash-attn",
+    "transformer_engine_extensions": "transformer-engine",
+    "transformer_engine_torch": "transformer-engine",
+    "torch_scatter": "torch-scatter",
+    "torch_sparse": "torch-sparse",
+    "torch_cluster": "torch-cluster",
+    "torch_spline_conv": "torch-spline-conv",
+    "xformers": "xformers",
+    "mmcv": "mmcv",
+    "vllm": "vllm",
+    "bitsandbytes": "bitsandbytes",
+    "deepspeed": "deepspeed",
+    "apex": "apex",
+    "detectron2": "detectron2",
+    "torchvision": "torchvision",
+    "torchaudio": "torchaudio",
+}
 _SITE = re.compile(r"(?:site|dist)-packages[/\\]")
 PYG_WHEELS = "https://data.pyg.org/whl/"
 
@@ -47,7 +67,7 @@ def _extension_of(path: str, env: Environment | None) -> tuple[str, str | None]:
         for pkg in env.packages:
             if name in pkg.modules or pkg.name == name.replace("_", "-").lower():
                 return name, pkg.name
-    return name, None
+    return name, _KNOWN_EXTENSIONS.get(name)
 
 
 def _torch_pin(env: Environment | None, dist: str | None) -> str | None:
@@ -121,7 +141,7 @@ def ext_symbol(hit: Hit, text: str, env: Environment | None) -> None:
     if not torch_ns:
         hit.confidence = 0.0  # a symbol of the extension's own code: a broken build, no known cause
         return
-    module, dist = _extension_of(path, env)
+    _, dist = _extension_of(path, env)
     what = f"{dist} ({lib})" if dist else f"`{lib}`"
     shown = readable or symbol
     hit.summary = (
@@ -150,12 +170,16 @@ def ext_symbol(hit: Hit, text: str, env: Environment | None) -> None:
             f"`pip install --force-reinstall --no-cache-dir {dist} "
             f"-f {PYG_WHEELS}torch-{minor_of(torch)}.0+{variant}.html`."
         )
-    else:
-        package = dist or module
+    elif dist:
         hit.fix = (
-            f"Install the {package} release built for {target} (its release notes or wheel names "
+            f"Install the {dist} release built for {target} (its release notes or wheel names "
             f"say which torch), or build it against this torch: "
-            f"`pip install --no-build-isolation --no-cache-dir --force-reinstall {package}`."
+            f"`pip install --no-build-isolation --no-cache-dir --force-reinstall {dist}`."
+        )
+    else:
+        hit.fix = (
+            f"Reinstall (or rebuild) the package that ships {lib} for {target}; building it from "
+            "source against the installed torch always matches."
         )
 
 
@@ -264,15 +288,13 @@ def shared_lib(hit: Hit, text: str, env: Environment | None) -> None:
         pin = package
     else:
         pin = None
-    parts = []
+    hit.fix = "Install the CUDA/cuDNN release the program was built for (conda-forge, the NVIDIA packages)"
     if pin:
-        parts.append(
-            f"`pip install {pin}` and put its lib folder (site-packages/nvidia/.../lib) on LD_LIBRARY_PATH"
+        hit.fix += (
+            f", or `pip install {pin}` and put its lib folder (site-packages/nvidia/.../lib) on "
+            "LD_LIBRARY_PATH"
         )
-    parts.append(
-        "or install the CUDA/cuDNN release the program was built for (conda-forge, the NVIDIA packages)"
-    )
-    hit.fix = "; ".join(parts) + "."
+    hit.fix += "."
     _installed_provider(hit, stem, major, env)
     if cuda_major and major and torch_cuda and torch_cuda != major:
         hit.evidence.append(
@@ -337,6 +359,12 @@ def cudnn_version(hit: Hit, text: str, env: Environment | None) -> None:
             f"Make the loader find cuDNN >= {built} ({bm[0]}.x): upgrade it, or remove the older copy "
             "that shadows the framework's own (a conda `cudnn`, a system cuDNN on LD_LIBRARY_PATH)."
         )
+    elif lm and bm and lm[0] == bm[0]:
+        hit.summary = (
+            f"cuDNN {loaded} is loaded; the framework was built with {built} and (TensorFlow 1.x "
+            "and 2.0-era builds) needs the same major and minor version."
+        )
+        hit.fix = f"Install cuDNN {bm[0]}.{bm[1]}, or a framework build made for cuDNN {lm[0]}.{lm[1]}."
     elif lm and bm:
         hit.summary = (
             f"cuDNN {loaded} is loaded but the framework was built with cuDNN {built} (another major)."

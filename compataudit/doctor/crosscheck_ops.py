@@ -201,6 +201,7 @@ def base_method(hit: Hit, text: str, env: Environment | None) -> None:
         hit.kind = k.MISSING_CALL
     elif method == "backward" and known == "torch.autograd.Function":
         hit.kind = k.MISSING_BACKWARD
+        hit.components = ["torch"]
         who = f"`{user[-1]}`" if user else "your autograd.Function (or one a library defines)"
     # Naming the user's own class is the most specific answer there is.
     hit.confidence = 0.9 if user else 0.7 if raised_here or not message else 0.5

@@ -117,6 +117,17 @@ _WORDS = (
 )
 
 
+def _torch_cuda(env: Environment | None) -> str | None:
+    """torch's CUDA: the matrices' resolved build, else the probed build facts (old releases)."""
+    if env is None:
+        return None
+    build = torch_build(env)
+    if build is not None and build.cuda:
+        return build.cuda
+    probed = env.build("torch")
+    return probed.cuda if probed is not None else None
+
+
 def cuda_runtime_code(hit: Hit, text: str, env: Environment | None) -> None:
     line = line_at(text, hit.position).lower()
     code = int(hit.facts.get("code", "0") or 0)
@@ -134,10 +145,10 @@ def cuda_runtime_code(hit: Hit, text: str, env: Environment | None) -> None:
             "supports (`nvidia-smi` shows the newest CUDA it supports)."
         )
         hit.components = ["nvidia-driver", "cuda"]
-        build = torch_build(env) if env is not None else None
+        cuda = _torch_cuda(env)
         driver = env.nvidia.cuda_driver_version if env is not None else None
-        if build and build.cuda and driver and in_range(build.cuda, ">" + driver):
-            confirm(hit, CONFIRM, f"torch is built for CUDA {build.cuda}; the driver supports CUDA {driver}")
+        if cuda and driver and in_range(cuda, ">" + driver):
+            confirm(hit, CONFIRM, f"torch is built for CUDA {cuda}; the driver supports CUDA {driver}")
     else:
         hit.fix = (
             "Install a build that includes your GPU's compute capability (old GPUs need older "
@@ -222,13 +233,10 @@ def toolkit_mismatch(hit: Hit, text: str, env: Environment | None) -> None:
     if env is None:
         return
     nvcc = env.toolkit.nvcc_version
-    build = torch_build(env)
-    if nvcc and build and build.cuda and major_minor(nvcc) != major_minor(build.cuda):
-        confirm(
-            hit,
-            CONFIRM,
-            f"nvcc {nvcc} ({env.toolkit.cuda_home or 'CUDA_HOME'}) beside torch built for CUDA {build.cuda}",
-        )
+    cuda = _torch_cuda(env)
+    if nvcc and cuda and major_minor(nvcc) != major_minor(cuda):
+        where = env.toolkit.cuda_home or "CUDA_HOME"
+        confirm(hit, CONFIRM, f"nvcc {nvcc} ({where}) beside torch built for CUDA {cuda}")
 
 
 def min_capability(hit: Hit, text: str, env: Environment | None) -> None:
