@@ -237,6 +237,9 @@ _LIBS: dict[str, tuple[str, str | None, bool]] = {
 
 def _soname(lib: str) -> tuple[str, str | None]:
     """``libcudnn_ops_infer.so.8`` -> ("cudnn", "8"); ``libcudart.so.11.0`` -> ("cudart", "11")."""
+    dll = re.match(r"([a-z]+?)(?:_[a-z_]+)?64_(\d+)\.dll$", lib)  # cudnn_ops_infer64_8.dll
+    if dll:
+        return dll.group(1), dll.group(2)
     m = re.match(r"lib([A-Za-z]+?)(?:_\w+)?\.so(?:\.(\d+))?", lib)
     if not m:
         return "", None
@@ -407,6 +410,8 @@ def dnn_missing(hit: Hit, text: str, env: Environment | None) -> None:
 
 # --------------------------------------------------------------------------- libstdc++
 
+# CXXABI_1.3.N -> the first GCC release with it (the same page).
+_CXXABI_GCC = {11: "7.1.0", 12: "9.1.0", 13: "11.1.0", 14: "13.1.0", 15: "14.1.0"}
 # GLIBCXX_3.4.N -> the first GCC release whose libstdc++ has it (the libstdc++ manual's ABI page).
 _GLIBCXX_GCC = {
     19: "4.8.3", 20: "4.9.0", 21: "5.1.0", 22: "6.1.0", 23: "7.1.0", 24: "7.2.0", 25: "8.1.0",
@@ -422,7 +427,7 @@ def glibcxx(hit: Hit, text: str, env: Environment | None) -> None:
     ver = hit.facts.get("ver", "")
     by = hit.facts.get("by") or "the library"
     n = int(ver.rsplit(".", 1)[-1]) if ver[-1:].isdigit() else 0
-    gcc = _GLIBCXX_GCC.get(n)
+    gcc = (_CXXABI_GCC if ver.startswith("CXXABI") else _GLIBCXX_GCC).get(n)
     hit.facts.update(lib=lib, by=by)
     needs = f" (GCC >= {gcc}'s runtime)" if gcc else ""
     hit.summary = (

@@ -39,6 +39,19 @@ def _releases(api: int) -> str:
 def numpy_api(hit: Hit, text: str, env: Environment | None) -> None:
     """The C-API/ABI version or struct size an extension was built for versus the one imported."""
     numpy = version_of(env, "numpy")
+    if "built" not in hit.facts and "header" not in hit.facts:  # "multiarray failed to import"
+        hit.confidence = 0.6
+        hit.summary = (
+            "A compiled extension could not import NumPy's C-API: it was built against another NumPy "
+            "than the one imported (the lines above it usually say which)."
+        )
+        hit.fix = (
+            "Install the numpy the extension was built for (NumPy 1.x extensions need "
+            '`pip install "numpy<2"`), or reinstall the extension for your numpy.'
+        )
+        if numpy:
+            hit.evidence.append(f"environment: numpy {numpy} is installed")
+        return
     if "header" in hit.facts:
         header, runtime = int(hit.facts["header"]), int(hit.facts["runtime"])
         newer = header > runtime
@@ -173,6 +186,15 @@ def protobuf(hit: Hit, text: str, env: Environment | None) -> None:
     if generated:
         hit.evidence.append(f"generated module: {generated.group(1)}.py")
     have = version_of(env, "protobuf")
+    if "builder" in hit.facts:  # the reverse: new generated code, old protobuf runtime
+        hit.summary = (
+            "Generated `_pb2.py` code made by protoc >= 3.20 is imported with an older protobuf "
+            "(< 3.20), which lacks google.protobuf.internal.builder."
+        )
+        hit.fix = '`pip install -U "protobuf>=3.20"` (within what the other packages allow).'
+        if have and in_range(have, "<3.20") is True:
+            confirm(hit, CONFIRM, f"protobuf {have} is installed")
+        return
     if have is None:
         return
     if in_range(have, ">=4") is True:
@@ -212,15 +234,34 @@ def jaxlib(hit: Hit, text: str, env: Environment | None) -> None:
 
 def toolkit_mismatch(hit: Hit, text: str, env: Environment | None) -> None:
     toolkit, torch_cuda = hit.facts.get("toolkit", ""), hit.facts.get("torch", "")
+    if not toolkit:  # apex names torch's CUDA only
+        toolkit = env.toolkit.nvcc_version if env is not None and env.toolkit.nvcc_version else "another"
+        hit.facts["toolkit"] = toolkit
     t, c = major_minor(toolkit), major_minor(torch_cuda)
     major = bool(t and c and t[0] != c[0])
-    if "minor version mismatch" in line_at(text, hit.position):
+    line = line_at(text, hit.position)
+    if "Pytorch binaries" in line or "Pytorch binaries" in text[hit.position : hit.position + 400]:
+        hit.summary = (
+            f"NVIDIA apex refuses to build: the CUDA toolkit ({toolkit}) is not the CUDA {torch_cuda} "
+            "torch was built with."
+        )
+    elif "Installed CUDA version" in line:
+        hit.summary = (
+            f"DeepSpeed's op builder refuses to compile: the CUDA toolkit ({toolkit}) is not the CUDA "
+            f"{torch_cuda} torch was built with."
+        )
+    elif "minor version mismatch" in line:
         hit.confidence = 0.6
         hit.summary = (
             f"The CUDA toolkit ({toolkit}) differs from torch's CUDA ({torch_cuda}) in the minor "
             "version only: torch.utils.cpp_extension warns and builds."
         )
-    elif not major:
+    elif major:
+        hit.summary = (
+            f"The CUDA toolkit that compiles the extension ({toolkit}) is not the CUDA torch was "
+            f"built with ({torch_cuda}); torch.utils.cpp_extension refuses a different major."
+        )
+    else:
         hit.summary = (
             f"The CUDA toolkit that compiles the extension ({toolkit}) is not the CUDA {torch_cuda} "
             "torch was built with; this torch's cpp_extension refuses any difference."
@@ -240,8 +281,18 @@ def toolkit_mismatch(hit: Hit, text: str, env: Environment | None) -> None:
 
 
 def min_capability(hit: Hit, text: str, env: Environment | None) -> None:
-    cc, minimum = hit.facts.get("cc", ""), hit.facts.get("min")
-    if minimum:
+    cc, minimum, maximum = hit.facts.get("cc", ""), hit.facts.get("min"), hit.facts.get("max")
+    gpu = f"GPU {hit.facts.get('index', '?')} ({hit.facts.get('name', '?')})"
+    if maximum and (c := major_minor(cc)) and (top := major_minor(maximum)) and c > top:
+        hit.summary = (
+            f"{gpu} has compute capability {cc}, newer than this torch build supports "
+            f"({minimum} to {maximum})."
+        )
+        hit.fix = (
+            "Install a torch build for a newer CUDA that includes this GPU's architecture "
+            "(https://pytorch.org/get-started/locally/)."
+        )
+    elif minimum:
         hit.summary = (
             f"GPU {hit.facts.get('index', '?')} ({hit.facts.get('name', '?')}) has compute capability "
             f"{cc}, below {minimum}, the oldest this torch build supports."
