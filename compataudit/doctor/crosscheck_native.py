@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from compataudit import doctor as k
-from compataudit.doctor.demangle import demangle
 from compataudit.doctor.envfacts import CONFIRM, CONTRADICT, GH, confirm, torch_build, version_of
 from compataudit.model import Environment
 from compataudit.versions import in_range, local_variant, major_minor, minor_of
@@ -112,6 +111,8 @@ def ext_symbol(hit: Hit, text: str, env: Environment | None) -> None:
         found = _LIB_PATH.search(prefix)
         path = found.group(1) if found else ""
     lib = re.split(r"[/\\]", path)[-1] if path else "the extension"
+    from compataudit.doctor.demangle import demangle  # ctypes only when a symbol is read
+
     readable = demangle(symbol)
     name = (readable or symbol).split("(")[0]
     hit.facts.update(lib=lib, path=path)
