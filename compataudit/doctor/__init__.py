@@ -44,6 +44,15 @@ DEVICE_MISMATCH = "device-mismatch"
 DTYPE_MISMATCH = "dtype-mismatch"
 CUDA_ONLY_EXTENSION_OP = "cuda-only-extension-op"
 LAYER_MASKING_UNSUPPORTED = "layer-masking-unsupported"
+# Added kinds (issues 19 and 20): the environment errors users paste (cuDNN, the CUDA
+# toolkit, libstdc++, protobuf, jaxlib, PTX) and a checkpoint that pickled a pathlib path.
+CUDNN_VERSION_MISMATCH = "cudnn-version-mismatch"
+CUDA_TOOLKIT_MISMATCH = "cuda-toolkit-mismatch"
+GLIBCXX_TOO_OLD = "glibcxx-too-old"
+PROTOBUF_INCOMPATIBLE = "protobuf-incompatible"
+JAXLIB_VERSION_MISMATCH = "jaxlib-version-mismatch"
+PTX_TOOLCHAIN_TOO_NEW = "ptx-toolchain-too-new"
+PICKLED_PATH_PLATFORM = "pickled-path-platform"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from compataudit import doctor as k
-from compataudit.doctor import crosscheck_keras, crosscheck_ops
+from compataudit.doctor import crosscheck_keras, crosscheck_native, crosscheck_ops, crosscheck_versions
 from compataudit.doctor.diagnosis import fill
 from compataudit.doctor.envfacts import (
     CONFIRM,
@@ -37,6 +37,7 @@ _CONTAINERS = {"ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Mo
 # Dispatch keys that are not kernels of a backend: AutogradCUDA or AutocastCUDA in the
 # list says nothing about CUDA kernels (a CPU-only build lists them too).
 _NOT_KERNELS = ("Autograd", "Autocast", "ADInplaceOrView", "FuncTorch", "Python", "Batched", "Vmap")
+_ARCH = re.compile(r"^(?:sm|compute)_(\d+)(\d)[af]?$")
 _REGISTERED = re.compile(r"^\s*(?P<key>\w+): (?:fallthrough )?registered at", re.M)
 
 
@@ -264,6 +265,17 @@ def gpu_arch(hit: Hit, text: str, env: Environment | None) -> None:
                 f"GPU {gpu.index} ({gpu.name}) has compute capability "
                 f"{gpu.compute_capability}; this torch has {' '.join(archs)}",
             )
+            targets = [(int(m.group(1)), int(m.group(2))) for a in archs if (m := _ARCH.match(a))]
+            lowest = min(targets, default=(0, 0))
+            if (mm := major_minor(cc)) and mm < lowest:
+                hit.summary = (
+                    f"The GPU (compute capability {cc}) is older than the lowest architecture this "
+                    f"torch build has (sm_{lowest[0]}{lowest[1]}): the build no longer supports it."
+                )
+                hit.fix = (
+                    f"Install an older torch release whose wheels include sm_{cc.replace('.', '')}, "
+                    "build torch from source for it, or run on the CPU."
+                )
             return
 
 
@@ -340,6 +352,8 @@ ANALYSERS: dict[str, Callable[[Hit, str, Environment | None], None]] = {
     "mps": mps,
     **crosscheck_keras.ANALYSERS,
     **crosscheck_ops.ANALYSERS,
+    **crosscheck_native.ANALYSERS,
+    **crosscheck_versions.ANALYSERS,
 }
 
 

@@ -105,22 +105,36 @@ def mmcv_device(hit: Hit, text: str, env: Environment | None) -> None:
 # A frame line, with its source line when the traceback shows it: CPython / rich
 # (`File "p.py", line 3, in f`) and IPython (`p.py in C.f(...)`, `File p.py:3, in C.f()`).
 _FRAME_LINE = re.compile(
-    r'(?P<path>[^\s"]+\.py)"?(?:, line \d+|:\d+)?,? in (?:(?P<owner>\w+)\.)?(?P<fn>[\w<>]+)'
+    r'(?P<path>[^\s"]+\.pyc?)"?(?:, line \d+|:\d+)?,? in (?:(?P<owner>\w+)\.)?(?P<fn>[\w<>]+)'
 )
 _RAISE = re.compile(r"^\s*(?:-+>\s*\d+\s+)?raise NotImplementedError\b", re.M)
 _USER_CLASS = re.compile(r"^\s*class (?P<cls>\w+)\((?P<bases>[^)]*)\)\s*:", re.M)
 # Where well-known base classes live: path fragment -> the class users subclass.
 _KNOWN_BASES = (
-    (re.compile(r"torch_geometric[/\\]data[/\\](?:in_memory_)?dataset\.py$"), "torch_geometric.data.Dataset"),
-    (re.compile(r"torch[/\\]utils[/\\]data[/\\]dataset\.py$"), "torch.utils.data.Dataset"),
-    (re.compile(r"torch[/\\]nn[/\\]modules[/\\]module\.py$"), "torch.nn.Module"),
-    (re.compile(r"torch[/\\]optim[/\\]optimizer\.py$"), "torch.optim.Optimizer"),
     (
-        re.compile(r"keras[/\\](?:src[/\\]layers[/\\]layer|engine[/\\](?:base_layer|topology))\.py$"),
+        re.compile(r"torch_geometric[/\\]data[/\\](?:in_memory_)?dataset\.pyc?$"),
+        "torch_geometric.data.Dataset",
+    ),
+    (re.compile(r"torch[/\\]utils[/\\]data[/\\]dataset\.pyc?$"), "torch.utils.data.Dataset"),
+    (re.compile(r"torch[/\\]nn[/\\]modules[/\\]module\.pyc?$"), "torch.nn.Module"),
+    (re.compile(r"torch[/\\]optim[/\\]optimizer\.pyc?$"), "torch.optim.Optimizer"),
+    (re.compile(r"torch[/\\]autograd[/\\]function\.pyc?$"), "torch.autograd.Function"),
+    (
+        re.compile(r"keras[/\\](?:src[/\\]layers[/\\]layer|engine[/\\](?:base_layer|topology))\.pyc?$"),
         "keras Layer",
     ),
-    (re.compile(r"keras[/\\](?:src[/\\]models[/\\]model|engine[/\\]training)\.py$"), "keras Model"),
+    (re.compile(r"keras[/\\](?:src[/\\]models[/\\]model|engine[/\\]training)\.pyc?$"), "keras Model"),
 )
+# A message that says a subclass must provide the method (else the raiser explains what it
+# does not support, e.g. JAX's "MLIR translation rule ... not found for platform": no base class).
+_ABSTRACT_MESSAGE = re.compile(
+    r"subclass|sub-class|derived class|child class|abstract|overrid|must (?:be )?(?:implement|defin)|"
+    r"should (?:be )?(?:implement|defin)|needs? to be (?:implement|defin)|(?:please|to) implement|"
+    r"not implemented (?:in|by|for) (?:the )?(?:base|this class)",
+    re.I,
+)
+# Dunders that are not "a subclass must override me": attribute hooks and construction.
+_NOT_ABSTRACT_DUNDERS = {"__getattr__", "__getattribute__", "__setattr__", "__init__", "__new__", "__del__"}
 
 
 def _base_class(path: str) -> tuple[str | None, str]:
@@ -132,36 +146,73 @@ def _base_class(path: str) -> tuple[str | None, str]:
     return None, "/".join(parts[-3:])
 
 
-def base_method(hit: Hit, text: str, env: Environment | None) -> None:
-    """Read the raising frame: which base-class method, and whose subclass left it out."""
-    last: re.Match[str] | None = None
-    offset = last_end = 0
-    for line in text[: hit.position].split("\n"):
+def _frames(text: str, end: int) -> list[tuple[re.Match[str], int, int]]:
+    """Frame matches before ``end`` with their absolute start and end offsets."""
+    found: list[tuple[re.Match[str], int, int]] = []
+    offset = 0
+    for line in text[:end].split("\n"):
         # Bounded lines keep the frame regex linear on pasted blobs.
         if ".py" in line and len(line) <= 2000:
-            for m in _FRAME_LINE.finditer(line):
-                last, last_end = m, offset + m.end()
+            found += [(m, offset + m.start(), offset + m.end()) for m in _FRAME_LINE.finditer(line)]
         offset += len(line) + 1
-    raised_here = last is not None and _RAISE.search(text, last_end, hit.position) is not None
-    message = hit.facts.get("message", "").strip()
-    if last is None or last.group("fn") == "<module>" or (message and not raised_here):
-        hit.confidence = 0.0  # not a method of a base class: leave it to other signatures
+    return found
+
+
+def _is_method(fn: str, owner: str | None, caller_code: str, user: list[str]) -> bool:
+    """Evidence that the raising function is a method a subclass should provide."""
+    if fn.startswith("__") and fn.endswith("__"):
+        return fn not in _NOT_ABSTRACT_DUNDERS
+    attribute_call = re.search(r"\.\s*" + re.escape(fn) + r"\s*\(", caller_code) is not None
+    return bool(owner) or attribute_call or bool(user)
+
+
+def base_method(hit: Hit, text: str, env: Environment | None) -> None:
+    """Read the raising frame: which base-class method, and whose subclass left it out.
+
+    No known cause (confidence 0) when the raiser is a plain function, or when its message
+    explains an unsupported case rather than asking a subclass for the method.
+    """
+    frames = _frames(text, hit.position)
+    if not frames:
+        hit.confidence = 0.0
         return
+    last, last_start, last_end = frames[-1]
+    raised_here = _RAISE.search(text, last_end, hit.position) is not None
+    message = hit.facts.get("message", "").strip()
     method, path = last.group("fn"), last.group("path")
     known, where = _base_class(path)
-    base = f"`{known}`" if known else f"the base class in `{where}`"
+    caller_code = text[frames[-2][2] : last_start] if len(frames) > 1 else ""
     user = [m.group("cls") for m in _USER_CLASS.finditer(text)]
+    unsupported = bool(message) and not _ABSTRACT_MESSAGE.search(message)
+    if (
+        method == "<module>"
+        or (message and not raised_here)
+        or (unsupported and not known)
+        or (not known and not _is_method(method, last.group("owner"), caller_code, user))
+    ):
+        hit.confidence = 0.0  # no known cause: say nothing rather than guess a base class
+        return
+    base = f"`{known}`" if known else f"the base class in `{where}`"
     owner = last.group("owner") or known
     who = f"`{user[-1]}`" if user else f"your subclass of `{owner}`" if owner else "your subclass"
     if method in {"forward", "_forward_unimplemented"}:
         hit.kind, method = k.MISSING_FORWARD, "forward"
     elif method == "call":
         hit.kind = k.MISSING_CALL
+    elif method == "backward" and known == "torch.autograd.Function":
+        hit.kind = k.MISSING_BACKWARD
+        hit.components = ["torch"]
+        who = f"`{user[-1]}`" if user else "your autograd.Function (or one a library defines)"
     # Naming the user's own class is the most specific answer there is.
     hit.confidence = 0.9 if user else 0.7 if raised_here or not message else 0.5
     hit.facts.update(method=method, base=known or where)
     hit.summary = f"`{method}` of {base} raised NotImplementedError: {who} does not implement it."
     hit.fix = f"Define `{method}` in {who} (check its spelling and indentation)."
+    if hit.kind == k.MISSING_BACKWARD:
+        hit.fix = (
+            f"Define `@staticmethod def backward(ctx, *grad_outputs)` in {who}, returning one "
+            "gradient per forward input (an old-style Function needs a torch release it was written for)."
+        )
     raised = " (raise NotImplementedError)" if raised_here else ""
     hit.evidence.append(f"raised in: {path} in {method}{raised}")
 

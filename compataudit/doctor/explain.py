@@ -19,6 +19,7 @@ from compataudit.doctor.crosscheck import analyse
 from compataudit.doctor.diagnosis import Diagnosis, Hit, fill, rank
 from compataudit.doctor.signatures import SIGNATURES, Signature
 from compataudit.doctor.signatures_env import ENV_SIGNATURES
+from compataudit.doctor.signatures_envlibs import ENVLIB_SIGNATURES
 from compataudit.doctor.signatures_keras import KERAS_SIGNATURES
 from compataudit.doctor.signatures_keras_migration import KERAS_MIGRATION_SIGNATURES
 from compataudit.doctor.signatures_ops import OPS_SIGNATURES
@@ -28,12 +29,17 @@ from compataudit.render import Style, fix_lines, strip_ansi, wrap
 __all__ = ["KNOWLEDGE_BASE", "Diagnosis", "explain_text", "render_json", "render_table"]
 
 KNOWLEDGE_BASE: tuple[Signature, ...] = (
-    SIGNATURES + ENV_SIGNATURES + OPS_SIGNATURES + KERAS_SIGNATURES + KERAS_MIGRATION_SIGNATURES
+    SIGNATURES
+    + ENV_SIGNATURES
+    + ENVLIB_SIGNATURES
+    + OPS_SIGNATURES
+    + KERAS_SIGNATURES
+    + KERAS_MIGRATION_SIGNATURES
 )
 
 # A frame in any traceback style: CPython (`File "p.py", line 3, in f`), IPython
 # (`File ~/p.py:3, in C.f(...)` or `~/p.py in f(x)`) and rich (`/p.py:3 in f`).
-_FRAME = re.compile(r'(?P<path>[^\s"]+\.py)"?(?:, line \d+|:\d+)?,? in (?:\w+\.)*(?P<fn>[\w<>]+)')
+_FRAME = re.compile(r'(?P<path>[^\s"]+\.pyc?)"?(?:, line \d+|:\d+)?,? in (?:\w+\.)*(?P<fn>[\w<>]+)')
 _EXC_PREFIX = re.compile(r"^\s*(?:[\w.]+\.)?(?P<cls>[A-Z]\w*(?:Error|Exception|Warning))\b")
 MAX_TEXT = 1_000_000  # characters; a pasted log beyond this is cut (its tail kept)
 

@@ -183,17 +183,18 @@ SIGNATURES: tuple[Signature, ...] = (
         k.NON_STATIC_AUTOGRAD,
         "torch",
         (r"Legacy autograd function with non-static forward method is deprecated",),
-        "An old-style autograd.Function (instance methods, called as `MyFn()(x)`) runs on "
-        "torch >= 1.5, where that is an error.",
+        "An old-style autograd.Function (instance methods, called as `MyFn()(x)`): deprecated "
+        "(a UserWarning) in torch 1.3 and 1.4, an error from torch 1.5.",
         "Make `forward`/`backward` @staticmethods taking `ctx` and call `MyFn.apply(x)`.",
         ("torch",),
         (
             GH + "NVIDIA/flownet2-pytorch/issues/230",
             GH + "locuslab/mpc.pytorch/issues/33",
             GH + "josipd/torch-two-sample/pull/6",
+            GH + "uber-research/UPSNet/issues/98",
         ),
         0.9,
-        ("RuntimeError",),
+        ("RuntimeError", "UserWarning"),
     ),
     Signature(
         "T18",

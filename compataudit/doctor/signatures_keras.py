@@ -110,7 +110,10 @@ KERAS_SIGNATURES: tuple[Signature, ...] = (
         "keras",
         (
             r"implement the `compute_output_shape` method on your layer \((?P<cls>\w+)\)",
-            r"Layer (?P<cls2>\w+) (?:should implement|does not have a `compute_output_shape` method)",
+            # Keras 3: "Layer X does not have a `compute_output_shape` method implemented." (the
+            # backticks are often lost when the text is pasted into Markdown).
+            r"(?:Layer|Model) (?P<cls2>\w+) (?:should implement|does not have a\s+`?compute_output_shape`?"
+            r"(?:\(\))?\s+(?:#\s*)?method)",
         ),
         "A custom Keras layer's output shape cannot be inferred; often Keras-2-era code running "
         "under Keras 3 (TensorFlow >= 2.16).",

@@ -134,12 +134,24 @@ KNOWN_MISSES = {
     "h12_keras_generic_utils_snake_case.txt": "names the API change, not the standalone/tf.keras mix",
     # A 2022 nightly's message without its "Could not run" head and with typographic quotes.
     "h21_mps_list_only_early.txt": "a cut-off dispatcher list with typographic quotes",
-    # Third held-out batch, measured and left untuned:
-    # "cuda runtime error (48)" names no cause in words; which CUDA releases number "no kernel
-    # image" 48 is not asserted here without a source.
-    "h33_mmdet_cuda_runtime_error_48.txt": "a bare CUDA runtime error number",
+    # Third held-out batch, measured and left untuned ("cuda runtime error (48)" is read since
+    # issue 19: CUDA <= 10.0 numbers cudaErrorNoKernelImageForDevice 48):
     # Keras 3's KerasTensor refusing NumPy conversion inside a tensorflow_hub (Keras 2) layer.
     "h34_hub_kerastensor_symbolic.txt": "Keras 3 KerasTensor-to-NumPy wording not in the knowledge base",
+    # Issue 19's held-out environment batch (30 texts, 23 right untuned):
+    "h40_vllm_c_undefined_no_colon.txt": "'undefined symbol' without its colon (an issue title)",
+    "h44_cublas_symbol_version_not_defined.txt": "two cuBLAS releases mixed",
+    "h46_deepspeed_cuda_mismatch_exception.txt": "DeepSpeed's CUDAMismatchException class is not accepted",
+    "h49_torch_cudnn_mismatch_7102_7600.txt": "torch < 1.8 wording 'cuDNN version mismatch … linked against'",
+    "h50_torch_cudnn_linked_against_tuple.txt": "torch 1.12 wording '… but linked against (8, 0, 3)'",
+    "h59_jaxlib_valueerror_old_jax.txt": "jax < 0.2 raised ValueError, and without '>='",
+    "h64_protobuf_old_wording_parent.txt": "protobuf 3.x 'should not be created directly' wording",
+    # Issue 20's held-out NotImplementedError batch (22 texts, 17 right untuned):
+    "h74_q_scale_on_float_tensor.txt": "q_scale on a float CPU tensor reads as an API change",
+    "h78_datasets_localfilesystem_ipython.txt": "datasets/fsspec pair: nothing is said",
+    "h79_datasets_localfilesystem_traceback.txt": "datasets/fsspec pair: nothing is said",
+    "h83_keras_compute_output_shape_title.txt": "an issue title without frames or message",
+    "h88_base_dataset_read_record.txt": "'not implemented in class BaseDataset' is not read as such",
 }
 
 
@@ -156,6 +168,9 @@ KNOWN_MISSES = {
 def test_labelled_traceback_gets_its_kind_first(name: str, label: tuple[str, str]) -> None:
     """The whole real corpus (benchmarks/explain_accuracy.py prints the same per family)."""
     diagnoses = explain_text((TRACEBACKS / name).read_text(encoding="utf-8"))
+    if label[1] == "none":  # no known cause fits: saying nothing is the right answer
+        assert diagnoses == []
+        return
     assert diagnoses, "no diagnosis"
     assert diagnoses[0].kind == label[1]
     assert all(0 < d.confidence < 1 for d in diagnoses)
