@@ -86,7 +86,13 @@ class SmokeProgress:
         if self._ticker is not None:
             self._ticker.join()
         with self._lock:
-            if self.enabled and self.redraw and self._drawn:
+            if self.enabled and self.redraw and lifecycle.stopping.is_set():
+                # interrupted: no report follows, so the lines stay, showing what was stopped
+                for name in self._order:
+                    if not _is_final(self._states[name]):
+                        self._states[name] = "stopped"
+                self._draw(changed=[])
+            elif self.enabled and self.redraw and self._drawn:
                 n = self._drawn
                 with contextlib.suppress(OSError, ValueError):
                     self.stream.write(UP.format(n=n) + f"\r{CLEAR_LINE}\n" * n + UP.format(n=n))

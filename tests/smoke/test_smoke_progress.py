@@ -90,6 +90,9 @@ def test_kernels_killed_after_ctrl_c_are_stopped_not_crashed(monkeypatch: pytest
     display("jax", "failed: crash")  # what the runner reports for a kernel our signal handler killed
     screen = final_screen(stream.getvalue())
     assert screen[1:] == ["torch       done (0.0 s)", "jax         stopped (0.0 s)"]
+    display.start(["keras"])
+    display.finish()  # no report follows an interrupt: the lines stay, unfinished ones stopped
+    assert final_screen(stream.getvalue())[1:] == [*screen[1:], "keras       stopped (0.0 s)"]
 
 
 def test_no_color_keeps_redraw_but_drops_colour(monkeypatch: pytest.MonkeyPatch) -> None:
