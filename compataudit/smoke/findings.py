@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compataudit.checks import CheckContext, finding
+from compataudit.checks import CheckContext
 from compataudit.distributions import JAX_FAMILY, KERAS, TENSORFLOW
 from compataudit.model import Finding, ProbeStatus, Severity, SmokeResult, SmokeStatus
+from compataudit.rules import finding
 from compataudit.smoke.runner import ALL, framework_distribution
 
 STATUS_CODES = {

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.checks import CheckContext, finding
-from compataudit.matrices import Matrices
+from compataudit.checks import CheckContext
+from compataudit.compat.matrices import Matrices
 from compataudit.model import (
     Environment,
     Finding,
@@ -18,6 +18,7 @@ from compataudit.model import (
     SmokeResult,
     SmokeStatus,
 )
+from compataudit.rules import finding
 from compataudit.smoke.findings import explaining_finding, smoke_findings
 
 ENV = Environment(
