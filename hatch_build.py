@@ -30,7 +30,7 @@ class CompileMatrices(BuildHookInterface):  # type: ignore[misc, type-arg, unuse
         root = Path(self.root)
         sys.path.insert(0, str(root))
         try:
-            from compataudit.matrices import COMPILED_NAME, compile_directory
+            from compataudit.compat.matrices import COMPILED_NAME, compile_directory
         finally:
             sys.path.pop(0)
         # Written next to the TOML files: shipped with them, and an editable install reads

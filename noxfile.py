@@ -5,7 +5,7 @@
 * ``package`` - build the wheel, check the matrices are inside, install it in a fresh
   venv and audit with it (its JSON report must validate against the packaged schema);
 * ``matrix`` - one session per framework version set drawn from our own matrices
-  (``compataudit.matrixgen``, only sets for the session's Python). Each installs its set
+  (``compataudit.plan.ci_matrix``, only sets for the session's Python). Each installs its set
   and writes ``reports/<cell>.json`` with ``compataudit check``. A cell whose packages
   are not on this machine's local package sources, or that resolves to a CUDA build,
   is skipped with the reason (``COMPATAUDIT_MATRIX_ONLINE=1`` / ``..._ALLOW_CUDA=1`` lift
@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))  # the matrix cells come from this checkout's data
 
 import compataudit.nox as ca  # noqa: E402
-from compataudit.matrixgen import cell_id  # noqa: E402
-from compataudit.schema import validate_report  # noqa: E402
+from compataudit.formats.schema import validate_report  # noqa: E402
+from compataudit.plan.ci_matrix import cell_id  # noqa: E402
 
 PYPROJECT = nox.project.load_toml(str(ROOT / "pyproject.toml"))
 REPORTS = ROOT / "reports"
@@ -97,9 +97,9 @@ def package(session: nox.Session) -> None:
 
 _VALIDATE = """
 import json, sys
-import compataudit, compataudit.schema as s
+import compataudit, compataudit.formats.schema as s
 assert "site-packages" in compataudit.__file__, compataudit.__file__
-from compataudit.matrices import COMPILED_NAME, default_directory, load_matrices
+from compataudit.compat.matrices import COMPILED_NAME, default_directory, load_matrices
 assert (default_directory() / COMPILED_NAME).is_file(), "no pre-parsed matrices in the wheel"
 m = load_matrices()
 assert m.get("torch") and m._compiled, "the pre-parsed matrices were not used"

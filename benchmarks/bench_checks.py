@@ -22,7 +22,7 @@ from compataudit.probes import probe_environment
 env = probe_environment()
 start = time.perf_counter()
 from compataudit.checks import CheckContext, run_checks
-from compataudit.matrices import load_matrices
+from compataudit.compat.matrices import load_matrices
 matrices = load_matrices()
 matrices.load_all()
 findings = run_checks(CheckContext(env, matrices))

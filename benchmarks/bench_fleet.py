@@ -20,12 +20,12 @@ from pathlib import Path
 
 from compataudit.model import BuildInfo, Environment, Package, to_jsonable
 from compataudit.options import EnvOptions
-from compataudit.whatif import apply_what_if
+from compataudit.sources.whatif import apply_what_if
 
 
 def base_environment(snapshot: str | None) -> Environment:
     if snapshot:
-        from compataudit.snapshot import load_snapshot
+        from compataudit.sources.snapshot import load_snapshot
 
         env = load_snapshot(snapshot)
     else:

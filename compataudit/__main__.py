@@ -1,6 +1,6 @@
 """``python -m compataudit``."""
 
-from compataudit.cli import main
+from compataudit.cli.app import main
 
 if __name__ == "__main__":
     main()

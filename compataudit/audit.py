@@ -18,12 +18,12 @@ from compataudit.model import Environment, Finding, Report, Severity, SmokeResul
 from compataudit.options import AuditOptions, EnvOptions
 
 if TYPE_CHECKING:
-    from compataudit.matrices import Matrices
+    from compataudit.compat.matrices import Matrices
 
 
 def build_environment(opts: EnvOptions) -> Environment:
     """This machine, a snapshot, or an empty environment; then the what-if flags on top."""
-    from compataudit import snapshot, whatif
+    from compataudit.sources import snapshot, whatif
 
     if opts.env_path and not opts.probe:
         raise UsageError("--env audits an installed environment: drop --snapshot / --no-probe")
@@ -55,7 +55,7 @@ def run_audit(
 ) -> Report:
     """Check ``env`` (and run the smoke kernels if asked) into a Report."""
     from compataudit.checks import CheckContext, run_checks
-    from compataudit.matrices import load_matrices
+    from compataudit.compat.matrices import load_matrices
 
     matrices = load_matrices(opts.matrices_dir)
     ctx = CheckContext(env=env, matrices=matrices, options={"require": opts.require})
@@ -104,7 +104,7 @@ def run_smoke_audit(
 ) -> Report:
     """``compataudit smoke``: the kernels only; the static findings serve to explain failures."""
     from compataudit.checks import CheckContext, run_checks
-    from compataudit.matrices import load_matrices
+    from compataudit.compat.matrices import load_matrices
     from compataudit.smoke.findings import smoke_findings
     from compataudit.smoke.runner import run_smoke
 

@@ -29,6 +29,8 @@ HANDLED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 _PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
 
 _lock = threading.RLock()
+# Set when a signal ends the run: kernels killed from here on were stopped, not crashed.
+stopping = threading.Event()
 _running: dict[int, subprocess.Popen[bytes]] = {}
 _subreaper_depth = 0
 
@@ -220,5 +222,6 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
         if number is not None:
             with contextlib.suppress(OSError, ValueError):
                 signal.signal(number, signal.SIG_IGN)
+    stopping.set()
     stop_all()
     raise Interrupted(signum)

@@ -45,9 +45,9 @@ def compatible_sets(
     matrices_dir: str | None = None,
 ) -> list[dict[str, str]]:
     """The compatible version sets of ``packages``, newest first (``matrix compatible``)."""
-    from compataudit.matrices import load_matrices
-    from compataudit.matrixgen import Query
-    from compataudit.matrixgen import compatible_sets as generate
+    from compataudit.compat.matrices import load_matrices
+    from compataudit.plan.ci_matrix import Query
+    from compataudit.plan.ci_matrix import compatible_sets as generate
 
     query = Query(tuple(packages), python=python, driver=driver, gpu_ccs=tuple(gpu_ccs), latest=latest)
     return generate(load_matrices(matrices_dir), query)
@@ -57,7 +57,7 @@ def params(*packages: str, **kwargs: Any) -> list[Any]:
     """:func:`compatible_sets` as ``nox.param`` values with readable ids."""
     import nox
 
-    from compataudit.matrixgen import cell_id
+    from compataudit.plan.ci_matrix import cell_id
 
     return [nox.param(cell, id=cell_id(cell)) for cell in compatible_sets(*packages, **kwargs)]
 

@@ -1,7 +1,7 @@
 """What a run is asked to do: where its environment comes from, and how to audit it.
 
 Plain values with no behaviour, below both the pipeline (:mod:`compataudit.audit`)
-and the what-if layer (:mod:`compataudit.whatif`) that read them.
+and the what-if layer (:mod:`compataudit.sources.whatif`) that read them.
 """
 
 from __future__ import annotations

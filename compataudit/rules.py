@@ -9,9 +9,10 @@ the SARIF rule descriptions and the docs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from compataudit.model import Severity
+from compataudit.model import Finding, Severity
 
 
 @dataclass(frozen=True)
@@ -668,3 +669,27 @@ _NOT_CHECK_AREAS = frozenset({"code", "smoke"})
 def check_areas() -> list[str]:
     """Every area the static checks can file a finding under, from this table alone."""
     return sorted({r.area for r in RULES if r.status != "removed" and r.area not in _NOT_CHECK_AREAS})
+
+
+def finding(
+    code: str,
+    title: str,
+    detail: str = "",
+    *,
+    components: Iterable[str] = (),
+    fix: str | None = None,
+    sources: Iterable[str] = (),
+    severity: Severity | None = None,
+) -> Finding:
+    """A finding for ``code``, with the rule's default severity and area."""
+    r = rule(code)
+    return Finding(
+        code=code,
+        severity=severity or r.severity,
+        title=title,
+        detail=detail,
+        components=tuple(dict.fromkeys(components)),
+        fix=fix,
+        sources=tuple(dict.fromkeys(sources)),
+        area=r.area,
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
@@ -18,6 +19,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from compataudit.distributions import canonical_name
+from compataudit.model import Environment, Package
 
 _VARIANT_RE = re.compile(r"^(cpu|cu\d{2,3}|rocm\d+(?:\.\d+)*|xpu)$")
 _NUMERIC_PREFIX_RE = re.compile(r"^\s*v?(\d+(?:\.\d+)*)")
@@ -199,3 +201,51 @@ def marker_applies(marker: str | None, environment: dict[str, str]) -> bool | No
         return parsed.evaluate(environment)
     except UndefinedEnvironmentName:
         return None
+
+
+# ------------------------------------------------------- PEP 508 markers of an environment
+
+_SYS_PLATFORM = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32"}
+
+
+def platform_markers(env: Environment) -> dict[str, str]:
+    """The PEP 508 marker variables that do not depend on the Python version."""
+    system = env.platform.system
+    impl = env.python.implementation or "CPython"
+    return {
+        "implementation_name": impl.lower(),
+        "platform_python_implementation": impl,
+        "platform_system": system,
+        "platform_machine": env.platform.machine,
+        "platform_release": env.platform.release or "",
+        "platform_version": "",
+        "sys_platform": _SYS_PLATFORM.get(system, system.lower()),
+        "os_name": "nt" if system == "Windows" else "posix",
+        "extra": "",
+    }
+
+
+def marker_environment(env: Environment) -> dict[str, str] | None:
+    """PEP 508 marker variables of the audited environment; None if its Python is unknown."""
+    v = parse_version(env.python.version)
+    if v is None:
+        return None
+    release = (*v.release, 0, 0)
+    return {
+        **platform_markers(env),
+        "python_version": f"{release[0]}.{release[1]}",
+        "python_full_version": env.python.version,
+        "implementation_version": env.python.version,
+    }
+
+
+def applicable_requirements(pkg: Package, markers: dict[str, str]) -> Iterator[ParsedRequirement]:
+    """The Requires-Dist lines of ``pkg`` whose markers hold in ``markers``.
+
+    Malformed lines of third-party metadata, and markers that cannot be
+    evaluated, are skipped: there is nothing we could judge.
+    """
+    for line in pkg.requires:
+        req = parse_requirement(line)
+        if req is not None and marker_applies(req.marker, markers):
+            yield req

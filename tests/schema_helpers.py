@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compataudit.schema import validate_report
+from compataudit.formats.schema import validate_report
 
 
 def assert_valid_report(data: Any) -> None:

@@ -7,7 +7,7 @@ import pytest
 from compataudit.audit import apply_policy, exit_code_for, make_report
 from compataudit.model import Finding, Severity, SmokeResult, SmokeStatus
 from compataudit.options import AuditOptions
-from compataudit.whatif import empty_environment
+from compataudit.sources.whatif import empty_environment
 
 F = [
     Finding("PKG002", Severity.ERROR, "conflict"),

@@ -44,7 +44,7 @@ def test_every_command_has_examples_uniform_flags_and_clean_metavars(command: tu
 def _epilog(command: tuple[str, ...]) -> str:
     import typer.main
 
-    from compataudit.cli import register_all_commands
+    from compataudit.cli.app import register_all_commands
 
     found: Any = typer.main.get_command(register_all_commands())
     for name in command:
@@ -67,7 +67,7 @@ def test_examples_never_wrap_at_80_columns(command: tuple[str, ...]) -> None:
 
 
 def test_examples_helper_puts_long_descriptions_under_the_command() -> None:
-    from compataudit.clikit import HELP_WIDTH, examples
+    from compataudit.cli.kit import HELP_WIDTH, examples
 
     text = examples(("compataudit a", "short"), ("compataudit " + "x" * 60, "a description too long to fit"))
     assert "  compataudit a" in text and all(len(line) <= HELP_WIDTH for line in text.splitlines())

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from compataudit.clikit import (
+from compataudit.cli.kit import (
     fail,
     guarded,
     json_error_document,

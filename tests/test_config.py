@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from compataudit.config import (
+from compataudit.cli.config import (
     Config,
     Settings,
     config_from_env,
@@ -66,7 +66,7 @@ def test_nearest_pyproject_upward(tmp_path: Path) -> None:
 
 
 def test_no_file_is_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("compataudit.config.find_pyproject", lambda cwd: None)
+    monkeypatch.setattr("compataudit.cli.config.find_pyproject", lambda cwd: None)
     assert load_config(None, tmp_path) == Config()
 
 
@@ -218,7 +218,7 @@ def test_only_real_flags_come_from_the_command_line(name: str) -> None:
 
 
 def test_one_table_names_each_setting_everywhere() -> None:
-    from compataudit.config import KEYS
+    from compataudit.cli.config import KEYS
 
     assert {k.env for k in KEYS.values()} == {f"COMPATAUDIT_{key.upper().replace('-', '_')}" for key in KEYS}
     assert {k.field for k in KEYS.values()} <= set(Config.__dataclass_fields__)

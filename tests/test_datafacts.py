@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from compataudit.compat.datafacts import HARVEST_DIR, read_harvest, summarise_harvest
+from compataudit.compat.matrices import COMPILED_NAME, compile_directory, load_matrices
 from compataudit.compat.staleness import data_facts, newer_than_data
-from compataudit.datafacts import HARVEST_DIR, read_harvest, summarise_harvest
 from compataudit.errors import MatrixError
-from compataudit.matrices import COMPILED_NAME, compile_directory, load_matrices
 from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
 
 CHECKOUT = Path(__file__).resolve().parents[1] / "matrices"

@@ -30,7 +30,8 @@ import jsonschema
 import pytest
 
 from compataudit import lifecycle
-from compataudit.cli import main
+from compataudit.cli.app import main
+from compataudit.formats.schema import schema_text
 from compataudit.model import (
     BuildInfo,
     Environment,
@@ -41,8 +42,7 @@ from compataudit.model import (
     ProbeStatus,
     PythonInfo,
 )
-from compataudit.schema import schema_text
-from compataudit.snapshot import dump_snapshot
+from compataudit.sources.snapshot import dump_snapshot
 from tests.test_lifecycle import alive
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux process model")

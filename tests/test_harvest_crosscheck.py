@@ -21,7 +21,7 @@ from compataudit.compat import jax as jax_compat
 from compataudit.compat import keras as keras_compat
 from compataudit.compat import tensorflow as tf_compat
 from compataudit.compat import torch as torch_compat
-from compataudit.matrices import Matrices, load_matrices
+from compataudit.compat.matrices import Matrices, load_matrices
 from compataudit.versions import cuda_variant, minor_of
 from tests.harvest_facts import (
     PYTHON_MINORS,

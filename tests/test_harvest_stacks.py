@@ -15,11 +15,11 @@ import pytest
 from packaging.version import Version
 
 from compataudit.checks import CheckContext, run_checks
-from compataudit.matrices import Matrices, load_matrices
-from compataudit.matrixgen import Query, compatible_sets
+from compataudit.compat.matrices import Matrices, load_matrices
 from compataudit.model import Severity
 from compataudit.options import EnvOptions
-from compataudit.whatif import apply_what_if, empty_environment
+from compataudit.plan.ci_matrix import Query, compatible_sets
+from compataudit.sources.whatif import apply_what_if, empty_environment
 from tests.harvest_facts import Ledger, allows_minor, exact, floor, releases
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.test_cli import run
@@ -37,14 +41,56 @@ def test_action_installs_checks_uploads_sarif_and_keeps_the_exit_code() -> None:
     assert action["runs"]["using"] == "composite"
     steps = action["runs"]["steps"]
     scripts = " ".join(step.get("run", "") for step in steps)
-    assert "pip install" in scripts and '"$ACTION_PATH"' in scripts
-    assert "compataudit check --format github" in scripts
+    assert '"$TOOL_VENV/bin/python" -m pip install' in scripts and '"$ACTION_PATH"' in scripts
+    assert '"$PYTHON" -m pip' not in scripts  # never into the audited interpreter
+    assert 'compataudit" check --env "$TARGET" --format github' in scripts
     assert "--format sarif -o compataudit.sarif" in scripts
     [upload] = [s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif")]
     assert upload["with"]["sarif_file"] == "compataudit.sarif"
+    assert upload["continue-on-error"] is True  # a refused upload never fails the job
+    assert any("steps.upload.outcome == 'failure'" in str(s.get("if", "")) for s in steps)
     assert 'exit "${CODE:-2}"' in scripts
     # inputs reach the scripts through env only (no ${{ }} inside a shell script)
     assert not [s["run"] for s in steps if "run" in s and re.search(r"\$\{\{", s["run"])]
     for step in steps:
         if "run" in step:
             assert step["shell"] == "bash"
+
+
+@pytest.mark.slow
+def test_action_scripts_audit_the_job_environment_without_touching_it(tmp_path: Path) -> None:
+    # The install and check steps run as GitHub runs them (bash -eo pipefail, the step's env).
+    audited = tmp_path / "job-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(audited)], check=True)
+    python = audited / "bin" / "python"
+    freeze = [str(python), "-m", "pip", "freeze", "--all"]
+    before = subprocess.run(freeze, capture_output=True, text=True, check=True).stdout
+    runner_temp = tmp_path / "runner"
+    runner_temp.mkdir()
+    output = tmp_path / "github-output"
+    env = {
+        **os.environ,
+        "PYTHON": str(python),
+        "ACTION_PATH": str(ROOT),
+        "RUNNER_TEMP": str(runner_temp),
+        "TOOL_VENV": str(runner_temp / "compataudit-venv"),
+        "GITHUB_OUTPUT": str(output),
+        "ARGS": "--no-smoke",
+    }
+    env.pop("VIRTUAL_ENV", None)
+    steps = {s["name"]: s for s in _load("action.yml")["runs"]["steps"]}
+    for name in ("Install compataudit (its own venv)", "compataudit check"):
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", steps[name]["run"]],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert output.read_text().strip() == "exit-code=0", done.stdout[-2000:]
+    assert "Traceback" not in done.stderr
+    after = subprocess.run(freeze, capture_output=True, text=True, check=True).stdout
+    assert after == before  # nothing was installed into the audited interpreter

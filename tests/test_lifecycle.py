@@ -144,7 +144,7 @@ def test_subreaper_reparents_and_kills_setsid_grandchildren() -> None:
 
 
 def test_an_interrupted_run_names_the_processes_that_survived(capsys: pytest.CaptureFixture[str]) -> None:
-    from compataudit.clikit import interrupted
+    from compataudit.cli.kit import interrupted
 
     proc = _Unkillable()
     lifecycle._running[proc.pid] = proc  # type: ignore[assignment]

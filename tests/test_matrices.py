@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.errors import MatrixError
-from compataudit.matrices import (
+from compataudit.compat.matrices import (
     COMPILED_NAME,
     compile_directory,
     default_directory,
     load_matrices,
     parse_toml,
 )
+from compataudit.errors import MatrixError
 
 CHECKOUT = Path(__file__).resolve().parents[1] / "matrices"
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from compataudit.formats.schema import load_schema, schema_text, validate_report
 from compataudit.model import to_jsonable
-from compataudit.schema import load_schema, schema_text, validate_report
 from tests.formats.sample_report import make_report
 from tests.schema_helpers import assert_valid_report
 
@@ -169,8 +169,8 @@ def test_check_json_output_is_valid(args: tuple[str, ...]) -> None:
 def test_the_exit_2_error_document_has_its_own_schema() -> None:
     import jsonschema
 
-    from compataudit.clikit import json_error_document
-    from compataudit.schema import load_schema
+    from compataudit.cli.kit import json_error_document
+    from compataudit.formats.schema import load_schema
 
     schema = load_schema()
     document = {"$ref": "#/$defs/error_document", "$defs": schema["$defs"]}

@@ -10,8 +10,8 @@ import pytest
 from compataudit.audit import make_report
 from compataudit.errors import InputError
 from compataudit.formats.json_report import report_to_json
-from compataudit.snapshot import dump_snapshot, load_snapshot
-from compataudit.whatif import empty_environment
+from compataudit.sources.snapshot import dump_snapshot, load_snapshot
+from compataudit.sources.whatif import empty_environment
 
 
 def test_round_trip(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from compataudit.model import Environment, Gpu, NvidiaInfo, PlatformInfo, ProbeStatus, PythonInfo
-from compataudit.visibility import split_gpus
+from compataudit.probes.visibility import split_gpus
 
 GPUS = (
     Gpu(index=0, name="Tesla P100", uuid="GPU-1a2b3c4d-0000", compute_capability="6.0"),

@@ -8,7 +8,7 @@ from compataudit.audit import build_environment
 from compataudit.errors import UsageError
 from compataudit.model import BuildInfo, Package, ProbeStatus
 from compataudit.options import EnvOptions
-from compataudit.whatif import apply_what_if, empty_environment, parse_pin
+from compataudit.sources.whatif import apply_what_if, empty_environment, parse_pin
 
 
 @pytest.mark.parametrize(

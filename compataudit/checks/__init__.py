@@ -15,9 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from compataudit.matrices import Matrices
-from compataudit.model import Environment, Finding, Severity
-from compataudit.rules import rule
+from compataudit.compat.matrices import Matrices
+from compataudit.model import Environment, Finding
 
 
 @dataclass(frozen=True)
@@ -34,30 +33,6 @@ CheckFn = Callable[[CheckContext], Iterable[Finding]]
 class CheckArea:
     name: str
     checks: tuple[CheckFn, ...]
-
-
-def finding(
-    code: str,
-    title: str,
-    detail: str = "",
-    *,
-    components: Iterable[str] = (),
-    fix: str | None = None,
-    sources: Iterable[str] = (),
-    severity: Severity | None = None,
-) -> Finding:
-    """A finding for ``code``, with the rule's default severity and area."""
-    r = rule(code)
-    return Finding(
-        code=code,
-        severity=severity or r.severity,
-        title=title,
-        detail=detail,
-        components=tuple(dict.fromkeys(components)),
-        fix=fix,
-        sources=tuple(dict.fromkeys(sources)),
-        area=r.area,
-    )
 
 
 def areas() -> list[CheckArea]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from compataudit.checks import CheckContext, CheckFn, finding
+from compataudit.checks import CheckContext, CheckFn
 from compataudit.compat import builds
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import (
@@ -21,8 +21,9 @@ from compataudit.compat.cuda import (
     parse_cc,
 )
 from compataudit.model import Finding, ProbeStatus
+from compataudit.probes.visibility import visible_gpus
+from compataudit.rules import finding
 from compataudit.versions import driver_tuple
-from compataudit.visibility import visible_gpus
 
 MVC_PAGE = "https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html"
 

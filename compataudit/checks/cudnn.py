@@ -15,16 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from compataudit.checks import CheckContext, CheckFn, finding
+from compataudit.checks import CheckContext, CheckFn
 from compataudit.checks.cuda import resolved_builds
 from compataudit.checks.nvidia_wheels import exact_pins
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import CudnnSupport, cuda_view, parse_cc
+from compataudit.compat.matrices import Matrices
 from compataudit.compat.tensorflow import tensorflow_matrix
-from compataudit.matrices import Matrices
 from compataudit.model import Environment, Finding
+from compataudit.probes.visibility import visible_gpus
+from compataudit.rules import finding
 from compataudit.versions import in_range, numeric_prefix
-from compataudit.visibility import visible_gpus
 
 # The rule each framework applies when it loads cuDNN: same major, minor at least the build's.
 TF_CUDNN_RULE = "https://github.com/tensorflow/tensorflow/issues/55309"

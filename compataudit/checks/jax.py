@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from compataudit.checks import CheckContext, CheckFn, finding
+from compataudit.checks import CheckContext, CheckFn
 from compataudit.compat.jax import installed_plugin, jax_release, jax_view
 from compataudit.model import Finding
+from compataudit.rules import finding
 from compataudit.versions import in_range, parse_version
 
 # jax's own check (jaxlib <= jax, jaxlib >= jax's minimum) lives here:

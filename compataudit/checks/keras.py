@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from compataudit.checks import CheckContext, finding
+from compataudit.checks import CheckContext
 from compataudit.compat.keras import (
     KerasMatrix,
     installed_keras,
@@ -21,6 +21,7 @@ from compataudit.compat.keras import (
 )
 from compataudit.compat.tensorflow import TfRelease, installed_tensorflow, tensorflow_matrix
 from compataudit.model import Finding, Package, Severity
+from compataudit.rules import finding
 from compataudit.versions import in_range, minor_of, parse_version
 
 

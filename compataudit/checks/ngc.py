@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from compataudit.checks import CheckContext, finding
+from compataudit.checks import CheckContext
 from compataudit.compat import torch as tm
 from compataudit.model import Finding, Package
+from compataudit.rules import finding
 from compataudit.versions import driver_tuple, parse_version
 
 

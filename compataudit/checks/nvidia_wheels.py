@@ -12,11 +12,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from compataudit.checks import CheckContext, CheckFn, finding
-from compataudit.checks.packages import marker_environment, platform_markers
+from compataudit.checks import CheckContext, CheckFn
 from compataudit.compat.cuda import cuda_view
 from compataudit.model import Environment, Finding
-from compataudit.versions import in_range, marker_applies, numeric_prefix, parse_requirement
+from compataudit.rules import finding
+from compataudit.versions import (
+    in_range,
+    marker_applies,
+    marker_environment,
+    numeric_prefix,
+    parse_requirement,
+    platform_markers,
+)
 
 _SUFFIX_RE = re.compile(r"-cu(\d+)$")
 _EXTRA_RE = re.compile(r"extra\s*==\s*['\"]([^'\"]+)['\"]")

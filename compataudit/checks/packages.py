@@ -14,50 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from compataudit.checks import CheckContext, finding
+from compataudit.checks import CheckContext
 from compataudit.distributions import TENSORFLOW
 from compataudit.model import Environment, Finding, Package
-from compataudit.versions import (
-    ParsedRequirement,
-    in_range,
-    marker_applies,
-    parse_requirement,
-    parse_version,
-)
+from compataudit.rules import finding
+from compataudit.versions import applicable_requirements, in_range, marker_environment, parse_version
 
 _TORCH_EXTENSIONS = ("torchvision", "torchaudio")
-_SYS_PLATFORM = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32"}
-
-
-def platform_markers(env: Environment) -> dict[str, str]:
-    """The PEP 508 marker variables that do not depend on the Python version."""
-    system = env.platform.system
-    impl = env.python.implementation or "CPython"
-    return {
-        "implementation_name": impl.lower(),
-        "platform_python_implementation": impl,
-        "platform_system": system,
-        "platform_machine": env.platform.machine,
-        "platform_release": env.platform.release or "",
-        "platform_version": "",
-        "sys_platform": _SYS_PLATFORM.get(system, system.lower()),
-        "os_name": "nt" if system == "Windows" else "posix",
-        "extra": "",
-    }
-
-
-def marker_environment(env: Environment) -> dict[str, str] | None:
-    """PEP 508 marker variables of the audited environment; None if its Python is unknown."""
-    v = parse_version(env.python.version)
-    if v is None:
-        return None
-    release = (*v.release, 0, 0)
-    return {
-        **platform_markers(env),
-        "python_version": f"{release[0]}.{release[1]}",
-        "python_full_version": env.python.version,
-        "implementation_version": env.python.version,
-    }
 
 
 def _provider(env: Environment, name: str) -> Package | None:
@@ -68,18 +31,6 @@ def _provider(env: Environment, name: str) -> Package | None:
             if found is not None:
                 break
     return found
-
-
-def applicable_requirements(pkg: Package, markers: dict[str, str]) -> Iterator[ParsedRequirement]:
-    """The Requires-Dist lines of ``pkg`` whose markers hold in ``markers``.
-
-    Malformed lines of third-party metadata, and markers that cannot be
-    evaluated, are skipped: there is nothing we could judge.
-    """
-    for line in pkg.requires:
-        req = parse_requirement(line)
-        if req is not None and marker_applies(req.marker, markers):
-            yield req
 
 
 def check_requirements(ctx: CheckContext) -> Iterator[Finding]:

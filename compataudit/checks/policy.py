@@ -17,11 +17,11 @@ from collections.abc import Iterable, Iterator
 from packaging.markers import InvalidMarker, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
 
-from compataudit.checks import CheckContext, finding
-from compataudit.checks.packages import marker_environment
+from compataudit.checks import CheckContext
 from compataudit.distributions import TENSORFLOW, canonical_name
 from compataudit.model import Environment, Finding
-from compataudit.versions import in_range
+from compataudit.rules import finding
+from compataudit.versions import in_range, marker_environment
 
 
 def _installed(env: Environment, name: str) -> tuple[str, str] | None:

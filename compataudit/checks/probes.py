@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from compataudit.checks import CheckContext, finding
+from compataudit.checks import CheckContext
 from compataudit.model import Finding, ProbeStatus
+from compataudit.rules import finding
 
 _COMPONENT = {
     "nvml": "nvidia-driver",

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from compataudit.checks import CheckContext, CheckFn, finding
+from compataudit.checks import CheckContext, CheckFn
 from compataudit.compat.staleness import data_facts, newer_than_data
 from compataudit.distributions import TENSORFLOW, TORCH_FAMILY
 from compataudit.model import Finding
+from compataudit.rules import finding
 
 # These areas already say "not in the compatibility data" for their releases.
 OWN_MAT001 = frozenset((*TORCH_FAMILY, *TENSORFLOW, "jax"))

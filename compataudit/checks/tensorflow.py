@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from compataudit.checks import CheckContext, finding
+from compataudit.checks import CheckContext
 from compataudit.compat import keras as keras_compat
 from compataudit.compat.tensorflow import (
     TfRelease,
@@ -22,6 +22,7 @@ from compataudit.compat.tensorflow import (
     tensorflow_matrix,
 )
 from compataudit.model import Finding, Package, Severity
+from compataudit.rules import finding
 from compataudit.versions import in_range, minor_of, parse_version
 
 

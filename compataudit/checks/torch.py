@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from compataudit.checks import CheckContext, finding
-from compataudit.checks.packages import applicable_requirements, marker_environment
+from compataudit.checks import CheckContext
 from compataudit.compat import torch as tm
 from compataudit.model import Finding, Package, Severity
+from compataudit.rules import finding
 from compataudit.versions import (
     ParsedRequirement,
+    applicable_requirements,
     in_range,
     local_variant,
     major_minor,
+    marker_environment,
     minor_of,
     parse_version,
     variant_cuda,

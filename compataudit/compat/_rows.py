@@ -8,8 +8,8 @@ from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from compataudit.compat.matrices import Matrices
 from compataudit.errors import MatrixError
-from compataudit.matrices import Matrices
 from compataudit.versions import parse_version
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from compataudit.matrices import Matrices
+    from compataudit.compat.matrices import Matrices
     from compataudit.model import Environment
 
 # The compat modules that provide a resolver, in report order.

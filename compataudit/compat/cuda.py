@@ -21,7 +21,7 @@ from typing import NamedTuple
 from packaging.version import Version
 
 from compataudit.compat._rows import RowReader, read_rows
-from compataudit.matrices import Matrices
+from compataudit.compat.matrices import Matrices
 from compataudit.versions import driver_tuple, numeric_prefix
 
 Cc = tuple[int, int]

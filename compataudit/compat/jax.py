@@ -16,7 +16,7 @@ from packaging.version import Version
 from compataudit.compat._rows import RowReader, read_rows
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import arch_supported, parse_cc
-from compataudit.matrices import Matrices
+from compataudit.compat.matrices import Matrices
 from compataudit.model import Environment, Package
 from compataudit.versions import in_range, numeric_prefix, parse_version
 

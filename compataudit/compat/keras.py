@@ -13,8 +13,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from compataudit.compat._rows import RowReader, read_rows
+from compataudit.compat.matrices import Matrices
 from compataudit.errors import MatrixError
-from compataudit.matrices import Matrices
 from compataudit.model import Environment, Package
 from compataudit.versions import in_range, minor_of, parse_version
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from compataudit.compat._rows import read_rows
-from compataudit.matrices import Matrices
+from compataudit.compat.matrices import Matrices
 from compataudit.model import Environment
 from compataudit.versions import driver_tuple, parse_version
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from compataudit.compat._rows import read_rows
-from compataudit.datafacts import DataFacts, is_date, newer
+from compataudit.compat.datafacts import DataFacts, is_date, newer
+from compataudit.compat.matrices import Matrices
 from compataudit.distributions import canonical_name
-from compataudit.matrices import Matrices
 from compataudit.model import Environment
 from compataudit.versions import parse_version
 

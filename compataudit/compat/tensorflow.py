@@ -17,7 +17,7 @@ from compataudit.compat import keras as keras_compat
 from compataudit.compat._rows import RowReader, read_rows
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import arch_supported
-from compataudit.matrices import Matrices, load_matrices
+from compataudit.compat.matrices import Matrices, load_matrices
 from compataudit.model import Environment, Package, ProbeStatus
 from compataudit.versions import cuda_variant, in_range, major_minor, minor_of, parse_version
 

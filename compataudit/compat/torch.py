@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import arch_supported
+from compataudit.compat.matrices import Matrices
 from compataudit.compat.torch_data import (
     AudioRow,
     CompatibleSet,
@@ -24,7 +25,6 @@ from compataudit.compat.torch_data import (
     VisionRow,
     torch_matrix,
 )
-from compataudit.matrices import Matrices
 from compataudit.model import Environment, ProbeStatus
 from compataudit.versions import (
     cuda_variant,

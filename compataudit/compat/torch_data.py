@@ -11,7 +11,7 @@ import re
 from typing import NamedTuple
 
 from compataudit.compat._rows import RowReader, read_rows
-from compataudit.matrices import Matrices
+from compataudit.compat.matrices import Matrices
 from compataudit.versions import cuda_variant
 
 _MINOR_RE = re.compile(r"^\d+\.\d+$")

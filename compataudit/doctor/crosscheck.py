@@ -178,7 +178,7 @@ def torchvision_pair(hit: Hit, text: str, env: Environment | None) -> None:
         confirm(hit, CONFIRM, f"torch {torch} and torchvision {tv} are different build variants")
     try:
         from compataudit.compat import torch as torch_compat
-        from compataudit.matrices import load_matrices
+        from compataudit.compat.matrices import load_matrices
 
         matrices = load_matrices()
         row = torch_compat.torchvision_for_torch(matrices, torch)
@@ -314,7 +314,7 @@ def _torch_numpy2(torch: str) -> bool | None:
     """Whether this torch release works with NumPy 2: the matrices, else pytorch#132179."""
     try:
         from compataudit.compat import torch as torch_compat
-        from compataudit.matrices import load_matrices
+        from compataudit.compat.matrices import load_matrices
 
         release = torch_compat.release_for(load_matrices(), torch)
         if release is not None:

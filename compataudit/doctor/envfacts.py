@@ -35,7 +35,7 @@ def torch_build(env: Environment) -> ResolvedBuild | None:
     """torch's resolved build (variant, CUDA, archs) via compat.torch, when it answers."""
     try:
         from compataudit.compat import torch as torch_compat
-        from compataudit.matrices import load_matrices
+        from compataudit.compat.matrices import load_matrices
 
         return torch_compat.resolve_build(env, load_matrices())
     except Exception:  # matrices missing or malformed: fall back to the version label
@@ -64,7 +64,7 @@ def suggest_cuda_torch(env: Environment) -> str | None:
         return None
     try:
         from compataudit.compat import torch as torch_compat
-        from compataudit.matrices import load_matrices
+        from compataudit.compat.matrices import load_matrices
 
         matrices = load_matrices()
         build = torch_compat.resolve_build(env, matrices)

@@ -126,6 +126,6 @@ def render_table(diagnoses: list[Diagnosis], *, color: bool = False, width: int 
         for e in d.evidence:
             lines += wrap(e, width, first="   evidence: ", indent="             ")
         lines += fix_lines(d.fix, width, first="   fix: ", indent="        ")
-        if d.sources:
-            lines.append(f"   seen in: {', '.join(d.sources[:3])}")
+        if d.sources:  # one URL a line: a terminal that wraps one breaks it for the click
+            lines += [f"   {'seen in:' if n == 0 else '':<8} {url}" for n, url in enumerate(d.sources[:3])]
     return "\n".join(lines)

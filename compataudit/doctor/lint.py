@@ -179,7 +179,7 @@ def lint_paths(
 
 def lint_findings(paths: Sequence[str]) -> list[Finding]:
     """Lint problems as audit findings (codes LNT001...), for ``compataudit check --code``."""
-    from compataudit.checks import finding
+    from compataudit.rules import finding
 
     result = lint_paths(paths)
     out = []

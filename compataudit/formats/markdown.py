@@ -9,8 +9,8 @@ from __future__ import annotations
 from compataudit.distributions import AUDITED_STACK
 from compataudit.formats import RenderContext
 from compataudit.model import Environment, Finding, Report, Severity, SmokeResult
+from compataudit.probes.visibility import split_gpus
 from compataudit.render import is_command
-from compataudit.visibility import split_gpus
 
 ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 

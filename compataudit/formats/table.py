@@ -5,8 +5,8 @@ from __future__ import annotations
 from compataudit.distributions import AUDITED_STACK, is_tensorflow
 from compataudit.formats import RenderContext, summary_counts
 from compataudit.model import Environment, Finding, ProbeStatus, Report, Severity, SmokeResult
+from compataudit.probes.visibility import split_gpus
 from compataudit.render import SEVERITY_COLOR, Style, fix_lines, strip_ansi, table, wrap
-from compataudit.visibility import split_gpus
 
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 

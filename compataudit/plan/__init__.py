@@ -27,7 +27,7 @@ THIS_MACHINE = "-"
 
 def parse_document(data: Any, name: str) -> tuple[Environment, Report | None]:
     """A parsed JSON value as (environment, report or None); InputError naming ``name``."""
-    from compataudit.snapshot import environment_from_json
+    from compataudit.sources.snapshot import environment_from_json
 
     env = environment_from_json(data, name)  # a snapshot or a report's environment
     if not ("environment" in data and "findings" in data):
@@ -80,6 +80,6 @@ def load_any(
         from compataudit.options import EnvOptions
 
         return build_environment(EnvOptions()), None
-    from compataudit.snapshot import read_json_file
+    from compataudit.sources.snapshot import read_json_file
 
     return parse_document(read_json_file(path), path)

@@ -273,7 +273,7 @@ def _node_names(groups: list[Group]) -> dict[tuple[str | None, str], str]:
 def default_checker(matrices_dir: str | None = None) -> Checker:
     """Run every check against the matrices (loaded once) for each group's environment."""
     from compataudit.checks import CheckContext, run_checks
-    from compataudit.matrices import load_matrices
+    from compataudit.compat.matrices import load_matrices
 
     matrices = load_matrices(matrices_dir)
 

@@ -20,9 +20,9 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
+from compataudit.compat.matrices import Matrices
 from compataudit.distributions import family
 from compataudit.errors import UsageError
-from compataudit.matrices import Matrices
 from compataudit.model import Environment
 from compataudit.versions import in_range, major_minor, parse_version, variant_cuda
 
@@ -94,7 +94,7 @@ class Suggestion:
 def target_for(env: Environment, matrices: Matrices) -> tuple[Target, list[str]]:
     """The machine facts a suggestion depends on, and reasons that explain them."""
     from compataudit.compat.cuda import cc_for_gpu_name, gpu_family, max_cuda_for_driver
-    from compataudit.visibility import visible_gpus
+    from compataudit.probes.visibility import visible_gpus
 
     python = env.python.version.strip()
     if not python:

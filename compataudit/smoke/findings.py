@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compataudit.checks import CheckContext, finding
+from compataudit.checks import CheckContext
 from compataudit.distributions import JAX_FAMILY, KERAS, TENSORFLOW
-from compataudit.model import Finding, Severity, SmokeResult, SmokeStatus
+from compataudit.model import Finding, ProbeStatus, Severity, SmokeResult, SmokeStatus
+from compataudit.rules import finding
 from compataudit.smoke.runner import ALL, framework_distribution
 
 STATUS_CODES = {
@@ -121,10 +122,28 @@ def _cpu_only(result: SmokeResult, ctx: CheckContext, distribution: str) -> bool
     runtime = dict(result.runtime)
     if runtime.get("cuda") == "none":
         return True
-    build = ctx.env.build(result.framework)
+    return _cpu_only_build(ctx, result.framework, distribution, runtime.get("backend"))
+
+
+def _cpu_only_build(ctx: CheckContext, framework: str, distribution: str, backend: str | None = None) -> bool:
+    """Whether the installed ``framework`` can only ever use the CPU, from what is installed."""
+    env = ctx.env
+    if framework == "keras":  # Keras 3 runs on its backend: CPU-only exactly when that is
+        name = backend if backend in ("tensorflow", "jax", "torch") else None
+        if name is None:
+            return False
+        installed = [d for d in FRAMEWORK_DISTRIBUTIONS[name] if env.package(d) is not None]
+        return bool(installed) and _cpu_only_build(ctx, name, installed[0])
+    if framework == "jax":  # jaxlib alone is the CPU backend; CUDA comes as a plugin wheel
+        plugins = [p for p in env.packages if p.name.startswith(("jax-cuda", "jax-rocm"))]
+        jaxlib = env.package("jaxlib")
+        return not plugins and not (jaxlib is not None and "cuda" in jaxlib.version)
+    if distribution == "tensorflow-cpu":
+        return True
+    build = env.build(framework)
     if build is not None and build.is_cuda_build is False:
         return True
-    package = ctx.env.package(distribution)
+    package = env.package(distribution)
     return package is not None and package.version.endswith("+cpu")
 
 
@@ -138,10 +157,23 @@ def missing_device_fix(result: SmokeResult, ctx: CheckContext, distribution: str
             if not ctx.env.nvidia.gpus
             else "a CUDA build is needed to use its GPUs"
         )
+        what, target = f"{label} is a CPU-only build", result.framework
+        if result.framework == "jax":
+            what = (
+                f"{label} has no CUDA plugin (jax-cuda12-plugin, jax-cuda13-plugin): it runs on the CPU only"
+            )
+        elif result.framework == "keras":
+            backend = dict(result.runtime).get("backend") or "its backend"
+            what, target = f"{label} runs on {backend}, here a CPU-only build", backend
         return (
-            f"{label} is a CPU-only build, so it cannot run on {result.device}, and {here}: "
-            f"use --device cpu here, or install a CUDA build of {result.framework} on a machine "
+            f"{what}, so it cannot run on {result.device}, and {here}: "
+            f"use --device cpu here, or install a CUDA build of {target} on a machine "
             "with an NVIDIA GPU (`compataudit suggest` there gives the command)."
+        )
+    if ctx.env.nvidia.status is ProbeStatus.ABSENT:
+        return (
+            f"{label} can use {result.device.split(':')[0]}, but this machine shows no NVIDIA driver "
+            "or GPU: use --device cpu here, or run on a machine with an NVIDIA GPU."
         )
     visible = ctx.env.nvidia.visible_devices
     hidden = f" CUDA_VISIBLE_DEVICES={visible!r} may hide it." if visible is not None else ""

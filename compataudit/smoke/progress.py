@@ -7,6 +7,7 @@ terminal, or the caller turns it off (``--format json``), it prints nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -14,10 +15,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from compataudit import lifecycle
 from compataudit.render import Style
 
 CLEAR_LINE, UP = "\x1b[2K", "\x1b[{n}A"
 TICK_SECONDS = 0.5
+HEADING = "Smoke kernels: conv2d forward + backward (Ctrl-C stops them)"
 
 
 class SmokeProgress:
@@ -70,19 +73,31 @@ class SmokeProgress:
             if framework not in self._states:
                 self._order.append(framework)
                 self._started[framework] = self._clock()
+            if lifecycle.stopping.is_set() and not _is_final(self._states.get(framework, "")):
+                state = "stopped"  # killed by our own clean-up after Ctrl-C, not a crash
             self._states[framework] = state
             if _is_final(state):
                 self._ended[framework] = self._clock()
             self._draw(changed=[framework])
 
     def finish(self) -> None:
-        """Leave the final lines on screen and the cursor below them."""
+        """Take the live lines away: the report that follows shows every result."""
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join()
         with self._lock:
-            if self.enabled and self.redraw:
+            if self.enabled and self.redraw and lifecycle.stopping.is_set():
+                # interrupted: no report follows, so the lines stay, showing what was stopped
+                for name in self._order:
+                    if not _is_final(self._states[name]):
+                        self._states[name] = "stopped"
                 self._draw(changed=[])
+            elif self.enabled and self.redraw and self._drawn:
+                n = self._drawn
+                with contextlib.suppress(OSError, ValueError):
+                    self.stream.write(UP.format(n=n) + f"\r{CLEAR_LINE}\n" * n + UP.format(n=n))
+                    self.stream.flush()
+                self._drawn = 0
 
     def line(self, framework: str) -> str:
         """The text shown for ``framework``: name, state and elapsed time."""
@@ -95,6 +110,8 @@ class SmokeProgress:
         style = Style(self.color)
         if state == "done":
             return style(text, "green")
+        if state == "stopped":
+            return style(text, "yellow")
         if state.startswith("failed"):
             return style(text, "red")
         return style(text, "dim") if state == "waiting" else text
@@ -119,19 +136,23 @@ class SmokeProgress:
 
     def _write(self, changed: Sequence[str]) -> None:
         if not self.redraw:
+            if not self._drawn:
+                self.stream.write(f"{HEADING}\n")
+                self._drawn = 1
             for name in changed:
                 self.stream.write(f"smoke: {self.line(name)}\n")
             self.stream.flush()
             return
         out = [UP.format(n=self._drawn)] if self._drawn else []
-        out += [f"\r{CLEAR_LINE}{self.line(name)}\n" for name in self._order]
+        heading = Style(self.color)(HEADING, "bold")
+        out += [f"\r{CLEAR_LINE}{line}\n" for line in (heading, *map(self.line, self._order))]
         self.stream.write("".join(out))
         self.stream.flush()
-        self._drawn = len(self._order)
+        self._drawn = len(self._order) + 1
 
 
 def _is_final(state: str) -> bool:
-    return state == "done" or state.startswith("failed")
+    return state in ("done", "stopped") or state.startswith("failed")
 
 
 def _is_tty(stream: TextIO) -> bool:

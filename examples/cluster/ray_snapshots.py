@@ -24,7 +24,7 @@ from typing import Any
 def snapshot_json(redact: bool) -> str:
     """Runs on the target node: this node's snapshot as JSON text."""
     from compataudit.audit import EnvOptions, build_environment
-    from compataudit.snapshot import dump_snapshot
+    from compataudit.sources.snapshot import dump_snapshot
 
     env = build_environment(EnvOptions())
     if redact:

@@ -11,7 +11,7 @@ from compataudit.checks import CheckContext
 from compataudit.checks import cuda as cuda_checks
 from compataudit.compat import builds
 from compataudit.compat.builds import ResolvedBuild
-from compataudit.matrices import Matrices
+from compataudit.compat.matrices import Matrices
 from compataudit.model import Environment, Finding, Gpu, NvidiaInfo, PlatformInfo, ProbeStatus, PythonInfo
 
 MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")

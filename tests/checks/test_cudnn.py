@@ -13,10 +13,10 @@ from dataclasses import replace
 import pytest
 
 from compataudit.checks import CheckContext, cudnn
-from compataudit.matrices import load_matrices
+from compataudit.compat.matrices import load_matrices
 from compataudit.model import Environment, Finding, Package, ProbeStatus, ToolkitInfo
 from compataudit.options import EnvOptions
-from compataudit.whatif import apply_what_if, empty_environment
+from compataudit.sources.whatif import apply_what_if, empty_environment
 
 
 def _env(*pins: str, ccs: tuple[str, ...] = ("8.6",), system_cudnn: str | None = None) -> Environment:

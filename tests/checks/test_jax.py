@@ -8,7 +8,7 @@ import pytest
 
 from compataudit.checks import CheckContext
 from compataudit.checks import jax as jax_checks
-from compataudit.matrices import Matrices
+from compataudit.compat.matrices import Matrices
 from compataudit.model import Environment, Finding, Package, PlatformInfo, PythonInfo
 
 MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")

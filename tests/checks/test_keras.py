@@ -6,7 +6,7 @@ import pytest
 
 from compataudit.checks import CheckContext, run_checks
 from compataudit.checks import keras as keras_checks
-from compataudit.matrices import load_matrices
+from compataudit.compat.matrices import load_matrices
 from compataudit.model import Environment, Finding, Package, PlatformInfo, PythonInfo, Severity
 
 LEGACY_SOURCE = "https://github.com/tensorflow/tensorflow/blob/v2.21.0/tensorflow/python/util/lazy_loader.py"
@@ -214,7 +214,7 @@ def test_ker007_keras3_too_old_for_pinned_tensorflow() -> None:
     from compataudit.audit import build_environment
     from compataudit.checks import CheckContext
     from compataudit.checks.keras import check_keras3_minimum
-    from compataudit.matrices import load_matrices
+    from compataudit.compat.matrices import load_matrices
     from compataudit.options import EnvOptions
 
     def codes(*pins: str) -> list[tuple[str, tuple[str, ...]]]:

@@ -8,9 +8,9 @@ import pytest
 
 from compataudit.checks import CheckContext, run_checks
 from compataudit.compat.builds import resolve_builds
+from compataudit.compat.matrices import load_matrices
 from compataudit.compat.ngc import meets_min_driver, ngc_release_of, ngc_view, upstream_version
 from compataudit.inputs import read_stack_file
-from compataudit.matrices import load_matrices
 from compataudit.model import (
     BuildInfo,
     Environment,
@@ -23,7 +23,7 @@ from compataudit.model import (
     PythonInfo,
 )
 from compataudit.options import EnvOptions
-from compataudit.whatif import apply_what_if, empty_environment
+from compataudit.sources.whatif import apply_what_if, empty_environment
 
 DOCKER = Path(__file__).parent.parent / "fixtures" / "inputs" / "docker"
 NGC_24_07 = "2.4.0a0+3bcc3cddb5.nv24.07"

@@ -8,7 +8,7 @@ import pytest
 
 from compataudit.checks import CheckContext, nvidia_wheels
 from compataudit.compat.cuda import cuda_view
-from compataudit.matrices import Matrices
+from compataudit.compat.matrices import Matrices
 from compataudit.model import Environment, Finding, Package, PlatformInfo, PythonInfo
 
 MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")

@@ -13,10 +13,10 @@ from compataudit.checks.packages import (
     check_duplicate_metadata,
     check_duplicate_modules,
     check_requirements,
-    marker_environment,
 )
-from compataudit.matrices import load_matrices
+from compataudit.compat.matrices import load_matrices
 from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
+from compataudit.versions import marker_environment
 
 ENV = Environment(python=PythonInfo("3.11.7"), platform=PlatformInfo("Linux", "x86_64"))
 

@@ -6,7 +6,7 @@ import pytest
 
 from compataudit.checks import CheckContext, run_checks
 from compataudit.checks.policy import check_requirements
-from compataudit.matrices import Matrices
+from compataudit.compat.matrices import Matrices
 from compataudit.model import Environment, Package, PlatformInfo, PythonInfo, Severity
 
 MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")

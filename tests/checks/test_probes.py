@@ -6,9 +6,9 @@ from dataclasses import replace
 
 from compataudit.checks import CheckContext
 from compataudit.checks.probes import check_probe_failures
-from compataudit.matrices import load_matrices
+from compataudit.compat.matrices import load_matrices
 from compataudit.model import NvidiaInfo, ProbeAttempt, ProbeStatus, ToolkitInfo
-from compataudit.whatif import empty_environment
+from compataudit.sources.whatif import empty_environment
 
 
 def _findings(nvidia: NvidiaInfo, toolkit: ToolkitInfo) -> list[tuple[str, tuple[str, ...]]]:

@@ -18,10 +18,10 @@ import pytest
 
 from compataudit.audit import run_audit
 from compataudit.checks import CheckContext, staleness
-from compataudit.datafacts import HARVEST_DIR
-from compataudit.matrices import COMPILED_NAME, load_matrices
+from compataudit.compat.datafacts import HARVEST_DIR
+from compataudit.compat.matrices import COMPILED_NAME, load_matrices
 from compataudit.options import AuditOptions, EnvOptions
-from compataudit.whatif import apply_what_if, empty_environment
+from compataudit.sources.whatif import apply_what_if, empty_environment
 from tests.schema_helpers import assert_valid_report
 
 CHECKOUT = Path(__file__).resolve().parents[2] / "matrices"

@@ -9,7 +9,7 @@ import pytest
 
 from compataudit.checks import CheckContext, run_checks
 from compataudit.checks import torch as torch_checks
-from compataudit.matrices import load_matrices
+from compataudit.compat.matrices import load_matrices
 from compataudit.model import (
     BuildInfo,
     Environment,

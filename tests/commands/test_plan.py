@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from compataudit.commands.plan import register
+from compataudit.cli.commands.plan import register
 from compataudit.model import Environment, from_jsonable, to_jsonable
 
 SNAPSHOT = Path(__file__).parent.parent / "plan" / "fixtures" / "snapshot_cpu_vm.json"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from compataudit.compat import cuda
+from compataudit.compat.matrices import Matrices
 from compataudit.errors import MatrixError
-from compataudit.matrices import Matrices
 
 MATRIX_DIR = Path(__file__).resolve().parents[2] / "matrices"
 MATRICES = Matrices(MATRIX_DIR)

@@ -9,8 +9,8 @@ import pytest
 
 from compataudit.compat import jax as jax_compat
 from compataudit.compat.builds import ResolvedBuild
+from compataudit.compat.matrices import Matrices, load_matrices
 from compataudit.errors import MatrixError
-from compataudit.matrices import Matrices, load_matrices
 from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
 
 MATRIX_DIR = Path(__file__).resolve().parents[2] / "matrices"

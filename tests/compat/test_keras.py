@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from compataudit.compat import keras as kc
+from compataudit.compat.matrices import Matrices, load_matrices
 from compataudit.compat.tensorflow import tensorflow_matrix
 from compataudit.errors import MatrixError
-from compataudit.matrices import Matrices, load_matrices
 
 
 @pytest.fixture(scope="module")

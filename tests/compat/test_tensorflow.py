@@ -10,8 +10,8 @@ import pytest
 from compataudit.compat import tensorflow as tfc
 from compataudit.compat.builds import ResolvedBuild, framework_module
 from compataudit.compat.cuda import arch_supported
+from compataudit.compat.matrices import Matrices, load_matrices
 from compataudit.errors import MatrixError
-from compataudit.matrices import Matrices, load_matrices
 from compataudit.model import (
     BuildInfo,
     Environment,

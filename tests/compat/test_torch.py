@@ -10,8 +10,8 @@ import pytest
 
 from compataudit.compat import torch as tm
 from compataudit.compat.builds import ResolvedBuild
+from compataudit.compat.matrices import Matrices, default_directory, load_matrices
 from compataudit.errors import MatrixError
-from compataudit.matrices import Matrices, default_directory, load_matrices
 from compataudit.model import (
     BuildInfo,
     Environment,

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from compataudit.compat import torch as torch_compat
-from compataudit.matrices import load_matrices
+from compataudit.compat.matrices import load_matrices
 from compataudit.versions import local_variant
 
 RECORD = Path(__file__).resolve().parents[2] / "matrices" / "recorded" / "torch_wheels.json"

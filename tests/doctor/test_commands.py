@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from compataudit.commands.doctor import register
+from compataudit.cli.commands.doctor import register
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SEED = FIXTURES / "lint" / "seed"

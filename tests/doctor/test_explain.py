@@ -361,3 +361,11 @@ def test_gpu_arch_is_checked_against_the_build(cc: str, archs: tuple[str, ...], 
 def test_odd_input_never_raises(text: str) -> None:
     for diagnosis in explain_text(text, make_env(("torch", "not a version"))):
         assert 0 < diagnosis.confidence < 1
+
+
+def test_table_puts_each_source_url_on_a_line_of_its_own() -> None:
+    text = (TRACEBACKS / "h05_mmcv_nms_wrapped_device.txt").read_text(encoding="utf-8")
+    table = render_table(explain_text(text), width=80)
+    urls = [line.split()[-1] for line in table.splitlines() if "https://github.com/open-mmlab" in line]
+    assert len(urls) >= 2 and all(url.startswith("https://") and " " not in url for url in urls)
+    assert all(len(line) <= 80 for line in table.splitlines() if "https://github.com" in line)

@@ -14,8 +14,8 @@ import pytest
 import compataudit.doctor as kinds
 from compataudit.doctor.diagnosis import Diagnosis
 from compataudit.doctor.explain import KNOWLEDGE_BASE, explain_text, render_json
+from compataudit.formats.schema import load_schema
 from compataudit.model import Environment
-from compataudit.schema import load_schema
 from tests.doctor.test_explain import make_env
 
 TRACEBACKS = Path(__file__).resolve().parents[1] / "fixtures" / "tracebacks"

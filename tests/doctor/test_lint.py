@@ -363,7 +363,7 @@ def test_get_config_is_needed_for_keras2_and_non_plain_arguments(
 def test_lint_json_matches_the_schema_and_its_kinds() -> None:
     import jsonschema
 
-    from compataudit.schema import load_schema
+    from compataudit.formats.schema import load_schema
 
     schema = load_schema()
     document = {"$ref": "#/$defs/lint_document", "$defs": schema["$defs"]}

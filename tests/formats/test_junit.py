@@ -86,7 +86,7 @@ def test_a_check_finding_fails_its_own_area_case(report: Report) -> None:
     # tensorflow case (it once went to "numpy" while "tensorflow" always passed)
     from dataclasses import replace
 
-    from compataudit.checks import finding
+    from compataudit.rules import finding
 
     dep = finding("DEP001", "protobuf 7.36.2 is outside tensorflow 2.21.0's range", components=["protobuf"])
     wheels = finding("NVW001", "two CUDA wheel families", components=["nvidia-cublas-cu12"])

@@ -11,7 +11,7 @@ from compataudit.inputs import read_stack_file
 from compataudit.model import Environment, Finding
 from compataudit.options import EnvOptions
 from compataudit.probes.conda import build_facts, channel_name
-from compataudit.whatif import apply_what_if, empty_environment
+from compataudit.sources.whatif import apply_what_if, empty_environment
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "inputs"
 
@@ -172,6 +172,6 @@ def test_spec_file_without_header_and_explicit_urls(tmp_path: Path) -> None:
 
 def _checks(env: Environment) -> list[Finding]:
     from compataudit.checks import CheckContext, run_checks
-    from compataudit.matrices import load_matrices
+    from compataudit.compat.matrices import load_matrices
 
     return run_checks(CheckContext(env, load_matrices()))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.cli import main
+from compataudit.cli.app import main
 from compataudit.errors import InputError
 from compataudit.inputs import read_stack_file
 from compataudit.inputs.images import describe_image

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.cli import main
+from compataudit.cli.app import main
 from compataudit.errors import InputError
 from compataudit.inputs import detect_kind, read_stack_file
 

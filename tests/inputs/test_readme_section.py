@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.cli import main
+from compataudit.cli.app import main
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "inputs"

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.cli import main
+from compataudit.cli.app import main
 from compataudit.errors import InputError
 from compataudit.inputs import read_stack_file
 from compataudit.model import PlatformInfo, PythonInfo
 from compataudit.options import EnvOptions
-from compataudit.whatif import apply_what_if, empty_environment
+from compataudit.sources.whatif import apply_what_if, empty_environment
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "inputs"
 

@@ -51,7 +51,7 @@ sys.exit(status)
 
 def cli_params() -> dict[str, set[str]]:
     """Every command of the real CLI and the option names it accepts."""
-    from compataudit.cli import register_all_commands
+    from compataudit.cli.app import register_all_commands
 
     group: Any = typer.main.get_command(register_all_commands())
     return {name: {o for p in cmd.params for o in p.opts} for name, cmd in group.commands.items()}

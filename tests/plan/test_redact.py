@@ -171,7 +171,7 @@ def test_redaction_is_idempotent() -> None:
 
 def test_checks_give_the_same_findings_after_redaction() -> None:
     from compataudit.checks import CheckContext, run_checks
-    from compataudit.matrices import load_matrices
+    from compataudit.compat.matrices import load_matrices
 
     matrices = load_matrices()
     env = alice_env()

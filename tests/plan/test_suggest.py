@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from compataudit.checks import CheckContext, run_checks
+from compataudit.compat.matrices import Matrices, load_matrices
 from compataudit.errors import UsageError
-from compataudit.matrices import Matrices, load_matrices
 from compataudit.model import Environment, Gpu, Severity
 from compataudit.options import EnvOptions
 from compataudit.plan.suggest import render_table, suggest
-from compataudit.whatif import apply_what_if, empty_environment
+from compataudit.sources.whatif import apply_what_if, empty_environment
 from tests.plan.plan_helpers import real_env
 
 DRIVERS = ("470.82.01", "535.104.05", "550.54.14", "580.65.06")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from compataudit.audit import build_environment
-from compataudit.cli import main
+from compataudit.cli.app import main
 from compataudit.errors import UsageError
 from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
 from compataudit.options import EnvOptions

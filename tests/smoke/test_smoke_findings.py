@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.checks import CheckContext, finding
-from compataudit.matrices import Matrices
+from compataudit.checks import CheckContext
+from compataudit.compat.matrices import Matrices
 from compataudit.model import (
     Environment,
     Finding,
@@ -18,6 +18,7 @@ from compataudit.model import (
     SmokeResult,
     SmokeStatus,
 )
+from compataudit.rules import finding
 from compataudit.smoke.findings import explaining_finding, smoke_findings
 
 ENV = Environment(
@@ -179,3 +180,36 @@ def test_default_findings(smoke: SmokeResult, title: str, components: tuple[str,
     assert f.title == title
     assert f.components == components
     assert f.fix is not None and fix_part in f.fix
+
+
+NO_DEVICE = "jax sees no device matching 'cuda' (it sees: cpu)"
+
+
+def _no_device(framework: str, **runtime: str) -> SmokeResult:
+    detail = NO_DEVICE.replace("jax", framework, 1)
+    return result(framework, "cuda", SmokeStatus.ERROR, detail=detail, runtime=tuple(runtime.items()))
+
+
+@pytest.mark.parametrize(
+    ("packages", "smoke", "fix_part"),
+    [
+        # jaxlib alone is the CPU backend: no plugin, no GPU, ever
+        ((), _no_device("jax"), "has no CUDA plugin"),
+        # Keras runs on tensorflow-cpu here: the backend decides
+        ((), _no_device("keras", backend="tensorflow"), "runs on tensorflow, here a CPU-only build"),
+        # with the CUDA plugin jax can use a GPU: this machine simply has none
+        ((Package("jax-cuda13-plugin", "0.10.2"),), _no_device("jax"), "shows no NVIDIA driver or GPU"),
+    ],
+)
+def test_a_device_the_framework_cannot_see(
+    packages: tuple[Package, ...], smoke: SmokeResult, fix_part: str
+) -> None:
+    from dataclasses import replace
+
+    from compataudit.model import NvidiaInfo, ProbeStatus
+
+    no_driver = NvidiaInfo(status=ProbeStatus.ABSENT)
+    ctx = CheckContext(replace(ENV, packages=ENV.packages + packages, nvidia=no_driver), CTX.matrices)
+    (f,) = smoke_findings([smoke], ctx, [])
+    assert f.fix is not None and fix_part in f.fix
+    assert "nvidia-smi" not in f.fix  # no driver here: nothing to check it with

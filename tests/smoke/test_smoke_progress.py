@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from compataudit.smoke.progress import SmokeProgress
+from compataudit import lifecycle
+from compataudit.smoke.progress import HEADING, SmokeProgress
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -33,7 +34,7 @@ def plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "xterm-256color")
 
 
-def drive(display: SmokeProgress, clock: Clock) -> None:
+def drive(display: SmokeProgress, clock: Clock, *, finish: bool = True) -> None:
     display.start(["torch", "jax"])
     display("torch", "importing")
     clock.now += 1.5
@@ -43,7 +44,8 @@ def drive(display: SmokeProgress, clock: Clock) -> None:
     display("torch", "done")
     clock.now += 2.0
     display("jax", "failed: crash")
-    display.finish()
+    if finish:
+        display.finish()
 
 
 def final_screen(text: str) -> list[str]:
@@ -65,13 +67,32 @@ def final_screen(text: str) -> list[str]:
 
 def test_redraws_in_place_on_a_terminal() -> None:
     stream, clock = Terminal(), Clock()
-    drive(SmokeProgress(stream, clock=clock), clock)
+    display = SmokeProgress(stream, clock=clock)
+    drive(display, clock, finish=False)
     assert final_screen(stream.getvalue()) == [
+        HEADING,
         "torch       done (2.0 s)",
         "jax         failed: crash (4.0 s)",
     ]
-    assert "\x1b[2A" in stream.getvalue()  # moved up over its own two lines
+    assert "\x1b[3A" in stream.getvalue()  # moved up over its own three lines
     assert "\x1b[32m" in stream.getvalue() and "\x1b[31m" in stream.getvalue()
+    display.finish()  # the report that follows has every result: the live lines go
+    assert final_screen(stream.getvalue()) == []
+
+
+def test_kernels_killed_after_ctrl_c_are_stopped_not_crashed(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream, clock = Terminal(), Clock()
+    display = SmokeProgress(stream, clock=clock)
+    display.start(["torch", "jax"])
+    display("torch", "done")
+    monkeypatch.setattr(lifecycle, "stopping", threading.Event())
+    lifecycle.stopping.set()
+    display("jax", "failed: crash")  # what the runner reports for a kernel our signal handler killed
+    screen = final_screen(stream.getvalue())
+    assert screen[1:] == ["torch       done (0.0 s)", "jax         stopped (0.0 s)"]
+    display.start(["keras"])
+    display.finish()  # no report follows an interrupt: the lines stay, unfinished ones stopped
+    assert final_screen(stream.getvalue())[1:] == [*screen[1:], "keras       stopped (0.0 s)"]
 
 
 def test_no_color_keeps_redraw_but_drops_colour(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,7 +100,7 @@ def test_no_color_keeps_redraw_but_drops_colour(monkeypatch: pytest.MonkeyPatch)
     stream, clock = Terminal(), Clock()
     drive(SmokeProgress(stream, clock=clock), clock)
     out = stream.getvalue()
-    assert "\x1b[2A" in out
+    assert "\x1b[3A" in out
     assert not re.search(r"\x1b\[\d*m", out)
 
 
@@ -89,7 +110,7 @@ def test_dumb_terminal_gets_one_line_per_change(monkeypatch: pytest.MonkeyPatch)
     drive(SmokeProgress(stream, clock=clock), clock)
     lines = stream.getvalue().splitlines()
     assert "\x1b" not in stream.getvalue()
-    assert lines[-1] == "smoke: jax         failed: crash (4.0 s)"
+    assert lines[0] == HEADING and lines[-1] == "smoke: jax         failed: crash (4.0 s)"
     assert "smoke: torch       running on cpu (float32) (1.5 s)" in lines
 
 
@@ -140,9 +161,9 @@ def test_concurrent_updates_from_kernel_threads() -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    display.finish()
     screen = final_screen(stream.getvalue())
-    assert len(screen) == 8 and all(" done (" in line for line in screen)
+    assert len(screen) == 9 and all(" done (" in line for line in screen[1:])
+    display.finish()
 
 
 def test_elapsed_time_keeps_moving_while_a_kernel_imports() -> None:
@@ -151,5 +172,5 @@ def test_elapsed_time_keeps_moving_while_a_kernel_imports() -> None:
     display("torch", "importing")
     time.sleep(0.8)  # longer than one tick
     display.finish()
-    assert stream.getvalue().count("\x1b[1A") >= 2  # redrawn by the ticker, not only by events
+    assert stream.getvalue().count("\x1b[2A") >= 3  # the ticker redrew (finish adds two moves)
     assert display._ticker is not None and not display._ticker.is_alive()

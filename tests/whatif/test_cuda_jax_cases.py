@@ -19,10 +19,10 @@ from compataudit.checks import jax as jax_checks
 from compataudit.compat import builds
 from compataudit.compat import jax as jax_compat
 from compataudit.compat.builds import ResolvedBuild
-from compataudit.matrices import Matrices
+from compataudit.compat.matrices import Matrices
 from compataudit.model import Environment, Finding, NvidiaInfo, PlatformInfo, ProbeStatus
 from compataudit.options import EnvOptions
-from compataudit.whatif import apply_what_if, empty_environment
+from compataudit.sources.whatif import apply_what_if, empty_environment
 
 MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")
 TORCH_ARCHS = ("sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90")

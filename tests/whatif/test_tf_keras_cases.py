@@ -20,7 +20,7 @@ import pytest
 from compataudit.checks import CheckContext
 from compataudit.checks import keras as keras_checks
 from compataudit.checks import tensorflow as tf_checks
-from compataudit.matrices import load_matrices
+from compataudit.compat.matrices import load_matrices
 from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
 
 E, W, INFO = "error", "warning", "info"

@@ -14,10 +14,10 @@ import pytest
 from compataudit.checks import CheckContext
 from compataudit.checks import cuda as cuda_checks
 from compataudit.compat import torch as torch_compat
-from compataudit.matrices import load_matrices
+from compataudit.compat.matrices import load_matrices
 from compataudit.model import Finding
 from compataudit.options import EnvOptions
-from compataudit.whatif import apply_what_if, empty_environment
+from compataudit.sources.whatif import apply_what_if, empty_environment
 
 BLACKWELL_DRIVER = "575.51.03"  # runs CUDA 12.9: every 12.x build below
 

@@ -22,7 +22,7 @@ import pytest
 
 from compataudit.checks import CheckContext
 from compataudit.checks import torch as torch_checks
-from compataudit.matrices import load_matrices
+from compataudit.compat.matrices import load_matrices
 from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
 
 E, W, N = "error", "warning", "info"  # N: iNfo

@@ -1,7 +1,7 @@
 """``lint`` and ``explain``: the NotImplementedError doctor on the command line.
 
 The work lives in :mod:`compataudit.doctor`; this module declares the options,
-runs the work inside :func:`~compataudit.clikit.guarded` (bad input: one line,
+runs the work inside :func:`~compataudit.cli.kit.guarded` (bad input: one line,
 exit 2) and turns the result into an exit code.
 """
 
@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from compataudit.clikit import examples
-from compataudit.cliopts import (
+from compataudit.cli.kit import examples
+from compataudit.cli.options import (
     DebugOpt,
     DriverOpt,
     EnvOpt,
@@ -80,7 +80,7 @@ def _environment(
 ) -> Environment | None:
     """The environment to cross-check against; None for a bare --no-probe."""
     from compataudit.audit import build_environment
-    from compataudit.cliopts import env_options
+    from compataudit.cli.options import env_options
 
     opts = env_options(
         pin=pin,
@@ -126,7 +126,7 @@ def register(app: typer.Typer) -> None:
         debug: DebugOpt = False,
     ) -> None:
         """Find model-code bugs that end in NotImplementedError (no forward, call, backward...)."""
-        from compataudit.clikit import emit, guarded
+        from compataudit.cli.kit import emit, guarded
         from compataudit.doctor.lint import lint_paths, render_json, render_table
         from compataudit.render import use_color
 
@@ -161,7 +161,7 @@ def register(app: typer.Typer) -> None:
         debug: DebugOpt = False,
     ) -> None:
         """Explain a traceback: ranked causes (code or environment) and the exact fix."""
-        from compataudit.clikit import emit, guarded, note
+        from compataudit.cli.kit import emit, guarded, note
         from compataudit.doctor.explain import explain_text, render_json, render_table
         from compataudit.files import read_text_input
         from compataudit.render import use_color

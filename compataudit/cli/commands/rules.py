@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from compataudit.clikit import examples, fail
-from compataudit.cliopts import DebugOpt, QuietOpt, VerboseOpt, plain_argument
+from compataudit.cli.kit import examples, fail
+from compataudit.cli.options import DebugOpt, QuietOpt, VerboseOpt, plain_argument
 from compataudit.files import write_output
 
 RULES_EPILOG = examples(

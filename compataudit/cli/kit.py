@@ -152,6 +152,7 @@ def examples(*rows: tuple[str, str], after: str = "") -> str:
     both fit, else on the next line; a command that alone is wider than the help is a bug
     (:func:`tests.test_cli_front_door` checks every screen).
     """
+
     def inline(column: int) -> int:
         return sum(len(cmd) <= column and column + len(what) + 4 <= HELP_WIDTH for cmd, what in rows)
 

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from compataudit.datafacts import HARVEST_DIR, HarvestSummary, digest, is_date, read_harvest
+from compataudit.compat.datafacts import HARVEST_DIR, HarvestSummary, digest, is_date, read_harvest
 from compataudit.errors import MatrixError
 
 SCHEMA_VERSION = 1
@@ -27,7 +27,7 @@ SCHEMA_VERSION = 1
 # afresh; CRC-32 because importing hashlib alone would cost more than it saves here.
 COMPILED_NAME = "_compiled.json"
 COMPILED_FORMAT = 3
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # compataudit/, where the wheel puts matrices/
 
 
 def default_directory() -> Path:

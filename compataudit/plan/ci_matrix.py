@@ -27,9 +27,9 @@ from typing import Any
 
 from packaging.version import Version
 
+from compataudit.compat.matrices import Matrices
 from compataudit.distributions import canonical_name
 from compataudit.errors import UsageError
-from compataudit.matrices import Matrices
 from compataudit.render import table
 from compataudit.versions import in_range, major_minor, minor_of, parse_version
 

@@ -1,7 +1,7 @@
 """``suggest``, ``diff`` and ``fleet``: plan a stack, compare two machines, summarise many.
 
 The work lives in :mod:`compataudit.plan`; this module only declares the
-options, calls it inside :func:`~compataudit.clikit.guarded` (bad input: one
+options, calls it inside :func:`~compataudit.cli.kit.guarded` (bad input: one
 line, exit 2) and turns the result into an exit code.
 """
 
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from compataudit.clikit import examples
-from compataudit.cliopts import (
+from compataudit.cli.kit import examples
+from compataudit.cli.options import (
     DebugOpt,
     DriverOpt,
     EnvOpt,
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 
 def _emit(payload: dict[str, Any] | str, output: str | None, *, quiet: bool, summary: str = "") -> None:
-    from compataudit.clikit import emit
+    from compataudit.cli.kit import emit
 
     text = payload if isinstance(payload, str) else json.dumps(payload, indent=2)
     emit(text, output, summary=summary, quiet=quiet)
@@ -114,12 +114,12 @@ def suggest_command(
     Exit status: 0 a complete suggestion · 1 something could not be satisfied
     (listed under "Not possible here") · 2 bad input.
     """
-    from compataudit.clikit import guarded
+    from compataudit.cli.kit import guarded
 
     def run() -> int:
         from compataudit.audit import build_environment
-        from compataudit.cliopts import env_options
-        from compataudit.matrices import load_matrices
+        from compataudit.cli.options import env_options
+        from compataudit.compat.matrices import load_matrices
         from compataudit.plan.suggest import FRAMEWORKS, render_table, suggest
 
         opts = env_options(
@@ -171,7 +171,7 @@ def diff_command(
     Exit status: 0 nothing that matters differs · 1 they differ ·
     2 an input is unreadable or not a snapshot/report.
     """
-    from compataudit.clikit import guarded
+    from compataudit.cli.kit import guarded
 
     def run() -> int:
         from compataudit.plan import load_any
@@ -247,7 +247,7 @@ def fleet_command(
     Exit status: 0 one stack, every file readable and no finding at or above
     --fail-on · 1 otherwise · 2 no readable snapshot at all.
     """
-    from compataudit.clikit import guarded
+    from compataudit.cli.kit import guarded
 
     def run() -> int:
         from compataudit.errors import InputError

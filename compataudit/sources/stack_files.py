@@ -17,7 +17,7 @@ _BUILD_OF = {"torch": "torch", "jaxlib": "jaxlib", **dict.fromkeys(TENSORFLOW, "
 
 def chosen_pins(files: Iterable[StackFile], env: Environment) -> list[Pin]:
     """The pins of ``files`` whose markers hold in ``env``; InputError when two disagree."""
-    from compataudit.checks.packages import marker_environment, platform_markers
+    from compataudit.versions import marker_environment, platform_markers
 
     markers = marker_environment(env) or platform_markers(env)
     chosen: dict[str, Pin] = {}
@@ -46,8 +46,8 @@ def resolve_ngc_bases(files: Sequence[StackFile]) -> list[StackFile]:
         if not (stack.ngc_container and stack.ngc_release):
             out.append(stack)
             continue
+        from compataudit.compat.matrices import load_matrices
         from compataudit.compat.ngc import ngc_view
-        from compataudit.matrices import load_matrices
 
         row = ngc_view(load_matrices()).release(stack.ngc_container, stack.ngc_release)
         image = f"nvcr.io/nvidia/{stack.ngc_container}:{stack.ngc_release}"

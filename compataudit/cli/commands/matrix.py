@@ -2,7 +2,7 @@
 
 ``matrix show [NAME]`` lists the matrix files (or one file's rows);
 ``matrix compatible PKG...`` prints the compatible version sets
-(:mod:`compataudit.matrixgen`) as json, a GitHub strategy matrix, a nox
+(:mod:`compataudit.plan.ci_matrix`) as json, a GitHub strategy matrix, a nox
 decorator or a table.
 """
 
@@ -13,8 +13,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from compataudit.clikit import examples
-from compataudit.cliopts import DebugOpt, MatricesOpt, OutputOpt, QuietOpt, VerboseOpt, plain_argument
+from compataudit.cli.kit import examples
+from compataudit.cli.options import DebugOpt, MatricesOpt, OutputOpt, QuietOpt, VerboseOpt, plain_argument
 from compataudit.render import table as render_table
 
 matrix_app = typer.Typer(
@@ -64,11 +64,11 @@ def show_command(
     debug: DebugOpt = False,
 ) -> None:
     """Show the compatibility data compataudit uses (every row cites its source)."""
-    from compataudit.clikit import emit, guarded
+    from compataudit.cli.kit import emit, guarded
 
     def run() -> None:
+        from compataudit.compat.matrices import load_matrices
         from compataudit.errors import UsageError
-        from compataudit.matrices import load_matrices
 
         if fmt not in ("table", "json"):
             raise UsageError(f"--format {fmt}: must be table or json")
@@ -166,12 +166,12 @@ def compatible_command(
     debug: DebugOpt = False,
 ) -> None:
     """Print the version sets of PKG... that work together (newest first)."""
-    from compataudit.clikit import emit, guarded
+    from compataudit.cli.kit import emit, guarded
 
     def run() -> int:
+        from compataudit.compat.matrices import load_matrices
         from compataudit.errors import UsageError
-        from compataudit.matrices import load_matrices
-        from compataudit.matrixgen import Query, compatible_sets, render_sets
+        from compataudit.plan.ci_matrix import Query, compatible_sets, render_sets
 
         if fmt not in ("json", "github", "nox", "table"):
             raise UsageError(f"--format {fmt}: must be one of json, github, nox, table")

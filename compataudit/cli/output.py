@@ -43,7 +43,7 @@ def emit_report(
 ) -> None:
     import os
 
-    from compataudit.clikit import note
+    from compataudit.cli.kit import note
     from compataudit.files import write_output
     from compataudit.formats import RenderContext, render
     from compataudit.render import terminal_width, use_color

@@ -67,7 +67,7 @@ def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
     pins = [Package(name=name, version=version, pinned=True) for name, version in map(parse_pin, opts.pins)]
     # Imported here: `check` without what-if flags never pays for the input readers.
     from compataudit.inputs import read_stack_file
-    from compataudit.inputs.apply import apply_stack_files, replace_packages, resolve_ngc_bases
+    from compataudit.sources.stack_files import apply_stack_files, replace_packages, resolve_ngc_bases
 
     files = resolve_ngc_bases([read_stack_file(path) for path in opts.requirements])
     python = opts.python or next((f.python for f in files if f.python), None)

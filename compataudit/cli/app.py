@@ -14,8 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from compataudit import __version__
-from compataudit.cliemit import emit_report, formats, progress_display, redact_environment
-from compataudit.clikit import (
+from compataudit.cli.kit import (
     EXIT_USAGE,
     emit,
     examples,
@@ -25,7 +24,7 @@ from compataudit.clikit import (
     json_errors_off,
     json_errors_to,
 )
-from compataudit.cliopts import (
+from compataudit.cli.options import (
     DebugOpt,
     DeviceOpt,
     DriverOpt,
@@ -46,9 +45,10 @@ from compataudit.cliopts import (
     VerboseOpt,
     env_options,
 )
+from compataudit.cli.output import emit_report, formats, progress_display, redact_environment
 from compataudit.lifecycle import install_signal_handlers
 
-# Modules in compataudit.commands that add more sub-commands.
+# Modules in compataudit.cli.commands that add more sub-commands.
 COMMAND_MODULES = ("rules", "doctor", "plan", "matrix", "schema")
 
 CHECK_EPILOG = examples(
@@ -109,9 +109,9 @@ def _version(value: bool) -> None:
 
 def _data_date() -> str | None:
     """The date of the packaged compatibility data; None when it cannot be read."""
+    from compataudit.compat.matrices import load_matrices
     from compataudit.compat.staleness import data_facts
     from compataudit.errors import MatrixError
-    from compataudit.matrices import load_matrices
 
     try:
         return data_facts(load_matrices()).date
@@ -187,8 +187,8 @@ def check(
         import os
         from pathlib import Path
 
-        from compataudit import config as config_file
         from compataudit.audit import build_environment, run_audit
+        from compataudit.cli import config as config_file
         from compataudit.options import AuditOptions
 
         if fmt not in formats():
@@ -253,7 +253,7 @@ def snapshot(
     def run() -> int:
         from compataudit.audit import build_environment
         from compataudit.options import EnvOptions
-        from compataudit.snapshot import dump_snapshot
+        from compataudit.sources.snapshot import dump_snapshot
 
         env = build_environment(EnvOptions(env_path=env_path))
         if redact:
@@ -287,8 +287,8 @@ def smoke(
         import os
         from pathlib import Path
 
-        from compataudit import config as config_file
         from compataudit.audit import build_environment, run_smoke_audit
+        from compataudit.cli import config as config_file
         from compataudit.options import EnvOptions
 
         if fmt not in formats():
@@ -319,7 +319,7 @@ def register_all_commands() -> typer.Typer:
     global _registered
     if not _registered:
         for name in COMMAND_MODULES:
-            importlib.import_module(f"compataudit.commands.{name}").register(app)
+            importlib.import_module(f"compataudit.cli.commands.{name}").register(app)
         _registered = True
     return app
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from compataudit.clikit import examples
-from compataudit.cliopts import DebugOpt, OutputOpt, QuietOpt, VerboseOpt
+from compataudit.cli.kit import examples
+from compataudit.cli.options import DebugOpt, OutputOpt, QuietOpt, VerboseOpt
 
 SCHEMA_EPILOG = examples(
     ("compataudit schema > report.schema.json", "print it"),
@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         debug: DebugOpt = False,
     ) -> None:
         """Print the JSON Schema (draft 2020-12) of the JSON report, schema_version 1."""
-        from compataudit.clikit import emit, guarded
-        from compataudit.schema import schema_text
+        from compataudit.cli.kit import emit, guarded
+        from compataudit.formats.schema import schema_text
 
         guarded(lambda: emit(schema_text(), output, quiet=quiet), debug=debug)
