@@ -8,6 +8,8 @@ imports it from here, so a new TensorFlow variant is added once.
 
 from __future__ import annotations
 
+import re
+
 # Every distribution that installs the ``tensorflow`` package.
 TENSORFLOW = (
     "tensorflow",
@@ -49,13 +51,16 @@ IMPORT_DIRS: dict[str, str] = {
 }
 
 
-def canonical_name(name: str) -> str:
-    """PEP 503 normalisation: ``TensorFlow_CPU`` -> ``tensorflow-cpu``."""
-    # Imported here: packaging.utils pulls in packaging.tags (~10 ms), which --help and
-    # the commands that never compare names should not pay for.
-    from packaging.utils import canonicalize_name
+_SEPARATORS = re.compile(r"[-_.]+")
 
-    return str(canonicalize_name(name.strip()))
+
+def canonical_name(name: str) -> str:
+    """PEP 503 normalisation: ``TensorFlow_CPU`` -> ``tensorflow-cpu``.
+
+    The rule itself, as packaging.utils.canonicalize_name applies it: importing that module
+    pulls in packaging.tags, logging and sysconfig, which every run would pay for.
+    """
+    return _SEPARATORS.sub("-", name.strip()).lower()
 
 
 def is_tensorflow(name: str) -> bool:

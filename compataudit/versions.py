@@ -13,13 +13,16 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from compataudit.distributions import canonical_name
 from compataudit.model import Environment, Package
+
+if TYPE_CHECKING:
+    from packaging.markers import Marker
 
 _VARIANT_RE = re.compile(r"^(cpu|cu\d{2,3}|rocm\d+(?:\.\d+)*|xpu)$")
 _NUMERIC_PREFIX_RE = re.compile(r"^\s*v?(\d+(?:\.\d+)*)")
@@ -180,10 +183,127 @@ def parse_requirement(line: str) -> ParsedRequirement | None:
 
 @functools.lru_cache(maxsize=2048)
 def _marker(text: str) -> Marker | None:
+    from packaging.markers import InvalidMarker, Marker
+
     try:
         return Marker(text)
     except InvalidMarker:
         return None
+
+
+# The simple markers nearly every Requires-Dist line carries (``extra == "dev"``,
+# ``python_version < "3.11"``, ``sys_platform == "linux" and extra == "gpu"``) are judged
+# here: packaging.markers pulls in packaging.tags, logging and sysconfig (~40 ms of CPU
+# on every run) for what a comparison answers. Anything else goes to packaging.
+_TERM_RE = re.compile(r"""^\s*([a-z_]+)\s*(===|==|!=|<=|>=|~=|<|>|not\s+in|in)\s*(['"])([^'"]*)\3\s*$""")
+_VERSION_VARS = frozenset({"python_version", "python_full_version", "implementation_version"})
+_STRING_VARS = frozenset(
+    {
+        "extra",
+        "os_name",
+        "sys_platform",
+        "platform_system",
+        "platform_machine",
+        "platform_python_implementation",
+        "implementation_name",
+        "platform_release",
+    }
+)
+
+
+def _normalize_extra(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _simple_term(term: str, environment: dict[str, str]) -> bool | None:
+    """One ``variable op "value"`` comparison, or None when packaging must judge it."""
+    match = _TERM_RE.match(term)
+    if match is None:
+        return None
+    var, op, value = match.group(1), " ".join(match.group(2).split()), match.group(4)
+    if var not in environment:
+        return None
+    actual = environment[var]
+    if var in _VERSION_VARS and op not in ("in", "not in", "==="):
+        try:
+            return Specifier(f"{op}{value}").contains(actual, prereleases=True)
+        except InvalidSpecifier:
+            return None
+    if var not in _STRING_VARS:
+        return None
+    if var == "extra":
+        actual, value = _normalize_extra(actual), _normalize_extra(value)
+    if op == "==":
+        return actual == value
+    if op == "!=":
+        return actual != value
+    if op == "in":
+        return actual in value
+    if op == "not in":
+        return actual not in value
+    return None
+
+
+_TOKEN_RE = re.compile(
+    r"""\s*(\(|\)|and\b|or\b|[a-z_]+\s*(?:===|==|!=|<=|>=|~=|<|>|not\s+in\b|in\b)\s*(['"])[^'"]*\2)"""
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _simple_marker(marker: str, env_items: tuple[tuple[str, str], ...]) -> bool | None:
+    """``and`` / ``or`` / parentheses over simple terms; None when packaging must judge.
+
+    Three-valued: a term we cannot judge is None, and decides the answer only where the
+    others leave it open (``False and ?`` is False, ``True or ?`` is True).
+    """
+    tokens: list[str] = []
+    pos = 0
+    while pos < len(marker.rstrip()):
+        match = _TOKEN_RE.match(marker, pos)
+        if match is None:
+            return None
+        tokens.append(match.group(1))
+        pos = match.end()
+    environment = dict(env_items)
+    at = 0
+
+    def expr() -> bool | None:
+        nonlocal at
+        values = [conjunction()]
+        while at < len(tokens) and tokens[at] == "or":
+            at += 1
+            values.append(conjunction())
+        return True if True in values else (None if None in values else False)
+
+    def conjunction() -> bool | None:
+        nonlocal at
+        values = [atom()]
+        while at < len(tokens) and tokens[at] == "and":
+            at += 1
+            values.append(atom())
+        return False if False in values else (None if None in values else True)
+
+    def atom() -> bool | None:
+        nonlocal at
+        if at >= len(tokens):
+            raise ValueError("marker ends early")
+        token = tokens[at]
+        at += 1
+        if token == "(":
+            value = expr()
+            if at >= len(tokens) or tokens[at] != ")":
+                raise ValueError("unbalanced parentheses")
+            at += 1
+            return value
+        if token in (")", "and", "or"):
+            raise ValueError(f"unexpected {token!r}")
+        return _simple_term(token, environment)
+
+    try:
+        result = expr()
+    except ValueError:
+        return None
+    return result if at == len(tokens) else None
 
 
 def marker_applies(marker: str | None, environment: dict[str, str]) -> bool | None:
@@ -194,9 +314,14 @@ def marker_applies(marker: str | None, environment: dict[str, str]) -> bool | No
     """
     if marker is None:
         return True
+    simple = _simple_marker(marker, tuple(sorted(environment.items())))
+    if simple is not None:
+        return simple
     parsed = _marker(marker)
     if parsed is None:
         return None
+    from packaging.markers import UndefinedEnvironmentName
+
     try:
         return parsed.evaluate(environment)
     except UndefinedEnvironmentName:

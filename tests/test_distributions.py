@@ -45,3 +45,14 @@ def test_every_stack_name_is_canonical_and_listed_once() -> None:
 def test_canonical_name_uses_pep_503() -> None:
     assert d.canonical_name(" TensorFlow_CPU ") == "tensorflow-cpu"
     assert d.canonical_name("ml.dtypes") == "ml-dtypes"
+
+
+def test_canonical_name_is_packagings_rule_on_every_installed_name() -> None:
+    import importlib.metadata
+
+    from packaging.utils import canonicalize_name
+
+    names = {dist.metadata["Name"] for dist in importlib.metadata.distributions()} - {None}
+    names |= {"Foo__Bar", "a.-_b", "Zope.Interface", "ruamel.yaml.clib", "-x-"}
+    assert len(names) > 20
+    assert all(d.canonical_name(n) == canonicalize_name(n) for n in names)

@@ -117,3 +117,81 @@ def test_marker_applies() -> None:
     # packaging fills variables the caller leaves out from the running interpreter
     assert marker_applies('sys_platform == "win32"', env) is False
     assert marker_applies("not a marker ===", env) is None
+
+
+def _real_markers() -> list[str]:
+    """Every marker of every Requires-Dist line installed in the test environment."""
+    import importlib.metadata
+
+    found = set()
+    for dist in importlib.metadata.distributions():
+        for line in dist.requires or ():
+            req = parse_requirement(line)
+            if req is not None and req.marker:
+                found.add(req.marker)
+    return sorted(found)
+
+
+def _environments() -> list[dict[str, str]]:
+    base = {
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "platform_machine": "x86_64",
+        "platform_release": "6.1.0",
+        "platform_version": "",
+        "os_name": "posix",
+    }
+    systems = (("Linux", "linux"), ("Windows", "win32"), ("Darwin", "darwin"))
+    return [
+        {
+            **base,
+            "python_version": full.rsplit(".", 1)[0],
+            "python_full_version": full,
+            "implementation_version": full,
+            "platform_system": system,
+            "sys_platform": sys_platform,
+            "extra": extra,
+        }
+        for full in ("3.8.10", "3.10.4", "3.12.1", "3.14.0")
+        for system, sys_platform in systems
+        for extra in ("", "test", "all")
+    ]
+
+
+def test_the_fast_marker_path_agrees_with_packaging_on_real_metadata() -> None:
+    from packaging.markers import Marker
+
+    from compataudit.versions import _simple_marker
+
+    markers = [
+        *_real_markers(),
+        "python_version < '3.11' and (sys_platform == 'win32' or extra == 'test')",
+        "platform_machine in 'x86_64 aarch64' and python_full_version >= '3.10.2'",
+        "sys_platform not in 'win32 cygwin'",
+        "implementation_name == 'pypy' or (python_version ~= '3.10' and extra == 'All')",
+    ]
+    judged = 0
+    for marker in markers:
+        for env in _environments():
+            fast = _simple_marker(marker, tuple(sorted(env.items())))
+            if fast is not None:
+                judged += 1
+                assert fast == Marker(marker).evaluate(env), (marker, env)
+    assert judged >= len(markers) * len(_environments()) * 0.9  # the fast path does the work
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "python_version < '3.11' and",  # malformed: packaging decides (and rejects)
+        "(sys_platform == 'linux'",
+        "platform_version == '#1 SMP'",  # a variable the fast path leaves to packaging
+        "'linux' == sys_platform",  # value first
+        "python_version === '3.11'",
+    ],
+)
+def test_markers_the_fast_path_leaves_to_packaging(marker: str) -> None:
+    from compataudit.versions import _simple_marker
+
+    env = _environments()[0]
+    assert _simple_marker(marker, tuple(sorted(env.items()))) is None

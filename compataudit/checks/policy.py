@@ -13,15 +13,16 @@ TensorFlow variant (tensorflow-cpu, ...), as for dependencies.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-
-from packaging.markers import InvalidMarker, UndefinedEnvironmentName
-from packaging.requirements import InvalidRequirement, Requirement
+from typing import TYPE_CHECKING
 
 from compataudit.checks import CheckContext
 from compataudit.distributions import TENSORFLOW, canonical_name
 from compataudit.model import Environment, Finding
 from compataudit.rules import finding
 from compataudit.versions import in_range, marker_environment
+
+if TYPE_CHECKING:  # packaging.requirements is imported only when a pin is configured
+    from packaging.requirements import Requirement
 
 
 def _installed(env: Environment, name: str) -> tuple[str, str] | None:
@@ -42,6 +43,8 @@ def _applies(req: Requirement, env: Environment) -> bool:
     markers = marker_environment(env)
     if markers is None:
         return False  # the audited Python is unknown: cannot tell, stay silent
+    from packaging.markers import InvalidMarker, UndefinedEnvironmentName
+
     try:
         return req.marker.evaluate(markers)
     except (InvalidMarker, UndefinedEnvironmentName):
@@ -58,7 +61,12 @@ def _pins(raw: object) -> Iterable[str]:
 
 def check_requirements(ctx: CheckContext) -> Iterator[Finding]:
     """POL001 for each ``require`` pin the environment violates."""
-    for text in _pins(ctx.options.get("require", ())):
+    pins = _pins(ctx.options.get("require", ()))
+    if not pins:
+        return
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    for text in pins:
         try:
             req = Requirement(text)
         except InvalidRequirement:
