@@ -100,7 +100,7 @@ FormatOpt = Annotated[
         "-f",
         metavar="FORMAT",
         envvar="COMPATAUDIT_FORMAT",
-        help="table, json, junit, sarif, github, markdown or html.",
+        help="table, json, junit, sarif, github, markdown, html or prometheus.",
     ),
 ]
 
@@ -170,6 +170,14 @@ def check(
     env_path: EnvOpt = None,
     matrices: MatricesOpt = None,
     redact: RedactOpt = False,
+    baseline: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--baseline",
+            metavar="FILE",
+            help="A golden snapshot or report: any drift from its stack is an error (FLT001).",
+        ),
+    ] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = 0,
     debug: DebugOpt = False,
@@ -223,6 +231,7 @@ def check(
             severity=settings.severity,
             require=settings.require,
             code_paths=tuple(code or ()),
+            baseline=baseline,
         )
         try:
             report = run_audit(env, opts, progress=progress)
