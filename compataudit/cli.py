@@ -48,7 +48,7 @@ from compataudit.cliopts import (
 from compataudit.lifecycle import install_signal_handlers
 
 # Modules in compataudit.commands that add more sub-commands.
-COMMAND_MODULES = ("rules", "doctor", "plan", "matrix", "schema")
+COMMAND_MODULES = ("rules", "doctor", "plan", "matrix", "schema", "collect")
 
 CHECK_EPILOG = """\
 Examples:
