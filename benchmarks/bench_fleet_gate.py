@@ -11,7 +11,8 @@ Generates one JSON report per node (``gpu0001.json`` ...) from one real snapshot
 
 Runs the real CLI (``python -m compataudit fleet DIR --expect gpu[0001-N]``) once per
 format, checks that each output names exactly the planted nodes, and prints the
-median wall time of ``--repeat`` runs per format.
+median wall and CPU time (user + system, which a busy machine does not inflate) of
+``--repeat`` runs per format, with the load average before and after.
 
     python benchmarks/bench_fleet_gate.py [--nodes 1000] [--repeat 3] [--snapshot FILE]
 """
@@ -21,6 +22,8 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -206,9 +209,11 @@ def main() -> None:
         size = sum(p.stat().st_size for p in root.rglob("*.json"))
         print(f"{args.nodes - 3} reports ({size / 1e6:.1f} MB); planted {json.dumps(plan)}")
         wrong = 0
+        print(f"load average {os.getloadavg()[0]:.1f}")
         for fmt in ("table", "json", "html", "prometheus"):
-            times, text, code = [], "", 0
+            times, cpu, text, code = [], [], "", 0
             for _ in range(args.repeat):
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
                 proc = subprocess.run(
                     [
@@ -227,13 +232,17 @@ def main() -> None:
                     check=False,
                 )
                 times.append(time.perf_counter() - started)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
                 text, code = proc.stdout, proc.returncode
             problems = judge(fmt, text, plan) + ([f"exit {code}, want 1"] if code != 1 else [])
             wrong += len(problems)
             verdict = "right" if not problems else "WRONG: " + "; ".join(problems)
             print(
-                f"{fmt:<10} median {statistics.median(times):.2f} s of {args.repeat}  exit {code}  {verdict}"
+                f"{fmt:<10} median {statistics.median(times):.2f} s wall, "
+                f"{statistics.median(cpu):.2f} s CPU of {args.repeat}  exit {code}  {verdict}"
             )
+        print(f"load average {os.getloadavg()[0]:.1f}")
         sys.exit(1 if wrong else 0)
 
 
