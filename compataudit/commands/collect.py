@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from compataudit.cliopts import DebugOpt, QuietOpt, RedactOpt, VerboseOpt
+from compataudit.cliopts import DebugOpt, QuietOpt, RedactOpt, VerboseOpt, plain_argument
 
 COLLECT_EPILOG = (
     "Examples:  compataudit collect --ray auto -o snapshots/  ·  "
@@ -34,9 +34,9 @@ def collect_command(
     ],
     check_args: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(
-            metavar="[-- CHECK ARGS]",
-            help="Run `check --format json` with these arguments instead of `snapshot`.",
+        plain_argument(
+            "[-- CHECK ARGS]",
+            "Run `check --format json` with these arguments instead of `snapshot`.",
             show_default=False,
         ),
     ] = None,

@@ -69,7 +69,8 @@ def member_problems(data: Mapping[str, Any], env: Mapping[str, Any], fail_on: st
         if status in _FAILED:
             framework, device = _text(item, "framework"), _text(item, "device")
             name, uuid = gpus.get(device, (_text(item, "device_name"), ""))
-            detail = _text(item, "detail").strip().splitlines()
+            raw = item.get("detail")
+            detail = (raw if isinstance(raw, str) else "").strip().splitlines()
             out.append(
                 Problem(
                     "smoke",
@@ -78,7 +79,7 @@ def member_problems(data: Mapping[str, Any], env: Mapping[str, Any], fail_on: st
                     gpu=name,
                     gpu_uuid=uuid,
                     status=str(status),
-                    title=detail[0][:200] if detail else "",
+                    title=_text({"t": detail[0][:200]}, "t") if detail else "",
                 )
             )
     if fail_on != "never":
@@ -103,8 +104,12 @@ def _items(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
 
 
 def _text(item: Mapping[str, Any], key: str) -> str:
+    """A string field of a member's report, with control characters (escape sequences a
+    terminal would act on, newlines a CI log would read as commands) made spaces."""
     value = item.get(key)
-    return value if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    return value if value.isprintable() else "".join(c if c.isprintable() else " " for c in value)
 
 
 def gpu_by_device(env: Mapping[str, Any]) -> dict[str, tuple[str, str]]:

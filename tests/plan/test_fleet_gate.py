@@ -211,3 +211,14 @@ def test_reports_and_snapshots_mix(tmp_path: Path) -> None:
     (tmp_path / "n2.json").write_text(json.dumps(snap))
     result = aggregate([str(tmp_path)])
     assert result.nodes == 2 and len(result.groups) == 1 and result.outliers == []
+
+
+def test_text_from_a_member_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    data = real_report("n1")
+    data["smoke"][0].update(status="fail", detail="\x1b[2J\x1b]0;owned\x07bad\n::error::x")
+    data["findings"].append({"code": "X\x1b[31m", "severity": "error", "title": "t\r\n::set-env"})
+    (tmp_path / "n1.json").write_text(json.dumps(data))
+    (outlier,) = aggregate([str(tmp_path)]).outliers
+    texts = [p.text() for p in outlier.problems]
+    assert all(t.isprintable() for t in texts), texts
+    assert texts[0].endswith("fail -  [2J ]0;owned bad")  # the detail's first line only
