@@ -7,7 +7,9 @@ dcgm-exporter's. The text comes from prometheus-client's own exposition code
 (imported only here), so names, label escaping and ``# HELP``/``# TYPE`` lines are
 the ones Prometheus parses. Every metric is a gauge prefixed ``compataudit_``.
 
-GPU UUIDs are labels; ``--redact`` replaces them as it does in every format.
+GPU UUIDs are labels, named as dcgm-exporter names them (``gpu`` for nvidia-smi's index,
+``UUID``) so a query can join the two on them; ``--redact`` replaces the UUIDs as it
+does in every format.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from compataudit.plan.fleet import FleetResult
 
 SMOKE_STATES = ("pass", "fail", "error", "timeout", "crash", "skip")
+# `gpu` and `UUID` as dcgm-exporter names them, so PromQL can join on them (empty for the CPU).
+SMOKE_LABELS = ("framework", "device", "gpu", "UUID")
 
 
 class _Metrics:
@@ -86,18 +90,15 @@ def _report_metrics(metrics: _Metrics, report: Report) -> None:
     metrics.add(
         "smoke_passed",
         "1 when the smoke kernel (conv2d forward + backward) passed on this framework and device.",
-        ("framework", "device", "gpu_uuid"),
-        [
-            ((r.framework, r.device, gpus.get(r.device, "")), float(r.status.value == "pass"))
-            for r in report.smoke
-        ],
+        SMOKE_LABELS,
+        [(_smoke_labels(r.framework, r.device, gpus), float(r.status.value == "pass")) for r in report.smoke],
     )
     metrics.add(
         "smoke_status",
         "The smoke kernel's status per framework and device: 1 for the state it ended in.",
-        ("framework", "device", "gpu_uuid", "status"),
+        (*SMOKE_LABELS, "status"),
         [
-            ((r.framework, r.device, gpus.get(r.device, ""), state), float(r.status.value == state))
+            ((*_smoke_labels(r.framework, r.device, gpus), state), float(r.status.value == state))
             for r in report.smoke
             for state in SMOKE_STATES
         ],
@@ -122,11 +123,18 @@ def _report_metrics(metrics: _Metrics, report: Report) -> None:
     )
 
 
-def smoke_gpus(report: Report) -> dict[str, str]:
-    """Smoke device (``cuda:0``) -> the UUID of the GPU behind it."""
+def smoke_gpus(report: Report) -> dict[str, tuple[str, str]]:
+    """Smoke device (``cuda:0``) -> (nvidia-smi index, UUID) of the GPU behind it."""
     from compataudit.plan.members import gpu_by_device
 
-    return {device: uuid for device, (_, uuid) in gpu_by_device(to_jsonable(report.environment)).items()}
+    return {
+        device: (g.smi_index, g.uuid) for device, g in gpu_by_device(to_jsonable(report.environment)).items()
+    }
+
+
+def _smoke_labels(framework: str, device: str, gpus: dict[str, tuple[str, str]]) -> tuple[str, str, str, str]:
+    index, uuid = gpus.get(device, ("", ""))
+    return framework, device, index, uuid
 
 
 def stack_facts(report: Report) -> dict[str, str]:

@@ -14,13 +14,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from compataudit.model import Severity, SmokeStatus, reaches
 
 STDIN = "-"
 _FAILED = frozenset(s.value for s in SmokeStatus if s.failed)
 _SEVERITIES = frozenset(s.value for s in Severity)
+
+
+class GpuRef(NamedTuple):
+    """The physical GPU behind a framework's device: as nvidia-smi and dcgm-exporter name it."""
+
+    name: str
+    uuid: str
+    smi_index: str  # nvidia-smi's index (dcgm-exporter's ``gpu`` label)
 
 
 class MemberError(ValueError):
@@ -68,7 +76,7 @@ def member_problems(data: Mapping[str, Any], env: Mapping[str, Any], fail_on: st
         status = item.get("status")
         if status in _FAILED:
             framework, device = _text(item, "framework"), _text(item, "device")
-            name, uuid = gpus.get(device, (_text(item, "device_name"), ""))
+            name, uuid, _ = gpus.get(device, GpuRef(_text(item, "device_name"), "", ""))
             raw = item.get("detail")
             detail = (raw if isinstance(raw, str) else "").strip().splitlines()
             out.append(
@@ -112,7 +120,7 @@ def _text(item: Mapping[str, Any], key: str) -> str:
     return value if value.isprintable() else "".join(c if c.isprintable() else " " for c in value)
 
 
-def gpu_by_device(env: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+def gpu_by_device(env: Mapping[str, Any]) -> dict[str, GpuRef]:
     """``cuda:N``/``gpu:N`` -> (GPU name, UUID), through CUDA_VISIBLE_DEVICES where it is set."""
     nvidia = env.get("nvidia")
     if not isinstance(nvidia, Mapping) or not isinstance(nvidia.get("gpus"), list):
@@ -128,10 +136,13 @@ def gpu_by_device(env: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
             order.append(by_index.get(int(part)) if part.isdigit() else by_uuid.get(part))
     else:
         order = [by_index.get(i) for i in range(len(gpus))]
-    out: dict[str, tuple[str, str]] = {}
+    out: dict[str, GpuRef] = {}
     for ordinal, gpu in enumerate(order):
         if gpu is not None:
-            fact = (_text(gpu, "name"), _text(gpu, "uuid"))
+            index = gpu.get("index")
+            fact = GpuRef(
+                _text(gpu, "name"), _text(gpu, "uuid"), str(index) if isinstance(index, int) else ""
+            )
             out[f"cuda:{ordinal}"] = out[f"gpu:{ordinal}"] = fact
     return out
 

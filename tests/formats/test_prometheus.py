@@ -55,7 +55,8 @@ def test_real_report_as_metrics() -> None:
     report = parse_document(json.loads(REAL_REPORT.read_text()), "r")[1]
     assert report is not None
     got = samples(render(report, "prometheus"))
-    assert got["compataudit_smoke_passed"] == [({"framework": "torch", "device": "cpu", "gpu_uuid": ""}, 1.0)]
+    cpu = {"framework": "torch", "device": "cpu", "gpu": "", "UUID": ""}
+    assert got["compataudit_smoke_passed"] == [(cpu, 1.0)]
     assert ({"component": "torch", "value": "2.13.0+cpu"}, 1.0) in got["compataudit_stack_info"]
     assert got["compataudit_exit_code"] == [({}, 0.0)]
     assert {s["severity"]: v for s, v in got["compataudit_findings_by_severity"]} == {
@@ -70,8 +71,8 @@ def test_findings_by_code_and_smoke_per_gpu() -> None:
     report = gpu_report()
     got = samples(render(report, "prometheus"))
     assert ({"code": "DRV001", "severity": "error"}, 2.0) in got["compataudit_findings"]
-    passed = {(s["device"], s["gpu_uuid"]): v for s, v in got["compataudit_smoke_passed"]}
-    assert passed == {("cuda:0", "GPU-0aaa"): 1.0, ("cuda:1", "GPU-1aaa"): 0.0}
+    passed = {(s["device"], s["gpu"], s["UUID"]): v for s, v in got["compataudit_smoke_passed"]}
+    assert passed == {("cuda:0", "0", "GPU-0aaa"): 1.0, ("cuda:1", "1", "GPU-1aaa"): 0.0}
     states = [s["status"] for s, v in got["compataudit_smoke_status"] if v == 1.0]
     assert states == ["pass", "crash"]
     redacted = render(redact_report(report), "prometheus")

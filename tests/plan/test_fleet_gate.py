@@ -109,9 +109,10 @@ def test_a_member_with_a_bad_verdict_field_is_unreadable(tmp_path: Path) -> None
 
 def test_gpu_behind_a_device_follows_cuda_visible_devices() -> None:
     gpus = [{"index": i, "name": f"G{i}", "uuid": f"GPU-{i}"} for i in range(4)]
-    assert gpu_by_device({"nvidia": {"gpus": gpus}})["cuda:3"] == ("G3", "GPU-3")
+    assert gpu_by_device({"nvidia": {"gpus": gpus}})["cuda:3"] == ("G3", "GPU-3", "3")
     seen = gpu_by_device({"nvidia": {"gpus": gpus, "visible_devices": "2,GPU-0"}})
-    assert seen["cuda:0"] == ("G2", "GPU-2") and seen["cuda:1"] == ("G0", "GPU-0") and "cuda:2" not in seen
+    assert seen["cuda:0"] == ("G2", "GPU-2", "2") and seen["cuda:1"] == ("G0", "GPU-0", "0")
+    assert "cuda:2" not in seen
 
 
 def test_generated_fleet_is_judged_right_in_every_format(
