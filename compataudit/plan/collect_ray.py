@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from compataudit.errors import InputError
+from compataudit.files import write_output
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def _collect(
         else:
             name = f"{host or 'node'}-{node_id[:12]}"
         path = out / f"{name}.json"
-        path.write_text(answer["stdout"], encoding="utf-8")
+        write_output(answer["stdout"], str(path))  # atomic: `fleet DIR` never reads half a file
         result.nodes.append(NodeResult(node_id, host, file=str(path)))
     return result
 
