@@ -144,7 +144,8 @@ def render_fleet(result: FleetResult) -> str:
                 f"<code>{escape(g.fingerprint)}</code>" + (" (majority)" if i == 0 else ""),
                 str(len(g.nodes)),
                 escape(finding_counts(g.findings)),
-                f"<details><summary>{len(g.nodes)} nodes</summary>"
+                f"<details{' open' if len(g.nodes) <= 40 else ''}>"
+                f"<summary>{len(g.nodes)} node{'s' * (len(g.nodes) != 1)}</summary>"
                 f"{escape(', '.join(names[key] for key in g.nodes))}</details>",
             ]
             for i, g in enumerate(result.groups)
