@@ -199,3 +199,41 @@ def gpu(session: nox.Session) -> None:
 def matrix_report(session: nox.Session) -> None:
     """Merge reports/*.json (from `nox -s matrix`) into one table."""
     print(ca.merge_reports(REPORTS.glob("*.json")))
+
+
+def _loopback_pytest(session: nox.Session, *tests: str) -> None:
+    """pytest on ``tests`` inside a network namespace with only ``lo`` up (root), so the
+    cluster engines bind and talk on 127.0.0.1 and reach nothing else."""
+    args = ["pytest", "-m", "cluster", "-rs", *tests, *session.posargs]
+    if Path("/proc/net/dev").read_text().count(":") == 1:  # already in such a namespace
+        session.run(*args)
+        return
+    if not shutil.which("unshare") or os.geteuid() != 0:
+        session.skip("needs root and unshare: a network namespace with only lo (loopback only)")
+    try:
+        python = str(Path(str(session.bin)) / "python")
+    except ValueError:  # venv_backend="none": this interpreter
+        python = sys.executable
+    inner = "ip link set lo up && exec " + " ".join([python, "-m", *args])
+    session.run("unshare", "-n", "sh", "-c", inner, external=True)
+
+
+@nox.session
+def ray(session: nox.Session) -> None:
+    """Optional: `collect --ray` on a real local 3-node Ray cluster (ray.cluster_utils), on loopback."""
+    session.install("-e", ".[ray]", *nox.project.dependency_groups(PYPROJECT, "test"))
+    _loopback_pytest(session, "tests/plan/test_collect_ray.py")
+
+
+@nox.session(venv_backend="none")
+def slurm(session: nox.Session) -> None:
+    """Optional: the Slurm prolog and sbatch collection through a real single-node Slurm
+    (Debian's slurm-wlm + munge: apt-get install slurm-wlm munge), on loopback.
+
+    Runs in the current environment (no virtualenv): slurmd starts the job steps, and they
+    must find compataudit and its dependencies where the job's PATH points.
+    """
+    missing = [b for b in ("slurmctld", "slurmd", "munged") if not shutil.which(b)]
+    if missing:
+        session.skip(f"not installed: {', '.join(missing)} (apt-get install slurm-wlm munge)")
+    _loopback_pytest(session, "tests/plan/test_slurm_gate.py")

@@ -58,7 +58,10 @@ def run_audit(
     from compataudit.compat.matrices import load_matrices
 
     matrices = load_matrices(opts.matrices_dir)
-    ctx = CheckContext(env=env, matrices=matrices, options={"require": opts.require})
+    options: dict[str, object] = {"require": opts.require}
+    if opts.baseline:
+        options.update(baseline=_load_baseline(opts.baseline), baseline_name=opts.baseline)
+    ctx = CheckContext(env=env, matrices=matrices, options=options)
     findings = run_checks(ctx)
     if opts.code_paths:
         findings.extend(_lint_findings(opts.code_paths))
@@ -78,6 +81,12 @@ def run_audit(
     findings = apply_policy(findings, opts)
     report = make_report(env, findings, smoke, opts.fail_on)
     return with_data_facts(report, matrices, shown=not _ignored("MAT001", opts.ignore))
+
+
+def _load_baseline(path: str) -> Environment:
+    from compataudit.sources.snapshot import environment_from_json, read_json_file
+
+    return environment_from_json(read_json_file(path, "baseline"), f"baseline {path}")
 
 
 def with_data_facts(report: Report, matrices: Matrices, *, shown: bool = True) -> Report:

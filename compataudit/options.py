@@ -39,3 +39,4 @@ class AuditOptions:
     severity: dict[str, str] = field(default_factory=dict)  # code -> severity override
     require: tuple[str, ...] = ()  # policy pins: "torch>=2.4", "python>=3.10"
     code_paths: tuple[str, ...] = ()  # `check --code`: lint these too
+    baseline: str | None = None  # `check --baseline`: a golden snapshot/report (FLT001 on drift)

@@ -641,6 +641,21 @@ RULES: tuple[Rule, ...] = (
         "dimensions / expected weight of size ...).",
         "Create the weight as (out_channels, in_channels/groups, *kernel), or use nn.Conv2d.",
     ),
+    # ---------------------------------------------------------------- fleet
+    Rule(
+        "FLT001",
+        "baseline-drift",
+        "fleet",
+        E,
+        "This node's stack drifted from the golden baseline",
+        "With `check --baseline FILE` (a snapshot or report of a known-good node): each "
+        "framework and nvidia-* distribution's version with its build label, what each "
+        "framework was built for (CUDA/ROCm/CPU), the NVIDIA driver branch and the GPU models.",
+        "Jobs are tested on the baseline stack; a node that differs fails where the others "
+        "work (a CPU build, another CUDA variant, a GPU the wheels were not built for).",
+        "Reinstall this node from the same image or lock file as the baseline, or, if the "
+        "change is intended, write a new baseline with `compataudit snapshot -o FILE`.",
+    ),
 )
 
 REDIRECTS: dict[str, str] = {}

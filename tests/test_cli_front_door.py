@@ -26,6 +26,7 @@ COMMANDS = (
     ("matrix", "show"),
     ("matrix", "compatible"),
     ("schema",),
+    ("collect",),
 )
 WHAT_IF = ("--no-probe", "--python", "3.11", "--pin", "torch==2.5.1+cu124", "--driver", "470.82.01")
 

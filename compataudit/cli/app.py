@@ -49,7 +49,7 @@ from compataudit.cli.output import emit_report, formats, progress_display, redac
 from compataudit.lifecycle import install_signal_handlers
 
 # Modules in compataudit.cli.commands that add more sub-commands.
-COMMAND_MODULES = ("rules", "doctor", "plan", "matrix", "schema")
+COMMAND_MODULES = ("rules", "doctor", "plan", "matrix", "schema", "collect")
 
 CHECK_EPILOG = examples(
     ("compataudit check", "audit this machine (static + smoke kernels)"),
@@ -95,7 +95,7 @@ FormatOpt = Annotated[
         "-f",
         metavar="FORMAT",
         envvar="COMPATAUDIT_FORMAT",
-        help="table, json, junit, sarif, github, markdown or html.",
+        help="table, json, junit, sarif, github, markdown, html or prometheus.",
     ),
 ]
 
@@ -165,6 +165,14 @@ def check(
     env_path: EnvOpt = None,
     matrices: MatricesOpt = None,
     redact: RedactOpt = False,
+    baseline: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--baseline",
+            metavar="FILE",
+            help="A golden snapshot or report: any drift from its stack is an error (FLT001).",
+        ),
+    ] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = 0,
     debug: DebugOpt = False,
@@ -218,6 +226,7 @@ def check(
             severity=settings.severity,
             require=settings.require,
             code_paths=tuple(code or ()),
+            baseline=baseline,
         )
         try:
             report = run_audit(env, opts, progress=progress)

@@ -39,11 +39,12 @@ TableOrJsonOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Out
 
 
 class FleetFormat(str, enum.Enum):
-    """``fleet --format``: a table, JSON, or one self-contained HTML page."""
+    """``fleet --format``: a table, JSON, one self-contained HTML page, or Prometheus text."""
 
     table = "table"
     json = "json"
     html = "html"
+    prometheus = "prometheus"
 
 
 # typer resolves these annotations at run time, so they use typing.Optional/List

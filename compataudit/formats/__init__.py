@@ -20,6 +20,7 @@ FORMATS: dict[str, str] = {
     "github": "github",
     "markdown": "markdown",
     "html": "html",
+    "prometheus": "prometheus",
 }
 
 

@@ -73,25 +73,84 @@ def render(report: Report, ctx: RenderContext) -> str:
 
 
 def render_fleet(result: FleetResult) -> str:
-    """A fleet: the groups with a chart of their sizes, the majority stack, the outliers."""
-    from compataudit.plan.fleet import change_text, finding_counts
+    """A fleet: missing and failing nodes first, then outliers, groups, and every node by name."""
+    from compataudit.plan.fleet import change_text, finding_counts, node_names
 
-    body = [
-        "<h1>compataudit fleet</h1>",
-        f'<p class="sub">{result.nodes} nodes · {len(result.groups)} distinct stacks · '
-        f"{len(result.corrupt)} unreadable files</p>",
+    sub = [
+        f"{result.nodes} nodes",
+        f"{len(result.groups)} distinct stacks",
+        f"{len(result.corrupt)} unreadable files",
     ]
+    if result.failing:
+        sub.append(f"{len(result.failing)} failing their own checks")
+    if result.expected is not None:
+        sub.append(f"{len(result.missing)} of {result.expected} expected missing")
+    body = ["<h1>compataudit fleet</h1>", f'<p class="sub">{escape(" · ".join(sub))}</p>']
+    if result.collected:
+        first, last = result.collected
+        span = first if first == last else f"{first} – {last}"
+        body.append(f'<p class="muted">Collected {escape(span)}</p>')
+    if result.missing:
+        body.append(
+            f"<h2>Missing <span class=muted>({len(result.missing)} expected nodes sent nothing)</span></h2>"
+        )
+        body.append(f"<p>{escape(', '.join(result.missing))}</p>")
+    if result.failing:
+        body.append("<h2>Failing nodes <span class=muted>(their own smoke kernels or findings)</span></h2>")
+        merged: dict[tuple[str, str], list[str]] = {}
+        for o in result.failing:
+            for p in o.problems:
+                text = p.text() if p.kind != "smoke" else p.text().replace(f", {p.gpu_uuid}", "")
+                merged.setdefault((o.group, text), []).append(o.node)
+        rows = [
+            [f"<code>{escape(group)}</code>", escape(text), f"{len(nodes)}", escape(", ".join(nodes))]
+            for (group, text), nodes in merged.items()
+        ]
+        body.append(_table(("group", "failure", "nodes", "on"), rows))
+        uuids = [
+            [escape(o.node), escape(p.framework), escape(p.device), escape(p.gpu_uuid)]
+            for o in result.failing
+            for p in o.problems
+            if p.gpu_uuid
+        ]
+        if uuids:
+            body.append("<details><summary>GPUs behind the failed kernels</summary>")
+            body.append(_table(("node", "framework", "device", "GPU UUID"), uuids))
+            body.append("</details>")
+    stack_outliers = [o for o in result.outliers if o.differences]
+    if stack_outliers:
+        body.append("<h2>Outliers <span class=muted>(what sets them apart from the majority)</span></h2>")
+        by_diff: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        for o in stack_outliers:
+            by_diff.setdefault((o.group, tuple(change_text(c) for c in o.differences)), []).append(o.node)
+        rows = [
+            [
+                escape(", ".join(nodes)),
+                f"<code>{escape(group)}</code>",
+                '<ul class="diffs">' + "".join(f"<li>{escape(t)}</li>" for t in texts) + "</ul>",
+            ]
+            for (group, texts), nodes in by_diff.items()
+        ]
+        body.append(_table(("nodes", "group", "differences"), rows))
     if result.groups:
         bars = [
             (g.fingerprint, len(g.nodes), COLORS["pass"] if i == 0 else COLORS["warning"])
             for i, g in enumerate(result.groups)
         ]
         body += ["<h2>Groups</h2>", _bar_chart(bars, unit="nodes")]
+        names = node_names(result.groups)
         rows = [
-            [f"<code>{escape(g.fingerprint)}</code>", str(len(g.nodes)), escape(finding_counts(g.findings))]
-            for g in result.groups
+            [
+                f"<code>{escape(g.fingerprint)}</code>" + (" (majority)" if i == 0 else ""),
+                str(len(g.nodes)),
+                escape(finding_counts(g.findings)),
+                f"<details{' open' if len(g.nodes) <= 40 else ''}>"
+                f"<summary>{len(g.nodes)} node{'s' * (len(g.nodes) != 1)}</summary>"
+                f"{escape(', '.join(names[key] for key in g.nodes))}</details>",
+            ]
+            for i, g in enumerate(result.groups)
         ]
-        body.append(_table(("group", "nodes", "findings"), rows))
+        body.append(_table(("group", "nodes", "findings", "members"), rows))
         majority = result.groups[0]
         body.append(f"<h2>Majority stack <span class=muted>({len(majority.nodes)} nodes)</span></h2>")
         body.append(
@@ -103,19 +162,6 @@ def render_fleet(result: FleetResult) -> str:
         if problems:
             body.append("<h2>Findings per group</h2>")
             body += [_finding(f, prefix=f"<code>{escape(g.fingerprint)}</code> ") for g, f in problems]
-    if result.outliers:
-        body.append("<h2>Outliers <span class=muted>(what sets them apart from the majority)</span></h2>")
-        rows = [
-            [
-                escape(o.node),
-                f"<code>{escape(o.group)}</code>",
-                '<ul class="diffs">'
-                + "".join(f"<li>{escape(change_text(c))}</li>" for c in o.differences)
-                + "</ul>",
-            ]
-            for o in result.outliers
-        ]
-        body.append(_table(("node", "group", "differences"), rows))
     if result.corrupt:
         body.append("<h2>Unreadable files</h2>")
         body.append(_table(("file", "why"), [[escape(f), escape(why)] for f, why in result.corrupt]))

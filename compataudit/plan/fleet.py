@@ -9,6 +9,11 @@ so the fingerprint is read from the JSON directly, with the fields it uses
 type-checked; the first node of each group is also validated in full.
 
 A file that cannot be read or parsed is counted and named, never fatal.
+
+Members may be ``check`` reports (:mod:`compataudit.plan.members`): a report whose
+smoke kernels failed or whose findings reach ``--fail-on`` is an outlier whatever
+its stack. ``-`` reads members from stdin; ``expect`` names the nodes that should
+have answered, and those that did not are listed as missing.
 """
 
 from __future__ import annotations
@@ -17,17 +22,19 @@ import functools
 import glob
 import hashlib
 import json
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from compataudit.distributions import canonical_name
 from compataudit.errors import InputError
 from compataudit.model import Environment, Finding, to_jsonable
 from compataudit.plan import parse_document
 from compataudit.plan.diff import TIER_RUNTIME, Change, compare_facts, package_tier
+from compataudit.plan.members import STDIN, MemberError, Problem, member_problems
 from compataudit.render import table
 from compataudit.versions import minor_of
 
@@ -66,6 +73,7 @@ class Outlier:
     file: str
     group: str  # fingerprint of its group
     differences: tuple[Change, ...]
+    problems: tuple[Problem, ...] = ()  # a report's failed smoke kernels and findings
 
 
 @dataclass
@@ -74,9 +82,17 @@ class FleetResult:
     groups: list[Group]  # largest first; groups[0] is the majority stack
     outliers: list[Outlier]
     corrupt: list[tuple[str, str]]  # (file, why)
+    missing: list[str] = field(default_factory=list)  # --expect nodes that sent nothing
+    expected: int | None = None  # how many --expect named
+    collected: tuple[str, str] | None = None  # earliest and latest created_at of the members
+
+    @property
+    def failing(self) -> list[Outlier]:
+        """Outliers whose own report failed the gate (smoke or findings)."""
+        return [o for o in self.outliers if o.problems]
 
     def to_json(self) -> dict[str, Any]:
-        names = _node_names(self.groups)
+        names = node_names(self.groups)
         return {
             "nodes": self.nodes,
             "majority": self.groups[0].fingerprint if self.groups else None,
@@ -97,10 +113,14 @@ class FleetResult:
                     "file": o.file,
                     "group": o.group,
                     "differences": [c.to_json() for c in o.differences],
+                    "problems": [p.to_json() for p in o.problems],
                 }
                 for o in self.outliers
             ],
             "corrupt": [{"file": f, "error": why} for f, why in self.corrupt],
+            "missing": list(self.missing),
+            "expected": self.expected,
+            "collected": {"first": self.collected[0], "last": self.collected[1]} if self.collected else None,
         }
 
 
@@ -202,6 +222,10 @@ def _read(path: str) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
         raise _Bad(f"not JSON: {exc}") from None
     except RecursionError:
         raise _Bad("JSON nested too deeply") from None
+    return _envelope(data)
+
+
+def _envelope(data: Any) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
     if not isinstance(data, Mapping):
         raise _Bad("not a JSON object")
     env = data.get("environment") if "environment" in data else data
@@ -210,23 +234,53 @@ def _read(path: str) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
     return data, env
 
 
-def aggregate(paths: Iterable[str], checker: Checker | None = None) -> FleetResult:
-    """Group every node found under ``paths`` by stack; run ``checker`` once per group."""
+def _iter_members(
+    paths: Iterable[str], stdin: IO[str] | IO[bytes] | None
+) -> Iterator[tuple[str, Callable[[], tuple[Mapping[str, Any], Mapping[str, Any]]] | None, str]]:
+    """(name, reader, "") per member; (name, None, why) for a path or text that is none."""
+    args = list(paths)
+    if STDIN in args:
+        from compataudit.plan.members import iter_stream_documents
+
+        stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", sys.stdin)
+        for name, value, why in iter_stream_documents(stream):
+            yield name, (None if why else functools.partial(_envelope, value)), why
+    for path, problem in iter_input_files(a for a in args if a != STDIN):
+        yield path, (None if problem else functools.partial(_read, path)), problem or ""
+
+
+def aggregate(
+    paths: Iterable[str],
+    checker: Checker | None = None,
+    *,
+    fail_on: str = "error",
+    expect: Sequence[str] | None = None,
+    stdin: IO[str] | IO[bytes] | None = None,
+) -> FleetResult:
+    """Group every node found under ``paths`` by stack; run ``checker`` once per group.
+
+    A report whose smoke kernels failed or whose findings reach ``fail_on`` is an outlier;
+    ``expect`` (hostnames) lists the expected nodes that sent nothing as missing.
+    """
     groups: dict[tuple[tuple[str, str], ...], Group] = {}
     corrupt: list[tuple[str, str]] = []
+    problems: dict[tuple[str | None, str], tuple[Problem, ...]] = {}
+    seen_names: list[str] = []
+    times: list[str] = []
     nodes = 0
-    for path, problem in iter_input_files(paths):
-        if problem:
+    for path, reader, problem in _iter_members(paths, stdin):
+        if reader is None:
             corrupt.append((path, problem))
             continue
         try:
-            data, env_data = _read(path)
+            data, env_data = reader()
             key = stack_fingerprint(env_data)
+            own = member_problems(data, env_data, fail_on)
             group = groups.get(key)
             if group is None:  # first of its kind: validate fully, keep as the representative
                 env, _ = parse_document(data, path)
                 group = groups[key] = Group(key=key, env=env)
-        except _Bad as exc:
+        except (_Bad, MemberError) as exc:
             corrupt.append((path, str(exc)))
             continue
         except InputError as exc:
@@ -235,32 +289,62 @@ def aggregate(paths: Iterable[str], checker: Checker | None = None) -> FleetResu
         except OSError as exc:
             corrupt.append((path, exc.strerror or str(exc)))
             continue
-        hostname = env_data["platform"].get("hostname")
-        group.nodes.append((hostname if isinstance(hostname, str) else None, path))
+        raw_host = env_data["platform"].get("hostname")
+        hostname = raw_host if isinstance(raw_host, str) else None
+        group.nodes.append((hostname, path))
+        if own:
+            problems[(hostname, path)] = own
+        seen_names += [hostname or "", Path(path).stem]
+        created = env_data.get("created_at")
+        if isinstance(created, str) and created:
+            times.append(created)
         nodes += 1
     ordered = sorted(groups.values(), key=lambda g: -len(g.nodes))  # stable: first seen wins ties
     if checker is not None:
         for g in ordered:
             g.findings = tuple(checker(g.env))
-    return FleetResult(nodes, ordered, _outliers(ordered), corrupt)
+    missing: list[str] = []
+    if expect is not None:
+        from compataudit.plan.expect import missing_nodes
+
+        missing = missing_nodes(expect, seen_names)
+    collected = (min(times), max(times)) if times else None
+    return FleetResult(
+        nodes,
+        ordered,
+        _outliers(ordered, problems),
+        corrupt,
+        missing=missing,
+        expected=len(expect) if expect is not None else None,
+        collected=collected,
+    )
 
 
-def _outliers(groups: list[Group]) -> list[Outlier]:
-    if len(groups) < 2:
-        return []
-    names = _node_names(groups)
-    majority = groups[0].stack
+def _outliers(
+    groups: list[Group], problems: Mapping[tuple[str | None, str], tuple[Problem, ...]] | None = None
+) -> list[Outlier]:
+    """Nodes whose own report failed (first), then the nodes outside the majority stack."""
+    problems = problems or {}
+    names = node_names(groups)
+    failing: list[Outlier] = []
     out: list[Outlier] = []
-    for g in groups[1:]:
-        # One comparison per group, shared by its nodes: linear in nodes, not quadratic.
-        changes = tuple(
-            compare_facts({k: (0, v) for k, v in majority.items()}, {k: (0, v) for k, v in g.stack.items()})
-        )
-        out.extend(Outlier(names[(h, f)], f, g.fingerprint, changes) for h, f in g.nodes)
-    return out
+    majority = groups[0].stack if groups else {}
+    for i, g in enumerate(groups):
+        changes: tuple[Change, ...] = ()
+        if i:  # one comparison per group, shared by its nodes: linear in nodes, not quadratic
+            changes = tuple(
+                compare_facts(
+                    {k: (0, v) for k, v in majority.items()}, {k: (0, v) for k, v in g.stack.items()}
+                )
+            )
+        for h, f in g.nodes:
+            own = problems.get((h, f), ())
+            if own or i:
+                (failing if own else out).append(Outlier(names[(h, f)], f, g.fingerprint, changes, own))
+    return failing + out
 
 
-def _node_names(groups: list[Group]) -> dict[tuple[str | None, str], str]:
+def node_names(groups: list[Group]) -> dict[tuple[str | None, str], str]:
     """Hostname where it names one node; the file where hostnames repeat or were redacted."""
     counts = Counter(h for g in groups for h, _ in g.nodes)
     return {
@@ -285,11 +369,23 @@ def default_checker(matrices_dir: str | None = None) -> Checker:
 
 def render_table(result: FleetResult, *, limit: int = 40) -> str:
     """Plain-text summary: groups, the majority stack, outliers (first ``limit``), corrupt files."""
-    if not result.groups and not result.corrupt:
+    if not result.groups and not result.corrupt and not result.missing:
         return "No snapshots found."
-    lines = [
+    head = (
         f"{result.nodes} nodes, {len(result.groups)} distinct stacks, {len(result.corrupt)} unreadable files"
-    ]
+    )
+    if result.failing:
+        head += f", {len(result.failing)} failing"
+    if result.expected is not None:
+        head += f", {len(result.missing)} of {result.expected} expected missing"
+    lines = [head]
+    if result.collected:
+        first, last = result.collected
+        lines.append(f"Collected {first}" + (f" .. {last}" if last != first else ""))
+    if result.missing:
+        from compataudit.plan.expect import collect
+
+        lines += ["", f"Missing (expected, sent nothing): {collect(result.missing)}"]
     if result.groups:
         lines += [
             "",
@@ -303,10 +399,10 @@ def render_table(result: FleetResult, *, limit: int = 40) -> str:
             if f.severity.value != "info":
                 lines.append(f"  {g.fingerprint}  {f.severity.value:<7} {f.code:<7} {f.title}")
     if result.outliers:
-        lines += ["", "Outliers (what sets them apart from the majority):"]
+        lines += ["", "Outliers (failed checks on the node, what sets them apart from the majority):"]
         rows = []
         for o in result.outliers[:limit]:  # one difference per line, the node named once
-            texts = [change_text(c) for c in o.differences] or ["-"]
+            texts = [p.text() for p in o.problems] + [change_text(c) for c in o.differences] or ["-"]
             rows.append((o.node, o.group, texts[0]))
             rows += [("", "", text) for text in texts[1:]]
         lines += table(rows, header=("node", "group", "differences"), max_pad=48)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -80,6 +80,8 @@ def register(app: typer.Typer) -> None:
         epilog=examples(
             ("compataudit fleet snapshots/", "every snapshot in a folder"),
             ("compataudit fleet 'runs/**/node-*.json' -f json -o fleet.json", "a glob, as JSON"),
+            ('compataudit fleet reports/ --expect "$SLURM_JOB_NODELIST"', "name silent nodes"),
+            ("kubectl logs -l app=compataudit | compataudit fleet -", "reports from stdin"),
         ),
     )(fleet_command)
 
@@ -218,16 +220,34 @@ def fleet_command(
         list[str],
         plain_argument(
             "PATH...",
-            "Snapshot/report files, directories (searched for *.json) or quoted globs ('snaps/**/*.json').",
+            "Snapshot/report files, directories (searched for *.json), quoted globs "
+            "('snaps/**/*.json'), or - for JSON lines / concatenated documents on stdin.",
         ),
     ],
     fmt: Annotated[
-        FleetFormat, typer.Option("--format", "-f", help="table, json or html (one self-contained page).")
+        FleetFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json, html (one self-contained page) or prometheus (node_exporter textfile).",
+        ),
     ] = FleetFormat.table,
+    expect: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--expect",
+            metavar="NODES",
+            help="The nodes that should be there: a file (one hostname per line) or a Slurm "
+            "hostlist expression (gpu[001-128]); those that sent nothing are listed as missing.",
+        ),
+    ] = None,
     output: OutputOpt = None,
     fail_on: Annotated[
         FailOn,
-        fail_on_option("Exit 1 when a group has a finding at or above LEVEL: error, warning, info, never."),
+        fail_on_option(
+            "Exit 1 when a group, or a node's own report, has a finding at or above LEVEL: "
+            "error, warning, info, never."
+        ),
     ] = FailOn.error,
     no_checks: Annotated[
         bool, typer.Option("--no-checks", help="Only group the nodes; do not run the checks per group.")
@@ -237,15 +257,18 @@ def fleet_command(
     verbose: VerboseOpt = 0,
     debug: DebugOpt = False,
 ) -> None:
-    """Group many nodes' snapshots by the stack they run and name the odd ones out.
+    """Group many nodes' snapshots or check reports by stack and name the odd ones out.
 
     Shows the majority stack, each group with its findings (checks run once per
     group), and every outlier node — by hostname, or by file name where
-    hostnames repeat or were redacted — with what sets it apart. Unreadable
-    files are counted and named, never fatal.
+    hostnames repeat or were redacted — with what sets it apart. A check report
+    whose smoke kernels failed, or whose findings reach --fail-on, makes its node
+    an outlier even on the majority stack. Unreadable files are counted and
+    named, never fatal; with --expect, nodes that sent nothing are named.
 
-    Exit status: 0 one stack, every file readable and no finding at or above
-    --fail-on · 1 otherwise · 2 no readable snapshot at all.
+    Exit status: 0 one stack, every file readable, no failing or missing node and
+    no finding at or above --fail-on · 1 otherwise · 2 no readable snapshot at
+    all, or a bad --expect.
     """
     from compataudit.cli.kit import guarded
 
@@ -253,15 +276,24 @@ def fleet_command(
         from compataudit.errors import InputError
         from compataudit.plan.fleet import aggregate, default_checker, render_table
 
+        expected = None
+        if expect is not None:
+            from compataudit.plan.expect import expected_nodes
+
+            expected = expected_nodes(expect)
         checker = None if no_checks else default_checker(matrices)
-        result = aggregate(paths, checker)
-        if result.nodes == 0:
+        result = aggregate(paths, checker, fail_on=fail_on.value, expect=expected)
+        if result.nodes == 0 and not result.missing:
             why = f" ({result.corrupt[0][0]}: {result.corrupt[0][1]})" if result.corrupt else ""
             raise InputError(f"no readable snapshot or report among the paths given{why}")
         if fmt is FleetFormat.html:
             from compataudit.formats.html import render_fleet
 
             _emit(render_fleet(result), output, quiet=quiet)
+        elif fmt is FleetFormat.prometheus:
+            from compataudit.formats.prometheus import render_fleet_metrics
+
+            _emit(render_fleet_metrics(result, fail_on.value), output, quiet=quiet)
         else:
             _emit(result.to_json() if fmt is FleetFormat.json else render_table(result), output, quiet=quiet)
         return fleet_exit_code(result, fail_on.value)
@@ -270,9 +302,10 @@ def fleet_command(
 
 
 def fleet_exit_code(result: FleetResult, fail_on: str) -> int:
-    """1 when the fleet is not uniform, a file was unreadable, or a group fails ``fail_on``."""
+    """1 when the fleet is not uniform, a file was unreadable, a node failed its own checks
+    or sent nothing, or a group fails ``fail_on``."""
     from compataudit.audit import exit_code_for
 
-    if len(result.groups) > 1 or result.corrupt:
+    if len(result.groups) > 1 or result.corrupt or result.missing or result.failing:
         return 1
     return max((exit_code_for(g.findings, (), fail_on) for g in result.groups), default=0)
