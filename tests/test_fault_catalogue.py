@@ -714,7 +714,16 @@ def _json_requested(case: Case) -> bool:
     )
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.kind}-{c.id}" for c in CASES])
+def _needs_torch(case: Case) -> bool:
+    """Cases that run the torch smoke kernel read the installed torch's metadata."""
+    return case.args[:1] == ("smoke",) or "--framework" in case.args
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=[pytest.mark.frameworks] if _needs_torch(c) else []) for c in CASES],
+    ids=[f"{c.kind}-{c.id}" for c in CASES],
+)
 def test_fault(
     case: Case, sandbox: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -776,6 +785,7 @@ def _default_signals() -> None:
         signal.signal(getattr(signal, name), signal.SIG_DFL)
 
 
+@pytest.mark.frameworks  # the fake kernel stands in for an installed torch
 @pytest.mark.parametrize(("name", "code"), SIGNALS)
 @pytest.mark.parametrize("command", ["smoke", "check"])
 def test_a_signal_ends_the_run_and_every_process(name: str, code: int, command: str, tmp_path: Path) -> None:

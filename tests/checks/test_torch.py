@@ -180,6 +180,7 @@ def test_bad_input_does_not_raise() -> None:
     assert audit(("torch", "2.5.1"), ("numpy", "not-numpy"), python="three") == []
 
 
+@pytest.mark.frameworks
 def test_the_installed_stack_has_no_problem() -> None:
     present = {d.metadata["Name"].lower(): d.version for d in metadata.distributions()}
     installed = [
