@@ -8,6 +8,7 @@ checks take the pinned variant (or the index's default one) from the matrices.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -67,9 +68,16 @@ def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
     pins = [Package(name=name, version=version, pinned=True) for name, version in map(parse_pin, opts.pins)]
     # Imported here: `check` without what-if flags never pays for the input readers.
     from compataudit.inputs import read_stack_file
-    from compataudit.inputs.apply import apply_stack_files, replace_packages, resolve_ngc_bases
+    from compataudit.inputs.apply import replace_packages, resolve_ngc_bases
 
-    files = resolve_ngc_bases([read_stack_file(path) for path in opts.requirements])
+    if (opts.onto_current or opts.extras or opts.groups) and not opts.requirements:
+        flag = "--onto-current" if opts.onto_current else "--extra" if opts.extras else "--group"
+        raise UsageError(f"{flag} applies to -r files: name one with -r FILE")
+    files = resolve_ngc_bases(
+        [read_stack_file(path, extras=opts.extras, groups=opts.groups) for path in opts.requirements]
+    )
+    if (opts.extras or opts.groups) and not any(f.kind == "pyproject.toml" for f in files):
+        raise UsageError("--extra/--group pick a pyproject.toml's requirements: name one with -r")
     python = opts.python or next((f.python for f in files if f.python), None)
     if python is not None:
         if not _PYTHON_RE.match(python.strip()):
@@ -82,7 +90,12 @@ def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
             ),
         )
     # Markers are evaluated against the audited Python, so it is set first; --pin wins over files.
-    env = replace_packages(apply_stack_files(env, files), pins)
+    if files:
+        from compataudit.inputs.build import build_from_files
+
+        onto = env.target.path if env.target else sys.prefix
+        env = build_from_files(env, files, layered=opts.onto_current, onto=onto)
+    env = replace_packages(env, pins)
     if opts.driver is not None or opts.gpu_ccs:
         if opts.driver is not None and driver_tuple(opts.driver) is None:
             raise UsageError(f"--driver {opts.driver!r}: expected a driver version such as 550.54.14")

@@ -47,6 +47,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "compataudit.audit",
         "compataudit.whatif",
         "compataudit.inputs.apply",  # what-if: stack files onto an environment
+        "compataudit.inputs.build",  # -r: the environment the files build
+        "compataudit.inputs.resolve",  # -r: ranges resolved from the release data
         "compataudit.plan",
         "compataudit.matrixgen",
         "compataudit.nox",

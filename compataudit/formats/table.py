@@ -41,9 +41,33 @@ def _header(report: Report, s: Style, width: int | None) -> list[str]:
     if env.target is not None:
         via = "" if env.target.selected_by == "--env" else f" (named by {env.target.selected_by})"
         lines.append(f"Auditing the {env.target.kind} environment {env.target.path}{via}")
+    if env.stack is not None:
+        lines += _stack_source(env, width)
     for note in env.notes:
         lines += wrap(note, width, first="Note: ", indent="  ")
     return [*lines, ""]
+
+
+def _stack_source(env: Environment, width: int | None) -> list[str]:
+    """Which environment ``-r`` described: the one its files build, alone or layered."""
+    stack = env.stack
+    if stack is None:
+        return []
+    files = ", ".join(stack.files)
+    py = f"Python {env.python.version}" if env.python.version else "Python unknown"
+    text = {
+        "image": f"Auditing the image {files} builds ({py}; none of this machine's packages; "
+        "GPU and driver: this machine's)",
+        "lock": f"Auditing the environment {files} builds, alone ({py}; none of this machine's packages)",
+        "fresh": f"Auditing a fresh environment with what {files} installs ({py}; none of this "
+        "machine's packages; --onto-current layers it onto this environment instead)",
+        "layered": f"Auditing {stack.onto or 'this environment'} after installing {files} into it "
+        "(--onto-current)",
+    }.get(stack.mode, f"Auditing {files}")
+    lines = wrap(text, width, first="", indent="  ")
+    if stack.changed:
+        lines += wrap("; ".join(stack.changed), width, first="  the installer would change: ", indent="    ")
+    return lines
 
 
 def _variant(env: Environment, name: str) -> str:
@@ -77,8 +101,11 @@ def _stack(env: Environment, s: Style, verbose: int) -> list[str]:
             note = (note + ", " if note else "") + (
                 "conda" if p.channel == "conda" else f"conda: {p.channel}"
             )
-        if p.pinned:
-            note = (note + ", " if note else "") + "pinned"
+        if p.requested and p.requested.replace(" ", "") != f"{p.name}=={p.version}":
+            note = (note + ", " if note else "") + f"for {p.requested}"
+        elif p.pinned:
+            pinned = "pinned" if p.pinned_at or env.stack is None else "dependency"
+            note = (note + ", " if note else "") + pinned
         if p.problem:
             note = (note + ", " if note else "") + "broken"
         rows.append([p.name, p.version or "?", note])
