@@ -23,7 +23,6 @@ from compataudit.inputs import STANDALONE, Pin, StackFile, Want
 from compataudit.inputs.apply import apply_facts, chosen_pins
 from compataudit.model import Environment, Package, ProbeStatus, StackSource, ToolkitInfo
 
-
 # Dependencies nobody wrote that the environment shows: the frameworks and their companions.
 _DEPENDENCIES_SHOWN = frozenset((*FRAMEWORKS, *JAX_PLUGINS))
 
