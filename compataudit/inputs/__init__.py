@@ -54,6 +54,7 @@ class StackFile:
     pins: tuple[Pin, ...] = ()
     wants: tuple[Want, ...] = ()  # requirements without an exact version
     python: str | None = None  # an exact interpreter version the file fixes ("3.11")
+    requires_python: str | None = None  # the range a project admits ([project].requires-python)
     system_cuda: str | None = None  # a CUDA toolkit the (image) system provides
     system_cudnn: str | None = None
     ngc_container: str | None = None  # "pytorch" for an nvcr.io/nvidia/pytorch image

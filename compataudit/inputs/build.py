@@ -76,6 +76,7 @@ def build_from_files(
                 for p in env.packages
             ),
         )
+    notes += _python_notes(env, files)
     stack = StackSource(
         files=tuple(f.path for f in files),
         mode=mode,
@@ -84,6 +85,18 @@ def build_from_files(
         skipped=tuple(skipped),
     )
     return replace(env, stack=stack, notes=env.notes + tuple(notes))
+
+
+def _python_notes(env: Environment, files: Sequence[StackFile]) -> list[str]:
+    """A project whose requires-python excludes the audited Python cannot be installed on it."""
+    from compataudit.versions import in_range
+
+    return [
+        f"{f.path}: requires-python {f.requires_python} excludes the audited Python "
+        f"{env.python.version}; the installer refuses the project there (pass --python X.Y)"
+        for f in files
+        if f.requires_python and in_range(env.python.version, f.requires_python) is False
+    ]
 
 
 def _applies(want: Want, markers: dict[str, str]) -> bool:

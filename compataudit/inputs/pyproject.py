@@ -30,7 +30,7 @@ def read(
     optional = _table(path, project, "optional-dependencies")
     lines += _extras(path, optional, extras, name)
     lines += _groups(path, _table(path, data, "dependency-groups"), groups)
-    variants = _uv_variants(path, data)
+    variants = _uv_variants(data, extras)
     pins: list[Pin] = []
     wants: list[Want] = []
     skipped: list[str] = []
@@ -42,7 +42,15 @@ def read(
         notes = (f"{path}: no [project] table; only [dependency-groups] named with --group are read",)
     if skipped:
         notes += (f"{path}: {len(skipped)} requirement(s) compataudit cannot read: " + ", ".join(skipped),)
-    return StackFile(path=path, kind=kind, pins=tuple(pins), wants=tuple(wants), notes=notes)
+    requires_python = project.get("requires-python")
+    return StackFile(
+        path=path,
+        kind=kind,
+        pins=tuple(pins),
+        wants=tuple(wants),
+        requires_python=requires_python if isinstance(requires_python, str) else None,
+        notes=notes,
+    )
 
 
 def _table(path: str, data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -113,8 +121,12 @@ def _groups(path: str, table: dict[str, Any], wanted: tuple[str, ...]) -> list[s
     return out
 
 
-def _uv_variants(path: str, data: dict[str, Any]) -> dict[str, str]:
-    """Distribution -> the PyTorch build variant its ``[tool.uv.sources]`` index serves."""
+def _uv_variants(data: dict[str, Any], extras: tuple[str, ...]) -> dict[str, str]:
+    """Distribution -> the PyTorch build variant its ``[tool.uv.sources]`` index serves.
+
+    A source that names an ``extra`` counts only with that ``--extra``; one with a ``marker`` only
+    where the marker holds on this machine (the one whose GPU side is audited).
+    """
     uv = data.get("tool", {}).get("uv", {}) if isinstance(data.get("tool"), dict) else {}
     if not isinstance(uv, dict):
         return {}
@@ -127,16 +139,35 @@ def _uv_variants(path: str, data: dict[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     sources = uv.get("sources", {})
     for name, source in sources.items() if isinstance(sources, dict) else ():
-        # One source, or a list of sources split by markers (cpu on macOS, cu126 on Linux):
-        # the first whose index is a PyTorch one is taken.
+        # One source, or a list split by markers or extras (cpu on macOS, cu126 on Linux):
+        # the first that applies decides.
         entries = source if isinstance(source, list) else [source]
         for entry in entries:
-            if isinstance(entry, dict) and isinstance(entry.get("index"), str):
-                variant = index_variant([urls.get(entry["index"], "")])
-                if variant:
-                    out[canonical_name(name)] = variant
-                    break
+            if not (isinstance(entry, dict) and isinstance(entry.get("index"), str)):
+                continue
+            if not _source_applies(entry, extras):
+                continue
+            variant = index_variant([urls.get(entry["index"], "")])
+            if variant:
+                out[canonical_name(name)] = variant
+            break
     return out
+
+
+def _source_applies(entry: dict[str, Any], extras: tuple[str, ...]) -> bool:
+    extra = entry.get("extra")
+    if isinstance(extra, str) and canonical_name(extra) not in {canonical_name(e) for e in extras}:
+        return False
+    marker = entry.get("marker")
+    if not isinstance(marker, str):
+        return True
+    from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
+
+    try:
+        parsed = Marker(marker)
+        return any(parsed.evaluate({"extra": e}) for e in (extras or ("",)))
+    except (InvalidMarker, UndefinedEnvironmentName):
+        return False
 
 
 def _line_of(lines: list[str], requirement: str) -> int | None:
