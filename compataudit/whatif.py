@@ -63,6 +63,9 @@ def _gpus(ccs: Iterable[str]) -> tuple[Gpu, ...]:
 
 def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
     """``env`` with the what-if flags of ``opts`` applied (validated: UsageError/InputError)."""
+    if (opts.onto_current or opts.extras or opts.groups) and not opts.requirements:
+        flag = "--onto-current" if opts.onto_current else "--extra" if opts.extras else "--group"
+        raise UsageError(f"{flag} applies to -r files: name one with -r FILE")
     if not opts.what_if:
         return env
     pins = [Package(name=name, version=version, pinned=True) for name, version in map(parse_pin, opts.pins)]
@@ -70,9 +73,6 @@ def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
     from compataudit.inputs import read_stack_file
     from compataudit.inputs.apply import replace_packages, resolve_ngc_bases
 
-    if (opts.onto_current or opts.extras or opts.groups) and not opts.requirements:
-        flag = "--onto-current" if opts.onto_current else "--extra" if opts.extras else "--group"
-        raise UsageError(f"{flag} applies to -r files: name one with -r FILE")
     files = resolve_ngc_bases(
         [read_stack_file(path, extras=opts.extras, groups=opts.groups) for path in opts.requirements]
     )
