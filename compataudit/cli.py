@@ -61,6 +61,9 @@ Examples:
   compataudit check --no-probe --python 3.12 --pin tensorflow==2.15.0
   compataudit check --pin torch==2.5.1+cu124 --driver 470.82.01 --gpu-cc 8.6
   compataudit check -r requirements.txt -f sarif -o compataudit.sarif
+  compataudit check --no-smoke -r pyproject.toml --extra cuda   the fresh environment it builds
+  compataudit check --no-smoke -r requirements.txt --onto-current   pip install -r into this one
+  compataudit check --no-smoke -r Dockerfile --driver 550.54.14 --gpu-cc 8.0
 
 Exit codes: 0 nothing at or above --fail-on and every smoke kernel passed;
 1 findings at or above --fail-on, or a smoke kernel failed; 2 usage error,
