@@ -87,7 +87,7 @@ ExtraOpt = Annotated[
     typer.Option(
         "--extra",
         metavar="NAME",
-        help="With -r pyproject.toml: also its [project.optional-dependencies] NAME (repeatable).",
+        help="With -r pyproject.toml: also its \\[project.optional-dependencies] NAME (repeatable).",
         rich_help_panel="What-if",
     ),
 ]
@@ -96,7 +96,7 @@ GroupOpt = Annotated[
     typer.Option(
         "--group",
         metavar="NAME",
-        help="With -r pyproject.toml: also its [dependency-groups] NAME (repeatable).",
+        help="With -r pyproject.toml: also its \\[dependency-groups] NAME (repeatable).",
         rich_help_panel="What-if",
     ),
 ]
