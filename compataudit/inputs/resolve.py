@@ -127,6 +127,16 @@ def satisfiable(specs: Sequence[str]) -> bool:
     return not specs or any(satisfies(v, specs) for v in _probe_versions(specs))
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """One requirement on a name: its specifier, who asks (a file line or "torch 2.5.1"), and the
+    distribution that asks (None for the file itself)."""
+
+    spec: str
+    by: str
+    owner: str | None
+
+
 class _Solver:
     def __init__(self, index: ReleaseIndex, python: str | None, markers: dict[str, str]) -> None:
         self.index = index
@@ -165,41 +175,61 @@ class _Solver:
         self,
         pending: list[str],
         chosen: dict[str, Release],
-        specs: dict[str, list[tuple[str, str]]],
+        specs: dict[str, list[_Asked]],
         extras: dict[str, tuple[str, ...]],
         installed: dict[str, str],
-    ) -> dict[str, Release] | None:
+    ) -> tuple[dict[str, Release] | None, set[str]]:
+        """A choice for every pending name, or None and the names whose choices caused the failure.
+
+        The culprits make this conflict-directed backjumping: a choice that played no part in a
+        failure below it is not varied (pip's resolver backjumps likewise).
+        """
         if not pending:
-            return chosen
+            return chosen, set()
         name, rest = pending[0], pending[1:]
-        wanted = [s for s, _ in specs.get(name, ())]
-        if name in chosen:
-            if satisfies(chosen[name].version, wanted):
-                return self.solve(rest, chosen, specs, extras, installed)
-            return None
+        asked = specs.get(name, [])
+        wanted = [a.spec for a in asked]
+        culprits = {a.owner for a in asked if a.owner}
         for release in self.candidates(name, wanted, installed.get(name)):
             self.budget -= 1
             if self.budget < 0:
-                return None
+                return None, culprits | set(chosen)
             deps = self.requirements(release, extras.get(name, ()))
             new_specs = {k: list(v) for k, v in specs.items()}
             label = f"{name} {release.version}"
             for dep, spec, _ in deps:
-                new_specs.setdefault(dep, []).append((spec, label))
-            if any(
-                dep in chosen and not satisfies(chosen[dep].version, [s for s, _ in new_specs[dep]])
-                for dep, _, _ in deps
-            ) or any(
-                not self.index.knows(dep) and not satisfiable([s for s, _ in new_specs[dep]])
-                for dep, _, _ in deps
-            ):
+                new_specs.setdefault(dep, []).append(_Asked(spec, label, name))
+            clash = self._clash(deps, chosen, new_specs, name)
+            if clash is not None:
+                culprits |= clash
                 continue
             follow = [d for d, _, _ in deps if self.index.knows(d) and d not in chosen and d not in rest]
-            result = self.solve([*rest, *follow], {**chosen, name: release}, new_specs, extras, installed)
+            result, below = self.solve(
+                [*rest, *follow], {**chosen, name: release}, new_specs, extras, installed
+            )
             if result is not None:
                 specs.clear()
                 specs.update(new_specs)
-                return result
+                return result, set()
+            if name not in below:
+                return None, below  # this choice played no part: backjump over it
+            culprits |= below - {name}
+        return None, culprits
+
+    def _clash(
+        self,
+        deps: list[tuple[str, str, str | None]],
+        chosen: dict[str, Release],
+        specs: dict[str, list[_Asked]],
+        name: str,
+    ) -> set[str] | None:
+        """None when ``name``'s requirements fit what is chosen; else the names involved."""
+        for dep, _, _ in deps:
+            asked = specs[dep]
+            if dep in chosen and not satisfies(chosen[dep].version, [a.spec for a in asked]):
+                return {dep} | {a.owner for a in asked if a.owner and a.owner != name}
+            if not self.index.knows(dep) and not satisfiable([a.spec for a in asked]):
+                return {a.owner for a in asked if a.owner and a.owner != name}
         return None
 
 
@@ -223,14 +253,14 @@ def resolve(
     known = [w for w in known if w.name not in {u.name for u in result.unresolved}]
     if not known:
         return result
-    specs: dict[str, list[tuple[str, str]]] = {}
+    specs: dict[str, list[_Asked]] = {}
     extras: dict[str, tuple[str, ...]] = {}
     first: dict[str, Want] = {}
     for want in known:
-        specs.setdefault(want.name, []).append((want.specifier, want.where))
+        specs.setdefault(want.name, []).append(_Asked(want.specifier, want.where, None))
         extras[want.name] = (*extras.get(want.name, ()), *want.extras)
         first.setdefault(want.name, want)
-    chosen = solver.solve(list(first), {}, specs, extras, dict(installed or {}))
+    chosen, _ = solver.solve(list(first), {}, specs, extras, dict(installed or {}))
     if chosen is None:
         return _each_alone(known, solver, result)
     for name, release in chosen.items():
@@ -239,11 +269,11 @@ def resolve(
         if written is not None:
             result.picks.append(Pick(name, version, written.where, written.text))
         else:
-            by = next((b for s, b in specs.get(name, ()) if b), None)
+            by = next((a.by for a in specs.get(name, ()) if a.owner), None)
             result.picks.append(Pick(name, version, by or "", None, required_by=by))
     for name, asked in specs.items():
-        if not index.knows(name) and any(s for s, _ in asked):
-            result.constraints[name] = [(s, b) for s, b in asked if s]
+        if not index.knows(name) and any(a.spec for a in asked):
+            result.constraints[name] = [(a.spec, a.by) for a in asked if a.spec]
     return result
 
 

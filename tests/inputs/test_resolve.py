@@ -123,3 +123,25 @@ def test_extras_follow_the_markers_of_the_release() -> None:
     cpu = resolve([Want("jax", "", "f", "jax[cpu]", ("cpu",))], index, python="3.11.7", markers=LINUX_311)
     assert _picked(plain) == {"jax": "0.5.0"}
     assert _picked(cpu) == {"jax": "0.5.0", "jaxlib": "0.5.0"}
+
+
+def test_backjumping_finds_the_release_far_back() -> None:
+    """tf-keras (last) only fits TensorFlow 2.15 with keras<3: the unrelated torch and jax choices
+    are not varied on the way back, and the answer comes quickly."""
+    res = _resolve(
+        ("tensorflow", ">=2.10"),
+        ("jax", ">=0.4"),
+        ("torch", ""),
+        ("torchvision", ""),
+        ("keras", "<3"),
+        ("tf-keras", ""),
+    )
+    picked = _picked(res)
+    assert res.conflict is None
+    assert (picked["tensorflow"], picked["keras"], picked["tf-keras"]) == ("2.15.1", "2.15.0", "2.15.1")
+    assert picked["torch"] == "2.15.0"  # untouched by the backtracking
+
+
+def test_impossible_ranges_are_a_conflict() -> None:
+    res = _resolve(("torchvision", "<0.20"), ("torch", ">=2.6"))
+    assert res.conflict is not None
