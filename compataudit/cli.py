@@ -43,6 +43,7 @@ from compataudit.cliopts import (
     QuietOpt,
     RedactOpt,
     RequirementsOpt,
+    ResolveOpt,
     SmokeTimeoutOpt,
     SnapshotOpt,
     VerboseOpt,
@@ -171,6 +172,7 @@ def check(
     onto_current: OntoCurrentOpt = False,
     extra: ExtraOpt = None,
     group: GroupOpt = None,
+    resolve: ResolveOpt = False,
     python: PythonOpt = None,
     driver: DriverOpt = None,
     gpu_cc: GpuCcOpt = None,
@@ -220,6 +222,7 @@ def check(
             onto_current=onto_current,
             extras=extra,
             groups=group,
+            ask_pip=resolve,
         )
         env = build_environment(env_opts)
         interactive = fmt == "table" and not quiet and output is None

@@ -91,6 +91,16 @@ ExtraOpt = Annotated[
         rich_help_panel="What-if",
     ),
 ]
+ResolveOpt = Annotated[
+    bool,
+    typer.Option(
+        "--resolve",
+        help="Ask pip itself what it would install for the -r requirements files / pyproject.toml "
+        "(pip install --dry-run --report, with your pip configuration and index: this uses the "
+        "network) instead of compataudit's release data.",
+        rich_help_panel="What-if",
+    ),
+]
 GroupOpt = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(
@@ -209,6 +219,7 @@ def env_options(
     onto_current: bool = False,
     extras: list[str] | None = None,
     groups: list[str] | None = None,
+    ask_pip: bool = False,
 ) -> EnvOptions:
     """The what-if flags as one value (validated later, by ``build_environment``)."""
     return EnvOptions(
@@ -223,6 +234,7 @@ def env_options(
         onto_current=onto_current,
         extras=tuple(extras or ()),
         groups=tuple(groups or ()),
+        ask_pip=ask_pip,
     )
 
 

@@ -63,8 +63,17 @@ def _gpus(ccs: Iterable[str]) -> tuple[Gpu, ...]:
 
 def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
     """``env`` with the what-if flags of ``opts`` applied (validated: UsageError/InputError)."""
-    if (opts.onto_current or opts.extras or opts.groups) and not opts.requirements:
-        flag = "--onto-current" if opts.onto_current else "--extra" if opts.extras else "--group"
+    if (opts.onto_current or opts.extras or opts.groups or opts.ask_pip) and not opts.requirements:
+        flag = next(
+            name
+            for name, on in (
+                ("--onto-current", opts.onto_current),
+                ("--extra", opts.extras),
+                ("--group", opts.groups),
+                ("--resolve", opts.ask_pip),
+            )
+            if on
+        )
         raise UsageError(f"{flag} applies to -r files: name one with -r FILE")
     if not opts.what_if:
         return env
@@ -94,7 +103,7 @@ def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
         from compataudit.inputs.build import build_from_files
 
         onto = env.target.path if env.target else sys.prefix
-        env = build_from_files(env, files, layered=opts.onto_current, onto=onto)
+        env = build_from_files(env, files, layered=opts.onto_current, onto=onto, ask_pip=opts.ask_pip)
     env = replace_packages(env, pins)
     if opts.driver is not None or opts.gpu_ccs:
         if opts.driver is not None and driver_tuple(opts.driver) is None:

@@ -49,6 +49,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "compataudit.inputs.apply",  # what-if: stack files onto an environment
         "compataudit.inputs.build",  # -r: the environment the files build
         "compataudit.inputs.resolve",  # -r: ranges resolved from the release data
+        "compataudit.inputs.pip_resolve",  # -r --resolve: pip's own answer
         "compataudit.plan",
         "compataudit.matrixgen",
         "compataudit.nox",

@@ -41,10 +41,23 @@ def stack_mode(files: Sequence[StackFile], layered: bool) -> str:
 
 
 def build_from_files(
-    env: Environment, files: Sequence[StackFile], *, layered: bool = False, onto: str | None = None
+    env: Environment,
+    files: Sequence[StackFile],
+    *,
+    layered: bool = False,
+    onto: str | None = None,
+    ask_pip: bool = False,
 ) -> Environment:
-    """The environment ``files`` build on this machine (see the module docstring)."""
+    """The environment ``files`` build on this machine (see the module docstring).
+
+    ``ask_pip`` (``--resolve``): pip's own dry-run answer instead of the offline resolution.
+    """
     mode = stack_mode(files, layered)
+    if ask_pip and mode != "fresh":
+        raise UsageError(
+            "--resolve asks pip for a fresh environment from requirements files or pyproject.toml; "
+            "it does not combine with --onto-current, Dockerfiles or lock files"
+        )
     if mode != "layered":
         env = replace(env, packages=(), builds=(), target=None)
     if mode == "image":
@@ -61,6 +74,9 @@ def build_from_files(
         changed: list[tuple[str, str]] = []
         skipped = [f"{w.text} ({w.where}): no exact version locked" for w in wants]
         notes: list[str] = []
+    elif ask_pip:
+        packages, skipped = _from_pip(env, files, pins, wants)
+        changed, notes = [], []
     else:
         packages, changed, skipped, notes = _resolve(env, pins, wants, installed, markers)
     env = _with_packages(env, packages, layered=mode == "layered")
@@ -172,6 +188,29 @@ def _resolve(
         shown = ", ".join(f"{w.text} ({w.where})" for w in unknown)
         notes.append(f"-r: compataudit has no release data to resolve {shown}; not audited")
     return packages, changed, skipped, notes
+
+
+def _from_pip(
+    env: Environment, files: Sequence[StackFile], pins: list[Pin], wants: list[Want]
+) -> tuple[list[Package], list[str]]:
+    """The stack packages of pip's dry-run answer, each with the requirement that asked for it."""
+    from compataudit.inputs.pip_resolve import pip_install_report
+
+    answer = pip_install_report(files, env.python.version or None)
+    asked: dict[str, tuple[str, str]] = {w.name: (w.text, w.where) for w in wants}
+    asked.update((p.name, (f"{p.name}=={p.version}", p.where)) for p in pins)
+    packages = []
+    for name, version in sorted(answer.items()):
+        if name not in AUDITED_STACK:
+            continue
+        text, where = asked.get(name, (None, None))
+        packages.append(Package(name, version, pinned=True, pinned_at=where, requested=text))
+    skipped = [
+        f"{w.text} ({w.where}): not part of the stack compataudit audits"
+        for w in wants
+        if w.name not in AUDITED_STACK
+    ]
+    return packages, skipped
 
 
 def _pinned(pin: Pin) -> Package:
