@@ -50,23 +50,15 @@ def _header(report: Report, s: Style, width: int | None) -> list[str]:
 
 def _stack_source(env: Environment, width: int | None) -> list[str]:
     """Which environment ``-r`` described: the one its files build, alone or layered."""
-    stack = env.stack
-    if stack is None:
+    from compataudit.render import describe_stack
+
+    found = describe_stack(env)
+    if found is None:
         return []
-    files = ", ".join(stack.files)
-    py = f"Python {env.python.version}" if env.python.version else "Python unknown"
-    text = {
-        "image": f"Auditing the image {files} builds ({py}; none of this machine's packages; "
-        "GPU and driver: this machine's)",
-        "lock": f"Auditing the environment {files} builds, alone ({py}; none of this machine's packages)",
-        "fresh": f"Auditing a fresh environment with what {files} installs ({py}; none of this "
-        "machine's packages; --onto-current layers it onto this environment instead)",
-        "layered": f"Auditing {stack.onto or 'this environment'} after installing {files} into it "
-        "(--onto-current)",
-    }.get(stack.mode, f"Auditing {files}")
+    text, changed = found
     lines = wrap(text, width, first="", indent="  ")
-    if stack.changed:
-        lines += wrap("; ".join(stack.changed), width, first="  the installer would change: ", indent="    ")
+    if changed:
+        lines += wrap(changed, width, first="  the installer would change: ", indent="    ")
     return lines
 
 

@@ -107,12 +107,19 @@ def _python_notes(env: Environment, files: Sequence[StackFile]) -> list[str]:
     """A project whose requires-python excludes the audited Python cannot be installed on it."""
     from compataudit.versions import in_range
 
-    return [
+    notes = [
         f"{f.path}: requires-python {f.requires_python} excludes the audited Python "
         f"{env.python.version}; the installer refuses the project there (pass --python X.Y)"
         for f in files
         if f.requires_python and in_range(env.python.version, f.requires_python) is False
     ]
+    images = [f for f in files if f.kind == "Dockerfile"]
+    if images and not any(f.python for f in images) and env.python.version:
+        notes.append(
+            f"{images[0].path}: its base image names no Python version; audited with Python "
+            f"{env.python.version} (pass --python X.Y for the image's)"
+        )
+    return notes
 
 
 def _applies(want: Want, markers: dict[str, str]) -> bool:
