@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from compataudit.checks import CheckContext, CheckFn, finding
 from compataudit.compat.builds import resolve_builds
 from compataudit.compat.tensorflow import TfRelease, python_ok, tensorflow_matrix
-from compataudit.model import Finding
+from compataudit.model import Finding, ProbeStatus
 from compataudit.versions import major_minor, parse_version
 
 AREA = "cuda"
@@ -41,19 +41,23 @@ def check_tensorflow_system_cuda(ctx: CheckContext) -> Iterator[Finding]:
     """INP002: a TensorFlow CUDA build without bundled CUDA on a system CUDA of another major."""
     system = ctx.env.toolkit.nvcc_version
     have = major_minor(system)
-    if have is None:
-        return  # no system CUDA known: nothing to compare (DRV003/CDN checks cover the rest)
+    in_image = ctx.env.stack is not None and ctx.env.stack.mode == "image"
+    # An image without any system CUDA (python:3.11) on a machine with GPUs has none of the
+    # libraries either; elsewhere an unknown system CUDA is nothing to compare.
+    bare_image = in_image and ctx.env.toolkit.status is ProbeStatus.ABSENT and bool(ctx.env.nvidia.gpus)
+    if have is None and not bare_image:
+        return
     build = next((b for b in resolve_builds(ctx.env, ctx.matrices) if b.framework == "tensorflow"), None)
     need = major_minor(build.cuda) if build else None
-    if build is None or need is None or need[0] == have[0]:
+    if build is None or need is None or (have is not None and need[0] == have[0]):
         return
     release = tensorflow_matrix(ctx.matrices).release_for(build.version)
     if release is None or release.and_cuda:
         return  # unknown release, or one whose [and-cuda] extra can bring its own libraries
     dist = build.components[0]
     cudnn = (release.cudnn or "").split(".")[0]
-    in_image = ctx.env.stack is not None and ctx.env.stack.mode == "image"
     where = "the image's" if in_image else "this system's"
+    found = f"{where} CUDA is {system}" if system else "the image has no system CUDA"
     soname = f"libcudart.so.{need[0]}.0" if need[0] == 11 else f"libcudart.so.{need[0]}"
     bundling = _bundling_release(ctx, build.version)
     alternatives = []
@@ -74,10 +78,10 @@ def check_tensorflow_system_cuda(ctx: CheckContext) -> Iterator[Finding]:
         )
     yield finding(
         "INP002",
-        f"{dist} {build.version} needs the system CUDA {need[0]} libraries; {where} CUDA is {system}",
+        f"{dist} {build.version} needs the system CUDA {need[0]} libraries; {found}",
         f"{dist} {build.version} is a CUDA {build.cuda} build that ships no CUDA libraries (TensorFlow "
         f"before the [and-cuda] extra of 2.14): it loads {soname}, cuBLAS and cuDNN {cudnn or ''} "
-        f"from the system by soname. {where.capitalize()} CUDA {system} does not provide them, so "
+        f"from the system by soname. {found[0].upper() + found[1:]}, which does not provide them, so "
         "TensorFlow sees no GPU and runs on the CPU.",
         components=[dist, "cuda"],
         fix="; ".join(alternatives),

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from compataudit.distributions import AUDITED_STACK, FRAMEWORKS, JAX_PLUGINS
+from compataudit.distributions import AUDITED_STACK, FRAMEWORKS, JAX_PLUGINS, family
 from compataudit.errors import UsageError
 from compataudit.inputs import STANDALONE, Pin, StackFile, Want
 from compataudit.inputs.apply import apply_facts, chosen_pins
@@ -155,10 +155,18 @@ def _resolve(
     )
     packages = [_pinned(p) for p in fixed]
     taken = {p.name for p in fixed}
+    asked_families = {family(p.name) for p in resolution.picks if p.requested} | {
+        family(p.name) for p in fixed
+    }
     for pick in resolution.picks:
-        if pick.requested is None and (pick.name in taken or pick.name not in _DEPENDENCIES_SHOWN):
+        related = family(pick.name) in asked_families or pick.name in installed
+        if pick.requested is None and (
+            pick.name in taken or pick.name not in _DEPENDENCIES_SHOWN or not related
+        ):
             # A dependency never replaces what the image ships (pip's --no-deps, or a note says
-            # it may); the CUDA wheels and triton a torch pulls in are the build's business.
+            # it may); the CUDA wheels and triton a torch pulls in are the build's business, and
+            # another framework pulled in as a library (TensorFlow 2.12 requires jax) is judged
+            # only where it replaces an installed one (--onto-current).
             continue
         taken.add(pick.name)
         packages.append(

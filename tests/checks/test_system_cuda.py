@@ -59,3 +59,15 @@ def test_the_fix_depends_on_where() -> None:
     (on_host,) = check_tensorflow_system_cuda(host)
     assert on_host.fix is not None and on_host.fix.startswith("Install the CUDA 11.8 runtime")
     assert "https://www.tensorflow.org/install/source#gpu" in on_host.sources
+
+
+def test_an_image_without_system_cuda_on_a_gpu_machine() -> None:
+    from compataudit.model import Gpu, NvidiaInfo
+
+    env = _env("tensorflow", "2.12.0", None, image=True)
+    assert _findings(env) == []  # no GPU here: nothing would use CUDA anyway
+    gpu = NvidiaInfo(
+        status=ProbeStatus.OK, driver_version="550.54.14", gpus=(Gpu(0, "A100", compute_capability="8.0"),)
+    )
+    (title,) = _findings(replace(env, nvidia=gpu))
+    assert title.endswith("the image has no system CUDA")
