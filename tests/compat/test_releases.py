@@ -33,3 +33,17 @@ def test_no_release_data_resolves_nothing(tmp_path: Path) -> None:
     for toml in load_matrices().directory.glob("*.toml"):
         shutil.copy(toml, tmp_path / toml.name)
     assert release_index(load_matrices(tmp_path)).releases == {}
+
+
+def test_a_stale_compiled_copy_is_not_read(tmp_path: Path) -> None:
+    import os
+
+    source = load_matrices().directory
+    for toml in source.glob("*.toml"):
+        shutil.copy(toml, tmp_path / toml.name)
+    shutil.copytree(source / "harvested", tmp_path / "harvested")
+    (tmp_path / RELEASES_NAME).write_text('{"torch": []}', encoding="utf-8")
+    os.utime(tmp_path / RELEASES_NAME, (1, 1))  # older than the harvest: ignored
+    assert release_index(load_matrices(tmp_path)).of("torch")
+    os.utime(tmp_path / RELEASES_NAME, None)  # newer: read
+    assert release_index(load_matrices(tmp_path)).of("torch") == ()
