@@ -4,7 +4,8 @@
 (an extra that names the project itself, ``all = ["proj[cuda,dev]"]``, is followed);
 ``[dependency-groups]`` (PEP 735) for each ``--group NAME``, with ``{include-group = …}``.
 uv's ``[tool.uv.sources]`` pointing torch at an ``[[tool.uv.index]]`` whose URL is a PyTorch
-wheel index gives the build variant (``…/whl/cu126`` -> ``+cu126``). Exact versions are pins;
+wheel index gives the build variant (``…/whl/cu126`` -> ``+cu126``), and its
+``override-dependencies`` replace the requirements on their names. Exact versions are pins;
 the rest are requirements resolved later as the installer would. Read with tomllib.
 """
 
@@ -31,6 +32,7 @@ def read(
     lines += _extras(path, optional, extras, name)
     lines += _groups(path, _table(path, data, "dependency-groups"), groups)
     variants = _uv_variants(data, extras)
+    lines = _with_overrides(path, data, lines)
     pins: list[Pin] = []
     wants: list[Want] = []
     skipped: list[str] = []
@@ -119,6 +121,35 @@ def _groups(path: str, table: dict[str, Any], wanted: tuple[str, ...]) -> list[s
     for group in wanted:
         add(canonical_name(group), ())
     return out
+
+
+def _with_overrides(path: str, data: dict[str, Any], lines: list[str]) -> list[str]:
+    """uv's ``override-dependencies`` replace every requirement on their names (uv reads them)."""
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    overrides = uv.get("override-dependencies") if isinstance(uv, dict) else None
+    if not overrides:
+        return lines
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    replaced = {}
+    for line in _strings(path, overrides, "[tool.uv].override-dependencies"):
+        try:
+            replaced[canonical_name(Requirement(line).name)] = line
+        except InvalidRequirement:
+            raise InputError(
+                f"{path}: [tool.uv].override-dependencies: {line!r} is not a requirement"
+            ) from None
+    kept = []
+    for line in lines:
+        try:
+            name = canonical_name(Requirement(line).name)
+        except InvalidRequirement:
+            kept.append(line)
+            continue
+        if name not in replaced:
+            kept.append(line)
+    return kept + list(replaced.values())
 
 
 def _uv_variants(data: dict[str, Any], extras: tuple[str, ...]) -> dict[str, str]:

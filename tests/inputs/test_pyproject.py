@@ -111,3 +111,29 @@ def test_detected_by_content_under_another_name(tmp_path: Path) -> None:
 def test_invalid_toml_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not valid TOML"):
         read_stack_file(_write(tmp_path, "[project\nname = 1\n"))
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "inputs"
+
+
+@pytest.mark.parametrize(
+    ("name", "torch", "codes"),
+    [
+        # uv's override-dependencies force torch 2.5.1 under torchvision 0.19.1 (as its uv.lock does)
+        ("uv-project.pyproject.toml", "2.5.1", {"TCH001"}),
+        ("poetry-project.pyproject.toml", "2.4.1", set()),
+    ],
+)
+def test_the_projects_behind_the_lock_fixtures(
+    name: str, torch: str, codes: set[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from compataudit.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["check", "--no-probe", "--python", "3.11", "-r", str(FIXTURES / name), "-f", "json"])
+    data = json.loads(capsys.readouterr().out)
+    versions = {p["name"]: p["version"] for p in data["environment"]["packages"]}
+    assert versions["torch"] == torch
+    assert {f["code"] for f in data["findings"] if f["severity"] == "error"} == codes
