@@ -2,7 +2,9 @@
 
 ``[project].dependencies`` always; ``[project.optional-dependencies]`` for each ``--extra NAME``
 (an extra that names the project itself, ``all = ["proj[cuda,dev]"]``, is followed);
-``[dependency-groups]`` (PEP 735) for each ``--group NAME``, with ``{include-group = …}``.
+``[dependency-groups]`` (PEP 735) for each ``--group NAME``, with ``{include-group = …}``; a
+Poetry project without PEP 621 dependencies is read from ``[tool.poetry.dependencies]``
+(:mod:`compataudit.inputs.poetry_deps`).
 uv's ``[tool.uv.sources]`` pointing torch at an ``[[tool.uv.index]]`` whose URL is a PyTorch
 wheel index gives the build variant (``…/whl/cu126`` -> ``+cu126``), and its
 ``override-dependencies`` replace the requirements on their names. Exact versions are pins;
@@ -27,11 +29,21 @@ def read(
     data = _toml(path, text)
     project = _table(path, data, "project")
     name = canonical_name(str(project.get("name") or "")) if project.get("name") else None
-    lines = _strings(path, project.get("dependencies", []), "[project].dependencies")
-    optional = _table(path, project, "optional-dependencies")
-    lines += _extras(path, optional, extras, name)
-    lines += _groups(path, _table(path, data, "dependency-groups"), groups)
-    variants = _uv_variants(data, extras)
+    poetry = _poetry(data)
+    if poetry is not None and not project.get("dependencies"):
+        # A Poetry project without PEP 621 dependencies: Poetry's own tables say what it installs.
+        from compataudit.inputs.poetry_deps import poetry_requirements
+
+        _check_poetry_names(path, poetry, extras, groups)
+        lines, variants, unread = poetry_requirements(data, extras, groups)
+        name = canonical_name(str(poetry.get("name") or name or "")) or None
+    else:
+        lines = _strings(path, project.get("dependencies", []), "[project].dependencies")
+        optional = _table(path, project, "optional-dependencies")
+        lines += _extras(path, optional, extras, name)
+        lines += _groups(path, _table(path, data, "dependency-groups"), groups)
+        variants, unread = {}, []
+    variants = {**variants, **_uv_variants(data, extras)}
     lines = _with_overrides(path, data, lines)
     pins: list[Pin] = []
     wants: list[Want] = []
@@ -40,8 +52,12 @@ def read(
     for line in lines:
         _collect(path, line, _line_of(text_lines, line), name, variants, pins, wants, skipped)
     notes: tuple[str, ...] = ()
-    if not project and not groups:
+    if not project and not groups and poetry is None:
         notes = (f"{path}: no [project] table; only [dependency-groups] named with --group are read",)
+    if unread:
+        notes += (
+            f"{path}: Poetry constraints with no single PEP 508 form, not audited: " + ", ".join(unread),
+        )
     if skipped:
         notes += (f"{path}: {len(skipped)} requirement(s) compataudit cannot read: " + ", ".join(skipped),)
     requires_python = project.get("requires-python")
@@ -53,6 +69,33 @@ def read(
         requires_python=requires_python if isinstance(requires_python, str) else None,
         notes=notes,
     )
+
+
+def _poetry(data: dict[str, Any]) -> dict[str, Any] | None:
+    """``[tool.poetry]`` when it has a dependencies table of its own."""
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if isinstance(poetry, dict) and isinstance(poetry.get("dependencies"), dict):
+        return poetry
+    return None
+
+
+def _check_poetry_names(
+    path: str, poetry: dict[str, Any], extras: tuple[str, ...], groups: tuple[str, ...]
+) -> None:
+    found = poetry.get("extras")
+    known_extras: dict[str, Any] = found if isinstance(found, dict) else {}
+    for extra in extras:
+        if canonical_name(extra) not in {canonical_name(k) for k in known_extras}:
+            choices = ", ".join(sorted(known_extras)) or "none"
+            raise InputError(
+                f"{path}: --extra {extra}: no such extra in [tool.poetry.extras] (it has: {choices})"
+            )
+    known_groups = set(poetry.get("group") or {}) | ({"dev"} if "dev-dependencies" in poetry else set())
+    for group in groups:
+        if group not in known_groups:
+            choices = ", ".join(sorted(known_groups)) or "none"
+            raise InputError(f"{path}: --group {group}: no such Poetry group (it has: {choices})")
 
 
 def _table(path: str, data: dict[str, Any], key: str) -> dict[str, Any]:
