@@ -43,6 +43,7 @@ class Want:
     extras: tuple[str, ...] = ()
     marker: str | None = None  # evaluated against the audited environment
     variant: str | None = None  # the PyTorch build variant its index serves ("cu126"), if one does
+    index_only: bool = True  # that index is the only one (--index-url, uv/Poetry sources), not an extra
 
 
 @dataclass(frozen=True)
@@ -171,13 +172,19 @@ def index_variant(urls: list[str]) -> str | None:
     return None
 
 
-def wants_with_variant(wants: list[Want], variant: str | None) -> list[Want]:
-    """Requirements on torch / torchvision / torchaudio from a PyTorch index get its variant."""
+def wants_with_variant(wants: list[Want], variant: str | None, *, index_only: bool = True) -> list[Want]:
+    """Requirements on torch / torchvision / torchaudio from a PyTorch index get its variant.
+
+    ``index_only``: the PyTorch index is the only index (``--index-url``); as an extra index
+    (``--extra-index-url``) pip takes its build only where it has the newest release.
+    """
     if variant is None:
         return wants
     from dataclasses import replace
 
-    return [replace(w, variant=variant) if w.name in _TORCH_FAMILY else w for w in wants]
+    return [
+        replace(w, variant=variant, index_only=index_only) if w.name in _TORCH_FAMILY else w for w in wants
+    ]
 
 
 def with_index_variant(pins: list[Pin], variant: str | None) -> list[Pin]:

@@ -16,11 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from compataudit.distributions import AUDITED_STACK, FRAMEWORKS, JAX_PLUGINS, family
 from compataudit.errors import UsageError
 from compataudit.inputs import STANDALONE, Pin, StackFile, Want
 from compataudit.inputs.apply import apply_facts, chosen_pins
+from compataudit.inputs.resolve import HasVariant
+
+if TYPE_CHECKING:
+    from compataudit.compat.releases import ReleaseIndex
 from compataudit.model import Environment, Package, ProbeStatus, StackSource, ToolkitInfo
 
 # Dependencies nobody wrote that the environment shows: the frameworks and their companions.
@@ -152,6 +157,7 @@ def _resolve(
         python=env.python.version or None,
         markers=markers,
         installed={n: p.version for n, p in installed.items()},
+        has_variant=_torch_variants(index),
     )
     packages = [_pinned(p) for p in fixed]
     taken = {p.name for p in fixed}
@@ -226,6 +232,35 @@ def _from_pip(
         if w.name not in AUDITED_STACK
     ]
     return packages, skipped
+
+
+def _torch_variants(index: ReleaseIndex) -> HasVariant:
+    """Whether download.pytorch.org/whl/<variant> carries a release: a torch release's variants in
+    matrices/torch.toml (CPU wheels are published for every release; a release the matrices do
+    not describe is assumed to be there). torchvision follows the torch its release pins, or the
+    torch minor its matrix row names."""
+    from compataudit.compat.torch import release_for, torch_for_torchvision
+    from compataudit.matrices import load_matrices
+    from compataudit.versions import parse_requirement
+
+    matrices = load_matrices()
+
+    def torch_has(version: str, variant: str) -> bool:
+        release = release_for(matrices, version)
+        return variant == "cpu" or release is None or variant in release.variants
+
+    def has(name: str, version: str, variant: str) -> bool:
+        if name == "torch":
+            return torch_has(version, variant)
+        release = next((r for r in index.of(name) if r.version == version), None)
+        for line in release.requires if release else ():
+            parsed = parse_requirement(line)
+            if parsed and parsed.name == "torch" and parsed.specifier.startswith("=="):
+                return torch_has(parsed.specifier[2:], variant)
+        row = torch_for_torchvision(matrices, version) if name == "torchvision" else None
+        return row is None or torch_has(row.torch, variant)
+
+    return has
 
 
 def _pinned(pin: Pin) -> Package:

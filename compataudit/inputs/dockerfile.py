@@ -314,7 +314,11 @@ def _read_pip_install(path: str, line: int, args: list[str], lines: list[str], s
             marker = str(req.marker) if req.marker else None
             stage.wants.append(Want(name, str(req.specifier), at, token, tuple(sorted(req.extras)), marker))
     stage.pins[pinned_before:] = with_index_variant(stage.pins[pinned_before:], index_variant(index_urls))
-    stage.wants[wanted_before:] = wants_with_variant(stage.wants[wanted_before:], index_variant(index_urls))
+    primary = [v for o, v in itertools.pairwise(args) if o in ("-i", "--index-url")]
+    primary += [t.split("=", 1)[1] for t in args if t.startswith("--index-url=")]
+    stage.wants[wanted_before:] = wants_with_variant(
+        stage.wants[wanted_before:], index_variant(index_urls), index_only=index_variant(primary) is not None
+    )
     stage.pip_lines.append((first_line or line, names, no_deps))
 
 

@@ -43,18 +43,20 @@ class _Collected:
     required: set[str]
     skipped: list[str]
     index_urls: list[str]
+    primary_urls: list[str]
 
 
 def read(path: str, text: str, kind: str) -> StackFile:
     """The exact pins of requirements file ``path`` and the files it includes."""
-    found = _Collected([], [], [], set(), [], [])
+    found = _Collected([], [], [], set(), [], [], [])
     _read_file(path, (), found, is_constraint=False)
     pinned = {p.name for p in found.pins}
     pins = found.pins + [
         pin for pin in found.constraints if pin.name in found.required and pin.name not in pinned
     ]
     pins = with_index_variant(pins, index_variant(found.index_urls))
-    wants = wants_with_variant(found.wants, index_variant(found.index_urls))
+    only = index_variant(found.primary_urls) is not None
+    wants = wants_with_variant(found.wants, index_variant(found.index_urls), index_only=only)
     notes: tuple[str, ...] = ()
     if found.skipped:
         shown = ", ".join(found.skipped[:6]) + (", …" if len(found.skipped) > 6 else "")
@@ -92,6 +94,9 @@ def _read_file(
     for option in parsed.options:
         urls = [option.options.get("index_url"), *option.options.get("extra_index_urls", ())]
         found.index_urls.extend(u for u in urls if isinstance(u, str))
+        primary = option.options.get("index_url")
+        if isinstance(primary, str):
+            found.primary_urls.append(primary)
         for key, is_nested_constraint in (("requirements", False), ("constraints", True)):
             for target in option.options.get(key, ()):
                 at = where(path, option.line_number)

@@ -16,7 +16,7 @@ so what they constrain (``numpy<1.24`` from TensorFlow 2.12) is returned, never 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -137,12 +137,25 @@ class _Asked:
     owner: str | None
 
 
+HasVariant = Callable[[str, str, str], bool]  # (name, version, variant): is that build published?
+_TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
+
+
 class _Solver:
-    def __init__(self, index: ReleaseIndex, python: str | None, markers: dict[str, str]) -> None:
+    def __init__(
+        self,
+        index: ReleaseIndex,
+        python: str | None,
+        markers: dict[str, str],
+        only: dict[str, str] | None = None,
+        has_variant: HasVariant | None = None,
+    ) -> None:
         self.index = index
         self.python = python
         self.markers = markers
         self.budget = _BUDGET
+        self.only = only or {}  # name -> the variant of the only index it comes from
+        self.has_variant = has_variant
 
     def candidates(self, name: str, specs: Sequence[str], prefer: str | None) -> list[Release]:
         releases = [r for r in self.index.of(name) if _public(r.version) is not None]
@@ -153,12 +166,18 @@ class _Solver:
             if (allow_pre or not (_public(r.version) or Version("0")).is_prerelease)
             and satisfies(r.version, specs)
             and _python_fits(r, self.python)
+            and self._published(name, r.version)
         ]
         fitting.sort(key=lambda r: _public(r.version) or Version("0"), reverse=True)
         if prefer is not None:
             kept = [r for r in fitting if _public(r.version) == _public(prefer)]
             fitting = kept + [r for r in fitting if r not in kept]
         return fitting
+
+    def _published(self, name: str, version: str) -> bool:
+        """From a PyTorch variant index only the releases built for that variant come."""
+        variant = self.only.get(name)
+        return variant is None or self.has_variant is None or self.has_variant(name, version, variant)
 
     def requirements(self, release: Release, extras: tuple[str, ...]) -> list[tuple[str, str, str | None]]:
         out = []
@@ -240,13 +259,26 @@ def resolve(
     python: str | None,
     markers: dict[str, str],
     installed: dict[str, str] | None = None,
+    has_variant: HasVariant | None = None,
 ) -> Resolution:
-    """What the installer would pick for ``wants`` on the audited Python and platform."""
+    """What the installer would pick for ``wants`` on the audited Python and platform.
+
+    ``has_variant`` says which releases a PyTorch variant index carries: a requirement served only
+    by that index (``--index-url``, uv and Poetry sources) gets one of those; served by it as an
+    extra index, the variant's build where it has the release pip picks, PyPI's otherwise.
+    """
     result = Resolution()
     known = [w for w in wants if index.knows(w.name)]
     if not known:
         return result
-    solver = _Solver(index, python, markers)
+    # --index-url serves the whole family: torch pulled in by torchvision comes from it too.
+    family_only = next(
+        (w.variant for w in known if w.variant and w.index_only and w.name in _TORCH_FAMILY), None
+    )
+    only = {w.name: w.variant for w in known if w.variant and w.index_only}
+    if family_only:
+        only = {**dict.fromkeys(_TORCH_FAMILY, family_only), **only}
+    solver = _Solver(index, python, markers, only, has_variant)
     for want in list(known):
         if not solver.candidates(want.name, [w.specifier for w in known if w.name == want.name], None):
             result.unresolved.append(want)  # e.g. a release older than the data
@@ -265,7 +297,9 @@ def resolve(
         return _each_alone(known, solver, result)
     for name, release in chosen.items():
         written = first.get(name)
-        version = _written_version(written, release.version)
+        version = _written_version(written, release.version, solver)
+        if written is None and name in solver.only and "+" not in version:
+            version = _labelled(name, version, solver.only[name], solver)
         if written is not None:
             result.picks.append(Pick(name, version, written.where, written.text))
         else:
@@ -277,16 +311,21 @@ def resolve(
     return result
 
 
-def _written_version(want: Want | None, version: str) -> str:
+def _written_version(want: Want | None, version: str, solver: _Solver | None = None) -> str:
     """An exact pin keeps the local label it was written with (``==2.5.1+cu124``); a
-    requirement served by a PyTorch variant index gets that variant's label."""
+    requirement served by a PyTorch variant index gets that variant's label where it has a build."""
     if want is not None and want.specifier.startswith("==") and "+" in want.specifier:
         pinned = want.specifier[2:].strip()
         if _public(pinned) == _public(version):
             return pinned
     if want is not None and want.variant and "+" not in version:
-        return f"{version}+{want.variant}"
+        return _labelled(want.name, version, want.variant, solver)
     return version
+
+
+def _labelled(name: str, version: str, variant: str, solver: _Solver | None) -> str:
+    has = solver.has_variant if solver is not None else None
+    return f"{version}+{variant}" if has is None or has(name, version, variant) else version
 
 
 def _each_alone(known: Sequence[Want], solver: _Solver, result: Resolution) -> Resolution:

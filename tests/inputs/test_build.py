@@ -190,3 +190,22 @@ def test_the_gpu_side_stays_this_machines(tmp_path: Path) -> None:
     host = replace(_host(), nvidia=replace(_host().nvidia, status=ProbeStatus.OK, driver_version="550.54.14"))
     env = apply_what_if(host, EnvOptions(requirements=(str(tmp_path / "req.txt"),)))
     assert env.nvidia.driver_version == "550.54.14"
+
+
+@pytest.mark.parametrize(
+    ("index", "torch", "torchvision"),
+    [
+        # the only index: the newest release it has a build of (cu121 builds end with 2.5)
+        ("--index-url https://download.pytorch.org/whl/cu121", "2.5.1+cu121", "0.20.1+cu121"),
+        # an extra index: pip takes the highest version of either, PyPI's 2.15.0 here
+        ("--extra-index-url https://download.pytorch.org/whl/cu121", "2.15.0", "0.29.2"),
+        # CPU wheels exist for every release; the local label sorts above PyPI's same version
+        ("--extra-index-url https://download.pytorch.org/whl/cpu", "2.15.0+cpu", "0.29.2+cpu"),
+    ],
+)
+def test_a_pytorch_index_serves_only_the_releases_it_has(
+    tmp_path: Path, index: str, torch: str, torchvision: str
+) -> None:
+    report = _audit(tmp_path, "req.txt", f"{index}\ntorch>=2.3\ntorchvision\n")
+    versions = {p.name: p.version for p in report.environment.packages}
+    assert (versions["torch"], versions["torchvision"]) == (torch, torchvision)
