@@ -26,6 +26,7 @@ from compataudit.inputs.resolve import HasVariant
 
 if TYPE_CHECKING:
     from compataudit.compat.releases import ReleaseIndex
+    from compataudit.matrices import Matrices
 from compataudit.model import Environment, Package, ProbeStatus, StackSource, ToolkitInfo
 
 # Dependencies nobody wrote that the environment shows: the frameworks and their companions.
@@ -145,7 +146,8 @@ def _resolve(
     from compataudit.inputs.resolve import resolve
     from compataudit.matrices import load_matrices
 
-    index = release_index(load_matrices())
+    matrices = load_matrices()
+    index = release_index(matrices)
     # An image's own framework (pytorch/pytorch, NGC) carries its build; pip did not install it.
     fixed = [p for p in pins if p.build is not None or not index.knows(p.name)]
     outside = [p for p in fixed if p.name not in AUDITED_STACK and not index.knows(p.name)]
@@ -157,7 +159,7 @@ def _resolve(
         python=env.python.version or None,
         markers=markers,
         installed={n: p.version for n, p in installed.items()},
-        has_variant=_torch_variants(index),
+        has_variant=_torch_variants(matrices, index),
     )
     packages = [_pinned(p) for p in fixed]
     taken = {p.name for p in fixed}
@@ -234,16 +236,13 @@ def _from_pip(
     return packages, skipped
 
 
-def _torch_variants(index: ReleaseIndex) -> HasVariant:
+def _torch_variants(matrices: Matrices, index: ReleaseIndex) -> HasVariant:
     """Whether download.pytorch.org/whl/<variant> carries a release: a torch release's variants in
     matrices/torch.toml (CPU wheels are published for every release; a release the matrices do
     not describe is assumed to be there). torchvision follows the torch its release pins, or the
     torch minor its matrix row names."""
     from compataudit.compat.torch import release_for, torch_for_torchvision
-    from compataudit.matrices import load_matrices
     from compataudit.versions import parse_requirement
-
-    matrices = load_matrices()
 
     def torch_has(version: str, variant: str) -> bool:
         release = release_for(matrices, version)
