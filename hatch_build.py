@@ -31,12 +31,15 @@ class CompileMatrices(BuildHookInterface):  # type: ignore[misc, type-arg, unuse
         sys.path.insert(0, str(root))
         try:
             from compataudit.compat.matrices import COMPILED_NAME, compile_directory
+            from compataudit.compat.releases import RELEASES_NAME, releases_json
         finally:
             sys.path.pop(0)
         # Written next to the TOML files: shipped with them, and an editable install reads
         # it from there.
         matrices = root / "matrices"
         (matrices / COMPILED_NAME).write_text(compile_directory(matrices), encoding="utf-8")
+        # The offline resolver's part of the harvest (read only by `check -r` with ranges).
+        (matrices / RELEASES_NAME).write_text(releases_json(matrices), encoding="utf-8")
         if version == "editable":
             return
         force = build_data.setdefault("force_include", {})

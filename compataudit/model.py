@@ -124,6 +124,7 @@ class Package:
     pinned: bool = False  # came from --pin / -r, not from this machine
     pinned_at: str | None = None  # "FILE:LINE" of the -r file that pins it
     channel: str | None = None  # conda channel ("conda-forge", "pytorch") for conda packages
+    requested: str | None = None  # the -r requirement as written ("torch>=2.4,<2.6"), when resolved
     # Other metadata directories of this distribution in the same location
     # ("torch-2.4.0.dist-info" beside the 2.5.1 in use): a half-finished uninstall.
     duplicates: tuple[str, ...] = ()
@@ -196,6 +197,20 @@ class AuditTarget:
 
 
 @dataclass(frozen=True)
+class StackSource:
+    """Which environment a ``-r`` audit describes: the one its files build."""
+
+    files: tuple[str, ...]
+    # "image" (a Dockerfile), "lock" (a lock file or conda environment: stands alone),
+    # "fresh" (a requirements file or pyproject.toml in a new environment),
+    # "layered" (installed into the current or --env environment: --onto-current)
+    mode: str
+    onto: str | None = None  # layered: the environment's path
+    changed: tuple[str, ...] = ()  # layered: what the installer would replace ("keras 3.15.1 -> 2.12.0")
+    skipped: tuple[str, ...] = ()  # requirements nothing could be audited from, with why
+
+
+@dataclass(frozen=True)
 class Environment:
     """Everything compataudit knows about one machine: the snapshot."""
 
@@ -210,6 +225,7 @@ class Environment:
     created_at: str | None = None
     target: AuditTarget | None = None  # which environment was audited, when not the running one
     notes: tuple[str, ...] = ()  # what the inputs said that the user should know (unpinned lines, ...)
+    stack: StackSource | None = None  # -r: the environment the files build
     schema_version: int = SNAPSHOT_SCHEMA_VERSION
 
     def package(self, name: str) -> Package | None:

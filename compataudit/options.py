@@ -21,6 +21,10 @@ class EnvOptions:
     snapshot: str | None = None
     probe: bool = True
     env_path: str | None = None  # --env: audit this venv / conda prefix / interpreter
+    onto_current: bool = False  # -r files installed into the current/--env environment, not a fresh one
+    extras: tuple[str, ...] = ()  # pyproject.toml optional dependencies (--extra)
+    groups: tuple[str, ...] = ()  # pyproject.toml dependency groups (--group)
+    ask_pip: bool = False  # --resolve: pip's own dry-run answer instead of the offline resolution
 
     @property
     def what_if(self) -> bool:

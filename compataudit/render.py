@@ -11,7 +11,10 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from compataudit.model import Environment
 
 _CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "blue": "34", "cyan": "36"}
 # The colour of each severity ("error", "warning", "info") wherever one is shown.
@@ -158,3 +161,22 @@ def fix_lines(fix: str, width: int | None, *, first: str, indent: str) -> list[s
     if not prose:  # the fix is one command: right after the label
         return [first + commands[0], *(indent + c for c in commands[1:])]
     return [*wrap(prose, width, first=first, indent=indent), *(indent + c for c in commands)]
+
+
+def describe_stack(env: Environment) -> tuple[str, str] | None:
+    """What ``-r`` audited, in words, and what the installer would change (layered); None without -r."""
+    stack = env.stack
+    if stack is None:
+        return None
+    files = ", ".join(stack.files)
+    py = f"Python {env.python.version}" if env.python.version else "Python unknown"
+    text = {
+        "image": f"Auditing the image {files} builds ({py}; none of this machine's packages; "
+        "GPU and driver: this machine's)",
+        "lock": f"Auditing the environment {files} builds, alone ({py}; none of this machine's packages)",
+        "fresh": f"Auditing a fresh environment with what {files} installs ({py}; none of this "
+        "machine's packages; --onto-current layers it onto this environment instead)",
+        "layered": f"Auditing {stack.onto or 'this environment'} after installing {files} into it "
+        "(--onto-current)",
+    }.get(stack.mode, f"Auditing {files}")
+    return text, "; ".join(stack.changed)

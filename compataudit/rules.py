@@ -465,6 +465,35 @@ RULES: tuple[Rule, ...] = (
         "finding does not apply; on other GPUs it does.",
         "On a data-center GPU nothing; elsewhere upgrade the driver as the driver finding says.",
     ),
+    # ---------------------------------------------------------------- -r inputs
+    Rule(
+        "INP001",
+        "nothing-auditable",
+        "inputs",
+        W,
+        "An -r file names nothing compataudit can audit",
+        "The environment the -r files build holds no distribution of the audited stack "
+        "(torch, TensorFlow, Keras, JAX and what they stand on) at a version compataudit can "
+        "resolve: every requirement is outside the stack, has no release in the data, or has no name.",
+        'Without it the audit would say "No problems found" having judged nothing.',
+        "Nothing to fix in the environment; check that -r names the file that installs the "
+        "frameworks (for a pyproject.toml, the --extra / --group that holds them).",
+    ),
+    Rule(
+        "INP002",
+        "system-cuda-mismatch",
+        "cuda",
+        E,
+        "A framework that loads the system CUDA by soname meets a system CUDA of another major",
+        "TensorFlow CUDA builds released before the [and-cuda] extra (TensorFlow < 2.14) ship no "
+        "CUDA libraries and load libcudart.so.11.0 and friends from the system; the system CUDA "
+        "of the audited machine or image (an nvidia/cuda base, /usr/local/cuda) is compared "
+        "with the CUDA the release was built for.",
+        "A system CUDA of another major version has none of those sonames: TensorFlow logs "
+        "'Could not load dynamic library' and runs on the CPU.",
+        "Use the nvidia/cuda base image (or system CUDA) of the release's CUDA and cuDNN, or a "
+        "TensorFlow release whose [and-cuda] wheels bring their own libraries.",
+    ),
     # ---------------------------------------------------------------- smoke kernels
     Rule(
         "SMK001",

@@ -65,7 +65,49 @@ RequirementsOpt = Annotated[
         "--requirements",
         "-r",
         metavar="FILE",
-        help="Pinned requirement lines (NAME==VERSION) to audit (repeatable).",
+        help="Audit the environment FILE builds (repeatable): a requirements file, pyproject.toml, "
+        "lock file (uv.lock, pylock.toml, poetry.lock, Pipfile.lock), environment.yml or Dockerfile. "
+        "Dockerfiles and lock files stand alone; a requirements file or pyproject.toml is a fresh "
+        "environment on this Python (see --onto-current). Ranges are resolved to what the installer "
+        "would pick. The driver and GPUs stay this machine's (or --driver/--gpu-cc).",
+        rich_help_panel="What-if",
+    ),
+]
+OntoCurrentOpt = Annotated[
+    bool,
+    typer.Option(
+        "--onto-current",
+        help="Install the -r requirements files / pyproject.toml into the current (or --env) "
+        "environment, as pip install -r would, instead of a fresh one; the report names what the "
+        "installer would upgrade or downgrade.",
+        rich_help_panel="What-if",
+    ),
+]
+ExtraOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--extra",
+        metavar="NAME",
+        help="With -r pyproject.toml: also its \\[project.optional-dependencies] NAME (repeatable).",
+        rich_help_panel="What-if",
+    ),
+]
+ResolveOpt = Annotated[
+    bool,
+    typer.Option(
+        "--resolve",
+        help="Ask pip itself what it would install for the -r requirements files / pyproject.toml "
+        "(pip install --dry-run --report, with your pip configuration and index: this uses the "
+        "network) instead of compataudit's release data.",
+        rich_help_panel="What-if",
+    ),
+]
+GroupOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--group",
+        metavar="NAME",
+        help="With -r pyproject.toml: also its \\[dependency-groups] NAME (repeatable).",
         rich_help_panel="What-if",
     ),
 ]
@@ -175,6 +217,10 @@ def env_options(
     snapshot: str | None = None,
     no_probe: bool = False,
     env_path: str | None = None,
+    onto_current: bool = False,
+    extras: list[str] | None = None,
+    groups: list[str] | None = None,
+    ask_pip: bool = False,
 ) -> EnvOptions:
     """The what-if flags as one value (validated later, by ``build_environment``)."""
     return EnvOptions(
@@ -186,6 +232,10 @@ def env_options(
         snapshot=snapshot,
         probe=not no_probe and snapshot is None,
         env_path=env_path,
+        onto_current=onto_current,
+        extras=tuple(extras or ()),
+        groups=tuple(groups or ()),
+        ask_pip=ask_pip,
     )
 
 

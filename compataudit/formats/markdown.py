@@ -10,7 +10,7 @@ from compataudit.distributions import AUDITED_STACK
 from compataudit.formats import RenderContext
 from compataudit.model import Environment, Finding, Report, Severity, SmokeResult
 from compataudit.probes.visibility import split_gpus
-from compataudit.render import is_command
+from compataudit.render import describe_stack, is_command
 
 ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 
@@ -131,6 +131,11 @@ def render(report: Report, ctx: RenderContext) -> str:
             f"Audited environment: {cell(env.target.kind)} `{env.target.path}` "
             f"(chosen by {cell(env.target.selected_by)})",
         ]
+    described = describe_stack(env)
+    if described is not None:
+        out += ["", cell(described[0])]
+        if described[1]:
+            out += ["", f"The installer would change: {cell(described[1])}"]
     if env.notes:
         out += ["", "## Notes", "", *(f"- {cell(note)}" for note in env.notes)]
     out += ["", "## Findings", ""]

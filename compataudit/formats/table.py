@@ -42,9 +42,25 @@ def _header(report: Report, s: Style, width: int | None) -> list[str]:
     if env.target is not None:
         via = "" if env.target.selected_by == "--env" else f" (named by {env.target.selected_by})"
         lines.append(f"Auditing the {env.target.kind} environment {env.target.path}{via}")
+    if env.stack is not None:
+        lines += _stack_source(env, width)
     for note in env.notes:
         lines += wrap(note, width, first="Note: ", indent="  ")
     return [*lines, ""]
+
+
+def _stack_source(env: Environment, width: int | None) -> list[str]:
+    """Which environment ``-r`` described: the one its files build, alone or layered."""
+    from compataudit.render import describe_stack
+
+    found = describe_stack(env)
+    if found is None:
+        return []
+    text, changed = found
+    lines = wrap(text, width, first="", indent="  ")
+    if changed:
+        lines += wrap(changed, width, first="  the installer would change: ", indent="    ")
+    return lines
 
 
 def _variant(env: Environment, name: str) -> str:
@@ -82,8 +98,11 @@ def _stack(env: Environment, s: Style, verbose: int) -> list[str]:
             note = (note + ", " if note else "") + (
                 "conda" if p.channel == "conda" else f"conda: {p.channel}"
             )
-        if p.pinned:
-            note = (note + ", " if note else "") + "pinned"
+        if p.requested and p.requested.replace(" ", "") != f"{p.name}=={p.version}":
+            note = (note + ", " if note else "") + f"for {p.requested}"
+        elif p.pinned:
+            pinned = "pinned" if p.pinned_at or env.stack is None else "dependency"
+            note = (note + ", " if note else "") + pinned
         if p.problem:
             note = (note + ", " if note else "") + "broken"
         rows.append([p.name, p.version or "?", note])

@@ -3,8 +3,9 @@
 ``-r FILE`` accepts any of them. :func:`read_stack_file` detects the kind from
 the file's name and content and hands it to one reader module, which returns a
 :class:`StackFile`: the exact pins (each with the line that pins it, for SARIF
-and GitHub annotations), plus what the file fixes about the machine (a Python
-version, a system CUDA, an NGC release). Readers use real parsers only
+and GitHub annotations), the requirements on ranges (:class:`Want`, resolved
+later as the installer would: :mod:`compataudit.sources.resolve`), plus what the
+file fixes about the machine (a Python version, a system CUDA, an NGC release). Readers use real parsers only
 (pip-requirements-parser, tomllib, json, yaml), each imported when needed.
 """
 
@@ -32,13 +33,29 @@ class Pin:
 
 
 @dataclass(frozen=True)
+class Want:
+    """A requirement as a file writes it, to be resolved: ``torch>=2.4,<2.6`` at ``req.txt:3``."""
+
+    name: str  # canonical
+    specifier: str  # "" for any version; an exact pin is "==2.5.1+cu124"
+    where: str
+    text: str  # the requirement as written
+    extras: tuple[str, ...] = ()
+    marker: str | None = None  # evaluated against the audited environment
+    variant: str | None = None  # the PyTorch build variant its index serves ("cu126"), if one does
+    index_only: bool = True  # that index is the only one (--index-url, uv/Poetry sources), not an extra
+
+
+@dataclass(frozen=True)
 class StackFile:
     """What one ``-r`` file says about the stack it describes."""
 
     path: str
     kind: str  # a key of KINDS
     pins: tuple[Pin, ...] = ()
+    wants: tuple[Want, ...] = ()  # requirements without an exact version
     python: str | None = None  # an exact interpreter version the file fixes ("3.11")
+    requires_python: str | None = None  # the range a project admits ([project].requires-python)
     system_cuda: str | None = None  # a CUDA toolkit the (image) system provides
     system_cudnn: str | None = None
     ngc_container: str | None = None  # "pytorch" for an nvcr.io/nvidia/pytorch image
@@ -57,13 +74,19 @@ KINDS = {
     "environment.yml": "conda_env",
     "conda-spec": "conda_env",  # `conda list --export` / `--explicit` files
     "Dockerfile": "dockerfile",
+    "pyproject.toml": "pyproject",
 }
+# Kinds that describe a whole environment on their own (the host's packages are not in it).
+STANDALONE = frozenset({"uv.lock", "pylock", "poetry.lock", "Pipfile.lock", "environment.yml", "conda-spec"})
 
 _DOCKER_NAME = re.compile(r"(^|[./_-])(dockerfile|containerfile)([./_-]|$)", re.IGNORECASE)
 _PYLOCK_NAME = re.compile(r"^pylock(\.[^.]+)?\.toml$")
 # `conda list --export` writes "# platform: linux-64"; `--explicit` writes "@EXPLICIT"
 # a line pip rejects but conda reads: `pytorch=1.12.1`, `cudatoolkit=11.3.1=h2bc3f7f_2`
 _CONDA_SPEC = re.compile(r"^(# platform: |@EXPLICIT|[A-Za-z0-9_.-]+=\d[^=\s]*(=\S+)?\s*$)", re.MULTILINE)
+_PYPROJECT_TABLE = re.compile(
+    r"^\[(project|dependency-groups|build-system|tool\.[\w.-]+)\]\s*$", re.MULTILINE
+)
 _DOCKER_FROM = re.compile(r"^\s*FROM\s+\S", re.IGNORECASE | re.MULTILINE)
 
 
@@ -79,6 +102,8 @@ def detect_kind(path: str, text: str) -> str:
         return "poetry.lock"
     if lowered == "pipfile.lock":
         return "Pipfile.lock"
+    if lowered == "pyproject.toml":
+        return "pyproject.toml"
     if _DOCKER_NAME.search(lowered):
         return "Dockerfile"
     if lowered.endswith((".yml", ".yaml")):
@@ -93,6 +118,8 @@ def _kind_from_content(text: str) -> str:
         return "Pipfile.lock"
     if re.search(r"^lock-version\s*=", head, re.MULTILINE):
         return "pylock"
+    if _PYPROJECT_TABLE.search(head):
+        return "pyproject.toml"
     if re.search(r"^\[\[package\]\]", head, re.MULTILINE):
         if re.search(r"^requires-python\s*=|^revision\s*=", head, re.MULTILINE):
             return "uv.lock"
@@ -106,8 +133,11 @@ def _kind_from_content(text: str) -> str:
     return "requirements"
 
 
-def read_stack_file(path: str) -> StackFile:
-    """The pins and facts of one ``-r`` file; InputError (one line) when it cannot be read."""
+def read_stack_file(path: str, *, extras: tuple[str, ...] = (), groups: tuple[str, ...] = ()) -> StackFile:
+    """The pins and facts of one ``-r`` file; InputError (one line) when it cannot be read.
+
+    ``extras`` / ``groups`` pick a pyproject.toml's optional dependencies and dependency groups.
+    """
     if path == "-":
         raise InputError("-r -: name a file; its kind is told by its name")
     from compataudit.errors import CompatAuditError
@@ -120,6 +150,9 @@ def read_stack_file(path: str) -> StackFile:
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
     kind = detect_kind(path, text)
     module = importlib.import_module(f"{__name__}.{KINDS[kind]}")
+    if kind == "pyproject.toml":
+        project: StackFile = module.read(path, text, kind, extras=extras, groups=groups)
+        return project
     stack: StackFile = module.read(path, text, kind)
     return stack
 
@@ -137,6 +170,21 @@ def index_variant(urls: list[str]) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+def wants_with_variant(wants: list[Want], variant: str | None, *, index_only: bool = True) -> list[Want]:
+    """Requirements on torch / torchvision / torchaudio from a PyTorch index get its variant.
+
+    ``index_only``: the PyTorch index is the only index (``--index-url``); as an extra index
+    (``--extra-index-url``) pip takes its build only where it has the newest release.
+    """
+    if variant is None:
+        return wants
+    from dataclasses import replace
+
+    return [
+        replace(w, variant=variant, index_only=index_only) if w.name in _TORCH_FAMILY else w for w in wants
+    ]
 
 
 def with_index_variant(pins: list[Pin], variant: str | None) -> list[Pin]:

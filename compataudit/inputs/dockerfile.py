@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compataudit.distributions import canonical_name
-from compataudit.inputs import Pin, StackFile, index_variant, where, with_index_variant
+from compataudit.inputs import (
+    Pin,
+    StackFile,
+    Want,
+    index_variant,
+    wants_with_variant,
+    where,
+    with_index_variant,
+)
 from compataudit.inputs.images import BaseImage, describe_image
 
 _CONTINUATION = re.compile(r"\\\s*$")
@@ -79,6 +87,7 @@ class _Stage:
     line: int
     alias: str | None
     pins: list[Pin] = field(default_factory=list)
+    wants: list[Want] = field(default_factory=list)
     pip_lines: list[tuple[int, list[str], bool]] = field(default_factory=list)  # line, reqs, no-deps
     notes: list[str] = field(default_factory=list)
 
@@ -95,8 +104,10 @@ def read(path: str, text: str, kind: str) -> StackFile:
     pins: list[Pin] = list(image.pins)
     notes: list[str] = [image.note] if image.note else []
     base_versions = {p.name: p.version for p in image.pins}
+    wants: list[Want] = []
     for stage in chain:
         notes.extend(stage.notes)
+        wants.extend(stage.wants)
         for line, names, no_deps in stage.pip_lines:
             same = _keeps_base(stage.pins, image.framework, base_versions)
             notes.extend(_replacement_notes(path, line, names, no_deps, image, base_versions, same))
@@ -108,6 +119,7 @@ def read(path: str, text: str, kind: str) -> StackFile:
         path=path,
         kind=kind,
         pins=tuple(pins),
+        wants=tuple(wants),
         python=image.python,
         system_cuda=image.system_cuda,
         system_cudnn=image.system_cudnn,
@@ -262,7 +274,7 @@ def _read_pip_install(path: str, line: int, args: list[str], lines: list[str], s
     first_line: int | None = None
     index_urls = [v for o, v in itertools.pairwise(args) if o in ("-i", "--index-url", "--extra-index-url")]
     index_urls += [t.split("=", 1)[1] for t in args if t.startswith(("--index-url=", "--extra-index-url="))]
-    pinned_before = len(stage.pins)
+    pinned_before, wanted_before = len(stage.pins), len(stage.wants)
     i = 0
     while i < len(args):
         token = args[i]
@@ -299,8 +311,14 @@ def _read_pip_install(path: str, line: int, args: list[str], lines: list[str], s
                 )
             )
         elif name not in _TOOLING:
-            stage.notes.append(f"{at}: pip install {token} has no exact version; not audited")
+            marker = str(req.marker) if req.marker else None
+            stage.wants.append(Want(name, str(req.specifier), at, token, tuple(sorted(req.extras)), marker))
     stage.pins[pinned_before:] = with_index_variant(stage.pins[pinned_before:], index_variant(index_urls))
+    primary = [v for o, v in itertools.pairwise(args) if o in ("-i", "--index-url")]
+    primary += [t.split("=", 1)[1] for t in args if t.startswith("--index-url=")]
+    stage.wants[wanted_before:] = wants_with_variant(
+        stage.wants[wanted_before:], index_variant(index_urls), index_only=index_variant(primary) is not None
+    )
     stage.pip_lines.append((first_line or line, names, no_deps))
 
 
@@ -326,8 +344,9 @@ def _nested(path: str, line: int, target: str, stage: _Stage) -> list[str]:
         stage.notes.append(f"{where(path, line)}: pip install -r {target}: {exc}")
         return []
     stage.pins.extend(nested.pins)
+    stage.wants.extend(nested.wants)
     stage.notes.extend(nested.notes)
-    return [p.name for p in nested.pins]
+    return [p.name for p in nested.pins] + [w.name for w in nested.wants]
 
 
 def _physical_line(lines: list[str], start: int, token: str) -> int:

@@ -5,10 +5,11 @@ Hashes and ``\\`` continuations (pip-compile output), a BOM and CRLF line ends,
 ``-e`` and URL requirements, environment markers (kept on the pin and
 evaluated later against the audited environment, not this one).
 
-Only exact versions can be audited: ``==X`` / ``===X`` and wheel URLs. Other
-lines (ranges, editable checkouts, source URLs) are listed in one note. A
-constraints file (``-c``) pins a name only where some requirement asks for it,
-as pip does.
+Exact versions (``==X`` / ``===X`` and wheel URLs) are pins; a named requirement
+on a range (``torch>=2.4``) is a :class:`~compataudit.inputs.Want`, resolved later
+as pip would. Lines without a name (editable checkouts, source URLs) are listed in
+one note. A constraints file (``-c``) pins a name only where some requirement asks
+for it, as pip does.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from typing import Any
 
 from compataudit.distributions import canonical_name
 from compataudit.errors import InputError
-from compataudit.inputs import Pin, StackFile, index_variant, where, with_index_variant
+from compataudit.inputs import (
+    Pin,
+    StackFile,
+    Want,
+    index_variant,
+    wants_with_variant,
+    where,
+    with_index_variant,
+)
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
@@ -29,28 +38,30 @@ _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 @dataclass
 class _Collected:
     pins: list[Pin]
+    wants: list[Want]
     constraints: list[Pin]
     required: set[str]
     skipped: list[str]
     index_urls: list[str]
+    primary_urls: list[str]
 
 
 def read(path: str, text: str, kind: str) -> StackFile:
     """The exact pins of requirements file ``path`` and the files it includes."""
-    found = _Collected([], [], set(), [], [])
+    found = _Collected([], [], [], set(), [], [], [])
     _read_file(path, (), found, is_constraint=False)
     pinned = {p.name for p in found.pins}
     pins = found.pins + [
         pin for pin in found.constraints if pin.name in found.required and pin.name not in pinned
     ]
     pins = with_index_variant(pins, index_variant(found.index_urls))
+    only = index_variant(found.primary_urls) is not None
+    wants = wants_with_variant(found.wants, index_variant(found.index_urls), index_only=only)
     notes: tuple[str, ...] = ()
     if found.skipped:
         shown = ", ".join(found.skipped[:6]) + (", …" if len(found.skipped) > 6 else "")
-        notes = (
-            f"{path}: {len(found.skipped)} requirement(s) without an exact version are not audited: {shown}",
-        )
-    return StackFile(path=path, kind=kind, pins=tuple(pins), notes=notes)
+        notes = (f"{path}: {len(found.skipped)} requirement(s) without a name are not audited: {shown}",)
+    return StackFile(path=path, kind=kind, pins=tuple(pins), wants=tuple(wants), notes=notes)
 
 
 def _parse(path: str, included_from: str | None) -> Any:
@@ -83,6 +94,9 @@ def _read_file(
     for option in parsed.options:
         urls = [option.options.get("index_url"), *option.options.get("extra_index_urls", ())]
         found.index_urls.extend(u for u in urls if isinstance(u, str))
+        primary = option.options.get("index_url")
+        if isinstance(primary, str):
+            found.primary_urls.append(primary)
         for key, is_nested_constraint in (("requirements", False), ("constraints", True)):
             for target in option.options.get(key, ()):
                 at = where(path, option.line_number)
@@ -106,8 +120,14 @@ def _collect(req: Any, path: str, found: _Collected, is_constraint: bool) -> Non
     version = _exact_version(req)
     marker = str(req.marker) if req.marker else None
     if name is None or version is None:
-        if not is_constraint:
-            label = (req.line or "").split(" --hash", 1)[0].strip()
+        if is_constraint:
+            return
+        label = (req.line or "").split(" --hash", 1)[0].strip()
+        if name and not req.is_editable and not req.link:
+            found.required.add(name)
+            extras = tuple(sorted(req.extras or ()))
+            found.wants.append(Want(name, str(req.specifier or ""), at, label, extras, marker))
+        else:
             found.skipped.append(f"{label} ({at})")
             if name:
                 found.required.add(name)

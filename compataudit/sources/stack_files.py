@@ -12,7 +12,7 @@ from compataudit.model import BuildInfo, Environment, Package, ProbeStatus, Tool
 from compataudit.versions import marker_applies
 
 # The framework whose build facts a pinned distribution replaces.
-_BUILD_OF = {"torch": "torch", "jaxlib": "jaxlib", **dict.fromkeys(TENSORFLOW, "tensorflow")}
+BUILD_OF = {"torch": "torch", "jaxlib": "jaxlib", **dict.fromkeys(TENSORFLOW, "tensorflow")}
 
 
 def chosen_pins(files: Iterable[StackFile], env: Environment) -> list[Pin]:
@@ -98,6 +98,11 @@ def apply_stack_files(env: Environment, files: Sequence[StackFile]) -> Environme
             for p in pins
         ],
     )
+    return apply_facts(env, files, pins)
+
+
+def apply_facts(env: Environment, files: Sequence[StackFile], pins: Sequence[Pin]) -> Environment:
+    """``env`` with what ``files`` fix besides packages: pinned build facts, system CUDA, notes."""
     builds = {b.framework: b for b in env.builds}
     builds.update((p.build.framework, p.build) for p in pins if p.build is not None)
     env = replace(env, builds=tuple(builds.values()))
@@ -133,7 +138,7 @@ def replace_packages(env: Environment, pins: Iterable[Package]) -> Environment:
             for other in TENSORFLOW:
                 packages.pop(other, None)
         packages[pin.name] = pin
-        if pin.name in _BUILD_OF:
-            dropped_builds.add(_BUILD_OF[pin.name])
+        if pin.name in BUILD_OF:
+            dropped_builds.add(BUILD_OF[pin.name])
     builds = tuple(b for b in env.builds if b.framework not in dropped_builds)
     return replace(env, packages=tuple(sorted(packages.values(), key=lambda p: p.name)), builds=builds)

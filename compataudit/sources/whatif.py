@@ -8,6 +8,7 @@ checks take the pinned variant (or the index's default one) from the matrices.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -62,14 +63,30 @@ def _gpus(ccs: Iterable[str]) -> tuple[Gpu, ...]:
 
 def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
     """``env`` with the what-if flags of ``opts`` applied (validated: UsageError/InputError)."""
+    if (opts.onto_current or opts.extras or opts.groups or opts.ask_pip) and not opts.requirements:
+        flag = next(
+            name
+            for name, on in (
+                ("--onto-current", opts.onto_current),
+                ("--extra", opts.extras),
+                ("--group", opts.groups),
+                ("--resolve", opts.ask_pip),
+            )
+            if on
+        )
+        raise UsageError(f"{flag} applies to -r files: name one with -r FILE")
     if not opts.what_if:
         return env
     pins = [Package(name=name, version=version, pinned=True) for name, version in map(parse_pin, opts.pins)]
     # Imported here: `check` without what-if flags never pays for the input readers.
     from compataudit.inputs import read_stack_file
-    from compataudit.sources.stack_files import apply_stack_files, replace_packages, resolve_ngc_bases
+    from compataudit.sources.stack_files import replace_packages, resolve_ngc_bases
 
-    files = resolve_ngc_bases([read_stack_file(path) for path in opts.requirements])
+    files = resolve_ngc_bases(
+        [read_stack_file(path, extras=opts.extras, groups=opts.groups) for path in opts.requirements]
+    )
+    if (opts.extras or opts.groups) and not any(f.kind == "pyproject.toml" for f in files):
+        raise UsageError("--extra/--group pick a pyproject.toml's requirements: name one with -r")
     python = opts.python or next((f.python for f in files if f.python), None)
     if python is not None:
         if not _PYTHON_RE.match(python.strip()):
@@ -82,7 +99,12 @@ def apply_what_if(env: Environment, opts: EnvOptions) -> Environment:
             ),
         )
     # Markers are evaluated against the audited Python, so it is set first; --pin wins over files.
-    env = replace_packages(apply_stack_files(env, files), pins)
+    if files:
+        from compataudit.sources.build import build_from_files
+
+        onto = env.target.path if env.target else sys.prefix
+        env = build_from_files(env, files, layered=opts.onto_current, onto=onto, ask_pip=opts.ask_pip)
+    env = replace_packages(env, pins)
     if opts.driver is not None or opts.gpu_ccs:
         if opts.driver is not None and driver_tuple(opts.driver) is None:
             raise UsageError(f"--driver {opts.driver!r}: expected a driver version such as 550.54.14")
