@@ -110,7 +110,8 @@ def _assigned_before(f: ClassFacts, index: ClassIndex, init: InitFacts, first: i
             continue
         what = _torch_value(f, index, init, callee, param)
         severity = E
-        if not what and param and _module_word(param):
+        if not what and param and param not in init.annotations and _module_word(param):
+            # by its name only: an annotated parameter (`bias_last_layer: bool`) says what it is
             what, severity = f"`{param}`, which by its name is a submodule,", W
         if what:
             return [
@@ -198,7 +199,7 @@ def check_super_init(f: ClassFacts, index: ClassIndex) -> list[Problem]:
         if init.via_helper:
             return []  # the base __init__ may run in a helper
         if f.roles & _TORCH_ROLES:
-            return _assigned_before(f, index, init, None)
+            return [] if "__setattr__" in f.names else _assigned_before(f, index, init, None)
         return _keras_without_init(f, init)
     for line, form in real:
         if form.startswith("super2:"):
@@ -221,7 +222,7 @@ def check_super_init(f: ClassFacts, index: ClassIndex) -> list[Problem]:
                     )
                 ]
     first = min(line for line, _ in real)
-    if f.roles & _TORCH_ROLES:
+    if f.roles & _TORCH_ROLES and "__setattr__" not in f.names:  # its own __setattr__ decides
         return _assigned_before(f, index, init, first)
     if "keras-model" in f.roles and f.keras2:
         return _keras_model_before(f, index, init, first)
