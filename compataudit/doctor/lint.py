@@ -194,11 +194,11 @@ def lint_paths(
     return result
 
 
-def lint_findings(paths: Sequence[str]) -> list[Finding]:
+def lint_findings(paths: Sequence[str], keras: KerasGeneration | None = None) -> list[Finding]:
     """Lint problems as audit findings (codes LNT001...), for ``compataudit check --code``."""
     from compataudit.checks import finding
 
-    result = lint_paths(paths)
+    result = lint_paths(paths, keras=keras)
     out = []
     for p in result.problems:
         where = f"{p.path}:{p.line}" + (f" ({p.symbol})" if p.symbol else "")

@@ -11,9 +11,13 @@ from __future__ import annotations
 import os
 import re
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 from compataudit.distributions import TENSORFLOW
 from compataudit.doctor.classes import KerasGeneration
+
+if TYPE_CHECKING:
+    from compataudit.model import Environment
 
 
 def _major_minor(version: str | None) -> tuple[int, int] | None:
@@ -49,4 +53,23 @@ def probe_keras_generation() -> KerasGeneration:
         tensorflow,
         tf_keras=_installed("tf-keras"),
         legacy_env=os.environ.get("TF_USE_LEGACY_KERAS"),
+    )
+
+
+def environment_keras_generation(env: Environment) -> KerasGeneration:
+    """The generations of an audited environment (``check --code``): a probe, a snapshot or
+    what-if pins; an environment without keras or TensorFlow leaves them to the paths."""
+
+    def version(name: str) -> str | None:
+        pkg = env.package(name)
+        return pkg.version if pkg is not None and pkg.version else None
+
+    legacy = dict(env.env_vars).get("TF_USE_LEGACY_KERAS")
+    if legacy is None and env.origin == "probe":  # this machine: its own environment
+        legacy = os.environ.get("TF_USE_LEGACY_KERAS")
+    return keras_generation(
+        version("keras"),
+        next((v for v in map(version, TENSORFLOW) if v), None),
+        tf_keras=version("tf-keras"),
+        legacy_env=legacy,
     )

@@ -283,14 +283,19 @@ def _children(call: ast.Call) -> list[str]:
 
 def _usage(walk: _Walk, out: FileSummary) -> None:
     bound: dict[str, str] = {}
+    # Every assignment to a name, in line order: a call of `fn` is legacy only when the
+    # nearest assignment before it bound an instance (not another value of that name).
+    history: dict[str, list[tuple[int, str]]] = {}
     for node in walk.assigns:
-        if isinstance(node.value, ast.Call):
-            callee = dotted(node.value.func)
-            if _classish(callee):
-                for t in node.targets:
-                    name = dotted(t)
-                    if name:
-                        bound[name] = callee or ""
+        callee = dotted(node.value.func) if isinstance(node.value, ast.Call) else None
+        for t in node.targets:
+            name = dotted(t)
+            if not name:
+                continue
+            instance = (callee or "") if _classish(callee) else ""
+            history.setdefault(name, []).append((node.lineno, instance))
+            if instance:
+                bound[name] = instance
     called: set[str] = set()
     made: set[str] = set()
     functional: set[str] = set()
@@ -317,7 +322,9 @@ def _usage(walk: _Walk, out: FileSummary) -> None:
             continue
         if name in bound:
             called.add(bound[name])
-            out.legacy.append((call.lineno, bound[name]))  # `fn = MyFunction(); fn(x)`
+            before = [c for line, c in history[name] if line <= call.lineno]
+            if before and before[-1]:
+                out.legacy.append((call.lineno, before[-1]))  # `fn = MyFunction(); fn(x)`
         head, _, last = name.rpartition(".")
         if head in bound and last in _USES:
             validated = last == "fit" and any(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from typer.testing import CliRunner
 from compataudit.commands.doctor import register
 from compataudit.doctor import lint_env
 from compataudit.doctor.classes import KerasGeneration
-from compataudit.doctor.lint import lint_paths
+from compataudit.doctor.lint import lint_findings, lint_paths
+from compataudit.model import Package
+from compataudit.whatif import empty_environment
 
 LINT = Path(__file__).resolve().parents[1] / "fixtures" / "lint"
 STANDALONE_K2 = LINT / "rules" / "keras2_standalone.py"
@@ -103,3 +106,22 @@ def test_cli_reads_the_environment_unless_no_probe(monkeypatch: pytest.MonkeyPat
     assert "missing-get-config" not in probed.stdout and "missing-super-init" in probed.stdout
     assert "missing-get-config" in bare.stdout and "missing-super-init" in bare.stdout
     assert probed.exit_code == bare.exit_code == 1
+
+
+def test_check_code_uses_the_audited_environment() -> None:
+    def env(*pins: tuple[str, str], legacy: str | None = None) -> KerasGeneration:
+        base = empty_environment()
+        packages = tuple(Package(name, version) for name, version in pins)
+        extra = (("TF_USE_LEGACY_KERAS", legacy),) if legacy is not None else ()
+        return lint_env.environment_keras_generation(
+            replace(base, packages=packages, env_vars=base.env_vars + extra, origin="snapshot")
+        )
+
+    assert env() == KerasGeneration(None, None)
+    assert env(("keras", "2.15.0"), ("tensorflow-cpu", "2.15.1")) == KerasGeneration(2, 2)
+    assert env(("keras", "3.6.0"), ("tensorflow", "2.18.0")) == KerasGeneration(3, 3)
+    legacy = env(("keras", "3.6.0"), ("tensorflow", "2.18.0"), ("tf-keras", "2.18.0"), legacy="1")
+    assert legacy == KerasGeneration(3, 2)
+    codes = {f.code for f in lint_findings([str(TF_KERAS_LAYER)], KerasGeneration(tf_keras=3))}
+    assert codes == {"LNT006"}  # no LNT005: Keras 3 records the plain argument
+    assert {f.code for f in lint_findings([str(TF_KERAS_LAYER)])} == {"LNT005", "LNT006"}
