@@ -287,15 +287,17 @@ def _usage(walk: _Walk, out: FileSummary) -> None:
     # nearest assignment before it bound an instance (not another value of that name).
     history: dict[str, list[tuple[int, str]]] = {}
     for node in walk.assigns:
-        callee = dotted(node.value.func) if isinstance(node.value, ast.Call) else None
+        value = node.value
+        callee = dotted(value.func) if type(value) is ast.Call else None
+        instance = (callee or "") if _classish(callee) else ""
         for t in node.targets:
-            name = dotted(t)
+            kind = type(t)
+            name = t.id if kind is ast.Name else dotted(t) if kind is ast.Attribute else None  # type: ignore[attr-defined]
             if not name:
                 continue
-            instance = (callee or "") if _classish(callee) else ""
-            history.setdefault(name, []).append((node.lineno, instance))
             if instance:
                 bound[name] = instance
+            history.setdefault(name, []).append((node.lineno, instance))
     called: set[str] = set()
     made: set[str] = set()
     functional: set[str] = set()
@@ -455,7 +457,8 @@ def _keras_generation(tree: ast.Module, out: FileSummary, calls: list[ast.Call])
     paths = _imported(tree)
     two = any(p.startswith(_KERAS2_MODULES) for p in paths)
     three = any(p.startswith(_KERAS3_MODULES) for p in paths)
-    if not two:
+    # Only files that import standalone keras (or its backend) can call the Keras 2 backend.
+    if not two and any(v == "keras" or v.startswith("keras.backend") for v in out.aliases.values()):
         for call in calls:
             name = dotted(call.func)
             head, _, rest = (name or "").partition(".")

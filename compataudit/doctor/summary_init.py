@@ -123,11 +123,16 @@ def _self_assigns(
 
 
 def _helper_facts(
-    helper: FunctionNode, methods: dict[str, FunctionNode], line: int, depth: int
+    helper: FunctionNode,
+    methods: dict[str, FunctionNode],
+    line: int,
+    depth: int,
+    nodes: list[ast.AST] | None = None,
 ) -> tuple[list[tuple[int, str, str]], list[int]]:
     """What a local helper called at ``line`` assigns and registers, dated at ``line``."""
     me = instance_name(helper)
-    nodes = list(ast.walk(helper))
+    if nodes is None:
+        nodes = list(ast.walk(helper))
     assigns = [
         (line, c, p)
         for _, c, p in _self_assigns(helper, me, set(), [n for n in nodes if isinstance(n, ast.Assign)])
@@ -149,6 +154,7 @@ def init_facts(
     fn: FunctionNode, methods: dict[str, FunctionNode], calls: list[ast.Call], assigns: list[ast.Assign]
 ) -> InitFacts:
     facts = InitFacts(fn.lineno)
+    walked: dict[str, list[ast.AST]] = {}  # each helper's nodes, walked once
     me = instance_name(fn)
     for a in (fn.args.posonlyargs + fn.args.args)[1:] + fn.args.kwonlyargs:
         facts.params.append(a.arg)
@@ -171,10 +177,18 @@ def init_facts(
                 facts.registers.append(call.lineno)
                 continue
             helper = methods.get(call.func.attr)
-            if helper is None or any(_is_base_init(c) for c in ast.walk(helper) if isinstance(c, ast.Call)):
+            if helper is None:  # inherited or dynamic: it may run the base __init__
                 facts.via_helper = True
-            elif helper is not fn:  # a local helper that sets attributes: follow it
-                more, regs = _helper_facts(helper, methods, call.lineno, 1)
+                continue
+            if helper is fn:
+                continue
+            nodes = walked.get(helper.name)
+            if nodes is None:
+                nodes = walked[helper.name] = list(ast.walk(helper))
+            if any(isinstance(c, ast.Call) and _is_base_init(c) for c in nodes):
+                facts.via_helper = True
+            else:  # a local helper that sets attributes: follow it
+                more, regs = _helper_facts(helper, methods, call.lineno, 1, nodes)
                 facts.assigns += more
                 facts.registers += regs
     facts.assigns += _self_assigns(fn, me, set(facts.params), assigns)
