@@ -64,7 +64,7 @@ def run_audit(
     ctx = CheckContext(env=env, matrices=matrices, options=options)
     findings = run_checks(ctx)
     if opts.code_paths:
-        findings.extend(_lint_findings(opts.code_paths))
+        findings.extend(_lint_findings(opts.code_paths, env))
     smoke: list[SmokeResult] = []
     if opts.smoke and env.origin == "probe":
         from compataudit.smoke.findings import smoke_findings
@@ -129,10 +129,11 @@ def run_smoke_audit(
     return with_data_facts(make_report(env, findings, smoke, opts.fail_on), ctx.matrices, shown=False)
 
 
-def _lint_findings(paths: Sequence[str]) -> list[Finding]:
+def _lint_findings(paths: Sequence[str], env: Environment) -> list[Finding]:
     from compataudit.doctor.lint import lint_findings
+    from compataudit.doctor.lint_env import environment_keras_generation
 
-    return lint_findings(paths)
+    return lint_findings(paths, environment_keras_generation(env))
 
 
 def apply_policy(findings: Sequence[Finding], opts: AuditOptions) -> list[Finding]:

@@ -600,7 +600,8 @@ RULES: tuple[Rule, ...] = (
         "code",
         W,
         "An autograd.Function uses the legacy (non-static) style",
-        "`forward`/`backward` without @staticmethod, or a Function instantiated and called (`MyFn()(x)`).",
+        "`forward`/`backward` neither @staticmethod nor @classmethod (a warning), or a Function "
+        "instantiated and called (`MyFn()(x)`, `MyFn(arg)(x)`, `fn = MyFn(); fn(x)`: an error).",
         "Calling an instance raises RuntimeError on torch >= 1.5 (legacy autograd function).",
         "Make forward/backward static and call `MyFn.apply(...)`.",
     ),
@@ -625,10 +626,12 @@ RULES: tuple[Rule, ...] = (
         E,
         "A module's __init__ does not run the base class __init__ first",
         "torch and Keras subclasses (any import path: keras.engine.topology, tf.keras aliases) "
-        "whose __init__ assigns attributes without calling the base __init__ (in any "
-        "spelling), calls the one-argument `super(Cls).__init__()` or `super.__init__()`, "
-        "assigns a submodule or Parameter before it (built there, or passed in: an error when "
-        "its annotation is a module, a warning when only its name says so), or calls "
+        "whose __init__ assigns (itself or in a helper method it calls, whatever its first "
+        "parameter is called) what fails before the base __init__ (torch: a submodule, Parameter "
+        "or buffer, built there, or passed in: an error when its annotation is a module, a "
+        "warning when only its name says so; Keras 2: anything, and a layer into a Model; "
+        "Keras 3: anything, unless the layer overrides __call__ and adds no weights), calls "
+        "the one-argument `super(Cls).__init__()` or `super.__init__()`, or calls "
         "`super(nn.Module, self).__init__()` / `super(Layer, self).__init__()`.",
         "torch raises AttributeError (cannot assign module before Module.__init__() call); "
         "Keras 3 raises RuntimeError at the first call.",

@@ -126,6 +126,8 @@ def _class_from_json(raw: dict[str, Any]) -> ClassSummary:
         nested=dict(raw["nested"]),
         nonstatic=_pairs(raw["nonstatic"]),
         marks_nondiff=bool(raw["marks_nondiff"]),
+        new_returns=list(raw["new_returns"]),
+        add_weight=bool(raw["add_weight"]),
         init=None
         if init is None
         else InitFacts(
@@ -137,6 +139,7 @@ def _class_from_json(raw: dict[str, Any]) -> ClassSummary:
             functional=bool(init["functional"]),
             via_helper=bool(init["via_helper"]),
             assigns=[(a, b, c) for a, b, c in init["assigns"]],
+            registers=list(init["registers"]),
         ),
         shapes={k: (list(v[0]), int(v[1]), str(v[2]), str(v[3])) for k, v in raw["shapes"].items()},
         convs=[(a, b, c) for a, b, c in raw["convs"]],
@@ -159,4 +162,5 @@ def from_json(raw: dict[str, Any]) -> FileSummary:
         apply_grad=list(raw["apply_grad"]),
         apply_nograd=list(raw["apply_nograd"]),
         nonplain_args=_pairs(raw["nonplain_args"]),
+        keras=str(raw["keras"]),
     )

@@ -15,7 +15,7 @@ import builtins
 import functools
 from dataclasses import dataclass, field
 
-from compataudit.doctor.resolve import ClassRef, Project, SourceModule
+from compataudit.doctor.resolve import ClassRef, Project, SourceModule, _absolute
 from compataudit.doctor.summary import ClassSummary
 
 _TORCH_MODULE = {
@@ -56,8 +56,8 @@ _KERAS_LAYER = {
     "engine.Layer",
 }
 _KERAS_MODEL = {"Model", "models.Model", "engine.training.Model", "models.model.Model", "engine.Model"}
-# Import paths that only exist in Keras 2 (tf.keras counts: Keras 2 before TF 2.16).
-_KERAS2_PREFIXES = ("tensorflow.", "tf_keras.", "keras.engine.")
+# Import paths that only exist in Keras 2.
+_KERAS2_PREFIXES = ("tf_keras.", "keras.engine.")
 _SEQUENTIAL = {"torch.nn.Sequential", "torch.nn.modules.container.Sequential"}
 _LISTS = {
     "torch.nn.ModuleList",
@@ -110,6 +110,20 @@ def _keras_container(name: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class KerasGeneration:
+    """The Keras major version ``keras.*`` and ``tf.keras.*`` mean where the code runs.
+
+    None: not known (no environment, or ``--no-probe``). Then the import paths decide:
+    tf.keras is Keras 2 (before TF 2.16), standalone ``keras`` is Keras 3 unless the file,
+    or the walked tree, imports modules only Keras 2 had (``keras.engine``,
+    ``keras.layers.merge``, Keras 2 backend ops through ``K``).
+    """
+
+    standalone: int | None = None
+    tf_keras: int | None = None
+
+
 @dataclass
 class ClassFacts:
     """The resolved facts of one class (own body plus local ancestors)."""
@@ -125,7 +139,8 @@ class ClassFacts:
     functional: bool = False  # it or a local base builds a functional Keras model
     has_init: bool = False  # it or a local base defines __init__
     abcmeta: bool = False  # its metaclass is ABCMeta, so Python enforces @abstractmethod
-    keras2: bool = False  # reached Keras through a Keras-2-only path (tf.keras, tf_keras)
+    keras2: bool = False  # its Keras is Keras 2 (path, file's imports, tree or environment)
+    shim: bool = False  # its __new__ returns an instance of another class that does the work
 
     @property
     def own_names(self) -> dict[str, int]:
@@ -135,8 +150,9 @@ class ClassFacts:
 class ClassIndex:
     """Facts for every module-level class of a project, computed on demand."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, keras: KerasGeneration | None = None) -> None:
         self.project = project
+        self.keras = keras or KerasGeneration()
         self._facts: dict[ClassRef, ClassFacts] = {}
         self._in_progress: set[ClassRef] = set()
         self.subclassed: set[ClassRef] = set()
@@ -246,6 +262,43 @@ class ClassIndex:
                     out.setdefault(target, set()).add(key)
         return out
 
+    @functools.cached_property
+    def tree_keras2(self) -> bool:
+        """Files of the tree import Keras-2-only modules and none Keras-3-only ones."""
+        marks = {m.summary.keras for m in self.project.modules.values()} - {""}
+        return marks == {"2"}
+
+    def is_keras2(self, mod: SourceModule, target: str) -> bool:
+        """Whether the Keras base ``target`` (qualified), seen in ``mod``, is Keras 2."""
+        if target.startswith(_KERAS2_PREFIXES):
+            return True
+        if target.startswith("tensorflow."):
+            return self.keras.tf_keras is None or self.keras.tf_keras < 3
+        if self.keras.standalone is not None:
+            return self.keras.standalone < 3
+        if mod.summary.keras:
+            return mod.summary.keras == "2"
+        return self.tree_keras2
+
+    def _shim(self, facts: ClassFacts) -> bool:
+        """``__new__`` returns another class's instance (a deprecation alias), so this
+        class's own ``__init__``/``forward`` never matter, when that class is not lacking."""
+        for name in facts.cls.new_returns:
+            if name.startswith("@"):
+                raw = name[1:]
+                full = _absolute(facts.module.package, raw) if raw.startswith(".") else raw
+                target: ClassRef | str | None = self.project.resolve_qualified(full)
+            else:
+                target = self.project.qualify(facts.module, name)
+            if target == facts.ref:
+                continue  # returns its own kind: not a shim
+            if isinstance(target, ClassRef):
+                other = self.facts(target)
+                if not other.unknown and not {"forward", "call", "__call__"} & other.names:
+                    continue  # the class it hands out lacks the method too
+            return True
+        return False
+
     def all_classes(self) -> list[ClassFacts]:
         return [self.facts(ClassRef(m.name, c)) for m in self.project.modules.values() for c in m.classes]
 
@@ -283,6 +336,7 @@ class ClassIndex:
                 facts.functional |= parent.functional
                 facts.has_init |= parent.has_init
                 facts.keras2 |= parent.keras2
+                facts.shim |= parent.shim
                 facts.abcmeta |= parent.abcmeta
                 inherited_abstract |= parent.abstract
                 continue
@@ -293,14 +347,12 @@ class ClassIndex:
                 facts.declares_abstract = facts.abcmeta = True
             elif role != "neutral":
                 facts.roles.add(role)
-                if (
-                    role.startswith("keras")
-                    and isinstance(target, str)
-                    and target.startswith(_KERAS2_PREFIXES)
-                ):
+                if role.startswith("keras") and isinstance(target, str) and self.is_keras2(mod, target):
                     facts.keras2 = True
         own_abstract = set(cls.abstract)
         concrete_own = (set(cls.own) - own_abstract) | set(cls.dynamic)
         facts.declares_abstract |= bool(own_abstract)
         facts.abstract = (inherited_abstract - concrete_own - facts.names) | own_abstract
         facts.names |= concrete_own
+        if cls.new_returns:
+            facts.shim = self._shim(facts)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from compataudit.doctor import SYNTAX_ERROR, Problem, Skipped
 from compataudit.doctor.cache import default_cache_dir, prune
-from compataudit.doctor.classes import ClassIndex
+from compataudit.doctor.classes import ClassIndex, KerasGeneration
 from compataudit.doctor.lint_calls import check_conv_weight_shape, check_legacy_function_calls
-from compataudit.doctor.lint_rules import CLASS_RULES
+from compataudit.doctor.lint_rules import CLASS_RULES, template_module
 from compataudit.doctor.lint_run import default_jobs, summarize_all
 from compataudit.doctor.resolve import Project, build_module
 from compataudit.errors import CompatAuditError
@@ -119,12 +119,17 @@ def _module_name(root: Path, file: Path) -> tuple[str, bool]:
 
 
 def lint_paths(
-    paths: Sequence[str], *, jobs: int | None = None, cache_dir: Path | bool | None = None
+    paths: Sequence[str],
+    *,
+    jobs: int | None = None,
+    cache_dir: Path | bool | None = None,
+    keras: KerasGeneration | None = None,
 ) -> LintResult:
     """Lint files and directories; CompatAuditError when a named path does not exist.
 
     ``jobs``: worker processes (None: one per core). ``cache_dir``: None for the user
-    cache directory, False for no cache, or a directory.
+    cache directory, False for no cache, or a directory. ``keras``: the Keras generations
+    of the environment the code runs in (None: read from the import paths alone).
     """
     result = LintResult()
     work: list[tuple[Path, Path]] = []  # (root given, file)
@@ -166,22 +171,25 @@ def lint_paths(
         while name in project.modules:  # the same relative name under two roots
             name += "_"
         project.add(build_module(name, shown, summary, is_package=is_package))
-    index = ClassIndex(project)
+    index = ClassIndex(project, keras)
     for facts in index.all_classes():
+        if template_module(facts.module, index):
+            continue
         for check in CLASS_RULES:
             result.problems.extend(check(facts, index))
         result.problems.extend(check_conv_weight_shape(facts, index))
     for mod in project.modules.values():
-        result.problems.extend(check_legacy_function_calls(mod, index))
+        if not template_module(mod, index):
+            result.problems.extend(check_legacy_function_calls(mod, index))
     result.problems.sort(key=lambda p: (p.path, p.line, p.kind))
     return result
 
 
-def lint_findings(paths: Sequence[str]) -> list[Finding]:
+def lint_findings(paths: Sequence[str], keras: KerasGeneration | None = None) -> list[Finding]:
     """Lint problems as audit findings (codes LNT001...), for ``compataudit check --code``."""
     from compataudit.rules import finding
 
-    result = lint_paths(paths)
+    result = lint_paths(paths, keras=keras)
     out = []
     for p in result.problems:
         where = f"{p.path}:{p.line}" + (f" ({p.symbol})" if p.symbol else "")

@@ -27,6 +27,7 @@ from compataudit.doctor import (
 )
 from compataudit.doctor.classes import ClassFacts, ClassIndex
 from compataudit.doctor.lint_init import check_super_init
+from compataudit.doctor.resolve import SourceModule
 from compataudit.model import Severity
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -73,13 +74,18 @@ def _problem(
     return Problem(kind, severity, f.module.path, line or f.cls.line, f.cls.name, message, fix)
 
 
-def _template(f: ClassFacts, index: ClassIndex) -> bool:
-    """A transformers ``modular_*.py`` file: a code-generation template, never run as is."""
-    path = PurePath(f.module.path)
+def template_module(mod: SourceModule, index: ClassIndex) -> bool:
+    """A transformers ``modular_*.py`` file: a code-generation template, never run as is
+    (no rule judges its classes or calls)."""
+    path = PurePath(mod.path)
     if not path.name.startswith("modular_"):
         return False
     sibling = str(path.with_name("modeling_" + path.name[len("modular_") :]))
-    return sibling in index.paths or any(v.split(".")[0] == "transformers" for v in f.module.aliases.values())
+    return sibling in index.paths or any(v.split(".")[0] == "transformers" for v in mod.aliases.values())
+
+
+def _template(f: ClassFacts, index: ClassIndex) -> bool:
+    return template_module(f.module, index)
 
 
 def test_file(path: str) -> bool:
@@ -95,6 +101,7 @@ def _judged(f: ClassFacts, index: ClassIndex) -> bool:
         and not f.declares_abstract
         and f.ref not in index.subclassed
         and not _template(f, index)
+        and not f.shim
     )
 
 

@@ -18,7 +18,7 @@ from compataudit.doctor.summary_conv import conv_facts
 from compataudit.doctor.summary_init import InitFacts, dotted, init_facts
 
 # Bump when the summary's shape or meaning changes: it keys the cache.
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 # Methods whose nested (mis-indented) definition is worth a hint.
 _WANTED = frozenset({"forward", "call", "backward", "__getitem__", "__iter__"})
 # Containers whose children are called (Sequential) or iterated and called (ModuleList).
@@ -26,6 +26,55 @@ _CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict", "add"})
 # Keras Model methods that run `call` (or save its config) on an instance.
 _USES = frozenset({"predict", "fit", "evaluate", "save", "predict_on_batch", "export"})
 _NO_GRAD = frozenset({"no_grad", "inference_mode"})
+# Standalone-keras modules that only Keras 1/2 had (Keras 3 removed them): code importing
+# them was written for Keras 2, whatever is installed now.
+_KERAS2_MODULES = (
+    "keras.engine",
+    "keras.layers.core",
+    "keras.layers.convolutional",
+    "keras.layers.recurrent",
+    "keras.layers.normalization",
+    "keras.layers.advanced_activations",
+    "keras.layers.embeddings",
+    "keras.layers.pooling",
+    "keras.layers.merge",
+    "keras.layers.wrappers",
+    "keras.layers.noise",
+    "keras.layers.local",
+    "keras.layers.cudnn_recurrent",
+    "keras.utils.np_utils",
+    "keras.utils.generic_utils",
+    "keras.utils.vis_utils",
+    "keras.utils.data_utils",
+    "keras.utils.conv_utils",
+    "keras.utils.layer_utils",
+    "keras.backend.tensorflow_backend",
+    "keras.backend.theano_backend",
+    "keras.backend.common",
+    "keras.initializations",
+    "keras.objectives",
+)
+# ... and modules only Keras 3 has.
+_KERAS3_MODULES = ("keras.ops", "keras.src", "keras.random", "keras.config", "keras.tree", "keras_core")
+# Keras 3's whole `keras.backend` namespace: any other `K.<op>` is the Keras 2 backend API.
+_KERAS3_BACKEND = frozenset(
+    {
+        "backend",
+        "clear_session",
+        "epsilon",
+        "floatx",
+        "get_uid",
+        "image_data_format",
+        "is_float_dtype",
+        "is_int_dtype",
+        "is_keras_tensor",
+        "result_type",
+        "set_epsilon",
+        "set_floatx",
+        "set_image_data_format",
+        "standardize_dtype",
+    }
+)
 
 
 def _classish(name: str | None) -> bool:
@@ -47,6 +96,10 @@ class ClassSummary:
     dynamic: list[str] = field(default_factory=list)  # set outside the body
     nested: dict[str, int] = field(default_factory=dict)  # mis-indented `def forward`
     nonstatic: list[tuple[str, int]] = field(default_factory=list)  # autograd forward/backward
+    # Callees its own __new__ returns instead of an instance of the class (a deprecation
+    # shim): as written, or "@<module path>" when imported inside __new__.
+    new_returns: list[str] = field(default_factory=list)
+    add_weight: bool = False  # calls self.add_weight (Keras checks Layer.__init__ ran)
     marks_nondiff: bool = False  # forward calls ctx.mark_non_differentiable
     init: InitFacts | None = None
     # self.w = nn.Parameter(torch.randn(<literal>)): attr -> (shape, line, wrapper, factory)
@@ -72,6 +125,8 @@ class FileSummary:
     apply_nograd: list[str] = field(default_factory=list)
     # Cls(Dense(3)) / Cls(act=lambda x: x): (callee, positional index or keyword)
     nonplain_args: list[tuple[str, str]] = field(default_factory=list)
+    # The Keras generation the file's import paths were written for: "2", "3" or "".
+    keras: str = ""
 
 
 def module_level_nodes(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -228,14 +283,21 @@ def _children(call: ast.Call) -> list[str]:
 
 def _usage(walk: _Walk, out: FileSummary) -> None:
     bound: dict[str, str] = {}
+    # Every assignment to a name, in line order: a call of `fn` is legacy only when the
+    # nearest assignment before it bound an instance (not another value of that name).
+    history: dict[str, list[tuple[int, str]]] = {}
     for node in walk.assigns:
-        if isinstance(node.value, ast.Call):
-            callee = dotted(node.value.func)
-            if _classish(callee):
-                for t in node.targets:
-                    name = dotted(t)
-                    if name:
-                        bound[name] = callee or ""
+        value = node.value
+        callee = dotted(value.func) if type(value) is ast.Call else None
+        instance = (callee or "") if _classish(callee) else ""
+        for t in node.targets:
+            kind = type(t)
+            name = t.id if kind is ast.Name else dotted(t) if kind is ast.Attribute else None  # type: ignore[attr-defined]
+            if not name:
+                continue
+            if instance:
+                bound[name] = instance
+            history.setdefault(name, []).append((node.lineno, instance))
     called: set[str] = set()
     made: set[str] = set()
     functional: set[str] = set()
@@ -246,8 +308,7 @@ def _usage(walk: _Walk, out: FileSummary) -> None:
             inner = dotted(func.func)
             if _classish(inner):
                 called.add(inner or "")
-                if not func.args and not func.keywords:
-                    out.legacy.append((call.lineno, inner or ""))
+                out.legacy.append((call.lineno, inner or ""))  # lint keeps autograd.Functions
             continue
         name = dotted(func)
         if name is None:
@@ -263,6 +324,9 @@ def _usage(walk: _Walk, out: FileSummary) -> None:
             continue
         if name in bound:
             called.add(bound[name])
+            before = [c for line, c in history[name] if line <= call.lineno]
+            if before and before[-1]:
+                out.legacy.append((call.lineno, before[-1]))  # `fn = MyFunction(); fn(x)`
         head, _, last = name.rpartition(".")
         if head in bound and last in _USES:
             validated = last == "fit" and any(
@@ -334,10 +398,16 @@ def _class_summary(node: ast.ClassDef, walk: _Walk, dynamic: dict[str, set[str]]
             cls.nested.setdefault(fn.name, fn.lineno)
     for meth in ("forward", "backward"):
         method = methods.get(meth)
-        if method is not None and not any(
-            dotted(d) in {"staticmethod", "builtins.staticmethod"} for d in method.decorator_list
-        ):
+        # A classmethod is fine too: Function.apply calls cls.forward(ctx, ...).
+        if method is not None and not any(dotted(d) in _STATIC_OR_CLASS for d in method.decorator_list):
             cls.nonstatic.append((meth, method.lineno))
+    new = methods.get("__new__")
+    if new is not None:
+        cls.new_returns = _new_returns(new)
+    cls.add_weight = any(
+        isinstance(c.func, ast.Attribute) and c.func.attr == "add_weight"
+        for c in walk.calls_in(node.lineno, end)
+    )
     fwd = methods.get("forward")
     if fwd is not None:
         cls.marks_nondiff = any(
@@ -350,6 +420,59 @@ def _class_summary(node: ast.ClassDef, walk: _Walk, dynamic: dict[str, set[str]]
         cls.init = init_facts(init, methods, walk.calls_in(*span), walk.assigns_in(*span))
     cls.shapes, cls.convs = conv_facts(inside, walk.calls_in(node.lineno, end))
     return cls
+
+
+_STATIC_OR_CLASS = frozenset({"staticmethod", "builtins.staticmethod", "classmethod", "builtins.classmethod"})
+
+
+def _new_returns(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """What a ``__new__`` returns when it is not ``super().__new__(cls)``: another class."""
+    local: dict[str, str] = {}
+    returned: list[str] = []
+    for sub in ast.walk(fn):
+        if isinstance(sub, ast.ImportFrom):
+            base = "." * sub.level + (sub.module or "")
+            for a in sub.names:
+                local[a.asname or a.name] = f"{base}{'.' if sub.module else ''}{a.name}"
+        elif isinstance(sub, ast.Return) and isinstance(sub.value, ast.Call):
+            name = dotted(sub.value.func)
+            if name and not name.endswith("__new__") and name != "cls":
+                returned.append(name)
+    return ["@" + local[n] if n in local else n for n in returned]
+
+
+def _imported(tree: ast.Module) -> list[str]:
+    """Every absolute module path (and ``module.name``) the module level imports."""
+    paths: list[str] = []
+    for node in module_level_nodes(tree.body):
+        if isinstance(node, ast.Import):
+            paths.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            paths.extend(f"{node.module}.{a.name}" for a in node.names)
+    return paths
+
+
+def _keras_generation(tree: ast.Module, out: FileSummary, calls: list[ast.Call]) -> str:
+    """ "2" or "3" when the file's imports (or keras.backend calls) only exist in one."""
+    paths = _imported(tree)
+    two = any(p.startswith(_KERAS2_MODULES) for p in paths)
+    three = any(p.startswith(_KERAS3_MODULES) for p in paths)
+    # Only files that import standalone keras (or its backend) can call the Keras 2 backend.
+    if not two and any(v == "keras" or v.startswith("keras.backend") for v in out.aliases.values()):
+        for call in calls:
+            name = dotted(call.func)
+            head, _, rest = (name or "").partition(".")
+            if not rest or head not in out.aliases:
+                continue
+            full = out.aliases[head] + "." + rest
+            if (
+                full.startswith("keras.backend.")
+                and full.count(".") == 2
+                and full.rsplit(".", 1)[1] not in _KERAS3_BACKEND
+            ):
+                two = True
+                break
+    return "2" if two and not three else "3" if three and not two else ""
 
 
 def summarize(tree: ast.Module) -> FileSummary:
@@ -374,6 +497,7 @@ def summarize(tree: ast.Module) -> FileSummary:
             dynamic.setdefault(call.args[0].id, set()).add(call.args[1].value)
     out.classes = [_class_summary(node, walk, dynamic) for node in class_nodes]
     _usage(walk, out)
+    out.keras = _keras_generation(tree, out, walk.calls)
     return out
 
 

@@ -41,12 +41,14 @@ LINT_EPILOG = examples(
     ("compataudit lint src/ tests/ -f json", "walk directories, JSON output"),
     ("compataudit lint . --fail-on warning", "also fail on warnings"),
     ("compataudit lint big_repo/ -j 4 --no-cache", "4 workers, no per-file cache"),
+    ("compataudit lint old_keras_repo/ --no-probe", "Keras 2 or 3 from imports alone"),
     after="""
 Kinds: missing-forward, missing-call, missing-backward, non-static-autograd,
 missing-get-config, missing-super-init, missing-method, conv-weight-shape,
 syntax-error. The code is parsed with `ast`, never imported or run. Per-file
 summaries are cached by content hash under $XDG_CACHE_HOME/compataudit/lint
-(~/.cache when unset).
+(~/.cache when unset). Whether `keras` / `tf.keras` mean Keras 2 or 3 comes from
+the installed versions (metadata only) unless --no-probe.
 
 Exit codes: 0 no problem at or above --fail-on; 1 problems at or above it;
 2 a path does not exist or another usage error.
@@ -121,6 +123,13 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--no-cache", help="Neither read nor write the per-file cache ($XDG_CACHE_HOME)."),
         ] = False,
+        no_probe: Annotated[
+            bool,
+            typer.Option(
+                "--no-probe",
+                help="Ignore the installed keras/TensorFlow: Keras 2 or 3 from import paths only.",
+            ),
+        ] = False,
         quiet: QuietOpt = False,
         verbose: VerboseOpt = 0,
         debug: DebugOpt = False,
@@ -131,7 +140,12 @@ def register(app: typer.Typer) -> None:
         from compataudit.render import use_color
 
         def run() -> int:
-            result = lint_paths(paths, jobs=jobs, cache_dir=False if no_cache else None)
+            keras = None
+            if not no_probe:
+                from compataudit.doctor.lint_env import probe_keras_generation
+
+                keras = probe_keras_generation()
+            result = lint_paths(paths, jobs=jobs, cache_dir=False if no_cache else None, keras=keras)
             if fmt is TableOrJson.json:
                 text = render_json(result)
             else:
