@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from compataudit.compat._rows import read_rows
 from compataudit.matrices import Matrices
+from compataudit.versions import parse_version
 
 _MAJOR = re.compile(r"^\d+$")
 
@@ -25,8 +26,35 @@ class LibraryProvider:
 
 
 @dataclass(frozen=True)
+class ExtensionBuild:
+    """One release of an extension and the torch its wheels pin exactly (``torch==2.6.0``)."""
+
+    distribution: str
+    version: str
+    torch: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ExtensionsView:
     libraries: tuple[LibraryProvider, ...]
+    builds: tuple[ExtensionBuild, ...] = ()
+
+    def build_for(self, distribution: str, torch_version: str) -> str | None:
+        """The newest release of ``distribution`` whose wheels pin exactly ``torch_version``."""
+        wanted = parse_version(torch_version)
+        found = [
+            (version, b.version)
+            for b in self.builds
+            if b.distribution == distribution
+            and parse_version(b.torch) == wanted
+            and (version := parse_version(b.version)) is not None
+        ]
+        return max(found)[1] if found else None
+
+    def sources_for(self, distribution: str) -> tuple[str, ...]:
+        """Where the data on ``distribution``'s builds came from (one page per package)."""
+        return next((b.sources for b in self.builds if b.distribution == distribution), ())
 
     def provider(self, soname: str, cuda_major: str | None) -> LibraryProvider | None:
         """The row for ``soname``: the one of ``cuda_major`` when several CUDA majors ship it."""
@@ -40,7 +68,7 @@ def extensions_view(matrices: Matrices) -> ExtensionsView:
     if isinstance(cached, ExtensionsView):
         return cached
     if "extensions" not in matrices.names():  # a --matrices DIR from before this file existed
-        view = ExtensionsView(())
+        view = ExtensionsView((), ())
     else:
         view = ExtensionsView(
             tuple(
@@ -52,7 +80,16 @@ def extensions_view(matrices: Matrices) -> ExtensionsView:
                     sources=r.sources(),
                 )
                 for r in read_rows(matrices, "extensions", "library")
-            )
+            ),
+            tuple(
+                ExtensionBuild(
+                    distribution=r.required("distribution"),
+                    version=r.version("version", required=True) or "",
+                    torch=r.version("torch", required=True) or "",
+                    sources=r.sources(),
+                )
+                for r in read_rows(matrices, "extensions", "build")
+            ),
         )
     matrices.views["extensions"] = view
     return view

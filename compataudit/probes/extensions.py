@@ -387,8 +387,11 @@ def _judge(
     )
     symbols: Sequence[str] = facts.get("torch_symbols", ())
     links_torch = any(FRAMEWORK_LIB_RE.match(n) and not n.startswith("libtensorflow") for n in links)
-    framework, missing = None, []
-    if torch is not None and links_torch:
+    framework, missing, detail = None, [], None
+    torch_gone = [n for n in unresolved if FRAMEWORK_LIB_RE.match(n) and not n.startswith("libtensorflow")]
+    if torch_gone:  # its imports from a torch library that is not there cannot be judged
+        detail = f"torch symbols not checked: {', '.join(torch_gone)} is not in the installed torch"
+    elif torch is not None and links_torch:
         framework = f"torch {torch.version}"
         verdict_key = f"{key}\0{torch.signature}"
         cached = cache.get(verdict_key)
@@ -412,6 +415,7 @@ def _judge(
         missing_symbols=tuple(missing[:MAX_SYMBOLS]),
         missing_count=len(missing),
         python_module=bool(facts.get("python_module")),
+        detail=detail,
     )
 
 

@@ -123,6 +123,9 @@ def test_cuda_extension_beside_a_cpu_torch_misses_torch_cuda(tmp_path: Path) -> 
     dist_info(tmp_path, "xf", "1.0", ["xf/_C.so"])
     (obj,) = _probe(tmp_path).values()
     assert obj.unresolved == ("libc10_cuda.so",)
+    # what it imports from libc10_cuda.so is not "another torch": EXT001 says what is wrong
+    assert (obj.missing_count, obj.framework) == (0, None)
+    assert obj.detail == "torch symbols not checked: libc10_cuda.so is not in the installed torch"
 
 
 def test_only_the_cuda_variant_torch_loads_is_judged(tmp_path: Path) -> None:
