@@ -53,23 +53,31 @@ def _provider_text(ctx: CheckContext, soname: str) -> tuple[str, str | None, tup
 def check_unresolved_libraries(ctx: CheckContext) -> Iterator[Finding]:
     """EXT001: every DT_NEEDED library of an extension resolves as ld.so would resolve it."""
     for obj in ctx.env.extensions:
-        for soname in obj.unresolved:
-            provides, command, sources = _provider_text(ctx, soname)
-            core = bool(FRAMEWORK_LIB_RE.match(soname) or CUDA_LIB_RE.match(soname))
-            on_import = obj.python_module or any(FRAMEWORK_LIB_RE.match(n) for n in obj.links)
-            when = "`import` will fail" if on_import else "loading it (on first use) will fail"
-            yield finding(
-                "EXT001",
-                f"{_where(obj)}: {obj.path} needs {soname}, which the dynamic loader will not find",
-                f"{when} with `{soname}: cannot open shared object file`. It is provided by "
-                f"{provides}. Searched as ld.so does: the object's RPATH/RUNPATH, "
-                "LD_LIBRARY_PATH, /etc/ld.so.cache, the default folders and what `import torch` "
-                "loads first.",
-                components=(obj.distribution, *(("torch",) if "torch" in provides else ())),
-                fix=command,
-                sources=sources,
-                severity=Severity.ERROR if (on_import and core) else Severity.WARNING,
-            )
+        if not obj.unresolved:
+            continue
+        providers = [(soname, *_provider_text(ctx, soname)) for soname in obj.unresolved]
+        core = any(FRAMEWORK_LIB_RE.match(n) or CUDA_LIB_RE.match(n) for n in obj.unresolved)
+        on_import = obj.python_module or any(FRAMEWORK_LIB_RE.match(n) for n in obj.links)
+        names = ", ".join(obj.unresolved)
+        provided = "; ".join(f"{soname}: {provides}" for soname, provides, _c, _s in providers)
+        wheels = list(dict.fromkeys(c.removeprefix("pip install ") for _n, _p, c, _s in providers if c))
+        failure = (
+            _failure(obj) if on_import else f"loading {obj.path.rsplit('/', 1)[-1]} (on first use) fails"
+        )
+        yield finding(
+            "EXT001",
+            f"{_where(obj)}: {obj.path} needs {names}, which the dynamic loader will not find",
+            f"{failure} with `{obj.unresolved[0]}: cannot open shared object file`. Provided by: "
+            f"{provided}. Searched as ld.so does: the object's RPATH/RUNPATH, LD_LIBRARY_PATH, "
+            "/etc/ld.so.cache, the default folders and what `import torch` loads first.",
+            components=(
+                obj.distribution,
+                *(("torch",) if any("torch" in p for _n, p, _c, _s in providers) else ()),
+            ),
+            fix=f"pip install {' '.join(wheels)}" if wheels else None,
+            sources=tuple(src for _n, _p, _c, srcs in providers for src in srcs),
+            severity=Severity.ERROR if (on_import and core) else Severity.WARNING,
+        )
 
 
 def _symbol_fix(ctx: CheckContext, obj: ExtensionObject) -> str:
@@ -89,6 +97,11 @@ def _symbol_fix(ctx: CheckContext, obj: ExtensionObject) -> str:
     )
 
 
+def _failure(obj: ExtensionObject) -> str:
+    """What fails: ``import`` of a Python module, else loading the library (torch.ops, ctypes)."""
+    return "`import` fails" if obj.python_module else f"loading {obj.path.rsplit('/', 1)[-1]} fails"
+
+
 def check_undefined_symbols(ctx: CheckContext) -> Iterator[Finding]:
     """EXT002: the torch symbols an extension imports are exported by the installed torch."""
     for obj in ctx.env.extensions:
@@ -105,7 +118,7 @@ def check_undefined_symbols(ctx: CheckContext) -> Iterator[Finding]:
         more = f" and {obj.missing_count - 1} more" if obj.missing_count > 1 else ""
         yield finding(
             "EXT002",
-            f"{_where(obj)} was built against another torch: `import` will fail with undefined "
+            f"{_where(obj)} was built against another torch: {_failure(obj)} with undefined "
             f"symbol `{readable}`",
             f"{obj.path} imports {obj.missing_count} torch/c10 symbol(s) that no library of the "
             f"installed {obj.framework or 'torch'} exports: `{first}`{more}.{abi}",

@@ -55,7 +55,7 @@ def test_ext002_names_the_demangled_symbol_and_the_torch() -> None:
     (f,) = _run(obj)
     assert f.code == "EXT002" and f.severity is Severity.ERROR
     assert f.title == (
-        "xformers 0.0.28 was built against another torch: `import` will fail with undefined symbol "
+        "xformers 0.0.28 was built against another torch: `import` fails with undefined symbol "
         "`torch::jit::parseSchema(std::__cxx11::basic_string<char, std::char_traits<char>, "
         "std::allocator<char> > const&)`"
     )
@@ -143,3 +143,18 @@ def test_unknown_library_is_named_without_a_made_up_fix() -> None:
         f.severity is Severity.WARNING
     )  # not a framework or CUDA library: our search may miss a system folder
     assert f.fix is None
+
+
+def test_ext001_one_finding_per_object_with_one_install_command() -> None:
+    obj = ExtensionObject(
+        "onnxruntime-gpu",
+        "1.24.1",
+        "onnxruntime/capi/libonnxruntime_providers_cuda.so",
+        links=("libcublasLt.so.12", "libcublas.so.12", "libcudart.so.12"),
+        unresolved=("libcublasLt.so.12", "libcublas.so.12", "libcudart.so.12"),
+    )
+    (f,) = _run(obj, cuda="13.0")
+    assert f.title.endswith(
+        "needs libcublasLt.so.12, libcublas.so.12, libcudart.so.12, which the dynamic loader will not find"
+    )
+    assert f.fix == "pip install nvidia-cublas-cu12 nvidia-cuda-runtime-cu12"
