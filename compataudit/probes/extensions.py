@@ -39,7 +39,7 @@ from compataudit.model import BuildInfo, ExtensionObject, Package
 if TYPE_CHECKING:
     from compataudit.probes.loader import Loader
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 MAX_SYMBOLS = 20
 
 # DT_NEEDED names that make an object worth reading: the frameworks' and CUDA's libraries.
@@ -153,7 +153,15 @@ def shared_objects(record_text: str) -> list[str]:
     return found
 
 
-def _record_objects(dist_info: str, cache: FactCache) -> list[str]:
+def _linking_objects(location: str, dist_info: str, cache: FactCache) -> list[str]:
+    """The objects of one distribution that link framework or CUDA libraries.
+
+    Cached by its RECORD's (path, size, mtime): every pip install or uninstall rewrites
+    RECORD, so an unchanged RECORD means the same files, and an audit of an unchanged
+    environment stats one RECORD per distribution instead of every shared object in it.
+    """
+    from compataudit.probes.elf import ElfError
+
     record = os.path.join(dist_info, "RECORD")
     key = _file_key(record)
     if key is None:
@@ -165,8 +173,21 @@ def _record_objects(dist_info: str, cache: FactCache) -> list[str]:
         objects = shared_objects(Path(record).read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return []
-    cache.put(key, objects)
-    return objects
+    found = []
+    for rel in objects:
+        path = os.path.join(location, rel)
+        file_key = _file_key(path)
+        if file_key is None:
+            continue
+        try:
+            facts = read_object(path)
+        except (OSError, ElfError):
+            continue
+        if any(interesting(n) for n in facts["needed"]):
+            found.append(rel)
+            cache.put(file_key, facts)
+    cache.put(key, found)
+    return found
 
 
 def _cuda_tag(cuda: str | None) -> str | None:
@@ -344,7 +365,7 @@ def probe_extensions(
         dist_info = infos.get(pkg.name)
         if dist_info is None:
             continue
-        for rel in _record_objects(dist_info, cache):
+        for rel in _linking_objects(location, dist_info, cache):
             path = os.path.join(location, rel)
             key = _file_key(path)
             if key is None:
