@@ -454,3 +454,42 @@ def probe_environment_extensions(
         return probe_extensions(packages, executable=executable, torch_cuda=torch_cuda)
     except Exception:  # a reader bug must not cost the rest of the audit
         return ()
+
+
+def who_imports(
+    packages: Sequence[Package], symbol: str, *, cache_dir: Path | None = None, use_cache: bool = True
+) -> list[tuple[str, str]]:
+    """(distribution, object path) of each installed extension that imports ``symbol``.
+
+    For ``explain``: an ``undefined symbol: _ZN...`` pasted from an error names no file;
+    this finds the extensions that need it (torch/c10 symbols come from the cached facts,
+    any other symbol is read from the objects).
+    """
+    from compataudit.probes.elf import ElfError, ElfFile
+
+    where = (cache_dir or default_cache_dir()) if use_cache else None
+    cache = FactCache(where, {p.location or "" for p in packages})
+    found: list[tuple[str, str]] = []
+    torchish = bool(TORCH_SYMBOL_RE.search(symbol))
+    for pkg in packages:
+        if not pkg.location or is_framework_distribution(pkg.name):
+            continue
+        dist_info = _dist_info_dirs(pkg.location).get(pkg.name)
+        if dist_info is None:
+            continue
+        for rel in _linking_objects(pkg.location, dist_info, cache):
+            path = os.path.join(pkg.location, rel)
+            key = _file_key(path)
+            facts = cache.get(key) if key else None
+            if torchish and isinstance(facts, dict) and "torch_symbols" in facts:
+                if symbol in facts["torch_symbols"]:
+                    found.append((pkg.name, rel))
+                continue
+            try:
+                with ElfFile(path) as elf:
+                    if any(s.name == symbol for s in elf.undefined_symbols()):
+                        found.append((pkg.name, rel))
+            except (OSError, ElfError):
+                continue
+    cache.save()
+    return found

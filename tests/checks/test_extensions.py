@@ -158,3 +158,55 @@ def test_ext001_one_finding_per_object_with_one_install_command() -> None:
         "needs libcublasLt.so.12, libcublas.so.12, libcudart.so.12, which the dynamic loader will not find"
     )
     assert f.fix == "pip install nvidia-cublas-cu12 nvidia-cuda-runtime-cu12"
+
+
+def test_snapshot_with_extensions_round_trips_and_reports_valid_json(tmp_path: Path) -> None:
+    """What the probe read travels in a snapshot; `check --snapshot` judges it on another machine."""
+    import json
+    import subprocess
+    import sys
+
+    from compataudit.snapshot import dump_snapshot, load_snapshot
+    from tests.schema_helpers import assert_valid_report
+
+    obj = ExtensionObject(
+        "torchvision",
+        "0.28.0",
+        "torchvision/_C.so",
+        links=("libc10.so", "libc10_cuda.so"),
+        framework="torch 2.14.1",
+        missing_symbols=("_ZN3c104cuda29c10_cuda_check_implementationEiPKcS2_jb",),
+        missing_count=1,
+    )
+    env = Environment(
+        python=PythonInfo(version="3.11.7"),
+        platform=PlatformInfo(system="Linux", machine="x86_64"),
+        packages=(Package("torch", "2.14.1"), Package("torchvision", "0.28.0")),
+        builds=(BuildInfo("torch", "torch", version="2.14.1", cuda="13.0"),),
+        extensions=(obj,),
+    )
+    path = tmp_path / "snap.json"
+    path.write_text(dump_snapshot(env))
+    assert load_snapshot(str(path)).extensions == (obj,)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compataudit",
+            "check",
+            "--snapshot",
+            str(path),
+            "--no-smoke",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    assert_valid_report(report)
+    (ext002,) = [f for f in report["findings"] if f["code"] == "EXT002"]
+    assert "c10::cuda::c10_cuda_check_implementation(int, char const*" in ext002["title"]
+    assert report["environment"]["extensions"][0]["missing_count"] == 1

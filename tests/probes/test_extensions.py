@@ -7,7 +7,7 @@ from pathlib import Path
 
 from compataudit.model import ExtensionObject
 from compataudit.probes.builds import probe_builds
-from compataudit.probes.extensions import probe_extensions, shared_objects
+from compataudit.probes.extensions import probe_extensions, shared_objects, who_imports
 from compataudit.probes.packages import scan_distributions
 from tests.elf_builders import (
     ATEN_FUNCTION,
@@ -186,3 +186,15 @@ def test_record_lines() -> None:
         "pkg/_C.cpython-311-x86_64-linux-gnu.so",
         "pkg.libs/libjpeg-1a2b.so.62.3.0",
     ]
+
+
+def test_who_imports_a_symbol(tmp_path: Path) -> None:
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    fake_torch(site)
+    _extension(site, "oldext", "0.1", [C10_FUNCTION, OLD_TORCH_FUNCTION])
+    _extension(site, "newext", "0.2", [C10_FUNCTION])
+    packages = scan_distributions([str(site)])
+    assert who_imports(packages, OLD_TORCH_FUNCTION, cache_dir=cache) == [("oldext", "oldext/_C.so")]
+    both = who_imports(packages, C10_FUNCTION, cache_dir=cache)
+    assert sorted(both) == [("newext", "newext/_C.so"), ("oldext", "oldext/_C.so")]
+    assert who_imports(packages, "_ZN3c107NowhereEv", use_cache=False) == []
