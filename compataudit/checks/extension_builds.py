@@ -62,15 +62,15 @@ def _major(cuda: str | None) -> str | None:
     return cuda.split(".")[0] if cuda else None
 
 
-def _matching_build_fix(ctx: CheckContext, pkg: Package, torch_version: str) -> str:
-    view = extensions_view(ctx.matrices)
-    wanted = view.build_for(pkg.name, torch_version)
-    if wanted is not None:
-        return f'pip install "{pkg.name}=={wanted}"'
+def _matching_build_fix(ctx: CheckContext, pkg: Package, torch_version: str) -> tuple[str, tuple[str, ...]]:
+    """The command installing the release of ``pkg`` built for ``torch_version``, and its source."""
+    build = extensions_view(ctx.matrices).build_for(pkg.name, torch_version)
+    if build is not None:
+        return f'pip install "{pkg.name}=={build.version}"', build.sources
     return (
         f"Install the {pkg.name} release built for torch {torch_version} (its release notes name "
         f"one), or the torch it was built for"
-    )
+    ), ()
 
 
 def check_extension_pins(ctx: CheckContext) -> Iterator[Finding]:
@@ -79,24 +79,29 @@ def check_extension_pins(ctx: CheckContext) -> Iterator[Finding]:
     if found is None:
         return
     torch, public, torch_cuda = found
-    markers = marker_environment(ctx.env) or platform_markers(ctx.env)
-    view = extensions_view(ctx.matrices)
+    markers: dict[str, str] | None = None
     for pkg in ctx.env.packages:
         if pkg.name in _JUDGED_ELSEWHERE:
             continue
-        parsed = parse_version(pkg.version)
-        label = _PT_LABEL.match(parsed.local) if parsed is not None and parsed.local else None
-        if label is not None:
-            yield from _label_finding(ctx, pkg, label, public, torch_cuda)
-            continue
+        if "+pt" in pkg.version:
+            parsed = parse_version(pkg.version)
+            label = _PT_LABEL.match(parsed.local) if parsed is not None and parsed.local else None
+            if label is not None:
+                yield from _label_finding(ctx, pkg, label, public, torch_cuda)
+                continue
         for line in pkg.requires:
+            if not line.startswith("torch") or "==" not in line:
+                continue  # cheap: most lines of most packages are not a torch pin
             req = parse_requirement(line)
             if req is None or req.name != "torch" or not _EXACT.match(req.specifier):
                 continue
+            if markers is None:
+                markers = marker_environment(ctx.env) or platform_markers(ctx.env)
             if not marker_applies(req.marker, markers):
                 continue
             if in_range(torch.version, req.specifier) is not False:
                 continue
+            fix, fix_sources = _matching_build_fix(ctx, pkg, public)
             pinned = _EXACT.match(req.specifier)
             want = pinned.group(1) if pinned else req.specifier
             yield finding(
@@ -107,8 +112,8 @@ def check_extension_pins(ctx: CheckContext) -> Iterator[Finding]:
                 "C++ API, so `import` fails with an undefined symbol (or loads and crashes) under "
                 "another one.",
                 components=(pkg.name, "torch"),
-                fix=_matching_build_fix(ctx, pkg, public),
-                sources=(f"https://pypi.org/project/{pkg.name}/{pkg.version}/", *view.sources_for(pkg.name)),
+                fix=fix,
+                sources=(f"https://pypi.org/project/{pkg.name}/{pkg.version}/", *fix_sources),
             )
 
 

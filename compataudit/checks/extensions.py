@@ -13,7 +13,6 @@ from compataudit.checks import CheckContext, CheckFn, finding
 from compataudit.compat import torch as tm
 from compataudit.compat.extensions import extensions_view
 from compataudit.model import Environment, ExtensionObject, Finding, Severity
-from compataudit.probes.demangle import demangle
 from compataudit.probes.extensions import CUDA_LIB_RE, FRAMEWORK_LIB_RE
 from compataudit.versions import parse_version
 
@@ -107,6 +106,8 @@ def check_undefined_symbols(ctx: CheckContext) -> Iterator[Finding]:
     for obj in ctx.env.extensions:
         if not obj.missing_count or not obj.missing_symbols:
             continue
+        from compataudit.probes.demangle import demangle  # ctypes and libstdc++: only when needed
+
         first = obj.missing_symbols[0]
         readable = demangle(first)
         abi = ""

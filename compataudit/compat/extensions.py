@@ -40,21 +40,17 @@ class ExtensionsView:
     libraries: tuple[LibraryProvider, ...]
     builds: tuple[ExtensionBuild, ...] = ()
 
-    def build_for(self, distribution: str, torch_version: str) -> str | None:
+    def build_for(self, distribution: str, torch_version: str) -> ExtensionBuild | None:
         """The newest release of ``distribution`` whose wheels pin exactly ``torch_version``."""
         wanted = parse_version(torch_version)
         found = [
-            (version, b.version)
+            (version, b)
             for b in self.builds
             if b.distribution == distribution
             and parse_version(b.torch) == wanted
             and (version := parse_version(b.version)) is not None
         ]
-        return max(found)[1] if found else None
-
-    def sources_for(self, distribution: str) -> tuple[str, ...]:
-        """Where the data on ``distribution``'s builds came from (one page per package)."""
-        return next((b.sources for b in self.builds if b.distribution == distribution), ())
+        return max(found, key=lambda pair: pair[0])[1] if found else None
 
     def provider(self, soname: str, cuda_major: str | None) -> LibraryProvider | None:
         """The row for ``soname``: the one of ``cuda_major`` when several CUDA majors ship it."""

@@ -22,12 +22,11 @@ second audit of an unchanged environment only stats the files.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
 import sys
-import tempfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,15 +92,20 @@ def find_torch(packages: Sequence[Package]) -> TorchLibs | None:
         names = sorted(n for n in os.listdir(directory) if ".so" in n)
     except OSError:
         return None
-    files, stamp = [], hashlib.sha256()
+    files, stamp = [], []
     for name in names:
         path = os.path.join(directory, name)
         with contextlib.suppress(OSError):
             st = os.stat(path)
             files.append(path)
-            stamp.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            stamp.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}")
     is_cuda = any(os.path.basename(f).startswith("libtorch_cuda") for f in files)
-    return TorchLibs(torch.version, directory, tuple(files), is_cuda, stamp.hexdigest()[:16])
+    return TorchLibs(torch.version, directory, tuple(files), is_cuda, _digest("\n".join(stamp)))
+
+
+def _digest(text: str) -> str:
+    """A short key (CRC-32 and length; importing hashlib costs more than this whole probe on a warm run)."""
+    return f"{zlib.crc32(text.encode()):08x}{len(text):x}"
 
 
 def _loaded_by_frameworks(packages: Sequence[Package], torch: TorchLibs | None) -> dict[str, str]:
@@ -160,8 +164,6 @@ def _linking_objects(location: str, dist_info: str, cache: FactCache) -> list[st
     RECORD, so an unchanged RECORD means the same files, and an audit of an unchanged
     environment stats one RECORD per distribution instead of every shared object in it.
     """
-    from compataudit.probes.elf import ElfError
-
     record = os.path.join(dist_info, "RECORD")
     key = _file_key(record)
     if key is None:
@@ -173,6 +175,8 @@ def _linking_objects(location: str, dist_info: str, cache: FactCache) -> list[st
         objects = shared_objects(Path(record).read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return []
+    from compataudit.probes.elf import ElfError
+
     found = []
     for rel in objects:
         path = os.path.join(location, rel)
@@ -223,7 +227,7 @@ class FactCache:
     """One JSON file per set of site directories: file key -> the facts read from it."""
 
     def __init__(self, directory: Path | None, scope: Iterable[str]) -> None:
-        digest = hashlib.sha256("\0".join(sorted(scope)).encode()).hexdigest()[:16]
+        digest = _digest("\0".join(sorted(scope)))
         self.path = directory / f"v{CACHE_VERSION}-{digest}.json" if directory else None
         self.old: dict[str, Any] = {}
         self.new: dict[str, Any] = {}
@@ -246,6 +250,8 @@ class FactCache:
         """Write atomically when anything changed; a cache that cannot be written is skipped."""
         if self.path is None or self.new == self.old:
             return
+        import tempfile
+
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
@@ -341,9 +347,6 @@ def probe_extensions(
     package such as bitsandbytes loads); ``cache_dir`` None with ``use_cache`` means the
     user's cache directory.
     """
-    from compataudit.probes.elf import ElfError
-    from compataudit.probes.loader import Loader
-
     env = os.environ if environ is None else environ
     candidates = [
         p for p in packages if p.location and not p.pinned and not is_framework_distribution(p.name)
@@ -372,6 +375,8 @@ def probe_extensions(
                 continue
             facts = cache.get(key)
             if facts is None:
+                from compataudit.probes.elf import ElfError
+
                 try:
                     facts = read_object(path)
                 except (OSError, ElfError) as exc:
@@ -381,6 +386,8 @@ def probe_extensions(
             if not links or _other_variant(rel, tag):
                 continue
             if loader is None:  # the first extension: now the frameworks' libraries matter
+                from compataudit.probes.loader import Loader
+
                 torch = find_torch(packages)
                 loaded = _loaded_by_frameworks(packages, torch)
                 loader = Loader.from_environ(env, loaded, _interpreter_dirs(executable or sys.executable))

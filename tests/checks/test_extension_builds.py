@@ -115,3 +115,9 @@ def test_toolkit_against_torch(nvcc: str, cuda: str | None, severity: Severity |
 
 def test_no_nvcc_no_finding() -> None:
     assert _run(nvcc=None) == []
+
+
+def test_the_fix_installs_the_release_built_for_the_installed_torch() -> None:
+    (f,) = _run(Package("xformers", "0.0.29.post3", requires=(XFORMERS_PIN,)), torch="2.8.0")
+    assert f.fix == 'pip install "xformers==0.0.32.post2"'  # the newest xformers pinning torch==2.8.0
+    assert "https://pypi.org/project/xformers/0.0.32.post2/#files" in f.sources
