@@ -408,11 +408,12 @@ def _judge(
     cache: FactCache,
 ) -> ExtensionObject:
     rpath, runpath = facts.get("rpath", ()), facts.get("runpath", ())
-    unresolved = tuple(
-        n
+    resolved = {
+        n: loader.resolve(n, path, rpath, runpath)
         for n in facts.get("needed", ())
-        if not DRIVER_LIB_RE.match(n) and loader.resolve(n, path, rpath, runpath) is None
-    )
+        if not DRIVER_LIB_RE.match(n)
+    }
+    unresolved = tuple(n for n, found in resolved.items() if found is None)
     symbols: Sequence[str] = facts.get("torch_symbols", ())
     links_torch = any(FRAMEWORK_LIB_RE.match(n) and not n.startswith("libtensorflow") for n in links)
     framework, missing, detail = None, [], None
@@ -421,17 +422,17 @@ def _judge(
         detail = f"torch symbols not checked: {', '.join(torch_gone)} is not in the installed torch"
     elif torch is not None and links_torch:
         framework = f"torch {torch.version}"
-        verdict_key = f"{key}\0{torch.signature}"
+        # Libraries it resolves outside torch/lib: its own, or a torch that lives elsewhere
+        # (conda-forge's libtorch in $PREFIX/lib) - ld.so searches them too.
+        own = [p for p in resolved.values() if p and not p.startswith(torch.directory)]
+        verdict_key = f"{key}\0{torch.signature}\0{_digest(''.join(_file_key(p) or p for p in own))}"
         cached = cache.get(verdict_key)
         if isinstance(cached, list):
             missing = cached
         else:
             missing = missing_torch_symbols(symbols, torch)
-            if missing:  # a library of its own (beside the extension) may define them
-                own = [loader.resolve(n, path, rpath, runpath) for n in facts.get("needed", ())]
-                missing = defined_nowhere(
-                    missing, [p for p in own if p and not p.startswith(torch.directory)]
-                )
+            if missing:
+                missing = defined_nowhere(missing, own)
             cache.put(verdict_key, missing)
     return ExtensionObject(
         distribution=pkg.name,

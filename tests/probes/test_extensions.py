@@ -198,3 +198,19 @@ def test_who_imports_a_symbol(tmp_path: Path) -> None:
     both = who_imports(packages, C10_FUNCTION, cache_dir=cache)
     assert sorted(both) == [("newext", "newext/_C.so"), ("oldext", "oldext/_C.so")]
     assert who_imports(packages, "_ZN3c107NowhereEv", use_cache=False) == []
+
+
+def test_torch_libraries_outside_torch_lib_are_searched_like_ld_so(tmp_path: Path) -> None:
+    """conda-forge's libtorch lives in $PREFIX/lib, not in torch/lib: no false EXT002 there."""
+    site, prefix_lib = tmp_path / "site", tmp_path / "prefix" / "lib"
+    (site / "torch" / "lib").mkdir(parents=True)
+    (site / "torch" / "__init__.py").write_text("")
+    build_library(site / "torch" / "lib" / "libtorch_python.so", soname="libtorch_python.so")
+    dist_info(site, "torch", "2.13.0", ["torch/__init__.py", "torch/lib/libtorch_python.so"])
+    c10 = build_library(prefix_lib / "libc10.so", exports=[C10_FUNCTION], soname="libc10.so")
+    for name, imports in (("good", [C10_FUNCTION]), ("stale", [C10_FUNCTION, OLD_TORCH_FUNCTION])):
+        build_library(site / name / "_C.so", imports=imports, needed=[c10], runpath=str(prefix_lib))
+        dist_info(site, name, "1.0", [f"{name}/_C.so"])
+    found = _probe(site)
+    assert found["good:good/_C.so"].missing_count == 0
+    assert found["stale:stale/_C.so"].missing_symbols == (OLD_TORCH_FUNCTION,)
