@@ -7,9 +7,12 @@ imports, and a lookup of the symbols a library exports through its
 500 000-symbol ``libtorch_cpu.so`` is never read whole. Nothing is executed or
 loaded; the file is memory-mapped read-only.
 
-Why our own reader: pyelftools builds a Python object per symbol (seconds on
-libtorch_cpu) and lief is a 20 MB native wheel; the few structures needed here
-are fixed by the System V ABI and fit in this module.
+Why our own reader: the few structures needed are fixed by the System V ABI and
+fit in this module, and pyelftools (pure Python, an object per entry) was much
+slower on the same work, measured on the project machine: DT_NEEDED of 431
+installed objects 0.26 s vs 4.3 s, the 5,700 undefined symbols of
+libtorch_python 45 ms vs 1.4 s, 2,000 lookups in libtorch_cpu 97 ms vs 0.81 s
+(its .gnu.hash ``get_symbol``). lief would add a native dependency for the same.
 """
 
 from __future__ import annotations
