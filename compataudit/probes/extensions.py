@@ -22,23 +22,21 @@ second audit of an unchanged environment only stats the files.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import sys
-import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compataudit.distributions import canonical_name, is_tensorflow
 from compataudit.model import BuildInfo, ExtensionObject, Package
+from compataudit.probes.fact_cache import FactCache, default_cache_dir, digest, file_key
 
 if TYPE_CHECKING:
     from compataudit.probes.loader import Loader
 
-CACHE_VERSION = 2
 MAX_SYMBOLS = 20
 
 # DT_NEEDED names that make an object worth reading: the frameworks' and CUDA's libraries.
@@ -100,12 +98,7 @@ def find_torch(packages: Sequence[Package]) -> TorchLibs | None:
             files.append(path)
             stamp.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}")
     is_cuda = any(os.path.basename(f).startswith("libtorch_cuda") for f in files)
-    return TorchLibs(torch.version, directory, tuple(files), is_cuda, _digest("\n".join(stamp)))
-
-
-def _digest(text: str) -> str:
-    """A short key (CRC-32 and length; importing hashlib costs more than this whole probe on a warm run)."""
-    return f"{zlib.crc32(text.encode()):08x}{len(text):x}"
+    return TorchLibs(torch.version, directory, tuple(files), is_cuda, digest("\n".join(stamp)))
 
 
 def _loaded_by_frameworks(packages: Sequence[Package], torch: TorchLibs | None) -> dict[str, str]:
@@ -165,7 +158,7 @@ def _linking_objects(location: str, dist_info: str, cache: FactCache) -> list[st
     environment stats one RECORD per distribution instead of every shared object in it.
     """
     record = os.path.join(dist_info, "RECORD")
-    key = _file_key(record)
+    key = file_key(record)
     if key is None:
         return []
     cached = cache.get(key)
@@ -180,8 +173,8 @@ def _linking_objects(location: str, dist_info: str, cache: FactCache) -> list[st
     found = []
     for rel in objects:
         path = os.path.join(location, rel)
-        file_key = _file_key(path)
-        if file_key is None:
+        object_key = file_key(path)
+        if object_key is None:
             continue
         try:
             facts = read_object(path)
@@ -189,7 +182,7 @@ def _linking_objects(location: str, dist_info: str, cache: FactCache) -> list[st
             continue
         if any(interesting(n) for n in facts["needed"]):
             found.append(rel)
-            cache.put(file_key, facts)
+            cache.put(object_key, facts)
     cache.put(key, found)
     return found
 
@@ -206,66 +199,6 @@ def _other_variant(rel: str, torch_cuda_tag: str | None) -> bool:
     """A per-CUDA variant (``libbitsandbytes_cuda118.so``) that is not the one torch's CUDA loads."""
     match = CUDA_VARIANT_RE.search(rel.rsplit("/", 1)[-1])
     return match is not None and match.group(1) != torch_cuda_tag
-
-
-# --------------------------------------------------------------------------- the cache
-
-
-def default_cache_dir() -> Path | None:
-    """``$XDG_CACHE_HOME/compataudit/elf`` (``~/.cache`` when unset; LOCALAPPDATA on Windows)."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base and sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA")
-    try:
-        root = Path(base) if base else Path.home() / ".cache"
-    except RuntimeError:  # no home directory
-        return None
-    return root / "compataudit" / "elf"
-
-
-class FactCache:
-    """One JSON file per set of site directories: file key -> the facts read from it."""
-
-    def __init__(self, directory: Path | None, scope: Iterable[str]) -> None:
-        digest = _digest("\0".join(sorted(scope)))
-        self.path = directory / f"v{CACHE_VERSION}-{digest}.json" if directory else None
-        self.old: dict[str, Any] = {}
-        self.new: dict[str, Any] = {}
-        if self.path is not None:
-            with contextlib.suppress(OSError, ValueError):
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                if isinstance(data, dict):
-                    self.old = data
-
-    def get(self, key: str) -> Any:
-        value = self.old.get(key)
-        if value is not None:
-            self.new[key] = value
-        return value
-
-    def put(self, key: str, value: Any) -> None:
-        self.new[key] = value
-
-    def save(self) -> None:
-        """Write atomically when anything changed; a cache that cannot be written is skipped."""
-        if self.path is None or self.new == self.old:
-            return
-        import tempfile
-
-        with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.new, handle)
-            os.replace(tmp, self.path)
-
-
-def _file_key(path: str) -> str | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return f"{path}\0{st.st_size}\0{st.st_mtime_ns}"
 
 
 # --------------------------------------------------------------------------- reading one object
@@ -370,7 +303,7 @@ def probe_extensions(
             continue
         for rel in _linking_objects(location, dist_info, cache):
             path = os.path.join(location, rel)
-            key = _file_key(path)
+            key = file_key(path)
             if key is None:
                 continue
             facts = cache.get(key)
@@ -425,7 +358,7 @@ def _judge(
         # Libraries it resolves outside torch/lib: its own, or a torch that lives elsewhere
         # (conda-forge's libtorch in $PREFIX/lib) - ld.so searches them too.
         own = [p for p in resolved.values() if p and not p.startswith(torch.directory)]
-        verdict_key = f"{key}\0{torch.signature}\0{_digest(''.join(_file_key(p) or p for p in own))}"
+        verdict_key = f"{key}\0{torch.signature}\0{digest(''.join(file_key(p) or p for p in own))}"
         cached = cache.get(verdict_key)
         if isinstance(cached, list):
             missing = cached
@@ -446,11 +379,6 @@ def _judge(
         python_module=bool(facts.get("python_module")),
         detail=detail,
     )
-
-
-def iter_missing(objects: Iterable[ExtensionObject]) -> Iterator[ExtensionObject]:
-    """The objects that will fail to load: unresolved libraries or undefined torch symbols."""
-    return (o for o in objects if o.unresolved or o.missing_count)
 
 
 def probe_environment_extensions(
@@ -487,7 +415,7 @@ def who_imports(
             continue
         for rel in _linking_objects(pkg.location, dist_info, cache):
             path = os.path.join(pkg.location, rel)
-            key = _file_key(path)
+            key = file_key(path)
             facts = cache.get(key) if key else None
             if torchish and isinstance(facts, dict) and "torch_symbols" in facts:
                 if symbol in facts["torch_symbols"]:
