@@ -490,7 +490,9 @@ RULES: tuple[Rule, ...] = (
         "A compiled extension imports torch symbols the installed torch does not export",
         "The undefined dynamic symbols of each extension in the c10, ATen, torch and caffe2 "
         "namespaces (C++ ABI tags included) against the symbol tables of every library in the "
-        "installed torch's lib folder, looked up through their ELF hash tables.",
+        "installed torch's lib folder and of the libraries it resolves elsewhere (its own, "
+        "conda-forge's libtorch), looked up through their ELF hash tables. An extension that "
+        "needs a torch library this torch lacks (libc10_cuda.so beside a CPU torch) is EXT001's.",
         "The extension was built against another torch: `import` fails with `undefined symbol: "
         "_ZN3c10...` - torch's C++ API has no stable ABI across releases.",
         "Install the extension's build for the installed torch (the fix names it where the data "
