@@ -187,6 +187,24 @@ class ToolkitInfo:
 
 
 @dataclass(frozen=True)
+class ExtensionObject:
+    """A compiled object of an installed distribution that links a framework's or CUDA's
+    libraries, read from its ELF dynamic section without loading it."""
+
+    distribution: str  # canonical name: "torchvision"
+    version: str
+    path: str  # relative to the distribution's location: "torchvision/_C.so"
+    links: tuple[str, ...] = ()  # the framework and CUDA sonames among its DT_NEEDED
+    unresolved: tuple[str, ...] = ()  # DT_NEEDED sonames the dynamic loader would not find
+    framework: str | None = None  # whose exports its imports were checked against: "torch 2.13.0"
+    missing_symbols: tuple[str, ...] = ()  # mangled torch/c10 imports no torch library exports (<= 20)
+    missing_count: int = 0  # all of them
+    python_module: bool = False  # exports PyInit_*: loaded by `import`, not on demand
+    status: ProbeStatus = ProbeStatus.OK
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
 class AuditTarget:
     """The Python environment an audit read, when it is not the one compataudit runs in."""
 
@@ -226,6 +244,7 @@ class Environment:
     target: AuditTarget | None = None  # which environment was audited, when not the running one
     notes: tuple[str, ...] = ()  # what the inputs said that the user should know (unpinned lines, ...)
     stack: StackSource | None = None  # -r: the environment the files build
+    extensions: tuple[ExtensionObject, ...] = ()  # compiled extensions read statically (ELF)
     schema_version: int = SNAPSHOT_SCHEMA_VERSION
 
     def package(self, name: str) -> Package | None:

@@ -494,6 +494,67 @@ RULES: tuple[Rule, ...] = (
         "Use the nvidia/cuda base image (or system CUDA) of the release's CUDA and cuDNN, or a "
         "TensorFlow release whose [and-cuda] wheels bring their own libraries.",
     ),
+    # ---------------------------------------------------------------- compiled extensions
+    Rule(
+        "EXT001",
+        "extension-library-missing",
+        "extensions",
+        E,
+        "A compiled extension needs a shared library the dynamic loader will not find",
+        "Every DT_NEEDED entry of each installed extension that links torch, TensorFlow or CUDA "
+        "libraries, searched the way ld.so searches (RPATH/RUNPATH with $ORIGIN, LD_LIBRARY_PATH, "
+        "/etc/ld.so.cache, the default folders), counting what `import torch` has loaded already "
+        "(torch/lib and, for a CUDA torch, the nvidia-* wheels). Read from the ELF files; "
+        "nothing is loaded.",
+        "`import` fails with `libcudart.so.12: cannot open shared object file` (an error); a "
+        "library loaded on demand, such as an ONNX Runtime execution provider, fails when first "
+        "used (a warning).",
+        "Install what provides the library (the finding names the pip wheel, conda package or "
+        "system package), or the extension's build for the installed torch and CUDA.",
+    ),
+    Rule(
+        "EXT002",
+        "extension-undefined-symbol",
+        "extensions",
+        E,
+        "A compiled extension imports torch symbols the installed torch does not export",
+        "The undefined dynamic symbols of each extension in the c10, ATen, torch and caffe2 "
+        "namespaces (C++ ABI tags included) against the symbol tables of every library in the "
+        "installed torch's lib folder and of the libraries it resolves elsewhere (its own, "
+        "conda-forge's libtorch), looked up through their ELF hash tables. An extension that "
+        "needs a torch library this torch lacks (libc10_cuda.so beside a CPU torch) is EXT001's.",
+        "The extension was built against another torch: `import` fails with `undefined symbol: "
+        "_ZN3c10...` - torch's C++ API has no stable ABI across releases.",
+        "Install the extension's build for the installed torch (the fix names it where the data "
+        "knows it), or rebuild it from source against this torch.",
+    ),
+    Rule(
+        "EXT003",
+        "extension-built-for-other-torch",
+        "extensions",
+        E,
+        "An extension's wheel names another torch release or CUDA variant",
+        "What an extension's own metadata says it was built for - an exact `torch==` "
+        "Requires-Dist (xformers, vllm, flash-attn...) or a `+ptXYcuNNN` local label (the PyG "
+        "wheels) - against the installed torch and its CUDA variant.",
+        "Such wheels contain code compiled against one torch and one CUDA: another release fails "
+        "at import with undefined symbols, another CUDA major with a missing library.",
+        "Install the extension's build for the installed torch, or the torch it was built for.",
+    ),
+    Rule(
+        "EXT004",
+        "toolkit-torch-cuda-mismatch",
+        "extensions",
+        E,
+        "The system CUDA toolkit is another CUDA release than the installed torch was built with",
+        "`nvcc` (CUDA_HOME, else PATH) against torch's CUDA, as torch.utils.cpp_extension "
+        "compares them before compiling: another major refuses (an error), another minor warns.",
+        "Every source build of a CUDA extension (flash-attn, apex, DeepSpeed ops, "
+        "`pip install --no-binary`, `torch.utils.cpp_extension.load`) stops with `The detected "
+        "CUDA version (X) mismatches the version that was used to compile PyTorch (Y)`.",
+        "Install the toolkit of torch's CUDA release and point CUDA_HOME at it, or install the "
+        "torch build of the toolkit's CUDA.",
+    ),
     # ---------------------------------------------------------------- smoke kernels
     Rule(
         "SMK001",

@@ -69,7 +69,7 @@ def test_broken_harvest_file_loses_only_its_facts(tmp_path: Path) -> None:
 
 
 def test_date_is_the_newest_curation_or_harvest(tmp_path: Path) -> None:
-    assert data_facts(load_matrices(_copy(tmp_path))).date == "2026-12-01"
+    assert data_facts(load_matrices(_copy(tmp_path))).date == "2026-12-07"
     later = dict(HARVEST, harvested="2026-12-24")
     assert data_facts(load_matrices(_copy(tmp_path / "h", harvest=later))).date == "2026-12-24"
 

@@ -81,6 +81,20 @@ FAMILIES: dict[str, tuple[Package, ...]] = {
         Package("jax-cuda13-plugin", "0.4"),
         Package("jax-cuda13-pjrt", "0.4"),
     ),
+    # Compiled extensions around torch: their exact torch pins (Requires-Dist) per release.
+    # A few recent releases each; packages with no wheel on PyPI (flash-attn, deepspeed,
+    # mmcv, the PyG extensions) are source distributions there and record no releases.
+    "extensions": (
+        Package("xformers", "0.0.28"),
+        Package("vllm", "0.10"),
+        Package("sglang", "0.5"),
+        Package("bitsandbytes", "0.45"),
+        Package("onnxruntime-gpu", "1.19"),
+        Package("flash-attn", "2.7"),
+        Package("deepspeed", "0.16"),
+        Package("torch-scatter", "2.1"),
+        Package("transformer-engine-torch", "2.0"),
+    ),
     "cuda": (
         Package("nvidia-cudnn-cu12", "8.9"),
         Package("nvidia-cudnn-cu13", "9.0"),
@@ -168,12 +182,25 @@ def pick_target(wheels: list[dict[str, Any]]) -> tuple[str, str] | None:
             if tag.abi.endswith("t"):
                 continue  # free-threaded builds are a second wheel of the same Python
             python = _python_tag(tag.interpreter) or _lowest_allowed(entry["requires_python"])
+            if not _allows(entry["requires_python"], python):
+                # an abi3 wheel tagged cp38 may still require a newer Python (vllm: >=3.10)
+                python = _lowest_allowed(entry["requires_python"])
             linux = tag.platform == "any" or ("linux" in tag.platform and "x86_64" in tag.platform)
             candidates.append((not linux, python, tag.platform))
     if not candidates:
         return None
     _other, (major, minor), platform = min(candidates)
     return f"{major}.{minor}", ("manylinux_2_28_x86_64" if platform == "any" else platform)
+
+
+def _allows(requires_python: str | None, python: tuple[int, int]) -> bool:
+    try:
+        spec = SpecifierSet(requires_python or "")
+    except InvalidSpecifier:
+        return True
+    return spec.contains(f"{python[0]}.{python[1]}.0", prereleases=True) or spec.contains(
+        f"{python[0]}.{python[1]}.99"
+    )
 
 
 def _lowest_allowed(requires_python: str | None) -> tuple[int, int]:

@@ -88,10 +88,19 @@ def _from_documents(documents: list[dict[str, Any]]) -> dict[str, list[dict[str,
     return out
 
 
+# Harvested families the resolver does not pick from. The compiled extensions (xformers,
+# vllm, ...) are judged where they are installed (EXT findings); resolving them from ranges
+# sent the search past its budget on real files (generative-models' requirements: pip
+# backtracks to torch 2.0.1, the resolver gave up at torch 2.15.0 beside triton==2.0.0).
+_NOT_RESOLVED = frozenset({"extensions"})
+
+
 def compile_releases(directory: Path) -> dict[str, list[dict[str, Any]]]:
     """The resolver's part of ``directory/harvested/*.json``, for ``_compiled.json``."""
     documents = []
     for path in sorted((directory / HARVEST_DIR).glob("*.json")):
+        if path.stem in _NOT_RESOLVED:
+            continue
         try:
             doc = json.loads(path.read_bytes())
         except (OSError, ValueError):

@@ -121,6 +121,7 @@ def probe_nvidia(timeout: float = NVIDIA_TIMEOUT) -> NvidiaInfo:
 def probe_environment() -> Environment:
     """Everything about this machine, as one snapshot."""
     from compataudit.probes.builds import probe_builds
+    from compataudit.probes.extensions import probe_environment_extensions
     from compataudit.probes.host import probe_env_vars, probe_platform, probe_python
     from compataudit.probes.packages import scan_distributions
 
@@ -135,6 +136,7 @@ def probe_environment() -> Environment:
         nvidia=nvidia() or NvidiaInfo(status=ProbeStatus.TIMEOUT),
         toolkit=toolkit() or ToolkitInfo(status=ProbeStatus.TIMEOUT),
         builds=builds,
+        extensions=probe_environment_extensions(packages, builds),
         env_vars=probe_env_vars(),
         origin="probe",
         created_at=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),

@@ -101,6 +101,7 @@ def ask_interpreter(python: str, timeout: float = INTERPRETER_TIMEOUT) -> dict[s
 def probe_target(target: AuditTarget, host: Environment) -> Environment:
     """``host`` (this machine's GPU, driver, OS facts) with ``target``'s Python and packages."""
     from compataudit.probes.builds import probe_builds
+    from compataudit.probes.extensions import probe_environment_extensions
     from compataudit.probes.packages import scan_distributions
 
     given = Path(target.path)
@@ -126,7 +127,11 @@ def probe_target(target: AuditTarget, host: Environment) -> Environment:
             env_kind=target.kind,
         )
     packages = scan_distributions(paths)
-    env = replace(host, python=python, packages=tuple(packages), builds=probe_builds(packages), target=target)
+    builds = probe_builds(packages)
+    extensions = probe_environment_extensions(packages, builds, target.python)
+    env = replace(
+        host, python=python, packages=tuple(packages), builds=builds, extensions=extensions, target=target
+    )
     if (prefix / "conda-meta").is_dir():
         from compataudit.probes.conda import merge_conda
 
