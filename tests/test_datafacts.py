@@ -69,7 +69,7 @@ def test_broken_harvest_file_loses_only_its_facts(tmp_path: Path) -> None:
 
 
 def test_date_is_the_newest_curation_or_harvest(tmp_path: Path) -> None:
-    assert data_facts(load_matrices(_copy(tmp_path))).date == "2026-12-01"
+    assert data_facts(load_matrices(_copy(tmp_path))).date == "2026-12-07"
     later = dict(HARVEST, harvested="2026-12-24")
     assert data_facts(load_matrices(_copy(tmp_path / "h", harvest=later))).date == "2026-12-24"
 
@@ -90,18 +90,18 @@ def test_changed_harvest_is_summarised_afresh(tmp_path: Path) -> None:
 
 def test_newest_toml_covers_families_the_harvest_does_not(tmp_path: Path) -> None:
     facts = data_facts(load_matrices(_copy(tmp_path)))
-    assert facts.newest["numpy"] == "2.4.6"
+    assert facts.newest["numpy"] == "2.5.5"
 
 
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
         pytest.param(
-            'version = "2.4.6"',
-            'version = "2.5.0rc1"',
+            'version = "2.5.5"',
+            'version = "2.6.0rc1"',
             r"newest\.toml: \[\[newest\]\] row 1: field 'version'",
         ),
-        pytest.param('curated = "2026-12-01"', 'curated = "1 Dec"', r"newest\.toml: curated must be a date"),
+        pytest.param('curated = "2026-12-07"', 'curated = "7 Dec"', r"newest\.toml: curated must be a date"),
     ],
 )
 def test_malformed_newest_names_file_and_row(tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -130,7 +130,8 @@ def _env(*packages: tuple[str, str]) -> Environment:
         pytest.param("torch", "2.16.0.dev20261130", True, id="nightly-of-a-newer-release"),
         pytest.param("nvidia-nccl-cu13", "2.31.1", False, id="only-pinned-not-harvested"),
         pytest.param("nvidia-cudnn-cu13", "9.29.0.1", True, id="cudnn-wheel-newer"),
-        pytest.param("numpy", "2.5.0", True, id="newest-toml"),
+        pytest.param("numpy", "2.5.6", True, id="newest-toml"),
+        pytest.param("numpy", "2.5.5", False, id="newest-toml-equal"),
         pytest.param("requests", "9.9.9", False, id="not-audited"),
     ],
 )

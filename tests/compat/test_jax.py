@@ -173,13 +173,13 @@ def test_suggest_build_keeps_the_release_when_it_fits() -> None:
         pytest.param(
             'min_jaxlib = "0.10.1"',
             'min_jaxlib = "latest"',
-            r"jax\.toml: \[\[release\]\] row 6: field 'min_jaxlib' must be a version, found 'latest'",
+            r"jax\.toml: \[\[release\]\] row 7: field 'min_jaxlib' must be a version, found 'latest'",
             id="bad-version",
         ),
         pytest.param(
             'python = ">=3.11"',
             'python = "three eleven"',
-            r"\[\[release\]\] row 6: field 'python' must be a version specifier",
+            r"\[\[release\]\] row 7: field 'python' must be a version specifier",
             id="bad-specifier",
         ),
         pytest.param(
