@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from compataudit.compat.staleness import data_facts, newer_than_data
-from compataudit.datafacts import HARVEST_DIR, read_harvest, summarise_harvest
+from compataudit.datafacts import HARVEST_DIR, harvest_pins, read_harvest, summarise_harvest
 from compataudit.errors import MatrixError
 from compataudit.matrices import COMPILED_NAME, compile_directory, load_matrices
 from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
@@ -139,3 +139,38 @@ def test_newer_than_data(tmp_path: Path, name: str, version: str, stale: bool) -
     matrices = load_matrices(_copy(tmp_path, harvest=HARVEST))
     found = newer_than_data(_env((name, version)), matrices)
     assert bool(found) is stale
+
+
+def test_exact_pins_of_the_recorded_wheels() -> None:
+    # the real Requires-Dist of the torchaudio 2.5.0 and torchvision 0.20.1 wheels
+    doc = {
+        "harvested": "2026-12-07",
+        "packages": {
+            "torchaudio": {"releases": {"2.5.0": {"metadata": {"requires_dist": ["torch==2.5.0"]}}}},
+            "torchvision": {
+                "releases": {
+                    "0.20.1": {
+                        "metadata": {
+                            "requires_dist": [
+                                "numpy",
+                                "torch==2.5.1",
+                                "pillow!=8.3.*,>=5.3.0",
+                                'gdown>=4.7.3; extra == "gdown"',
+                            ]
+                        }
+                    },
+                    "0.20.0": {"metadata": {"error": "pip: no wheel"}},
+                }
+            },
+        },
+    }
+    assert harvest_pins([doc]) == {
+        "torchaudio==2.5.0": ["torch==2.5.0"],
+        "torchvision==0.20.1": ["torch==2.5.1"],
+    }
+
+
+def test_the_checkout_summary_carries_the_pins() -> None:
+    pins = load_matrices().harvest_summary().pins
+    assert pins["torchaudio==2.5.0"] == ["torch (==2.5.0)"]  # the wheel's own spelling
+    assert pins["torchvision==0.29.0"] == ["torch (==2.14.0)"]

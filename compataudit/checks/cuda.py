@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from compataudit.checks import CheckContext, CheckFn, finding
 from compataudit.compat import builds
-from compataudit.compat.arch_ceiling import ArchFloor, beyond_ceiling
+from compataudit.compat.arch_ceiling import ArchFloor, beyond_ceiling, tf_ptx_fails
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import (
     arch_supported,
@@ -264,11 +264,7 @@ def _arch_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]
 
 
 def _tf_ptx_fails(ctx: CheckContext, build: ResolvedBuild, cc: str) -> ArchFloor | None:
-    """TensorFlow on a GPU whose architecture is newer than the CUDA of its build (10.0+)."""
-    parsed = parse_cc(cc)
-    if build.framework != "tensorflow" or parsed is None or parsed < (10, 0):
-        return None
-    return beyond_ceiling(ctx.matrices, build.cuda, cc)
+    return tf_ptx_fails(ctx.matrices, build.cuda, cc) if build.framework == "tensorflow" else None
 
 
 def _arch_sources(ctx: CheckContext, cc: tuple[int, int]) -> tuple[str, ...]:

@@ -65,3 +65,14 @@ def beyond_ceiling(matrices: Matrices, build_cuda: str | None, cc: str | None) -
     if row is None or built is None or first is None:
         return None
     return row if built.release[:2] < first.release[:2] else None
+
+
+def tf_ptx_fails(matrices: Matrices, build_cuda: str | None, cc: str | None) -> ArchFloor | None:
+    """TensorFlow's PTX fallback does not run on a GPU of compute capability 10.0 or newer
+    whose architecture is newer than the CUDA of the build: its generated kernels fail to
+    load (``CUDA_ERROR_INVALID_PTX``) and XLA emits PTX 8.5, which cannot target sm_120
+    (tensorflow#99592, #89272, #111958). The ``[[arch]]`` row when that is the case."""
+    parsed = parse_cc(cc)
+    if parsed is None or parsed < (10, 0):
+        return None
+    return beyond_ceiling(matrices, build_cuda, cc)

@@ -15,6 +15,7 @@ from packaging.version import Version
 
 from compataudit.compat import keras as keras_compat
 from compataudit.compat._rows import RowReader, read_rows
+from compataudit.compat.arch_ceiling import tf_ptx_fails
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import arch_supported
 from compataudit.matrices import Matrices, load_matrices
@@ -290,7 +291,7 @@ def compatible_stacks(
     for rel in tfm.newest_per_minor():
         if python_ok(rel, python) is not True:
             continue
-        if want_gpu and not _serves_gpus(rel, max_cuda, gpu_ccs):
+        if want_gpu and not _serves_gpus(matrices, rel, max_cuda, gpu_ccs):
             continue
         keras = keras_compat.keras_requirement(km, rel, python)
         if keras is False:
@@ -319,11 +320,14 @@ def compatible_stacks(
     return stacks
 
 
-def _serves_gpus(rel: TfRelease, max_cuda: str | None, gpu_ccs: Sequence[str]) -> bool:
+def _serves_gpus(matrices: Matrices, rel: TfRelease, max_cuda: str | None, gpu_ccs: Sequence[str]) -> bool:
     have, need = major_minor(max_cuda), major_minor(rel.build_cuda_minor)
     if have is None or need is None or need > have:
         return False
-    return all(arch_supported(cc, rel.archs) != "none" for cc in gpu_ccs)
+    return all(
+        arch_supported(cc, rel.archs) != "none" and tf_ptx_fails(matrices, rel.build_cuda_minor, cc) is None
+        for cc in gpu_ccs
+    )
 
 
 def suggest_build(
