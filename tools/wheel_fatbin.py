@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 import struct
 import sys
 import zipfile
@@ -30,6 +31,13 @@ _HEADER = struct.Struct("<IHHQ")  # magic, version, header size (16), size of th
 _ENTRY = struct.Struct("<HHIQ")  # kind (1 PTX, 2 SASS), version, header size, padded payload
 _ENTRY_ARCH_AT = 28  # offset of the architecture (e.g. 90) within an entry header
 KINDS = {1: "ptx", 2: "sass"}
+# uncompressed PTX text names its ISA version and target: ".version 8.3\n.target sm_90"
+PTX_TEXT = re.compile(rb"\.version (\d+\.\d+)\s+\.target (sm_\d+[a-z]?)")
+
+
+def ptx_texts(data: bytes) -> Counter[str]:
+    """``"8.3 sm_90"`` -> how many uncompressed PTX modules of that ISA version and target."""
+    return Counter(f"{m.group(1).decode()} {m.group(2).decode()}" for m in PTX_TEXT.finditer(data))
 
 
 def fatbin_entries(data: bytes) -> Counter[tuple[str, int]]:
@@ -75,6 +83,7 @@ def read_wheel(path: Path) -> dict[str, Any]:
         for chunk in iter(lambda: handle.read(1 << 24), b""):
             digest.update(chunk)
     total: Counter[tuple[str, int]] = Counter()
+    texts: Counter[str] = Counter()
     info: dict[str, Any] = {}
     libraries = {}
     with zipfile.ZipFile(path) as wheel:
@@ -82,7 +91,9 @@ def read_wheel(path: Path) -> dict[str, Any]:
             if item.filename.endswith("platform/build_info.py"):
                 info = build_info(wheel.read(item).decode("utf-8"))
             elif ".so" in item.filename.rsplit("/", 1)[-1]:
-                found = fatbin_entries(wheel.read(item))
+                data = wheel.read(item)
+                texts += ptx_texts(data)
+                found = fatbin_entries(data)
                 if found:
                     libraries[item.filename] = len(found)
                     total += found
@@ -95,6 +106,7 @@ def read_wheel(path: Path) -> dict[str, Any]:
         "sass": sorted({arch for kind, arch in total if kind == "sass"}),
         "ptx": sorted({arch for kind, arch in total if kind == "ptx"}),
         "images": {f"{kind}_{arch}": n for (kind, arch), n in sorted(total.items())},
+        "ptx_text": dict(sorted(texts.items())),
         "libraries": sorted(libraries),
     }
 
