@@ -216,7 +216,44 @@ def resolve_build(env: Environment, matrices: Matrices) -> ResolvedBuild | None:
             info.cudnn,
             source="build_info.py",
         )
+    if ngc_release(env, pkg.version) is not None:
+        return _ngc_build(env, matrices, pkg)  # never PyPI's facts for NVIDIA's build
     return _build_from_matrix(env, matrices, pkg)
+
+
+def ngc_release(env: Environment, version: str) -> str | None:
+    """The NGC release of NVIDIA's TensorFlow (``2.10.1+nv22.10``, or a local build inside a
+    container that sets NVIDIA_TENSORFLOW_VERSION); None for any other build."""
+    parsed = parse_version(version)
+    if parsed is None or parsed.local is None:
+        return None
+    from compataudit.compat.ngc import container_release  # only vendor-labelled versions
+
+    return container_release(env, "tensorflow", version)
+
+
+def _ngc_build(env: Environment, matrices: Matrices, pkg: Package) -> ResolvedBuild | None:
+    """NVIDIA's TensorFlow: CUDA and cuDNN from its release's row in ngc.toml (PyPI's tables
+    never describe it); None when the release or its CUDA is not in the data."""
+    release = ngc_release(env, pkg.version)
+    if release is None:
+        return None
+    from compataudit.compat.ngc import ngc_view
+
+    row = ngc_view(matrices).release("tensorflow", release)
+    mm = major_minor(row.cuda) if row and row.cuda else None
+    if row is None or mm is None:
+        return None
+    return ResolvedBuild(
+        "tensorflow",
+        (pkg.name,),
+        pkg.version,
+        cuda_variant(row.cuda),
+        f"{mm[0]}.{mm[1]}",
+        (),
+        row.cudnn,
+        source=f"ngc {release}",
+    )
 
 
 def _build_from_matrix(env: Environment, matrices: Matrices, pkg: Package) -> ResolvedBuild | None:
