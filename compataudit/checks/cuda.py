@@ -172,7 +172,7 @@ def _ceiling_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Findi
             f"{row.first} or newer, so the build holds no machine code for it (its own "
             "architecture list is not in the data)"
         )
-        if build.framework in ("torch", "tensorflow"):
+        if _no_usable_ptx(build):
             ptx = (
                 "torch release builds ship no PTX"
                 if build.framework == "torch"
@@ -197,6 +197,18 @@ def _ceiling_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Findi
                 fix=f"Install a build made with CUDA {row.first} or newer",
                 sources=row.sources,
             )
+
+
+def _no_usable_ptx(build: ResolvedBuild) -> bool:
+    """Release builds whose PTX cannot serve a GPU beyond their CUDA: torch's release wheels
+    ship none; TensorFlow's fails there. A nightly or source build may carry its own PTX."""
+    if build.framework == "tensorflow":
+        return True
+    if build.framework != "torch":
+        return False
+    from compataudit.compat.torch import is_unofficial
+
+    return not is_unofficial(build.version)
 
 
 def _ceiling_sources(build: ResolvedBuild, row: ArchFloor) -> tuple[str, ...]:

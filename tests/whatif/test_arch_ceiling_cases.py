@@ -58,3 +58,15 @@ def test_the_ceiling_finding_says_why() -> None:
     assert "CUDA_ERROR_INVALID_PTX" in tf.detail and "PTX version 8.5" in tf.detail
     assert "https://github.com/tensorflow/tensorflow/issues/111958" in tf.sources
     assert tf.fix is not None and "NGC" in tf.fix
+
+
+def test_a_source_build_beyond_its_ceiling_may_still_carry_ptx() -> None:
+    from compataudit.compat.builds import ResolvedBuild
+
+    env = apply_what_if(
+        empty_environment(), EnvOptions(driver="575.51.03", gpu_ccs=("12.0",), python="3.12.8")
+    )
+    build = ResolvedBuild("torch", ("torch",), "2.6.0a0+git1eba9b3", "cu126", "12.6", source="version.py")
+    [f] = list(cuda_checks._ceiling_findings(CheckContext(env, load_matrices()), build))
+    assert (f.code, f.severity.value) == ("ARC002", "warning")
+    assert "only through PTX JIT, if it ships PTX" in f.title
