@@ -124,8 +124,8 @@ def test_pip_index_versions_first_line_is_the_newest() -> None:
 
 def test_pip_runs_without_the_machines_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     # a find-links folder, a mirror or an upload-date cap would hide releases
-    monkeypatch.setenv("PIP_FIND_LINKS", "/opt/wheels")
-    monkeypatch.setenv("PIP_INDEX_URL", "file:///opt/pypi/simple")
+    monkeypatch.setenv("PIP_FIND_LINKS", "/srv/wheelhouse")
+    monkeypatch.setenv("PIP_INDEX_URL", "file:///srv/mirror/simple")
     monkeypatch.setenv("PIP_UPLOADED_PRIOR_TO", "2026-11-10")
     monkeypatch.setenv("PIP_CERT", "/etc/ssl/certs/ca-certificates.crt")
     env = harvest.pip_env()
