@@ -343,7 +343,8 @@ RULES: tuple[Rule, ...] = (
         "A GPU's architecture is not in the framework build",
         "Each GPU's compute capability against the SASS (sm_XY) and PTX (compute_XY) "
         "targets of the build: SASS runs on the same major at an equal or higher minor; "
-        "PTX JIT-compiles to any newer GPU.",
+        "PTX JIT-compiles to any newer GPU. A build whose list is unknown is held to the "
+        "ceiling of the CUDA that built it (no CUDA 12.6 build holds sm_120 code).",
         "`no kernel image is available for execution on the device` at the first kernel.",
         "Install a build whose architecture list covers the GPU (the fix names it).",
     ),

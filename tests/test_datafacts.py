@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from compataudit.compat.datafacts import HARVEST_DIR, read_harvest, summarise_harvest
+from compataudit.compat.datafacts import HARVEST_DIR, harvest_pins, read_harvest, summarise_harvest
 from compataudit.compat.matrices import COMPILED_NAME, compile_directory, load_matrices
 from compataudit.compat.staleness import data_facts, newer_than_data
 from compataudit.errors import MatrixError
@@ -90,18 +90,18 @@ def test_changed_harvest_is_summarised_afresh(tmp_path: Path) -> None:
 
 def test_newest_toml_covers_families_the_harvest_does_not(tmp_path: Path) -> None:
     facts = data_facts(load_matrices(_copy(tmp_path)))
-    assert facts.newest["numpy"] == "2.4.6"
+    assert facts.newest["numpy"] == "2.5.5"
 
 
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
         pytest.param(
-            'version = "2.4.6"',
-            'version = "2.5.0rc1"',
+            'version = "2.5.5"',
+            'version = "2.6.0rc1"',
             r"newest\.toml: \[\[newest\]\] row 1: field 'version'",
         ),
-        pytest.param('curated = "2026-12-01"', 'curated = "1 Dec"', r"newest\.toml: curated must be a date"),
+        pytest.param('curated = "2026-12-07"', 'curated = "7 Dec"', r"newest\.toml: curated must be a date"),
     ],
 )
 def test_malformed_newest_names_file_and_row(tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -130,7 +130,8 @@ def _env(*packages: tuple[str, str]) -> Environment:
         pytest.param("torch", "2.16.0.dev20261130", True, id="nightly-of-a-newer-release"),
         pytest.param("nvidia-nccl-cu13", "2.31.1", False, id="only-pinned-not-harvested"),
         pytest.param("nvidia-cudnn-cu13", "9.29.0.1", True, id="cudnn-wheel-newer"),
-        pytest.param("numpy", "2.5.0", True, id="newest-toml"),
+        pytest.param("numpy", "2.5.6", True, id="newest-toml"),
+        pytest.param("numpy", "2.5.5", False, id="newest-toml-equal"),
         pytest.param("requests", "9.9.9", False, id="not-audited"),
     ],
 )
@@ -138,3 +139,38 @@ def test_newer_than_data(tmp_path: Path, name: str, version: str, stale: bool) -
     matrices = load_matrices(_copy(tmp_path, harvest=HARVEST))
     found = newer_than_data(_env((name, version)), matrices)
     assert bool(found) is stale
+
+
+def test_exact_pins_of_the_recorded_wheels() -> None:
+    # the real Requires-Dist of the torchaudio 2.5.0 and torchvision 0.20.1 wheels
+    doc = {
+        "harvested": "2026-12-07",
+        "packages": {
+            "torchaudio": {"releases": {"2.5.0": {"metadata": {"requires_dist": ["torch==2.5.0"]}}}},
+            "torchvision": {
+                "releases": {
+                    "0.20.1": {
+                        "metadata": {
+                            "requires_dist": [
+                                "numpy",
+                                "torch==2.5.1",
+                                "pillow!=8.3.*,>=5.3.0",
+                                'gdown>=4.7.3; extra == "gdown"',
+                            ]
+                        }
+                    },
+                    "0.20.0": {"metadata": {"error": "pip: no wheel"}},
+                }
+            },
+        },
+    }
+    assert harvest_pins([doc]) == {
+        "torchaudio==2.5.0": ["torch==2.5.0"],
+        "torchvision==0.20.1": ["torch==2.5.1"],
+    }
+
+
+def test_the_checkout_summary_carries_the_pins() -> None:
+    pins = load_matrices().harvest_summary().pins
+    assert pins["torchaudio==2.5.0"] == ["torch (==2.5.0)"]  # the wheel's own spelling
+    assert pins["torchvision==0.29.0"] == ["torch (==2.14.0)"]

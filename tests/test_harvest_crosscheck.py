@@ -255,6 +255,7 @@ def check_jax(m: Matrices, ledger: Ledger) -> None:
                 lib.linux_pythons(),
                 f"jaxlib {row.version} wheels; jax Requires-Python {rel.requires_python}",
             )
+        _compare_jax_cudnn(ledger, where, row)
     oldest = min(r.version for r in view.releases)
     for version in jax:
         if version >= oldest:
@@ -264,6 +265,21 @@ def check_jax(m: Matrices, ledger: Ledger) -> None:
                 jax_compat.jax_release(m, str(version)) is not None,
                 "on the index",
             )
+
+
+def _compare_jax_cudnn(ledger: Ledger, where: str, row: jax_compat.JaxRelease) -> None:
+    """cudaNN_cudnn: the floor of the plugin wheel's nvidia-cudnn-cuNN Requires-Dist."""
+    for major in (12, 13):
+        plugins = releases("jax", f"jax-cuda{major}-plugin")
+        plugin = plugins.get(row.version) or plugins.get(row.jaxlib)
+        if plugin is None:
+            no_plugin = major not in row.cudnn
+            ledger.require(where, f"no cuda{major}_cudnn without a plugin", no_plugin, "no wheel")
+            continue
+        wheel = f"nvidia-cudnn-cu{major}"
+        pin = plugin.pin(wheel, extra="with-cuda") or plugin.pin(wheel, extra="with_cuda")
+        evidence = f"{plugin.metadata_file}: {wheel}{pin}"
+        ledger.compare(where, f"cuda{major}_cudnn", row.cudnn.get(major), floor(pin), evidence)
 
 
 # ----------------------------------------------------------------------------- TensorFlow

@@ -9,14 +9,20 @@ CUDA and cuDNN of the default PyPI build). Output: ``matrices/harvested/<family>
 each with a top-level ``"harvested": "YYYY-MM-DD"``. The CLI never reads these files;
 ``tests/test_harvest_crosscheck.py`` compares the curated TOML with them, offline.
 
-Everything goes through pip, as configured on the machine: the project pages through
-pip's own index client, the metadata through
+Everything goes through pip, but never through the machine's pip configuration: a
+configured mirror, ``--find-links`` or ``uploaded-prior-to`` cap would hide releases (the
+2026-12-01 harvest and ``newest.toml`` missed jax 0.12.1, numpy 2.5 and ml-dtypes 0.7 that
+way), so every pip call gets ``--index-url`` (``--index-url`` here, default PyPI) with
+``PIP_CONFIG_FILE`` set to the null device and the other ``PIP_*`` variables dropped. The
+project pages come through pip's own index client, the metadata through
 ``pip install --dry-run --no-deps --ignore-installed --only-binary=:all: --report``
-(which reads PEP 658 metadata where the index serves it, else the wheel). Run it with
-``PIP_CONFIG_FILE=/dev/null`` to read the index as it is; a recent pip (26 here) also keeps
-the upload times of the index's JSON pages (an older one leaves them empty)::
+(which reads PEP 658 metadata where the index serves it, else the wheel). The index is read
+for every Python a package ships wheels for, not the harvesting interpreter's: each package
+also records ``newest_by_python``, what ``pip index versions --python-version 3.X`` answers
+for each CPython its files name (tests fail when a recorded release list ends before it).
+A recent pip (26 here) also keeps the upload times of the index's JSON pages::
 
-    PIP_CONFIG_FILE=/dev/null python tools/harvest.py [--family torch] [--jobs 4]
+    python tools/harvest.py [--family torch] [--jobs 4] [--index-url URL]
 
 A re-run keeps every release already recorded and only asks pip about new ones (the
 reports are also cached in ``.harvest-cache/``, ignored by git); ``--refresh`` asks again.
@@ -100,28 +106,38 @@ FAMILIES: dict[str, tuple[Package, ...]] = {
         Package("nvidia-cudnn-cu13", "9.0"),
         Package("cuda-toolkit", "12.0"),
     ),
+    # the families matrices/newest.toml names: their release lists only (MAT001's yardstick)
+    "deps": (
+        Package("numpy", "1.19", metadata=False),
+        Package("protobuf", "3.9", metadata=False),
+        Package("ml-dtypes", "0.1", metadata=False),
+    ),
 }
+# The CPython minors asked about (pip's --python-version): every one a package ships for.
+PYTHON_MINORS = tuple(f"3.{minor}" for minor in range(7, 16))
+# Variables kept for pip's subprocesses: certificates and the timeout, never an index,
+# find-links, constraint or upload-date cap.
+PIP_ENV_KEPT = ("PIP_CERT", "PIP_DEFAULT_TIMEOUT", "PIP_DISABLE_PIP_VERSION_CHECK")
 
 
 # ---------------------------------------------------------------- the index, through pip
-def _pip_collector() -> Any:
-    """pip's own index client, with pip's configuration (index URL, certificates)."""
-    from pip._internal.configuration import Configuration
-    from pip._internal.exceptions import ConfigurationError
+def _pip_collector(index: str) -> Any:
+    """pip's own index client on ``index`` alone; the machine's pip configuration is not read."""
     from pip._internal.index.collector import LinkCollector
     from pip._internal.models.search_scope import SearchScope
     from pip._internal.network.session import PipSession
 
-    config = Configuration(isolated=False)
-    config.load()
-    try:
-        index = str(config.get_value("global.index-url"))
-    except ConfigurationError:
-        index = os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX)
     session = PipSession()
     session.verify = os.environ.get("PIP_CERT", True)
     scope = SearchScope.create(find_links=[], index_urls=[index], no_index=False)
-    return LinkCollector(session=session, search_scope=scope), index
+    return LinkCollector(session=session, search_scope=scope)
+
+
+def pip_env() -> dict[str, str]:
+    """The environment of pip's subprocesses: no configuration file, no PIP_* but the kept."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") or k in PIP_ENV_KEPT}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    return env
 
 
 def index_files(collector: Any, index: str, name: str) -> list[dict[str, Any]]:
@@ -214,7 +230,9 @@ def _lowest_allowed(requires_python: str | None) -> tuple[int, int]:
     return 3, 12
 
 
-def read_metadata(name: str, version: str, python: str, platform: str) -> dict[str, Any]:
+def read_metadata(
+    name: str, version: str, python: str, platform: str, index: str = DEFAULT_INDEX
+) -> dict[str, Any]:
     """Requires-Python / Requires-Dist of the wheel pip would install for that target."""
     key = CACHE_DIR / "reports" / name / f"{version}-py{python}-{platform}.json"
     if key.is_file():
@@ -241,9 +259,11 @@ def read_metadata(name: str, version: str, python: str, platform: str) -> dict[s
             str(Path(tmp) / "target"),
             "--report",
             str(report),
+            "--index-url",
+            index,
             f"{name}=={version}",
         ]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=pip_env())
         if done.returncode != 0 or not report.is_file():
             last = (done.stderr.strip().splitlines() or ["no output"])[-1]
             return {"error": f"pip: {last}"}
@@ -257,6 +277,81 @@ def read_metadata(name: str, version: str, python: str, platform: str) -> dict[s
     key.parent.mkdir(parents=True, exist_ok=True)
     key.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     return result
+
+
+# ---------------------------------------------------------------- newest per Python
+def shipped_pythons(wheels: Iterable[dict[str, Any]]) -> list[str]:
+    """The CPython minors any of these wheels installs on (its cp tag, or a py3 wheel's
+    Requires-Python), oldest first."""
+    found: set[str] = set()
+    for entry in wheels:
+        for tag in _tags(entry["file"]):
+            python = _python_tag(tag.interpreter)
+            if python:
+                found.add(f"{python[0]}.{python[1]}")
+            elif tag.interpreter.startswith("py3"):
+                found.update(m for m in PYTHON_MINORS if _admits(entry["requires_python"], m))
+    return sorted(found & set(PYTHON_MINORS), key=Version)
+
+
+def _tags(file: str) -> frozenset[Any]:
+    try:
+        return parse_wheel_filename(file)[3]
+    except (InvalidWheelFilename, InvalidVersion):
+        return frozenset()
+
+
+def _admits(requires_python: str | None, minor: str) -> bool:
+    try:
+        spec = SpecifierSet(requires_python or "")
+    except InvalidSpecifier:
+        return True
+    return spec.contains(f"{minor}.0", prereleases=True) or spec.contains(f"{minor}.99")
+
+
+def platforms_of(wheels: Iterable[dict[str, Any]]) -> list[str]:
+    """Every platform tag the wheels name except ``any`` (pip accepts pure wheels anyway)."""
+    tags = {tag.platform for e in wheels for tag in _tags(e["file"])}
+    return sorted(tags - {"any"}) or ["manylinux_2_28_x86_64"]
+
+
+def pip_newest(name: str, python: str, platforms: list[str], index: str, day: str) -> str | None:
+    """The newest final release ``pip index versions`` offers a CPython ``python`` on any of
+    ``platforms`` (None when it offers none); cached for the day of the harvest."""
+    key = CACHE_DIR / "newest" / day / f"{name}-py{python}.txt"
+    if key.is_file():
+        return key.read_text(encoding="utf-8").strip() or None
+    cmd = [sys.executable, "-m", "pip", "index", "versions", name, "--python-version", python]
+    cmd += ["--only-binary=:all:", "--index-url", index]
+    for platform in platforms:
+        cmd += ["--platform", platform]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=pip_env())
+    newest = parse_index_versions(name, done.stdout) if done.returncode == 0 else None
+    if done.returncode != 0 and "No matching distribution" not in done.stderr:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SystemExit(f"harvest: pip index versions {name} (Python {python}): {last}")
+    key.parent.mkdir(parents=True, exist_ok=True)
+    key.write_text((newest or "") + "\n", encoding="utf-8")
+    return newest
+
+
+def parse_index_versions(name: str, stdout: str) -> str | None:
+    """``numpy (2.5.5)`` -> ``2.5.5``: the first line of ``pip index versions``."""
+    first = (stdout.strip().splitlines() or [""])[0].strip()
+    prefix = f"{name} ("
+    if first.lower().startswith(prefix.lower()) and first.endswith(")"):
+        return first[len(prefix) : -1]
+    return None
+
+
+def newest_by_python(
+    name: str, files: list[dict[str, Any]], index: str, pool: ThreadPoolExecutor
+) -> dict[str, str]:
+    """Per CPython the files name, the newest release pip offers it (the index as it is)."""
+    day = datetime.date.today().isoformat()
+    platforms = platforms_of(files)
+    asks = {py: pool.submit(pip_newest, name, py, platforms, index, day) for py in shipped_pythons(files)}
+    return {py: found for py, ask in asks.items() if (found := ask.result())}
 
 
 # ---------------------------------------------------------------- one package, one family
@@ -289,7 +384,8 @@ def harvest_package(
     pool: ThreadPoolExecutor,
     refresh: bool,
 ) -> dict[str, Any]:
-    releases = releases_of(index_files(collector, index, package.name), package.since)
+    files = index_files(collector, index, package.name)
+    releases = releases_of(files, package.since)
     records = {version: release_record(wheels) for version, wheels in releases.items()}
     pending = {}
     for version, record in records.items():
@@ -297,7 +393,7 @@ def harvest_package(
         if package.metadata and (refresh or not old or "error" in old):
             target = pick_target(releases[version])
             if target:
-                pending[version] = pool.submit(read_metadata, package.name, version, *target)
+                pending[version] = pool.submit(read_metadata, package.name, version, *target, index)
         elif old:
             record["metadata"] = old
     for version, future in pending.items():
@@ -306,13 +402,14 @@ def harvest_package(
             f"  {package.name} {version}: {records[version]['metadata'].get('file', 'error')}",
             file=sys.stderr,
         )
-    return {"since": package.since, "releases": records}
+    newest = newest_by_python(package.name, files, index, pool)
+    return {"since": package.since, "newest_by_python": newest, "releases": records}
 
 
-def harvest_family(family: str, jobs: int, refresh: bool) -> Path:
+def harvest_family(family: str, jobs: int, refresh: bool, index: str = DEFAULT_INDEX) -> Path:
     path = OUT_DIR / f"{family}.json"
     old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    collector, index = _pip_collector()
+    collector = _pip_collector(index)
     packages = {}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for package in FAMILIES[family]:
@@ -322,8 +419,8 @@ def harvest_family(family: str, jobs: int, refresh: bool) -> Path:
     document = {
         "harvested": datetime.date.today().isoformat(),
         "index": index,
-        "how": "python tools/harvest.py (PIP_CONFIG_FILE=/dev/null): index pages and "
-        "pip install --dry-run --report metadata",
+        "how": "python tools/harvest.py (no pip configuration): index pages, "
+        "pip install --dry-run --report metadata, pip index versions per CPython",
         "packages": packages,
     }
     OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -352,9 +449,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=4, help="pip calls in parallel (default 4)")
     parser.add_argument("--refresh", action="store_true", help="ask pip again for known releases")
+    parser.add_argument("--index-url", default=DEFAULT_INDEX, help=f"the index (default {DEFAULT_INDEX})")
     args = parser.parse_args(argv)
     for family in args.family or sorted(FAMILIES):
-        path = harvest_family(family, max(1, args.jobs), args.refresh)
+        path = harvest_family(family, max(1, args.jobs), args.refresh, args.index_url)
         print(f"wrote {path.relative_to(ROOT)}")
     return 0
 

@@ -3,7 +3,9 @@
 Works on :func:`compataudit.compat.builds.resolve_builds`, so torch, TensorFlow and JAX
 are judged by the same rules: the driver against the CUDA each build uses (DRV001-003),
 a CPU-only build beside a GPU (DRV004), and each GPU against the build's SASS / PTX
-targets (ARC001-002). Fixes come from the framework's own ``suggest_build`` when it has one.
+targets (ARC001-002). Where a build's target list is unknown, the CUDA it was built with
+still sets a ceiling (:mod:`compataudit.compat.arch_ceiling`): no CUDA 12.6 build holds
+sm_120 code. Fixes come from the framework's own ``suggest_build`` when it has one.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 
 from compataudit.checks import CheckContext, CheckFn
 from compataudit.compat import builds
+from compataudit.compat.arch_ceiling import ArchFloor, beyond_ceiling, tf_ptx_fails
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import (
     arch_supported,
@@ -26,6 +29,18 @@ from compataudit.rules import finding
 from compataudit.versions import driver_tuple
 
 MVC_PAGE = "https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html"
+
+# torch release wheels carry SASS only: +PTX is stripped from the release builds, and every
+# PyPI wheel read (2.6 -> 2.15, matrices/recorded/torch_wheels.json) has no compute_XY.
+TORCH_NO_PTX = ("https://github.com/pytorch/pytorch/issues/175567",)
+# TensorFlow built with a CUDA older than a GPU's architecture does not run there through
+# PTX either: its MLIR-generated kernels fail to load (CUDA_ERROR_INVALID_PTX) and XLA emits
+# PTX 8.5, which cannot target sm_120 (PTX 8.7 needed) - maintainers' threads below.
+TF_PTX_FAILS = (
+    "https://github.com/tensorflow/tensorflow/issues/99592",
+    "https://github.com/tensorflow/tensorflow/issues/89272",
+    "https://github.com/tensorflow/tensorflow/issues/111958",
+)
 
 
 def _label(build: ResolvedBuild) -> str:
@@ -133,9 +148,77 @@ def _driver_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Findin
         )
 
 
+def _gpu_label(gpu_name: str, index: int) -> str:
+    # what-if GPUs are already called "GPU 0 (cc 8.6)": do not say "GPU 0" twice
+    return gpu_name if gpu_name.startswith(f"GPU {index}") else f"GPU {index} ({gpu_name})"
+
+
+def _ceiling_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]:
+    """An unknown target list: the GPUs the toolkit that made the build could not target.
+
+    JAX's ``cuda`` is the runtime it loads, not the toolkit it was built with: not judged."""
+    if build.framework == "jax":
+        return
+    for gpu in visible_gpus(ctx.env):
+        parsed = parse_cc(gpu.compute_capability)
+        row = beyond_ceiling(ctx.matrices, build.cuda, gpu.compute_capability)
+        if parsed is None or row is None:
+            continue
+        sm = f"sm_{parsed[0]}{parsed[1]}"
+        label = _gpu_label(gpu.name, gpu.index)
+        why = (
+            f"{_label(build)} was built with CUDA {build.cuda}; {sm} ({row.family}) needs CUDA "
+            f"{row.first} or newer, so the build holds no machine code for it (its own "
+            "architecture list is not in the data)"
+        )
+        if _no_usable_ptx(build):
+            ptx = (
+                "torch release builds ship no PTX"
+                if build.framework == "torch"
+                else "TensorFlow's PTX path fails on GPUs newer than its CUDA (CUDA_ERROR_INVALID_PTX)"
+            )
+            yield finding(
+                "ARC001",
+                f"{_label(build)} has no kernels for {sm} ({label})",
+                f"{why}; {ptx}, so the first kernel fails with 'no kernel image is available "
+                "for execution on the device'.",
+                components=(*_dist(build), "gpu"),
+                fix=_suggest(ctx, build, _max_cuda(ctx))
+                or f"Install a {build.framework} build made with CUDA {row.first} or newer",
+                sources=_ceiling_sources(build, row),
+            )
+        else:
+            yield finding(
+                "ARC002",
+                f"{_label(build)} can run on {label} only through PTX JIT, if it ships PTX",
+                f"{why}; only PTX of an older architecture could be JIT-compiled for it.",
+                components=(*_dist(build), "gpu"),
+                fix=f"Install a build made with CUDA {row.first} or newer",
+                sources=row.sources,
+            )
+
+
+def _no_usable_ptx(build: ResolvedBuild) -> bool:
+    """Release builds whose PTX cannot serve a GPU beyond their CUDA: torch's release wheels
+    ship none; TensorFlow's fails there. A nightly or source build may carry its own PTX."""
+    if build.framework == "tensorflow":
+        return True
+    if build.framework != "torch":
+        return False
+    from compataudit.compat.torch import is_unofficial
+
+    return not is_unofficial(build.version)
+
+
+def _ceiling_sources(build: ResolvedBuild, row: ArchFloor) -> tuple[str, ...]:
+    extra = TORCH_NO_PTX if build.framework == "torch" else TF_PTX_FAILS
+    return (*row.sources, *extra)
+
+
 def _arch_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]:
     if not build.archs:
-        return  # unknown targets: cannot judge
+        yield from _ceiling_findings(ctx, build)
+        return
     families = gpu_view(ctx.matrices).families
     for gpu in visible_gpus(ctx.env):  # a GPU hidden by CUDA_VISIBLE_DEVICES is not used
         cc = gpu.compute_capability
@@ -145,8 +228,7 @@ def _arch_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]
         served = arch_supported(cc, build.archs)
         family = families.get(parsed)
         kind = f", {family}" if family else ""
-        # what-if GPUs are already called "GPU 0 (cc 8.6)": do not say "GPU 0" twice
-        label = gpu.name if gpu.name.startswith(f"GPU {gpu.index}") else f"GPU {gpu.index} ({gpu.name})"
+        label = _gpu_label(gpu.name, gpu.index)
         what = f"{label}, compute capability {cc}{kind}"
         targets = ", ".join(build.archs)
         if served == "none":
@@ -163,6 +245,21 @@ def _arch_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]
                 f"sm_{parsed[0]}{parsed[1]}",
                 sources=_arch_sources(ctx, parsed),
             )
+        elif served == "ptx" and (row := _tf_ptx_fails(ctx, build, cc)) is not None:
+            yield finding(
+                "ARC001",
+                f"{_label(build)} has no working kernels for sm_{parsed[0]}{parsed[1]} ({label})",
+                f"{what}: the build targets {targets}, made with CUDA {build.cuda}, older than "
+                f"the CUDA {row.first} that {row.family} needs; its PTX does not run there: "
+                "TensorFlow's generated kernels fail to load (CUDA_ERROR_INVALID_PTX) and XLA "
+                'emits PTX 8.5, which cannot target this GPU ("PTX version 8.5 does not support '
+                "target 'sm_120'\").",
+                components=(*_dist(build), "gpu"),
+                # suggest_build counts PTX as serving the GPU, so it would offer this same build
+                fix=f"Use a TensorFlow build made with CUDA {row.first} or newer (e.g. an NVIDIA "
+                "NGC TensorFlow container that supports this GPU)",
+                sources=(*row.sources, *TF_PTX_FAILS),
+            )
         elif served == "ptx":
             yield finding(
                 "ARC002",
@@ -175,6 +272,10 @@ def _arch_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]
                 "(CUDA_CACHE_MAXSIZE=4294967296)",
                 sources=_arch_sources(ctx, parsed),
             )
+
+
+def _tf_ptx_fails(ctx: CheckContext, build: ResolvedBuild, cc: str) -> ArchFloor | None:
+    return tf_ptx_fails(ctx.matrices, build.cuda, cc) if build.framework == "tensorflow" else None
 
 
 def _arch_sources(ctx: CheckContext, cc: tuple[int, int]) -> tuple[str, ...]:

@@ -1,11 +1,11 @@
 """cuDNN: the release each framework build needs against the one it will load.
 
 CDN001: a framework's CUDA build needs cuDNN X.Y (torch: the variant's cuDNN; TensorFlow: the
-cuDNN it was built and tested with) and the cuDNN it would load - the ``nvidia-cudnn-cuNN``
+cuDNN it was built and tested with; JAX: the floor of its CUDA plugin's own
+``nvidia-cudnn-cuNN>=X,<10`` Requires-Dist) and the cuDNN it would load - the ``nvidia-cudnn-cuNN``
 wheel of its CUDA major, else (TensorFlow and JAX) the system cuDNN - is of another major or
 an older minor. Where the framework's own metadata pins the wheel exactly, NVW001 already
-judges it, so this stays silent. JAX builds carry no cuDNN in the data yet, so they are
-not judged. CDN002: the cuDNN release installed does not list a GPU's
+judges it, so this stays silent. CDN002: the cuDNN release installed does not list a GPU's
 compute capability in its support matrix (``matrices/cuda.toml`` ``[[cudnn]]`` rows, matched
 by exact release).
 """
@@ -30,7 +30,8 @@ from compataudit.versions import in_range, numeric_prefix
 # The rule each framework applies when it loads cuDNN: same major, minor at least the build's.
 TF_CUDNN_RULE = "https://github.com/tensorflow/tensorflow/issues/55309"
 TORCH_CUDNN_RULE = "https://github.com/pytorch/pytorch/blob/main/torch/backends/cudnn/__init__.py"
-_RULE_SOURCE = {"tensorflow": TF_CUDNN_RULE, "torch": TORCH_CUDNN_RULE}
+JAX_CUDNN_RULE = "https://github.com/jax-ml/jax/blob/main/jax/_src/xla_bridge.py"
+_RULE_SOURCE = {"tensorflow": TF_CUDNN_RULE, "torch": TORCH_CUDNN_RULE, "jax": JAX_CUDNN_RULE}
 
 
 class LoadedCudnn(NamedTuple):
@@ -120,12 +121,18 @@ def check_cudnn_version(ctx: CheckContext) -> Iterator[Finding]:
             f"{label} needs cuDNN "
             + (f"{need[0]}.x" if kind == "major" else f"{need_text} or newer")
             + f" but would load cuDNN {loaded.version}",
-            f"{label} (CUDA {build.cuda}) was built against cuDNN {build.cudnn}; it would load "
-            f"{loaded.where}: {effect}.",
+            f"{label} (CUDA {build.cuda}) {_needs(build)}; it would load {loaded.where}: {effect}.",
             components=(*(build.components or (build.framework,)), loaded.wheel or "cudnn"),
             fix=_fix(loaded, need, major),
             sources=(_RULE_SOURCE.get(build.framework, TF_CUDNN_RULE),),
         )
+
+
+def _needs(build: ResolvedBuild) -> str:
+    if build.framework == "jax":
+        plugin = next((c for c in build.components if c.endswith("-plugin")), "its CUDA plugin")
+        return f"requires cuDNN >= {build.cudnn} ({plugin}'s own Requires-Dist; XLA refuses an older one)"
+    return f"was built against cuDNN {build.cudnn}"
 
 
 def _fix(loaded: LoadedCudnn, need: tuple[int, ...], cuda_major: int | None) -> str | None:

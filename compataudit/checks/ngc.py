@@ -82,32 +82,45 @@ def _supports(spec: str, upstream: str) -> bool:
     return in_range(f"{upstream}.0", spec) is not False
 
 
+def _ngc_releases(ctx: CheckContext) -> Iterator[tuple[str, str, str]]:
+    """(container, distribution, NGC release) of each NGC framework build installed."""
+    found = _ngc_torch(ctx)
+    if found is not None and found[2] is not None:
+        yield "pytorch", "torch", found[2]
+    from compataudit.compat import tensorflow as tfm
+
+    tf = tfm.installed_tensorflow(ctx.env, ctx.matrices)
+    release = tfm.ngc_release(ctx.env, tf.version) if tf is not None else None
+    if tf is not None and release is not None:
+        yield "tensorflow", tf.name, release
+
+
 def check_ngc_forward_compat(ctx: CheckContext) -> Iterator[Finding]:
     """NGC001: the driver is below the release's minimum, on a branch its notes allow on
     data-center GPUs (forward compatibility). An unknown release is MAT001 in checks/torch.py."""
-    found = _ngc_torch(ctx)
     driver = ctx.env.nvidia.driver_version
-    if found is None or not driver:
+    if not driver:
         return
     from compataudit.compat.ngc import meets_min_driver, ngc_view
 
     view = ngc_view(ctx.matrices)
-    release = found[2]
-    row = view.release("pytorch", release) if release else None
-    if row is None or not row.min_driver or meets_min_driver(driver, row.min_driver) is not False:
-        return
-    have = driver_tuple(driver)
-    branches = [b for b in row.datacenter_drivers if _same_branch(have, b)]
-    if branches:
-        yield finding(
-            "NGC001",
-            f"NGC {row.release} needs driver >= {row.min_driver}; on a data-center GPU driver "
-            f"{driver} is supported through forward compatibility",
-            f"The {row.release} release notes list driver {branches[0]} for data-center GPUs: the "
-            "container's CUDA forward-compatibility package runs there, not on other GPUs.",
-            components=("torch", "nvidia-driver"),
-            sources=row.sources + view.forward_compat_sources,
-        )
+    for container, dist, release in _ngc_releases(ctx):
+        row = view.release(container, release)
+        if row is None or not row.min_driver or meets_min_driver(driver, row.min_driver) is not False:
+            continue
+        have = driver_tuple(driver)
+        branches = [b for b in row.datacenter_drivers if _same_branch(have, b)]
+        if branches:
+            yield finding(
+                "NGC001",
+                f"NGC {row.release} needs driver >= {row.min_driver}; on a data-center GPU driver "
+                f"{driver} is supported through forward compatibility",
+                f"The {container} {row.release} release notes list driver {branches[0]} for "
+                "data-center GPUs: the container's CUDA forward-compatibility package runs there, "
+                "not on other GPUs.",
+                components=(dist, "nvidia-driver"),
+                sources=row.sources + view.forward_compat_sources,
+            )
 
 
 def _same_branch(have: tuple[int, ...] | None, listed: str) -> bool:

@@ -9,6 +9,7 @@ left out of the pairing checks: an unknown version is never an error.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from compataudit.checks import CheckContext
 from compataudit.compat import torch as tm
@@ -233,12 +234,20 @@ def check_torchaudio(ctx: CheckContext) -> Iterator[Finding]:
 # --------------------------------------------------------------------------- TCH004
 
 
+def _with_recorded_requires(ctx: CheckContext, pkg: Package) -> Package:
+    """A what-if pin has no METADATA: its wheel's exact pins come from the harvest summary."""
+    if not pkg.pinned or pkg.requires:
+        return pkg
+    recorded = ctx.matrices.harvest_summary().pins.get(f"{pkg.name}=={_public(pkg.version)}")
+    return replace(pkg, requires=tuple(recorded)) if recorded else pkg
+
+
 def _declared_conflict(ctx: CheckContext, ext: Package, torch: Package) -> ParsedRequirement | None:
     """The extension's own ``Requires-Dist: torch...`` line that the installed torch fails."""
     markers = marker_environment(ctx.env)
     if markers is None:
         return None
-    for req in applicable_requirements(ext, markers):
+    for req in applicable_requirements(_with_recorded_requires(ctx, ext), markers):
         if req.name == "torch" and req.specifier and in_range(torch.version, req.specifier) is False:
             return req
     return None
@@ -276,7 +285,9 @@ def check_declared_torch(ctx: CheckContext) -> Iterator[Finding]:
             "TCH004",
             f"{name} {pkg.version} requires torch{req.specifier}, not torch {torch.version}",
             f"{name} {pkg.version} declares `{req.text}` in its own metadata (the torch it was "
-            f"built for); torch {torch.version} is installed, so its compiled ops may fail to load.",
+            f"built for{'; recorded from the package index' if pkg.pinned and not pkg.requires else ''}); "
+            f"torch {torch.version} is {'pinned' if torch.pinned else 'installed'}, so its compiled "
+            "ops may fail to load.",
             components=("torch", name),
             fix=fix,
         )

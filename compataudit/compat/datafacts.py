@@ -48,9 +48,12 @@ class HarvestSummary(NamedTuple):
     date: str | None
     newest: dict[str, str]
     digests: dict[str, str]  # harvest file name -> digest it was summarised from
+    # "torchaudio==2.5.0" -> its wheel's exact Requires-Dist pins (["torch==2.5.0"]), so a
+    # what-if pin is judged by the same metadata as an installed release
+    pins: dict[str, list[str]]
 
     def to_json(self) -> dict[str, Any]:
-        return {"date": self.date, "newest": self.newest, "digests": self.digests}
+        return {"date": self.date, "newest": self.newest, "digests": self.digests, "pins": self.pins}
 
     @classmethod
     def from_json(cls, data: object) -> HarvestSummary | None:
@@ -59,7 +62,13 @@ class HarvestSummary(NamedTuple):
         date, newest, digests = data.get("date"), data.get("newest"), data.get("digests")
         if not (date is None or is_date(date)) or not isinstance(newest, dict):
             return None
-        return cls(date, newest, digests if isinstance(digests, dict) else {})
+        pins = data.get("pins")
+        return cls(
+            date,
+            newest,
+            digests if isinstance(digests, dict) else {},
+            pins if isinstance(pins, dict) else {},
+        )
 
 
 def _merge(into: dict[str, str], name: str, version: str) -> None:
@@ -84,6 +93,30 @@ def summarise_harvest(documents: list[dict[str, Any]]) -> tuple[str | None, dict
     return max(dates, default=None), dict(sorted(releases.items()))
 
 
+def _exact_pin(line: object) -> bool:
+    """``torch==2.5.0`` (markers allowed, extras not): what the wheel always requires exactly."""
+    if not isinstance(line, str):
+        return False
+    requirement, _, marker = line.partition(";")
+    return "==" in requirement and "*" not in requirement and "extra" not in marker
+
+
+def harvest_pins(documents: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Per ``name==version`` the exact pins among its recorded Requires-Dist."""
+    pins: dict[str, list[str]] = {}
+    for doc in documents:
+        packages = doc.get("packages")
+        for name, package in packages.items() if isinstance(packages, dict) else ():
+            known = package.get("releases") if isinstance(package, dict) else None
+            for version, record in known.items() if isinstance(known, dict) else ():
+                meta = record.get("metadata") if isinstance(record, dict) else None
+                lines = meta.get("requires_dist") if isinstance(meta, dict) else None
+                exact = [line for line in lines or () if _exact_pin(line)]
+                if exact:
+                    pins[f"{name}=={version}"] = exact
+    return dict(sorted(pins.items()))
+
+
 def read_harvest(directory: Path) -> HarvestSummary:
     """The summary of ``directory/harvested/*.json`` (the slow path: parses every file)."""
     documents = []
@@ -101,4 +134,4 @@ def read_harvest(directory: Path) -> HarvestSummary:
         if isinstance(doc, dict):
             documents.append(doc)
     date, newest = summarise_harvest(documents)
-    return HarvestSummary(date, newest, digests)
+    return HarvestSummary(date, newest, digests, harvest_pins(documents))

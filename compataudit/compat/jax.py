@@ -29,6 +29,7 @@ class JaxRelease(NamedTuple):
     numpy: str  # specifier: ">=2.0"
     archs: dict[int, tuple[str, ...]]  # CUDA major -> the plugin's GPU targets
     sources: tuple[str, ...]
+    cudnn: dict[int, str]  # CUDA major -> the oldest cuDNN the plugin accepts (Requires-Dist)
 
 
 class JaxPlugin(NamedTuple):
@@ -73,6 +74,11 @@ def _release(r: RowReader) -> JaxRelease:
         for major in (12, 13)
         if r.row.get(f"cuda{major}_archs") is not None
     }
+    cudnn = {}
+    for major in (12, 13):
+        floor = r.version(f"cuda{major}_cudnn")
+        if floor is not None:
+            cudnn[major] = floor
     return JaxRelease(
         version=_version(r, "version"),
         min_jaxlib=_version(r, "min_jaxlib"),
@@ -81,6 +87,7 @@ def _release(r: RowReader) -> JaxRelease:
         numpy=str(r.spec("numpy", required=True)),
         archs=archs,
         sources=r.sources(),
+        cudnn=cudnn,
     )
 
 
@@ -144,7 +151,8 @@ def resolve_build(env: Environment, matrices: Matrices) -> ResolvedBuild | None:
     """JAX as a build: jaxlib plus the CUDA plugin jax would load; None without jaxlib.
 
     ``cuda`` is the major.minor of the pip CUDA runtime wheel when installed, else the
-    oldest CUDA the plugin supports; ``archs`` are the plugin release's compiled targets.
+    oldest CUDA the plugin supports; ``archs`` are the plugin release's compiled targets;
+    ``cudnn`` the oldest cuDNN the plugin's own metadata accepts (XLA refuses an older one).
     """
     jax_pkg, jaxlib = env.package("jax"), env.package("jaxlib")
     if jaxlib is None:
@@ -171,6 +179,7 @@ def resolve_build(env: Environment, matrices: Matrices) -> ResolvedBuild | None:
         variant=plugin.extra,
         cuda=_runtime_cuda(env, plugin.cuda_major) or plugin.cuda_min,
         archs=release.archs.get(plugin.cuda_major, ()) if release else (),
+        cudnn=release.cudnn.get(plugin.cuda_major) if release else None,
         source="pin" if pinned else "metadata",
     )
 

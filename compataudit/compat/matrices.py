@@ -26,7 +26,7 @@ SCHEMA_VERSION = 1
 # a digest (CRC-32 and length) of its TOML file, so an edited or swapped file is parsed
 # afresh; CRC-32 because importing hashlib alone would cost more than it saves here.
 COMPILED_NAME = "_compiled.json"
-COMPILED_FORMAT = 3
+COMPILED_FORMAT = 4
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # compataudit/, where the wheel puts matrices/
 
 
@@ -87,7 +87,7 @@ class Matrices:
         paths = sorted((self.directory / HARVEST_DIR).glob("*.json"))
         compiled = HarvestSummary.from_json(self._compiled_document().get("harvest"))
         if not paths:
-            return compiled or HarvestSummary(None, {}, {})
+            return compiled or HarvestSummary(None, {}, {}, {})
         digests = {p.name: digest(p.read_bytes()) for p in paths}
         if compiled is not None and compiled.digests == digests:
             return compiled

@@ -92,7 +92,9 @@ def _from_documents(documents: list[dict[str, Any]]) -> dict[str, list[dict[str,
 # vllm, ...) are judged where they are installed (EXT findings); resolving them from ranges
 # sent the search past its budget on real files (generative-models' requirements: pip
 # backtracks to torch 2.0.1, the resolver gave up at torch 2.15.0 beside triton==2.0.0).
-_NOT_RESOLVED = frozenset({"extensions"})
+# numpy, protobuf and ml-dtypes ("deps") are recorded without their Requires-Dist: the
+# resolver keeps them as constraints without release data, as pip's ranges say.
+_NOT_RESOLVED = frozenset({"extensions", "deps"})
 
 
 def compile_releases(directory: Path) -> dict[str, list[dict[str, Any]]]:

@@ -15,6 +15,7 @@ from packaging.version import Version
 
 from compataudit.compat import keras as keras_compat
 from compataudit.compat._rows import RowReader, read_rows
+from compataudit.compat.arch_ceiling import tf_ptx_fails
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import arch_supported
 from compataudit.compat.matrices import Matrices, load_matrices
@@ -215,7 +216,44 @@ def resolve_build(env: Environment, matrices: Matrices) -> ResolvedBuild | None:
             info.cudnn,
             source="build_info.py",
         )
+    if ngc_release(env, pkg.version) is not None:
+        return _ngc_build(env, matrices, pkg)  # never PyPI's facts for NVIDIA's build
     return _build_from_matrix(env, matrices, pkg)
+
+
+def ngc_release(env: Environment, version: str) -> str | None:
+    """The NGC release of NVIDIA's TensorFlow (``2.10.1+nv22.10``, or a local build inside a
+    container that sets NVIDIA_TENSORFLOW_VERSION); None for any other build."""
+    parsed = parse_version(version)
+    if parsed is None or parsed.local is None:
+        return None
+    from compataudit.compat.ngc import container_release  # only vendor-labelled versions
+
+    return container_release(env, "tensorflow", version)
+
+
+def _ngc_build(env: Environment, matrices: Matrices, pkg: Package) -> ResolvedBuild | None:
+    """NVIDIA's TensorFlow: CUDA and cuDNN from its release's row in ngc.toml (PyPI's tables
+    never describe it); None when the release or its CUDA is not in the data."""
+    release = ngc_release(env, pkg.version)
+    if release is None:
+        return None
+    from compataudit.compat.ngc import ngc_view
+
+    row = ngc_view(matrices).release("tensorflow", release)
+    mm = major_minor(row.cuda) if row and row.cuda else None
+    if row is None or mm is None:
+        return None
+    return ResolvedBuild(
+        "tensorflow",
+        (pkg.name,),
+        pkg.version,
+        cuda_variant(row.cuda),
+        f"{mm[0]}.{mm[1]}",
+        (),
+        row.cudnn,
+        source=f"ngc {release}",
+    )
 
 
 def _build_from_matrix(env: Environment, matrices: Matrices, pkg: Package) -> ResolvedBuild | None:
@@ -290,7 +328,7 @@ def compatible_stacks(
     for rel in tfm.newest_per_minor():
         if python_ok(rel, python) is not True:
             continue
-        if want_gpu and not _serves_gpus(rel, max_cuda, gpu_ccs):
+        if want_gpu and not _serves_gpus(matrices, rel, max_cuda, gpu_ccs):
             continue
         keras = keras_compat.keras_requirement(km, rel, python)
         if keras is False:
@@ -319,11 +357,14 @@ def compatible_stacks(
     return stacks
 
 
-def _serves_gpus(rel: TfRelease, max_cuda: str | None, gpu_ccs: Sequence[str]) -> bool:
+def _serves_gpus(matrices: Matrices, rel: TfRelease, max_cuda: str | None, gpu_ccs: Sequence[str]) -> bool:
     have, need = major_minor(max_cuda), major_minor(rel.build_cuda_minor)
     if have is None or need is None or need > have:
         return False
-    return all(arch_supported(cc, rel.archs) != "none" for cc in gpu_ccs)
+    return all(
+        arch_supported(cc, rel.archs) != "none" and tf_ptx_fails(matrices, rel.build_cuda_minor, cc) is None
+        for cc in gpu_ccs
+    )
 
 
 def suggest_build(

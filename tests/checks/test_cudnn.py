@@ -18,6 +18,9 @@ from compataudit.model import Environment, Finding, Package, ProbeStatus, Toolki
 from compataudit.options import EnvOptions
 from compataudit.sources.whatif import apply_what_if, empty_environment
 
+JAX_062 = ("jax==0.6.2", "jaxlib==0.6.2", "jax-cuda12-plugin==0.6.2", "jax-cuda12-pjrt==0.6.2")
+JAX_053 = ("jax==0.5.3", "jaxlib==0.5.3", "jax-cuda12-plugin==0.5.3", "jax-cuda12-pjrt==0.5.3")
+
 
 def _env(*pins: str, ccs: tuple[str, ...] = ("8.6",), system_cudnn: str | None = None) -> Environment:
     env = apply_what_if(
@@ -80,6 +83,28 @@ def _codes(env: Environment) -> list[str]:
             ("tensorflow==2.10.0", "nvidia-cudnn-cu11==9.1.0.70"), "8.1.0", [], id="tf210-ignores-wheel"
         ),
         pytest.param(("tensorflow-cpu==2.15.0", "nvidia-cudnn-cu12==9.3.0.75"), None, [], id="tf-cpu-silent"),
+        # jax-cuda12-plugin 0.6.2 requires nvidia-cudnn-cu12>=9.8,<10 (its wheel's Requires-Dist);
+        # torch 2.7's PyPI wheel pins nvidia-cudnn-cu12==9.5.1.17
+        pytest.param(
+            (*JAX_062, "torch==2.7.0", "nvidia-cudnn-cu12==9.5.1.17"), None, ["CDN001"], id="jax062-torch27"
+        ),
+        pytest.param((*JAX_062, "nvidia-cudnn-cu12==9.8.0.87"), None, [], id="jax062-cudnn98"),
+        pytest.param((*JAX_062, "nvidia-cudnn-cu12==8.9.7.29"), None, ["CDN001"], id="jax062-cudnn8"),
+        # 0.5.3's plugin still accepts cuDNN >= 9.1
+        pytest.param((*JAX_053, "nvidia-cudnn-cu12==9.5.1.17"), None, [], id="jax053-cudnn95"),
+        # no wheel: the system cuDNN, as XLA loads it
+        pytest.param(JAX_062, "9.1.0", ["CDN001"], id="jax062-system-91"),
+        pytest.param(JAX_062, None, [], id="jax062-no-cudnn-found-silent"),
+        # jax-cuda13-plugin 0.12.1: nvidia-cudnn-cu13>=9.12.0.46
+        pytest.param(
+            ("jax==0.12.1", "jaxlib==0.12.1", "jax-cuda13-plugin==0.12.1", "nvidia-cudnn-cu13==9.5.1.17"),
+            None,
+            ["CDN001"],
+            id="jax0121-cu13-older",
+        ),
+        pytest.param(
+            ("jax==0.6.2", "jaxlib==0.6.2", "nvidia-cudnn-cu12==8.9.7.29"), None, [], id="jax-cpu-silent"
+        ),
     ],
 )
 def test_cdn001(pins: tuple[str, ...], system: str | None, codes: list[str]) -> None:
@@ -100,6 +125,14 @@ def test_cdn001_names_the_rule_and_the_fix() -> None:
     assert older.title == "torch 2.7.0 needs cuDNN 9.5 or newer but would load cuDNN 9.1.0"
     assert "equal or higher minor version" in older.detail
     assert older.fix == 'pip install "nvidia-cudnn-cu12>=9.5,<10"'
+
+
+def test_cdn001_for_jax_names_the_plugins_requirement() -> None:
+    [f] = _findings(_env(*JAX_062, "torch==2.7.0", "nvidia-cudnn-cu12==9.5.1.17"))
+    assert f.title == "jax 0.6.2 needs cuDNN 9.8 or newer but would load cuDNN 9.5.1"
+    assert "requires cuDNN >= 9.8 (jax-cuda12-plugin's own Requires-Dist" in f.detail
+    assert f.fix == 'pip install "nvidia-cudnn-cu12>=9.8,<10"'
+    assert f.sources == ("https://github.com/jax-ml/jax/blob/main/jax/_src/xla_bridge.py",)
 
 
 def test_cdn001_leaves_a_framework_pin_to_nvw001() -> None:

@@ -211,3 +211,32 @@ def test_dockerfile_on_a_release_without_its_torch_version(tmp_path: Path) -> No
     )
     assert env.package("torch") is None and env.python.version == "3.6"
     assert any("does not name the pytorch version nvcr.io/nvidia/pytorch:19.11 ships" in n for n in env.notes)
+
+
+# NVIDIA's TensorFlow carries the release in its local label (tensorflow 2.10.1+nv22.10); the
+# 22.10 notes: CUDA 11.8.0, driver 520 or later, 450.51 / 470.57 / 510.47 / 515.65 on data-center
+# GPUs; 23.01: CUDA 12.0.1, driver 525.
+
+
+def test_an_ngc_tensorflow_gets_its_release_cuda_not_the_upstream_wheels() -> None:
+    env = _env(Package("tensorflow", "2.10.1+nv22.10", pinned=True), driver="470.82.01")
+    [build] = [b for b in resolve_builds(env, load_matrices()) if b.framework == "tensorflow"]
+    assert (build.cuda, build.source, build.archs) == ("11.8", "ngc 22.10", ())
+    codes = {f.code for f in run_checks(CheckContext(env, load_matrices()))}
+    assert {"DRV002", "NGC001"} <= codes  # CUDA 11.8 on 470 only through MVC; the R470 branch is listed
+    upstream = _env(Package("tensorflow", "2.10.1", pinned=True), driver="470.82.01")
+    [plain] = [b for b in resolve_builds(upstream, load_matrices()) if b.framework == "tensorflow"]
+    assert plain.cuda == "11.2"  # the PyPI wheel's build
+
+
+def test_an_ngc_tensorflow_on_a_branch_its_notes_do_not_list() -> None:
+    env = _env(Package("tensorflow", "2.11.0+nv23.01", pinned=True), driver="465.19.01")
+    findings = run_checks(CheckContext(env, load_matrices()))
+    assert "DRV001" in {f.code for f in findings}
+    assert "NGC001" not in {f.code for f in findings}
+
+
+def test_an_ngc_tensorflow_release_missing_from_the_table_is_not_guessed() -> None:
+    env = _env(Package("tensorflow", "2.17.0+nv24.08", pinned=True), driver="470.82.01")
+    # neither the table's row nor PyPI's wheel describes it: the build stays unknown
+    assert [b for b in resolve_builds(env, load_matrices()) if b.framework == "tensorflow"] == []

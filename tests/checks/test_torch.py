@@ -88,8 +88,10 @@ def test_tch001_fix_keeps_torch_and_its_variant_index() -> None:
 
 
 def test_tch001_exact_pair_fix_uses_the_pair() -> None:
+    # the torchvision 0.16.0 wheel pins torch==2.1.0 (recorded harvest): TCH004's error
+    # replaces the patch-pair warning, as for an installed wheel, with the same pair fix
     f = only(audit(("torch", "2.1.2"), ("torchvision", "0.16.0"), ("torchaudio", "2.1.2")))
-    assert (f.code, f.severity) == ("TCH001", Severity.WARNING)
+    assert (f.code, f.severity) == ("TCH004", Severity.ERROR)
     assert f.fix == "pip install torch==2.1.2 torchvision==0.16.2 torchaudio==2.1.2"
 
 
@@ -269,3 +271,23 @@ def test_tch004_turns_the_patch_pair_warning_into_an_error_when_the_wheel_pins_t
         _installed(Package("torch", "2.15.0"), Package("torchvision", "0.29.2", requires=("torch>=2.14.0",)))
         == []
     )
+
+
+def test_tch004_for_a_what_if_pin_reads_the_wheels_recorded_pins() -> None:
+    # the torchaudio 2.5.0 wheel's Requires-Dist is torch==2.5.0 (matrices/harvested/torch.json):
+    # pinned without METADATA, it is judged as the installed wheel would be
+    audio = Package("torchaudio", "2.5.0", pinned=True)
+    f = only(_installed(Package("torch", "2.5.1", pinned=True), audio))
+    assert (f.code, f.severity) == ("TCH004", Severity.ERROR)
+    assert f.title == "torchaudio 2.5.0 requires torch==2.5.0, not torch 2.5.1"
+    assert "recorded from the package index" in f.detail and "torch 2.5.1 is pinned" in f.detail
+    installed = only(
+        _installed(Package("torch", "2.5.1"), Package("torchaudio", "2.5.0", requires=("torch==2.5.0",)))
+    )
+    assert (installed.code, installed.title) == (f.code, f.title)
+    assert (
+        _installed(Package("torch", "2.5.1", pinned=True), Package("torchaudio", "2.5.1", pinned=True)) == []
+    )
+    # a pin the harvest does not know stays with the matrices' verdict
+    unknown = _installed(Package("torch", "2.5.1", pinned=True), Package("torchaudio", "2.99.0", pinned=True))
+    assert "TCH004" not in {x.code for x in unknown}

@@ -65,11 +65,17 @@ def test_installed_jax_metadata_agrees_with_the_matrix() -> None:
 @pytest.mark.parametrize(
     ("version", "archs12", "archs13"),
     [
-        pytest.param("0.4.31", ("sm_50", "sm_60", "sm_70", "sm_80", "compute_90"), None, id="0.4.31-ptx90"),
+        # read from the plugin wheels: .bazelrc's compute_XY ships SASS sm_XY and PTX compute_XY
+        pytest.param(
+            "0.4.31",
+            ("sm_50", "sm_60", "sm_70", "sm_80", "sm_90", "compute_90"),
+            None,
+            id="0.4.31-sm90-ptx90",
+        ),
         pytest.param(
             "0.7.2",
-            ("sm_50", "sm_60", "sm_70", "sm_80", "sm_90", "sm_100", "compute_120"),
-            ("sm_75", "sm_80", "sm_90", "sm_100", "compute_120"),
+            ("sm_50", "sm_60", "sm_70", "sm_80", "sm_90", "sm_100", "sm_120", "compute_120"),
+            ("sm_75", "sm_80", "sm_90", "sm_100", "sm_120", "compute_120"),
             id="0.7.2-first-cuda13-config",
         ),
         pytest.param("0.4.28", None, None, id="pre-plugin-release"),
@@ -141,11 +147,15 @@ def test_compatible_sets_cpu_only_for_python() -> None:
 def test_compatible_sets_with_driver_and_gpus() -> None:
     # driver that runs CUDA 12.x only, a Volta GPU: cuda12 plugins only
     sets = jax_compat.compatible_sets(MATRICES, python="3.12", max_cuda="12.9", gpu_ccs=("7.0",))
-    assert sets[0].command == 'pip install "jax[cuda12]==0.11.0"'
+    assert sets[0].command == 'pip install "jax[cuda12]==0.12.0.1"'  # 0.12.1 has no cuda12 plugin
     assert {s.cuda_major for s in sets} == {12}
     # CUDA 13 driver and an Ada GPU: both plugin families, CUDA 13 first within a release
     sets = jax_compat.compatible_sets(MATRICES, python="3.12", max_cuda="13.0", gpu_ccs=("8.9",))
-    assert [s.plugin for s in sets[:2]] == ["jax-cuda13-plugin", "jax-cuda12-plugin"]
+    assert [(s.jax, s.plugin) for s in sets[:3]] == [
+        ("0.12.1", "jax-cuda13-plugin"),
+        ("0.12.0.1", "jax-cuda13-plugin"),
+        ("0.12.0.1", "jax-cuda12-plugin"),
+    ]
     # Kepler is below every plugin's SM floor
     assert jax_compat.compatible_sets(MATRICES, python="3.12", max_cuda="12.9", gpu_ccs=("3.7",)) == []
     # CUDA 12.0 is below the cuda12 plugin's minimum 12.1
@@ -173,13 +183,13 @@ def test_suggest_build_keeps_the_release_when_it_fits() -> None:
         pytest.param(
             'min_jaxlib = "0.10.1"',
             'min_jaxlib = "latest"',
-            r"jax\.toml: \[\[release\]\] row 6: field 'min_jaxlib' must be a version, found 'latest'",
+            r"jax\.toml: \[\[release\]\] row 7: field 'min_jaxlib' must be a version, found 'latest'",
             id="bad-version",
         ),
         pytest.param(
             'python = ">=3.11"',
             'python = "three eleven"',
-            r"\[\[release\]\] row 6: field 'python' must be a version specifier",
+            r"\[\[release\]\] row 7: field 'python' must be a version specifier",
             id="bad-specifier",
         ),
         pytest.param(

@@ -4,7 +4,8 @@ torch 2.6.0 (cu124), 2.7.0 (cu126) and 2.8.0 (cu128): the ``torch.cuda.get_arch_
 string baked into each PyPI wheel (tools/wheel_archs.py; cited in matrices/torch.toml).
 The most common Blackwell failure - a plain ``pip install torch==2.7.0`` (the cu126
 build) on an RTX 50xx (compute capability 12.0) - must be ARC001 with a fix that serves
-sm_120; variants whose list is not in the data must stay silent.
+sm_120; variants whose list is not in the data are judged only by their CUDA's ceiling
+(no CUDA 12.6 build holds sm_120 code; tests/whatif/test_arch_ceiling_cases.py).
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ def _arch_findings(pins: tuple[str, ...], cc: str) -> list[Finding]:
         pytest.param(("torch==2.8.0",), "7.0", [], id="2.8.0-cu128-keeps-volta"),
         pytest.param(("torch==2.7.0",), "5.2", [], id="2.7.0-cu126-maxwell-sass"),
         pytest.param(("torch==2.6.0",), "8.9", [], id="2.6.0-ada-runs-sm86"),
-        # lists that are not in the data: no judgement, never a guess
-        pytest.param(("torch==2.6.0+cu126",), "12.0", [], id="2.6-cu126-list-unknown"),
+        # lists that are not in the data: only the CUDA ceiling, never a guess
+        pytest.param(("torch==2.6.0+cu126",), "12.0", ["ARC001"], id="2.6-cu126-list-unknown-ceiling"),
+        pytest.param(("torch==2.6.0+cu126",), "8.9", [], id="2.6-cu126-list-unknown"),
         pytest.param(("torch==2.7.0+cu128",), "12.0", [], id="2.7-cu128-list-unknown"),
         pytest.param(("torch==2.8.0+cu129",), "12.0", [], id="2.8-cu129-list-unknown"),
     ],
