@@ -52,7 +52,9 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
     Under ``--format json`` the error document goes to stdout (or -o) as well.
     """
-    first_line = " ".join(str(message).split("\n")[0].split())
+    from compataudit.sanitise import clean
+
+    first_line = clean(" ".join(str(message).split("\n")[0].split()))
     _emit_json_error(first_line, code)
     _say(f"compataudit: error: {first_line}\n")
     raise SystemExit(code)
@@ -128,8 +130,9 @@ def _silence_stdout() -> None:
 def note(message: str, *, quiet: bool = False) -> None:
     """One ``compataudit: message`` line on stderr (nothing under ``-q``)."""
     if not quiet:
-        sys.stderr.write(f"compataudit: {message}\n")
-        sys.stderr.flush()
+        from compataudit.sanitise import clean
+
+        _say(f"compataudit: {clean(message)}\n")
 
 
 def emit(text: str, output: str | None, *, summary: str = "", quiet: bool = False) -> None:

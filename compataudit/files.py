@@ -7,6 +7,7 @@ here by the modules that parse them, and every command writes its output through
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -53,21 +54,42 @@ def _unreadable(path: str, what: str, exc: OSError) -> CompatAuditError:
     return CompatAuditError(f"{what} {path}: {exc.strerror or exc}")
 
 
-def write_output(text: str, path: str | None, *, stream: IO[str] | None = None) -> None:
-    """Write ``text`` to ``path`` atomically, or to stdout when ``path`` is None or ``-``.
+def write_output(
+    text: str, path: str | None, *, stream: IO[str] | None = None, color: bool = False, commands: bool = False
+) -> None:
+    """Write ``text`` to ``path``, or to stdout when ``path`` is None or ``-``.
 
-    A file gets the mode a plain ``open()`` would give it (the umask), or keeps the mode
-    of the file it replaces, so that another user can still collect it; its data is on
-    disk before the rename; the temporary file never outlives a failure of any kind.
+    Every document passes :func:`compataudit.sanitise.clean_output` first (``color``
+    keeps our colour codes, ``commands`` our workflow commands). A regular file is
+    replaced atomically: it gets the mode a plain ``open()`` would give it (the umask),
+    or keeps the mode of the file it replaces, so that another user can still collect
+    it; its data is on disk before the rename; the temporary file never outlives a
+    failure of any kind (a full disk, a file-size limit). Anything else - a FIFO, a
+    character device, ``/dev/stdout`` or a link into ``/proc/self/fd`` - is written
+    through, never replaced. A symbolic link to a regular file stays a link.
     """
+    from compataudit.sanitise import clean_output
+
+    text = clean_output(text, color=color, commands=commands)
     if not text.endswith("\n") and text:
         text += "\n"
     if path is None or path == "-":
         out = stream or sys.stdout
-        out.write(encodable(text, out))
-        out.flush()
+        if out is None:  # started with stdout closed (`>&-`): nobody to print to
+            return
+        try:
+            out.write(encodable(text, out))
+            out.flush()
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): the command ends quietly
+        except OSError as exc:
+            if exc.errno != errno.EBADF:  # a closed descriptor is the same as no stdout
+                raise CompatAuditError(f"cannot write to stdout: {exc.strerror or exc}") from None
         return
-    target = Path(path).expanduser()
+    target, through = _resolve_output(Path(path).expanduser())
+    if through:
+        _write_through(text, target, path)
+        return
     directory = target.parent if str(target.parent) else Path()
     if not directory.is_dir():
         raise CompatAuditError(f"cannot write {path}: directory {directory} does not exist")
@@ -76,7 +98,8 @@ def write_output(text: str, path: str | None, *, stream: IO[str] | None = None) 
     except OSError:
         mode = 0o666 & ~_umask()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+        # A short fixed prefix: a 255-byte name plus any prefix would be too long.
+        fd, tmp = tempfile.mkstemp(prefix=".compataudit-", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise CompatAuditError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
@@ -91,6 +114,48 @@ def write_output(text: str, path: str | None, *, stream: IO[str] | None = None) 
         if isinstance(exc, OSError):
             raise CompatAuditError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
+
+
+_SPECIAL_TREES = ("/dev/", "/proc/")
+
+
+def _resolve_output(target: Path) -> tuple[Path, bool]:
+    """Where ``-o`` really writes, and whether to write through it instead of replacing it:
+    through when any link on the way lives in /dev or /proc (``/dev/stdout`` is the
+    shell's own open file) or the file at the end is not a regular file."""
+    seen = 0
+    while True:
+        if str(target).startswith(_SPECIAL_TREES) or str(target) in ("/dev", "/proc"):
+            return target, True
+        try:
+            info = os.lstat(target)
+        except OSError:
+            return target, False  # a new file: created by the atomic replace
+        if stat.S_ISLNK(info.st_mode) and seen < 40:
+            seen += 1
+            link = target.readlink()
+            target = link if link.is_absolute() else target.parent / link
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            raise CompatAuditError(f"cannot write {target}: is a directory")
+        return target, not stat.S_ISREG(info.st_mode) and not stat.S_ISLNK(info.st_mode)
+
+
+def _write_through(text: str, target: Path, path: str) -> None:
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_NOCTTY)
+    except OSError as exc:
+        raise CompatAuditError(f"cannot write {path}: {exc.strerror or exc}") from None
+    data = text.encode("utf-8")
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    except OSError as exc:
+        raise CompatAuditError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:
