@@ -17,6 +17,84 @@ from typing import IO
 
 from compataudit.errors import CompatAuditError
 
+# No file a user names is bigger than this: a lock file of thousands of packages is a few
+# MiB, a fleet of a thousand check reports tens; /dev/zero or a runaway pipe is not.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+# How long a FIFO or a pipe may take to deliver what it holds.
+PIPE_TIMEOUT_S = 10.0
+# A pipe (`-r <(cat requirements.txt)`) can be read only once: what it held, by path.
+_pipes_read: dict[str, bytes] = {}
+
+
+def read_limited(
+    path: str | Path, what: str, *, limit: int = MAX_INPUT_BYTES, timeout: float = PIPE_TIMEOUT_S
+) -> bytes:
+    """The bytes of one input file, bounded: a regular file up to ``limit`` bytes; a FIFO
+    or a pipe read once, within ``timeout`` seconds (a second read gets the same bytes);
+    a device (``/dev/zero``), a directory or a socket refused. CompatAuditError saying why."""
+    name = str(path)
+    if name in _pipes_read:
+        return _pipes_read[name]
+    try:
+        fd = os.open(Path(name).expanduser(), os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as exc:
+        raise _unreadable(name, what, exc) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise CompatAuditError(f"{what} {name}: is a directory")
+        if stat.S_ISREG(info.st_mode):
+            if info.st_size > limit:
+                raise CompatAuditError(f"{what} {name}: {info.st_size} bytes, more than the {limit} read")
+            os.set_blocking(fd, True)
+            data = _read_all(fd, limit, name, what)
+        elif stat.S_ISFIFO(info.st_mode):
+            data = _read_pipe(fd, limit, timeout, name, what)
+            _pipes_read[name] = data
+        else:
+            raise CompatAuditError(f"{what} {name}: not a regular file (a device or a socket)")
+    except OSError as exc:
+        raise _unreadable(name, what, exc) from None
+    finally:
+        os.close(fd)
+    return data
+
+
+def _read_all(fd: int, limit: int, name: str, what: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := os.read(fd, 1 << 20):
+        size += len(chunk)
+        if size > limit:  # it grew while we read it
+            raise CompatAuditError(f"{what} {name}: more than the {limit} bytes read")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _read_pipe(fd: int, limit: int, timeout: float, name: str, what: str) -> bytes:
+    import select
+    import time
+
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    size = 0
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not poller.poll(left * 1000):
+            raise CompatAuditError(f"{what} {name}: a pipe that delivered no end of file in {timeout:g} s")
+        try:
+            chunk = os.read(fd, 1 << 20)
+        except BlockingIOError:
+            continue
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise CompatAuditError(f"{what} {name}: more than the {limit} bytes read")
+        chunks.append(chunk)
+
 
 def read_text_input(path: str, what: str, *, errors: str = "strict") -> str:
     """The text of a file the user named (``-`` is stdin); CompatAuditError when unreadable.
@@ -25,25 +103,27 @@ def read_text_input(path: str, what: str, *, errors: str = "strict") -> str:
     people, not data, where one odd byte must not lose the rest.
     """
     if path == "-":
+        if sys.stdin is None:
+            raise CompatAuditError(f"{what} (stdin): stdin is closed")
         buffer = getattr(sys.stdin, "buffer", None)
         try:
-            return buffer.read().decode("utf-8", errors) if buffer is not None else sys.stdin.read()
+            if buffer is None:
+                return str(sys.stdin.read(MAX_INPUT_BYTES))
+            data = bytes(buffer.read(MAX_INPUT_BYTES + 1))
+            if len(data) > MAX_INPUT_BYTES:
+                raise CompatAuditError(f"{what} (stdin): more than the {MAX_INPUT_BYTES} bytes read")
+            return data.decode("utf-8", errors)
         except UnicodeDecodeError:
             raise CompatAuditError(f"{what} (stdin): not UTF-8 text") from None
     try:
-        return Path(path).expanduser().read_bytes().decode("utf-8", errors)
+        return read_limited(path, what).decode("utf-8", errors)
     except UnicodeDecodeError:
         raise CompatAuditError(f"{what} {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise _unreadable(path, what, exc) from None
 
 
 def read_bytes_input(path: str, what: str) -> bytes:
     """The bytes of a file the user named; CompatAuditError saying why it cannot be read."""
-    try:
-        return Path(path).expanduser().read_bytes()
-    except OSError as exc:
-        raise _unreadable(path, what, exc) from None
+    return read_limited(path, what)
 
 
 def _unreadable(path: str, what: str, exc: OSError) -> CompatAuditError:

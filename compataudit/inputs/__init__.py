@@ -120,7 +120,13 @@ def read_stack_file(path: str) -> StackFile:
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
     kind = detect_kind(path, text)
     module = importlib.import_module(f"{__name__}.{KINDS[kind]}")
-    stack: StackFile = module.read(path, text, kind)
+    try:
+        stack: StackFile = module.read(path, text, kind)
+    except RecursionError:
+        raise InputError(f"{path}: malformed {kind} file: nested too deeply") from None
+    except (TypeError, AttributeError, KeyError, IndexError) as exc:
+        # A value of the wrong type where the format has a table, a list or a string.
+        raise InputError(f"{path}: malformed {kind} file: {type(exc).__name__}: {exc}") from None
     return stack
 
 
