@@ -96,6 +96,38 @@ def _read_pipe(fd: int, limit: int, timeout: float, name: str, what: str) -> byt
         chunks.append(chunk)
 
 
+# A metadata file (METADATA, RECORD, a conda-meta record) is never bigger than this.
+MAX_METADATA_BYTES = 32 * 1024 * 1024
+
+
+def read_regular(path: str | Path, limit: int = MAX_METADATA_BYTES, *, head: bool = False) -> bytes:
+    """The bytes of a file a probe reads (distribution metadata, conda-meta records):
+    OSError unless it is a regular file of at most ``limit`` bytes (``head``: its first
+    ``limit`` bytes) - a FIFO nobody writes, or ``/dev/zero`` behind a link, is skipped,
+    never waited on or read forever."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if head:
+            os.set_blocking(fd, True)
+            return os.read(fd, limit)
+        if info.st_size > limit:
+            raise OSError(errno.EFBIG, f"bigger than {limit} bytes")
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise OSError(errno.EFBIG, f"bigger than {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def read_text_input(path: str, what: str, *, errors: str = "strict") -> str:
     """The text of a file the user named (``-`` is stdin); CompatAuditError when unreadable.
 

@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "compataudit.schema",
         "compataudit.render",
         "compataudit.files",
+        "compataudit.sanitise",
         "compataudit.smoke.kernels",  # run as scripts: they import nothing of ours above
         "compataudit.smoke.progress",
     ),
