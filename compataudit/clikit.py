@@ -139,7 +139,9 @@ def emit(text: str, output: str | None, *, summary: str = "", quiet: bool = Fals
     """Write ``text`` to ``output`` (stdout when None or ``-``); when it went to a file, say
     so on stderr in one line - with ``summary``, the run's outcome - unless ``quiet``."""
     from compataudit.files import write_output
+    from compataudit.render import use_color
 
-    write_output(text, output)
+    # Our colour codes survive the output sanitiser only where colour is on (a terminal).
+    write_output(text, output, color=output in (None, "-") and use_color(sys.stdout))
     if output is not None and output != "-":
         note(f"{summary} → {output}" if summary else f"wrote {output}", quiet=quiet)
