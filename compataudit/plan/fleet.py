@@ -207,6 +207,11 @@ def _read(path: str) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
     env = data.get("environment") if "environment" in data else data
     if not isinstance(env, Mapping) or "python" not in env:
         raise _Bad("not a snapshot or report")
+    from compataudit.snapshot import schema_problem
+
+    problem = schema_problem(data)  # every member, not only the first of its stack
+    if problem is not None:
+        raise _Bad(problem)
     return data, env
 
 
