@@ -194,8 +194,13 @@ def _str(data: Mapping[str, Any], key: str, optional: bool = False) -> str:
 
 def _read(path: str) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
     """(the whole document, its environment part); _Bad or OSError when unusable."""
-    with open(path, "rb") as fh:
-        raw = fh.read()
+    from compataudit.errors import CompatAuditError
+    from compataudit.files import read_limited
+
+    try:  # bounded: a FIFO member is read within a time limit, a device refused
+        raw = read_limited(path, "member")
+    except CompatAuditError as exc:
+        raise _Bad(str(exc).removeprefix(f"member {path}: ")) from None
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
