@@ -27,7 +27,7 @@ _pipes_read: dict[str, bytes] = {}
 
 
 def read_limited(
-    path: str | Path, what: str, *, limit: int = MAX_INPUT_BYTES, timeout: float = PIPE_TIMEOUT_S
+    path: str | Path, what: str, *, limit: int = MAX_INPUT_BYTES, timeout: float | None = None
 ) -> bytes:
     """The bytes of one input file, bounded: a regular file up to ``limit`` bytes; a FIFO
     or a pipe read once, within ``timeout`` seconds (a second read gets the same bytes);
@@ -49,7 +49,7 @@ def read_limited(
             os.set_blocking(fd, True)
             data = _read_all(fd, limit, name, what)
         elif stat.S_ISFIFO(info.st_mode):
-            data = _read_pipe(fd, limit, timeout, name, what)
+            data = _read_pipe(fd, limit, PIPE_TIMEOUT_S if timeout is None else timeout, name, what)
             _pipes_read[name] = data
         else:
             raise CompatAuditError(f"{what} {name}: not a regular file (a device or a socket)")

@@ -21,6 +21,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,7 @@ class Case:
     writes: tuple[str, ...] = ()  # files the run is meant to create or replace
     check: Callable[[Any, Path], object] | None = None  # more asserts on the JSON (or the text)
     env: dict[str, str] = field(default_factory=dict)
+    raw: Callable[[str, str, Path], object] | None = None  # asserts on the raw stdout and stderr
 
 
 # --------------------------------------------------------------------------- setups
@@ -667,6 +669,866 @@ CASES = [
 ]
 
 
+# --------------------------------------------------------------------------- round 2: hostile input
+# What we print cannot drive a terminal or a CI runner, what we write never replaces a
+# device, and no input can hang us or eat the machine. Security cases assert on the raw
+# text: no ESC, BEL, C1 CSI or bidi override reaches stdout or stderr.
+
+OSC52 = "\x1b]52;c;aGVsbG8=\x07"  # writes the clipboard
+CLEAR = "\x1b[2J"  # clears the screen
+C1_CSI = "\x9b2J"
+BIDI = "\u202e"
+MASK = "\n::add-mask::secret"  # a GitHub Actions workflow command on a line of its own
+VSO = "\n##vso[task.setvariable variable=x]y"  # an Azure Pipelines logging command
+LINT_SEED = (REPO / "tests" / "fixtures" / "lint" / "seed" / "example3.py").read_text()
+
+
+def no_controls(out: str, err: str, root: Path) -> None:
+    """Nothing but printable text, newlines and tabs, on both streams."""
+    for text in (out, err):
+        bad = [ch for ch in text if (ord(ch) < 0x20 and ch not in "\n\t") or 0x7F <= ord(ch) < 0xA0]
+        bad += [ch for ch in text if ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"]
+        assert bad == [], repr(bad[:5])
+
+
+def no_ci_commands(out: str, err: str, root: Path) -> None:
+    """No control characters and no line a CI runner executes."""
+    no_controls(out, err, root)
+    for line in (out + "\n" + err).splitlines():
+        assert not line.lstrip().startswith(("::", "##[")), line
+    assert "##vso[" not in out + err
+
+
+def only_our_commands(out: str, err: str, root: Path) -> None:
+    """``--format github``: workflow commands, but only the annotations we write."""
+    no_controls(out, err, root)
+    for line in out.splitlines():
+        if line.lstrip().startswith("::"):
+            assert line.startswith(("::error ", "::warning ", "::notice ")), line
+    assert "##vso[" not in out + err
+
+
+def uv_lock(version: str, name: str = "torch") -> Setup:
+    """A uv.lock pinning ``name`` at ``version`` (any characters: a TOML basic string)."""
+    return write(
+        "uv.lock",
+        'version = 1\nrequires-python = ">=3.11"\n\n[[package]]\n'
+        f"name = {json.dumps(name)}\nversion = {json.dumps(version)}\n"
+        'source = { registry = "https://pypi.org/simple" }\n',
+    )
+
+
+def fifo(name: str) -> Setup:
+    """A FIFO nobody writes; pipes give up after 0.3 s in these cases."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(root / name)
+        mp.setattr("compataudit.files.PIPE_TIMEOUT_S", 0.3)
+
+    return setup
+
+
+def fifo_writer(name: str, text: str) -> Setup:
+    """A FIFO that a thread fills with ``text`` once (as ``<(cat file)`` does)."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        os.mkfifo(root / name)
+
+        def feed() -> None:
+            with (root / name).open("w") as fh:
+                fh.write(text)
+
+        threading.Thread(target=feed, daemon=True).start()
+
+    return setup
+
+
+def fifo_reader(name: str) -> Setup:
+    """A FIFO that a thread drains into ``got.txt`` (what a reading process would see)."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        os.mkfifo(root / name)
+
+        def drain() -> None:
+            with (root / name).open("rb") as fh:
+                (root / "got.txt").write_bytes(fh.read())
+
+        threading.Thread(target=drain, daemon=True).start()
+
+    return setup
+
+
+def device_copy(name: str, minor: int) -> Setup:
+    """A private copy of /dev/null (minor 3) or /dev/full (minor 7): root only."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        if os.geteuid() != 0:
+            pytest.skip("mknod needs root")
+        os.mknod(root / name, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+
+    return setup
+
+
+def link(name: str, target: str) -> Setup:
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        (root / name).symlink_to(target)
+
+    return setup
+
+
+def still(name: str, kind: Callable[[int], bool], target: str | None = None) -> Callable[[Any, Path], None]:
+    """``name`` is still what it was (a FIFO, a device, a link to ``target``)."""
+
+    def check(doc: Any, root: Path) -> None:
+        path = root / name
+        assert kind(path.lstat().st_mode), oct(path.lstat().st_mode)
+        if target is not None:
+            assert str(path.readlink()) == target
+        assert [p.name for p in root.iterdir() if p.name.startswith(".compataudit-")] == []
+
+    return check
+
+
+def fifo_got(text: str) -> Callable[[Any, Path], None]:
+    def check(doc: Any, root: Path) -> None:
+        assert stat.S_ISFIFO((root / "out.fifo").lstat().st_mode)
+        for _ in range(100):
+            if (root / "got.txt").exists() and (root / "got.txt").stat().st_size:
+                break
+            subprocess.run(["sleep", "0.05"], check=True)
+        assert text in (root / "got.txt").read_text()
+
+    return check
+
+
+def venv_with(python_body: str, cfg_version: str = "3.11.7") -> Setup:
+    """A venv whose bin/python is a shell script running ``python_body``."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        venv = root / "venv"
+        (venv / "bin").mkdir(parents=True)
+        (venv / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+        (venv / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion = {cfg_version}\n")
+        script = venv / "bin" / "python"
+        script.write_text("#!/bin/sh\n" + python_body)
+        script.chmod(0o755)
+        mp.setattr("compataudit.probes.target.INTERPRETER_TIMEOUT", 1.5)
+
+    return setup
+
+
+def python_version(expected: str) -> Callable[[Any, Path], None]:
+    def check(doc: Any, root: Path) -> None:
+        assert doc["environment"]["python"]["version"] == expected, doc["environment"]["python"]
+
+    return check
+
+
+def dist_info(name: str, version: str, *, metadata: str = "file", record: str = "none") -> Setup:
+    """A site-packages first on sys.path with one distribution whose METADATA (and RECORD)
+    is a regular file, a FIFO nobody writes, or a link to /dev/zero."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        info = root / "site" / f"{name}-{version}.dist-info"
+        info.mkdir(parents=True)
+        for file, how in (("METADATA", metadata), ("RECORD", record)):
+            path = info / file
+            if how == "file":
+                path.write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n")
+            elif how == "fifo":
+                os.mkfifo(path)
+            elif how == "zero":
+                path.symlink_to("/dev/zero")
+        mp.syspath_prepend(str(root / "site"))
+
+    return setup
+
+
+def conda_prefix_with_fifos(root: Path, mp: pytest.MonkeyPatch) -> None:
+    prefix = root / "env"
+    (prefix / "conda-meta").mkdir(parents=True)
+    (prefix / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+    os.mkfifo(prefix / "conda-meta" / "pytorch-2.5.1-py3.11_cuda12.4_0.json")
+    (prefix / "conda-meta" / "python-3.11.7-h1_0.json").symlink_to("/dev/zero")
+
+
+def lint_cache_entry(body: bytes | None) -> Setup:
+    """lint's cache entry for ``code/m.py`` replaced by ``body`` (None: a FIFO)."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        from compataudit.doctor import cache
+
+        source = root / "code" / "m.py"
+        source.parent.mkdir()
+        source.write_text(LINT_SEED)
+        mp.setenv("XDG_CACHE_HOME", str(root.parent / f"{root.name}-cache"))  # not a user file
+        entry = cache._entry(cache.default_cache_dir(), cache.content_key(source.read_bytes()))
+        entry.parent.mkdir(parents=True)
+        if body is None:
+            os.mkfifo(entry)
+        else:
+            entry.write_bytes(body)
+
+    return setup
+
+
+def lint_found(kind: str) -> Callable[[Any, Path], None]:
+    def check(doc: Any, root: Path) -> None:
+        assert [p["kind"] for p in doc["problems"]] == [kind], doc
+
+    return check
+
+
+def snapshot_file(name: str, env: Environment, **top: object) -> Setup:
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        data = json.loads(dump_snapshot(env))
+        data.update(top)
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(json.dumps(data))
+
+    return setup
+
+
+def node(
+    host: str | None = "node01", torch: str = "2.5.1+cu124", gpu: str = "NVIDIA L4", **extra: Any
+) -> Environment:
+    return Environment(
+        python=PythonInfo("3.11.7", prefix=extra.pop("prefix", None)),
+        platform=PlatformInfo("Linux", "x86_64", hostname=host),
+        packages=(Package("torch", torch, extra.pop("location", "/site")),),
+        nvidia=NvidiaInfo(
+            status=ProbeStatus.OK,
+            source="nvml",
+            driver_version="560.35.03",
+            cuda_driver_version="12.6",
+            gpus=(
+                Gpu(0, gpu, extra.pop("uuid", "GPU-22222222-bbbb"), "8.9", serial=extra.pop("serial", None)),
+            ),
+        ),
+        env_vars=extra.pop("env_vars", ()),
+        origin="probe",
+    )
+
+
+def fleet_corrupt(*names: str) -> Callable[[Any, Path], None]:
+    def check(doc: Any, root: Path) -> None:
+        assert sorted(Path(c["file"]).name for c in doc["corrupt"]) == sorted(names), doc["corrupt"]
+        assert all("schema_version" in c["error"] or "pipe" in c["error"] for c in doc["corrupt"])
+
+    return check
+
+
+def lacks_text(*words: str) -> Callable[[str, str, Path], None]:
+    def check(out: str, err: str, root: Path) -> None:
+        for word in words:
+            assert word not in out + err, word
+
+    return check
+
+
+def laughs(levels: int, width: int, *, pip: bool = False) -> str:
+    lines = ["name: x", "dependencies:"]
+    lines.append(f"  - &a0 [{', '.join(['lol'] * width)}]")
+    lines += [f"  - &a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels)]
+    if pip:
+        lines.append(f"  - pip: *a{levels - 1}")
+    return "\n".join(lines) + "\n"
+
+
+def deep_yaml(depth: int) -> str:
+    return "dependencies:\n  - " + "[" * depth + "]" * depth + "\n"
+
+
+R_CHECK = ("check", "--no-smoke", "--no-probe", "--python", "3.11")
+EVIL_VERSION = "2.5.1" + OSC52 + CLEAR + C1_CSI + BIDI + MASK + VSO
+HOSTILE_NAME_CSV = (
+    "printf '0, NVIDIA \\033]52;c;aGk=\\007A100\\033[2J, GPU-1, 00000000:01:00.0, 81920, 8.0, Disabled, "
+    "550.54.14\\n'\n"
+)
+
+HOSTILE = [
+    # ------------------------------------------------ 7 outputs: escapes and CI commands
+    *(
+        Case(
+            f"lock-version-escapes-{fmt}",
+            7,
+            (*R_CHECK, "-r", "uv.lock", "-f", fmt),
+            (0, 1),
+            "",
+            uv_lock(EVIL_VERSION),
+            raw=check,
+        )
+        for fmt, check in (
+            ("table", no_ci_commands),
+            ("markdown", no_ci_commands),
+            ("github", only_our_commands),
+        )
+    ),
+    Case(
+        "lock-version-escapes-json",
+        7,
+        (*R_CHECK, "-r", "uv.lock", *J),
+        (0, 1),
+        setup=uv_lock(EVIL_VERSION),
+        raw=no_ci_commands,
+        check=lambda doc, root: (
+            doc["environment"]["packages"][0]["version"] == EVIL_VERSION or pytest.fail("JSON lost data")
+        ),
+    ),
+    Case(
+        "lock-version-escapes-verbose-table",
+        7,
+        (*R_CHECK, "-r", "uv.lock", "-vv"),
+        (0, 1),
+        setup=uv_lock("2.5.1" + MASK + OSC52),
+        raw=no_ci_commands,
+    ),
+    Case(
+        "lock-name-escapes-table",
+        7,
+        (*R_CHECK, "-r", "uv.lock"),
+        (0, 1, 2),
+        setup=uv_lock("1.0.0", name="torch" + CLEAR + MASK),
+        raw=no_ci_commands,
+    ),
+    *(
+        Case(
+            f"metadata-version-escapes-{fmt}",
+            7,
+            ("check", "--no-smoke", "--fail-on", "never", "-f", fmt),
+            0,
+            setup=dist_info("torch", "2.5.1" + OSC52 + CLEAR + C1_CSI),
+            raw=check,
+        )
+        for fmt, check in (
+            ("table", no_ci_commands),
+            ("markdown", no_ci_commands),
+            ("github", only_our_commands),
+        )
+    ),
+    *(
+        Case(
+            f"smi-gpu-name-escapes-{fmt}",
+            7,
+            ("check", "--no-smoke", "--fail-on", "never", "-f", fmt),
+            0,
+            setup=fake_smi(HOSTILE_NAME_CSV),
+            raw=check,
+        )
+        for fmt, check in (
+            ("table", no_ci_commands),
+            ("markdown", no_ci_commands),
+            ("github", only_our_commands),
+        )
+    ),
+    Case(
+        "markdown-raw-html-from-a-lock",
+        7,
+        (*R_CHECK, "-r", "uv.lock", "-f", "markdown"),
+        (0, 1),
+        setup=uv_lock("<img src=x onerror=alert(1)>"),
+        raw=lambda out, err, root: ("<img" not in out and "&lt;img" in out) or pytest.fail(out),
+    ),
+    Case(
+        "lint-path-escapes",
+        7,
+        ("lint", "--no-cache", "code"),
+        1,
+        setup=write("code/evil" + OSC52 + CLEAR + ".py", LINT_SEED),
+        raw=no_ci_commands,
+    ),
+    Case(
+        "lint-path-newline-command",
+        7,
+        ("lint", "--no-cache", "code"),
+        1,
+        setup=write("code/x\n::error::pwned\n##vso[task.complete]y.py", LINT_SEED),
+        raw=no_ci_commands,
+    ),
+    Case(
+        "explain-traceback-escapes",
+        7,
+        ("explain", "--no-probe", "tb.txt"),
+        (0, 1),
+        setup=write(
+            "tb.txt",
+            'Traceback (most recent call last):\n  File "x.py", line 1\n'
+            f"RuntimeError: Found no NVIDIA driver on your system{OSC52}{CLEAR}\n::add-mask::secret\n",
+        ),
+        raw=no_ci_commands,
+    ),
+    Case(
+        "error-message-path-escapes",
+        7,
+        (*R_CHECK, "-r", "nope" + OSC52 + CLEAR + ".txt"),
+        2,
+        "no such file",
+        raw=no_controls,
+    ),
+    Case(
+        "fleet-text-escapes",
+        7,
+        ("fleet", "nodes"),
+        (0, 1),
+        setup=both(
+            snapshot_file("nodes/a.json", node(host="h" + OSC52, gpu="L4" + CLEAR + MASK)),
+            snapshot_file("nodes/b.json", node(host="h2", torch="2.4.0" + VSO)),
+        ),
+        raw=no_ci_commands,
+    ),
+    Case(
+        "diff-text-escapes",
+        7,
+        ("diff", "a.json", "b.json"),
+        (0, 1),
+        setup=both(
+            snapshot_file("a.json", node()), snapshot_file("b.json", node(torch="2.4.0" + OSC52 + MASK))
+        ),
+        raw=no_ci_commands,
+    ),
+    # ------------------------------------------------ 7 outputs: writes through special files
+    Case(
+        "out-fifo-written-through",
+        7,
+        ("check", "--no-probe", "--python", "3.11", "-o", "out.fifo"),
+        0,
+        setup=fifo_reader("out.fifo"),
+        writes=("got.txt",),
+        check=fifo_got("compataudit"),
+    ),
+    Case(
+        "out-devnull-copy",
+        7,
+        ("check", "--no-probe", "--python", "3.11", "-o", "null"),
+        0,
+        setup=device_copy("null", 3),
+        check=still("null", stat.S_ISCHR),
+    ),
+    Case(
+        "out-devfull-copy",
+        7,
+        ("check", "--no-probe", "--python", "3.11", "-o", "full"),
+        2,
+        "No space left on device",
+        device_copy("full", 7),
+        check=still("full", stat.S_ISCHR),
+    ),
+    Case(
+        "out-link-to-devfull",
+        7,
+        ("check", "--no-probe", "--python", "3.11", "-o", "full"),
+        2,
+        "No space left on device",
+        link("full", "/dev/full"),
+        check=still("full", stat.S_ISLNK, "/dev/full"),
+    ),
+    Case(
+        "out-link-to-proc-fd",
+        7,
+        ("check", "--no-probe", "--python", "3.11", "-o", "out"),
+        0,
+        setup=link("out", "/proc/self/fd/1"),
+        writes=("out",),  # through the link: the test's own captured stdout
+        check=still("out", stat.S_ISLNK, "/proc/self/fd/1"),
+    ),
+    Case(
+        "out-link-to-regular-file",
+        7,
+        ("check", "--no-probe", "--python", "3.11", *J, "-o", "link.json"),
+        0,
+        setup=both(write("real.json", "{}"), link("link.json", "real.json")),
+        writes=("real.json", "link.json"),  # the link reads as the file it names
+        check=lambda doc, root: (
+            still("link.json", stat.S_ISLNK, "real.json")(doc, root)
+            or json.loads((root / "real.json").read_text())["schema_version"] == 1
+        ),
+    ),
+    Case(
+        "out-255-byte-name",
+        7,
+        ("check", "--no-probe", "--python", "3.11", *J, "-o", "r" * 250 + ".json"),
+        0,
+        writes=("r" * 250 + ".json",),
+    ),
+    Case(
+        "out-255-byte-name-multibyte",
+        7,
+        ("check", "--no-probe", "--python", "3.11", *J, "-o", "é" * 125 + ".json"),
+        0,
+        writes=("é" * 125 + ".json",),
+    ),
+    # ------------------------------------------------ 3 input files: bombs and bounds
+    Case(
+        "yaml-billion-laughs",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "env.yml",
+        write("env.yml", laughs(12, 12)),
+    ),
+    Case(
+        "yaml-billion-laughs-in-pip",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "env.yml",
+        write("env.yml", laughs(12, 12, pip=True)),
+    ),
+    Case(
+        "yaml-deep-nesting",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "env.yml",
+        write("env.yml", deep_yaml(20000)),
+    ),
+    Case(
+        "yaml-dependency-is-a-list",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "env.yml",
+        write("env.yml", "dependencies:\n  - [1, 2]\n"),
+    ),
+    Case(
+        "yaml-pip-is-a-number",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "env.yml",
+        write("env.yml", "dependencies:\n  - pip: 5\n"),
+    ),
+    Case(
+        "yaml-pip-holds-a-mapping",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "env.yml",
+        write("env.yml", "dependencies:\n  - pip:\n      - {a: 1}\n"),
+    ),
+    Case(
+        "nested-r-dev-zero",
+        3,
+        (*R_CHECK, "-r", "req.txt", *J),
+        2,
+        "not a regular file",
+        write("req.txt", "numpy==1.26.4\n-r /dev/zero\n"),
+    ),
+    Case("r-dev-zero", 3, (*R_CHECK, "-r", "/dev/zero", *J), 2, "not a regular file"),
+    Case(
+        "r-link-to-dev-zero",
+        3,
+        (*R_CHECK, "-r", "requirements.txt", *J),
+        2,
+        "not a regular file",
+        link("requirements.txt", "/dev/zero"),
+    ),
+    Case(
+        "yaml-pip-r-dev-zero",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "not a regular file",
+        write("env.yml", "dependencies:\n  - pip:\n    - -r /dev/zero\n"),
+    ),
+    Case(
+        "uv-lock-deep-nesting",
+        3,
+        (*R_CHECK, "-r", "uv.lock", *J),
+        2,
+        "nested too deeply",
+        write("uv.lock", "version = 1\nx = " + "[" * 5000 + "]" * 5000 + "\n"),
+    ),
+    Case(
+        "uv-lock-package-is-a-number",
+        3,
+        (*R_CHECK, "-r", "uv.lock", *J),
+        2,
+        "uv.lock",
+        write("uv.lock", 'version = 1\nrequires-python = ">=3.11"\npackage = 5\n'),
+    ),
+    Case(
+        "uv-lock-name-is-a-number",
+        3,
+        (*R_CHECK, "-r", "uv.lock", *J),
+        (0, 2),
+        "",
+        write("uv.lock", 'version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = 5\nversion = [1]\n'),
+    ),
+    Case(
+        "uv-lock-version-is-a-table",
+        3,
+        (*R_CHECK, "-r", "uv.lock", *J),
+        (0, 2),
+        "",
+        write(
+            "uv.lock",
+            'version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = "torch"\nversion = { a = 1 }\n',
+        ),
+    ),
+    Case(
+        "pipfile-lock-deep-nesting",
+        3,
+        (*R_CHECK, "-r", "Pipfile.lock", *J),
+        2,
+        "nested too deeply",
+        write("Pipfile.lock", '{"_meta": {}, "default": ' + "[" * 100000 + "]" * 100000 + "}"),
+    ),
+    Case(
+        "pipfile-lock-default-is-a-list",
+        3,
+        (*R_CHECK, "-r", "Pipfile.lock", *J),
+        (0, 2),
+        "",
+        write("Pipfile.lock", '{"_meta": {}, "default": [1, 2]}'),
+    ),
+    Case(
+        "pipfile-lock-entry-is-a-number",
+        3,
+        (*R_CHECK, "-r", "Pipfile.lock", *J),
+        (0, 2),
+        "",
+        write("Pipfile.lock", '{"_meta": {}, "default": {"torch": 5}}'),
+    ),
+    Case(
+        "poetry-lock-name-is-a-table",
+        3,
+        (*R_CHECK, "-r", "poetry.lock", *J),
+        (0, 2),
+        "",
+        write("poetry.lock", '[[package]]\nname = { a = 1 }\nversion = "1.0"\n'),
+    ),
+    Case(
+        "pylock-packages-is-a-string",
+        3,
+        (*R_CHECK, "-r", "pylock.toml", *J),
+        (0, 2),
+        "",
+        write("pylock.toml", 'lock-version = "1.0"\npackages = "torch"\n'),
+    ),
+    # ------------------------------------------------ 3 input files: FIFOs and pipes never hang
+    Case("r-fifo-nobody-writes", 3, (*R_CHECK, "-r", "req.fifo", *J), 2, "pipe", fifo("req.fifo")),
+    Case(
+        "nested-r-fifo",
+        3,
+        (*R_CHECK, "-r", "req.txt", *J),
+        2,
+        "pipe",
+        both(fifo("more.fifo"), write("req.txt", "numpy==1.26.4\n-r more.fifo\n")),
+    ),
+    Case(
+        "yaml-pip-r-fifo",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "pipe",
+        both(fifo("more.fifo"), write("env.yml", "dependencies:\n  - pip:\n    - -r more.fifo\n")),
+    ),
+    Case(
+        "r-pipe-read-once",
+        3,
+        (*R_CHECK, "-r", "req.fifo", *J),
+        (0, 1),
+        setup=fifo_writer("req.fifo", "torch==2.5.1\nnumpy==1.26.4\n"),
+        check=lambda doc, root: (
+            {p["name"] for p in doc["environment"]["packages"]} >= {"torch", "numpy"}
+            or pytest.fail(str(doc["environment"]["packages"]))
+        ),
+    ),
+    Case("snapshot-fifo", 3, ("check", "--snapshot", "snap.fifo", *J), 2, "pipe", fifo("snap.fifo")),
+    Case("snapshot-dev-zero", 3, ("check", "--snapshot", "/dev/zero", *J), 2, "not a regular file"),
+    # ------------------------------------------------ 4 probes: metadata that is not a file
+    Case("metadata-fifo", 4, STATIC, 0, setup=dist_info("torch", "2.5.1", metadata="fifo")),
+    Case("metadata-dev-zero", 4, STATIC, 0, setup=dist_info("torch", "2.5.1", metadata="zero")),
+    Case("record-fifo", 4, STATIC, 0, setup=dist_info("torch", "2.5.1", record="fifo")),
+    Case(
+        "conda-meta-fifo-and-dev-zero",
+        4,
+        ("check", "--no-smoke", "--env", "env", "--fail-on", "never", *J),
+        0,
+        setup=conda_prefix_with_fifos,
+    ),
+    # ------------------------------------------------ 1 lifecycle: --env interpreters
+    Case(
+        "env-answer-is-a-list-version",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with('echo \'{"version": ["3", "11"], "path": []}\'\n'),
+        check=python_version("3.11.7"),
+    ),
+    Case(
+        "env-answer-and-cfg-lie",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with('echo \'{"version": ["3", "11"]}\'\n', cfg_version="['3', '11']"),
+        check=python_version(""),
+    ),
+    Case(
+        "env-answer-is-binary",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with("printf '\\000\\377\\376ELF'\n"),
+        check=python_version("3.11.7"),
+    ),
+    Case(
+        "env-answer-deep-json",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with("head -c 100000 /dev/zero | tr '\\0' '['\n"),
+        check=python_version("3.11.7"),
+    ),
+    Case(
+        "env-answer-huge",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with("head -c 50000000 /dev/zero\n"),
+        check=python_version("3.11.7"),
+    ),
+    Case(
+        "env-answer-path-not-strings",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with('echo \'{"version": "3.11.7", "path": [1, {}], "bits": "64"}\'\n'),
+        check=python_version("3.11.7"),
+    ),
+    Case(
+        "env-interpreter-hangs-with-a-child",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with("sleep 300 &\nsleep 300\n"),
+        check=python_version("3.11.7"),
+    ),
+    Case(
+        "env-interpreter-answers-then-hangs",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with('echo \'{"version": "3.11.9", "path": []}\'\n(sleep 300 &)\nexec sleep 300\n'),
+        check=python_version("3.11.7"),
+    ),
+    # ------------------------------------------------ 3 lint: a corrupt cache entry is a miss
+    Case(
+        "lint-cache-deep-json",
+        3,
+        ("lint", "code", *J),
+        1,
+        setup=lint_cache_entry(b"[" * 100000),
+        check=lint_found("missing-backward"),
+    ),
+    Case(
+        "lint-cache-wrong-types",
+        3,
+        ("lint", "code", *J),
+        1,
+        setup=lint_cache_entry(b'{"tag": "x", "key": "y", "summary": {"classes": 5}}'),
+        check=lint_found("missing-backward"),
+    ),
+    Case(
+        "lint-cache-fifo",
+        3,
+        ("lint", "code", *J),
+        1,
+        setup=lint_cache_entry(None),
+        check=lint_found("missing-backward"),
+    ),
+    # ------------------------------------------------ 8 hostile environments: --redact by value
+    Case(
+        "redact-home-outside-home",
+        8,
+        ("check", "--no-smoke", "--snapshot", "snap.json", "--redact", *J),
+        (0, 1),
+        setup=snapshot_file(
+            "snap.json",
+            node(
+                prefix="/data/u/alice/venv",
+                location="/data/u/alice/venv/lib/python3.11/site-packages",
+                env_vars=(("WORK", "/scratch/alice/run"),),
+            ),
+        ),
+        env={"HOME": "/data/u/alice", "USER": "alice", "LOGNAME": "alice"},
+        raw=lacks_text("alice", "/data/u"),
+    ),
+    Case(
+        "redact-gpu-serial-and-uuid-anywhere",
+        8,
+        ("check", "--no-smoke", "--snapshot", "snap.json", "--redact", *J),
+        (0, 1),
+        setup=snapshot_file(
+            "snap.json",
+            node(
+                uuid="GPU-5a1c",
+                serial="1324019012345",
+                env_vars=(("NODE_INFO", "serial 1324019012345 uuid GPU-5a1c"),),
+            ),
+        ),
+        raw=lacks_text("1324019012345", "GPU-5a1c"),
+    ),
+    Case(
+        "redact-this-hostname-anywhere",
+        8,
+        ("check", "--no-smoke", "--snapshot", "snap.json", "--redact", *J),
+        (0, 1),
+        setup=both(
+            snapshot_file("snap.json", node(host=None, env_vars=(("LOGDIR", "/logs/buildhost42/run"),))),
+            lambda root, mp: mp.setattr("socket.gethostname", lambda: "buildhost42.example.org"),
+        ),
+        raw=lacks_text("buildhost42"),
+    ),
+    # ------------------------------------------------ 2 the JSON contract: fleet schema versions
+    *(
+        Case(
+            f"fleet-newer-member-{order}",
+            2,
+            ("fleet", "nodes", *J),
+            (0, 1),
+            setup=both(
+                snapshot_file(f"nodes/{first}.json", node(host="a")),
+                snapshot_file(f"nodes/{second}.json", node(host="b"), schema_version=99),
+            ),
+            check=fleet_corrupt(f"{second}.json"),
+        )
+        for order, first, second in (("last", "a", "b"), ("first", "b", "a"))
+    ),
+    Case(
+        "fleet-report-level-schema-version",
+        2,
+        ("fleet", "nodes", *J),
+        (0, 1),
+        setup=both(
+            snapshot_file("nodes/a.json", node(host="a")),
+            write(
+                "nodes/b.json",
+                json.dumps(
+                    {
+                        "schema_version": "1",
+                        "environment": json.loads(dump_snapshot(node(host="b"))),
+                        "findings": [],
+                    }
+                ),
+            ),
+        ),
+        check=fleet_corrupt("b.json"),
+    ),
+    Case(
+        "fleet-member-fifo",
+        2,
+        ("fleet", "nodes/a.json", "nodes/b.fifo", *J),
+        (0, 1),
+        setup=both(snapshot_file("nodes/a.json", node(host="a")), fifo("nodes/b.fifo")),
+        check=fleet_corrupt("b.fifo"),
+    ),
+]
+CASES += HOSTILE
+
+
 # --------------------------------------------------------------------------- harness
 
 
@@ -726,6 +1588,8 @@ def test_fault(
     with pytest.raises(SystemExit) as done:
         main(list(case.args))
     out, err = capsys.readouterr()
+    if case.raw is not None:
+        case.raw(out, err, sandbox)
     code = done.value.code
     expected = case.code if isinstance(case.code, tuple) else (case.code,)
     assert code in expected, f"exit {code}; stderr: {err}"
@@ -740,7 +1604,7 @@ def test_fault(
             assert doc["error"]["exit_code"] == 2
         elif case.args[0] in ("check", "smoke"):
             jsonschema.validate(doc, SCHEMA)
-    elif "-o" in case.args and code == 0:
+    elif "-o" in case.args and code == 0 and _json_requested(case):
         doc = json.loads((sandbox / case.args[case.args.index("-o") + 1]).read_text())
     if case.check is not None:
         case.check(doc if doc is not None else out, sandbox)

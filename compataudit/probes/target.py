@@ -85,13 +85,14 @@ _MAX_TEXT = 4096  # one path, one executable
 _MAX_PATHS = 10_000
 
 
-def ask_interpreter(python: str, timeout: float = INTERPRETER_TIMEOUT) -> dict[str, object] | None:
+def ask_interpreter(python: str, timeout: float | None = None) -> dict[str, object] | None:
     """Version, prefix and import path of ``python`` (one run, isolated mode); None if it fails
     or its answer is not what the question asks for (types, sizes, a version that is one).
 
     It runs under the process lifecycle of every child: its own process group, killed
     with whatever it started when it times out, and on Ctrl-C or SIGTERM with the rest."""
-    answer = _run_bounded([python, "-I", "-c", _QUESTION], timeout, ANSWER_LIMIT)
+    limit_s = INTERPRETER_TIMEOUT if timeout is None else timeout
+    answer = _run_bounded([python, "-I", "-c", _QUESTION], limit_s, ANSWER_LIMIT)
     if answer is None:
         return None
     lines = answer.decode("utf-8", errors="replace").strip().splitlines()
