@@ -44,7 +44,7 @@ from compataudit.model import (
 )
 from compataudit.schema import schema_text
 from compataudit.snapshot import dump_snapshot
-from tests.test_lifecycle import alive
+from tests.test_lifecycle import alive, all_gone
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux process model")
 
@@ -1698,3 +1698,140 @@ def test_ascii_stdout_gets_ascii_markers(
     assert done.value.code == 1
     text = raw.getvalue().decode("ascii")  # would raise on any non-ASCII byte
     assert "torchvision" in text and "Traceback" not in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- round 2: real processes
+# What needs a process of its own: a closed or full stdout, a file-size limit, a signal
+# in the middle of a parallel lint.
+
+
+def _cli(args: list[str], cwd: Path, **popen: Any) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "compataudit", *args]
+    return subprocess.run(argv, cwd=cwd, env=env, timeout=120, check=False, **popen)
+
+
+def _close_stdout() -> None:
+    os.close(1)
+
+
+def _limit_file_size() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+
+
+WHAT_IF_TEXT = ["check", "--no-probe", "--python", "3.11"]
+HOSTILE_PROCESSES = [
+    ("closed-stdout-check", WHAT_IF_TEXT),
+    ("closed-stdout-rules", ["rules"]),
+    ("closed-stdout-rule", ["rule", "DRV001"]),
+    ("full-stdout-check", [*WHAT_IF_TEXT, "-f", "json"]),
+    ("full-stdout-rules", ["rules"]),
+    ("full-stdout-rule", ["rule", "DRV001"]),
+    ("file-size-limit", [*WHAT_IF_TEXT, "-f", "json", "-o", "out.json"]),
+    ("dev-stdout", [*WHAT_IF_TEXT, "-f", "json", "-o", "/dev/stdout"]),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), HOSTILE_PROCESSES, ids=[c[0] for c in HOSTILE_PROCESSES])
+def test_a_hostile_stdout_or_limit(name: str, args: list[str], tmp_path: Path) -> None:
+    if name.startswith("closed-stdout"):  # nobody to print to: the run still ends cleanly
+        done = _cli(args, tmp_path, stderr=subprocess.PIPE, preexec_fn=_close_stdout)
+        assert done.returncode == 0, done.stderr
+    elif name.startswith("full-stdout"):  # a full disk behind stdout: exit 2, one line
+        with Path("/dev/full").open("wb") as full:
+            done = _cli(args, tmp_path, stdout=full, stderr=subprocess.PIPE)
+        assert done.returncode == 2 and b"No space left on device" in done.stderr, done.stderr
+        assert len(done.stderr.decode().strip().splitlines()) == 1
+    elif name == "file-size-limit":  # EFBIG: exit 2 and no partial or temporary file
+        done = _cli(args, tmp_path, capture_output=True, preexec_fn=_limit_file_size)
+        assert done.returncode == 2 and b"File too large" in done.stderr, done.stderr
+        # No partial report and no temporary file; the small JSON error document fits.
+        assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+        assert json.loads((tmp_path / "out.json").read_text())["error"]["exit_code"] == 2
+    else:  # -o /dev/stdout writes through to the pipe, never replaces /dev/stdout
+        before = Path("/dev/stdout").lstat()
+        done = _cli(args, tmp_path, capture_output=True)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["schema_version"] == 1
+        after = Path("/dev/stdout").lstat()
+        assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert b"Traceback" not in done.stderr and b"internal error" not in done.stderr
+
+
+LINT_SIGNALS = [("SIGINT", 130), ("SIGTERM", 143)]
+
+
+@pytest.mark.parametrize(("name", "code"), LINT_SIGNALS)
+def test_a_signal_ends_a_parallel_lint_with_a_busy_and_an_idle_worker(
+    name: str, code: int, tmp_path: Path
+) -> None:
+    """One worker parses a file for seconds, the other waits for work, holding the task
+    queue's lock: the run still ends within seconds, every worker with it."""
+    code_dir = tmp_path / "code"
+    code_dir.mkdir()
+    (code_dir / "a_busy.py").write_text("x = " + "+".join(["(1)"] * 450_000) + "\n")
+    for i in range(60):
+        (code_dir / f"m{i:02}.py").write_text(LINT_SEED)
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "compataudit", "lint", "--no-cache", "-j", "2", "code"]
+    cli = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    workers: list[int] = []
+    try:
+        for _ in range(400):  # until both workers run
+            workers = lifecycle.children_of(cli.pid)
+            if len(workers) >= 2 or cli.poll() is not None:
+                break
+            subprocess.run(["sleep", "0.05"], check=True)
+        assert len(workers) >= 2, "the pool never started"
+        subprocess.run(["sleep", "0.5"], check=True)  # the idle worker is waiting for work
+        cli.send_signal(getattr(signal, name))
+        _, err = cli.communicate(timeout=10)
+        assert cli.returncode == code, err
+        assert b"Traceback" not in err
+        assert all_gone(workers), "a lint worker survived"
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+        for pid in workers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_a_long_environment_yml_parses_in_linear_time(tmp_path: Path) -> None:
+    """20,000 dependencies (and a pip section of 2,000): seconds, not minutes."""
+    import time
+
+    lines = ["name: big", "dependencies:", *(f"  - pkg{i}=1.0.{i}" for i in range(20_000))]
+    lines += ["  - pip:", *(f"    - pp{i}==1.0.{i}" for i in range(2_000))]
+    (tmp_path / "env.yml").write_text("\n".join(lines) + "\n")
+    from compataudit.inputs import read_stack_file
+
+    start = time.perf_counter()
+    stack = read_stack_file(str(tmp_path / "env.yml"))
+    assert time.perf_counter() - start < 10
+    assert len(stack.pins) == 2_000 and stack.pins[-1].where.endswith(":22003")
+
+
+def test_lint_jobs_are_capped_at_a_few_per_core(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``--jobs 10000`` starts four workers per core, not ten thousand."""
+    import multiprocessing.context
+
+    from compataudit.doctor import lint_run
+
+    started: list[int] = []
+
+    def fake_pool(self: object, processes: int, **kwargs: object) -> object:
+        started.append(processes)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", fake_pool)
+    files = [str(tmp_path / f"m{i}.py") for i in range(60)]
+    with pytest.raises(RuntimeError):
+        list(lint_run.summarize_all(files, jobs=10_000, cache_dir=None))
+    assert started == [4 * lint_run.default_jobs()]
+
+
+def test_the_hostile_round_adds_sixty_cases() -> None:
+    assert len(HOSTILE) + len(HOSTILE_PROCESSES) + len(LINT_SIGNALS) >= 60
