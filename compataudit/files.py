@@ -254,10 +254,22 @@ def _resolve_output(target: Path) -> tuple[Path, bool]:
 
 
 def _write_through(text: str, target: Path, path: str) -> None:
-    try:
-        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_NOCTTY)
-    except OSError as exc:
-        raise CompatAuditError(f"cannot write {path}: {exc.strerror or exc}") from None
+    import time
+
+    # Non-blocking open: a FIFO that nobody reads answers ENXIO instead of hanging the run;
+    # a reader gets PIPE_TIMEOUT_S to turn up (`compataudit check -o fifo & cat fifo`).
+    deadline = time.monotonic() + PIPE_TIMEOUT_S
+    while True:
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_NOCTTY | os.O_NONBLOCK)
+            break
+        except OSError as exc:
+            if exc.errno == errno.ENXIO and time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
+            why = f"no process reads it within {PIPE_TIMEOUT_S:g} s" if exc.errno == errno.ENXIO else None
+            raise CompatAuditError(f"cannot write {path}: {why or exc.strerror or exc}") from None
+    os.set_blocking(fd, True)
     data = text.encode("utf-8")
     try:
         view = memoryview(data)

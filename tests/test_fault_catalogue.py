@@ -1098,6 +1098,15 @@ HOSTILE = [
         check=fifo_got("compataudit"),
     ),
     Case(
+        "out-fifo-nobody-reads",
+        7,
+        ("check", "--no-probe", "--python", "3.11", "-o", "out.fifo"),
+        2,
+        "no process reads it",
+        fifo("out.fifo"),
+        check=still("out.fifo", stat.S_ISFIFO),
+    ),
+    Case(
         "out-devnull-copy",
         7,
         ("check", "--no-probe", "--python", "3.11", "-o", "null"),

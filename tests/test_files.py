@@ -169,3 +169,12 @@ def test_read_regular_skips_what_is_not_a_file(tmp_path: Path) -> None:
     assert read_regular(tmp_path / "ok", 4, head=True) == b"0123"
     with pytest.raises(OSError, match="bigger than 4"):
         read_regular(tmp_path / "ok", 4)
+
+
+def test_write_output_to_a_fifo_nobody_reads_gives_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("compataudit.files.PIPE_TIMEOUT_S", 0.3)
+    os.mkfifo(tmp_path / "out.fifo")
+    with pytest.raises(CompatAuditError, match="no process reads it"):
+        write_output("x", str(tmp_path / "out.fifo"))
