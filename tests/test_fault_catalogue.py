@@ -928,11 +928,12 @@ def lacks_text(*words: str) -> Callable[[str, str, Path], None]:
 
 
 def laughs(levels: int, width: int, *, pip: bool = False) -> str:
-    lines = ["name: x", "dependencies:"]
-    lines.append(f"  - &a0 [{', '.join(['lol'] * width)}]")
+    """A "billion laughs": anchors under a key of their own, the last one used as a
+    dependency (or as the pip section), so a reader that expands it never ends."""
+    lines = ["x:", f"  - &a0 [{', '.join(['lol'] * width)}]"]
     lines += [f"  - &a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels)]
-    if pip:
-        lines.append(f"  - pip: *a{levels - 1}")
+    last = f"*a{levels - 1}"
+    lines += ["dependencies:", f"  - pip: {last}" if pip else f"  - {last}"]
     return "\n".join(lines) + "\n"
 
 
@@ -1264,6 +1265,18 @@ HOSTILE = [
         (0, 2),
         "",
         write("uv.lock", 'version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = 5\nversion = [1]\n'),
+    ),
+    Case(
+        "uv-lock-markers-are-a-number",
+        3,
+        (*R_CHECK, "-r", "uv.lock", *J),
+        2,
+        "malformed uv.lock",
+        write(
+            "uv.lock",
+            'version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = "torch"\n'
+            'version = "2.5.1"\nresolution-markers = 5\n',
+        ),
     ),
     Case(
         "uv-lock-version-is-a-table",
