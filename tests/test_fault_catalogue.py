@@ -1821,6 +1821,40 @@ def test_a_signal_ends_a_parallel_lint_with_a_busy_and_an_idle_worker(
                 os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.parametrize(("name", "code"), LINT_SIGNALS)
+def test_a_signal_ends_an_env_interpreter_and_its_child(name: str, code: int, tmp_path: Path) -> None:
+    """A hung ``--env`` interpreter and the child it started die with the run."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.7\n")
+    pidfile = tmp_path / "pids"
+    script = venv / "bin" / "python"
+    script.write_text(f"#!/bin/sh\nsleep 300 &\necho $$ $! > {pidfile}\nsleep 300\n")
+    script.chmod(0o755)
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "compataudit", "check", "--no-smoke", "--env", str(venv), "-f", "json"]
+    cli = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    pids: list[int] = []
+    try:
+        for _ in range(400):
+            if pidfile.exists() and len(pidfile.read_text().split()) == 2:
+                pids = [int(p) for p in pidfile.read_text().split()]
+                break
+            assert cli.poll() is None, cli.communicate()
+            subprocess.run(["sleep", "0.05"], check=True)
+        cli.send_signal(getattr(signal, name))
+        out, err = cli.communicate(timeout=15)
+        assert cli.returncode == code and b"Traceback" not in err, err
+        assert json.loads(out)["error"]["exit_code"] == code
+        assert all_gone(pids), "the interpreter or its child survived"
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+        for pid in pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def test_a_long_environment_yml_parses_in_linear_time(tmp_path: Path) -> None:
     """20,000 dependencies (and a pip section of 2,000): seconds, not minutes."""
     import time
@@ -1856,4 +1890,4 @@ def test_lint_jobs_are_capped_at_a_few_per_core(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_the_hostile_round_adds_sixty_cases() -> None:
-    assert len(HOSTILE) + len(HOSTILE_PROCESSES) + len(LINT_SIGNALS) >= 60
+    assert len(HOSTILE) + len(HOSTILE_PROCESSES) + 2 * len(LINT_SIGNALS) >= 60
