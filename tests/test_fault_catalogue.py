@@ -873,6 +873,27 @@ def lint_cache_entry(body: bytes | None) -> Setup:
     return setup
 
 
+def lint_cache_edited(field_name: str, value: object) -> Setup:
+    """lint's real cache entry for ``code/m.py`` with one field of its first class replaced."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        from compataudit.doctor import cache
+        from compataudit.doctor.lint_run import summarize_bytes
+
+        lint_cache_entry(b"")(root, mp)
+        data = (root / "code" / "m.py").read_bytes()
+        summary, _ = summarize_bytes(data, "m.py")
+        assert summary is not None
+        key = cache.content_key(data)
+        assert cache.store(cache.default_cache_dir(), key, summary)
+        entry = cache._entry(cache.default_cache_dir(), key)
+        raw = json.loads(entry.read_text())
+        raw["summary"]["classes"][0][field_name] = value
+        entry.write_text(json.dumps(raw))
+
+    return setup
+
+
 def lint_found(kind: str) -> Callable[[Any, Path], None]:
     def check(doc: Any, root: Path) -> None:
         assert [p["kind"] for p in doc["problems"]] == [kind], doc
@@ -1445,13 +1466,16 @@ HOSTILE = [
         setup=lint_cache_entry(b"[" * 100000),
         check=lint_found("missing-backward"),
     ),
-    Case(
-        "lint-cache-wrong-types",
-        3,
-        ("lint", "code", *J),
-        1,
-        setup=lint_cache_entry(b'{"tag": "x", "key": "y", "summary": {"classes": 5}}'),
-        check=lint_found("missing-backward"),
+    *(
+        Case(
+            f"lint-cache-{field_name}-of-the-wrong-type",
+            3,
+            ("lint", "code", *J),
+            1,
+            setup=lint_cache_edited(field_name, value),
+            check=lint_found("missing-backward"),
+        )
+        for field_name, value in (("bases", [5]), ("nonstatic", [[5, "x"]]), ("name", {"a": 1}))
     ),
     Case(
         "lint-cache-fifo",
