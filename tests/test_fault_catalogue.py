@@ -708,6 +708,21 @@ def only_our_commands(out: str, err: str, root: Path) -> None:
     assert "##vso[" not in out + err
 
 
+def clean_file(name: str) -> Callable[[Any, Path], None]:
+    """The raw bytes of an output file: no ESC, BEL, C1 CSI or bidi override, no ``##vso[``,
+    no line that starts a workflow command other than our own annotations."""
+
+    def check(doc: Any, root: Path) -> None:
+        data = (root / name).read_bytes()
+        for bad in (b"\x1b", b"\x07", "\x9b".encode(), "\u202e".encode(), b"##vso["):
+            assert bad not in data, bad
+        for line in data.splitlines():
+            if line.lstrip().startswith(b"::"):
+                assert line.startswith((b"::error ", b"::warning ", b"::notice ")), line
+
+    return check
+
+
 def uv_lock(version: str, name: str = "torch") -> Setup:
     """A uv.lock pinning ``name`` at ``version`` (any characters: a TOML basic string)."""
     return write(
@@ -986,6 +1001,18 @@ HOSTILE = [
             ("markdown", no_ci_commands),
             ("github", only_our_commands),
         )
+    ),
+    *(
+        Case(
+            f"lock-version-escapes-file-{fmt}",
+            7,
+            (*R_CHECK, "-r", "uv.lock", "-f", fmt, "-o", f"out.{fmt}"),
+            (0, 1),
+            setup=uv_lock(EVIL_VERSION),
+            writes=(f"out.{fmt}",),
+            check=clean_file(f"out.{fmt}"),
+        )
+        for fmt in ("table", "markdown", "github", "junit", "sarif", "html")
     ),
     Case(
         "lock-version-escapes-json",
