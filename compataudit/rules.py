@@ -546,10 +546,11 @@ RULES: tuple[Rule, ...] = (
         "EXT004",
         "toolkit-torch-cuda-mismatch",
         "extensions",
-        E,
+        W,
         "The system CUDA toolkit is another CUDA release than the installed torch was built with",
         "`nvcc` (CUDA_HOME, else PATH) against torch's CUDA, as torch.utils.cpp_extension "
-        "compares them before compiling: another major refuses (an error), another minor warns.",
+        "compares them before compiling: another major refuses (a warning: the installed stack "
+        "runs, only source builds stop), another minor warns (info).",
         "Every source build of a CUDA extension (flash-attn, apex, DeepSpeed ops, "
         "`pip install --no-binary`, `torch.utils.cpp_extension.load`) stops with `The detected "
         "CUDA version (X) mismatches the version that was used to compile PyTorch (Y)`.",

@@ -21,6 +21,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,7 @@ from compataudit.model import (
     PythonInfo,
 )
 from compataudit.sources.snapshot import dump_snapshot
-from tests.test_lifecycle import alive
+from tests.test_lifecycle import alive, all_gone
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux process model")
 
@@ -66,6 +67,7 @@ class Case:
     writes: tuple[str, ...] = ()  # files the run is meant to create or replace
     check: Callable[[Any, Path], object] | None = None  # more asserts on the JSON (or the text)
     env: dict[str, str] = field(default_factory=dict)
+    raw: Callable[[str, str, Path], object] | None = None  # asserts on the raw stdout and stderr
 
 
 # --------------------------------------------------------------------------- setups
@@ -667,6 +669,939 @@ CASES = [
 ]
 
 
+# --------------------------------------------------------------------------- round 2: hostile input
+# What we print cannot drive a terminal or a CI runner, what we write never replaces a
+# device, and no input can hang us or eat the machine. Security cases assert on the raw
+# text: no ESC, BEL, C1 CSI or bidi override reaches stdout or stderr.
+
+OSC52 = "\x1b]52;c;aGVsbG8=\x07"  # writes the clipboard
+CLEAR = "\x1b[2J"  # clears the screen
+C1_CSI = "\x9b2J"
+BIDI = "\u202e"
+MASK = "\n::add-mask::secret"  # a GitHub Actions workflow command on a line of its own
+VSO = "\n##vso[task.setvariable variable=x]y"  # an Azure Pipelines logging command
+LINT_SEED = (REPO / "tests" / "fixtures" / "lint" / "seed" / "example3.py").read_text()
+
+
+def no_controls(out: str, err: str, root: Path) -> None:
+    """Nothing but printable text, newlines and tabs, on both streams."""
+    for text in (out, err):
+        bad = [ch for ch in text if (ord(ch) < 0x20 and ch not in "\n\t") or 0x7F <= ord(ch) < 0xA0]
+        bad += [ch for ch in text if ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"]
+        assert bad == [], repr(bad[:5])
+
+
+def no_ci_commands(out: str, err: str, root: Path) -> None:
+    """No control characters and no line a CI runner executes."""
+    no_controls(out, err, root)
+    for line in (out + "\n" + err).splitlines():
+        assert not line.lstrip().startswith(("::", "##[")), line
+    assert "##vso[" not in out + err
+
+
+def only_our_commands(out: str, err: str, root: Path) -> None:
+    """``--format github``: workflow commands, but only the annotations we write."""
+    no_controls(out, err, root)
+    for line in out.splitlines():
+        if line.lstrip().startswith("::"):
+            assert line.startswith(("::error ", "::warning ", "::notice ")), line
+    assert "##vso[" not in out + err
+
+
+def clean_file(name: str) -> Callable[[Any, Path], None]:
+    """The raw bytes of an output file: no ESC, BEL, C1 CSI or bidi override, no ``##vso[``,
+    no line that starts a workflow command other than our own annotations."""
+
+    def check(doc: Any, root: Path) -> None:
+        data = (root / name).read_bytes()
+        for bad in (b"\x1b", b"\x07", "\x9b".encode(), "\u202e".encode(), b"##vso["):
+            assert bad not in data, bad
+        for line in data.splitlines():
+            if line.lstrip().startswith(b"::"):
+                assert line.startswith((b"::error ", b"::warning ", b"::notice ")), line
+
+    return check
+
+
+def uv_lock(version: str, name: str = "torch") -> Setup:
+    """A uv.lock pinning ``name`` at ``version`` (any characters: a TOML basic string)."""
+    return write(
+        "uv.lock",
+        'version = 1\nrequires-python = ">=3.11"\n\n[[package]]\n'
+        f"name = {json.dumps(name)}\nversion = {json.dumps(version)}\n"
+        'source = { registry = "https://pypi.org/simple" }\n',
+    )
+
+
+def fifo(name: str) -> Setup:
+    """A FIFO nobody writes; pipes give up after 0.3 s in these cases."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(root / name)
+        mp.setattr("compataudit.files.PIPE_TIMEOUT_S", 0.3)
+
+    return setup
+
+
+def fifo_writer(name: str, text: str) -> Setup:
+    """A FIFO that a thread fills with ``text`` once (as ``<(cat file)`` does)."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        os.mkfifo(root / name)
+
+        def feed() -> None:
+            with (root / name).open("w") as fh:
+                fh.write(text)
+
+        threading.Thread(target=feed, daemon=True).start()
+
+    return setup
+
+
+def fifo_reader(name: str) -> Setup:
+    """A FIFO that a thread drains into ``got.txt`` (what a reading process would see)."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        os.mkfifo(root / name)
+
+        def drain() -> None:
+            with (root / name).open("rb") as fh:
+                (root / "got.txt").write_bytes(fh.read())
+
+        threading.Thread(target=drain, daemon=True).start()
+
+    return setup
+
+
+def device_copy(name: str, minor: int) -> Setup:
+    """A private copy of /dev/null (minor 3) or /dev/full (minor 7): root only."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        if os.geteuid() != 0:
+            pytest.skip("mknod needs root")
+        os.mknod(root / name, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+
+    return setup
+
+
+def link(name: str, target: str) -> Setup:
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        (root / name).symlink_to(target)
+
+    return setup
+
+
+def still(name: str, kind: Callable[[int], bool], target: str | None = None) -> Callable[[Any, Path], None]:
+    """``name`` is still what it was (a FIFO, a device, a link to ``target``)."""
+
+    def check(doc: Any, root: Path) -> None:
+        path = root / name
+        assert kind(path.lstat().st_mode), oct(path.lstat().st_mode)
+        if target is not None:
+            assert str(path.readlink()) == target
+        assert [p.name for p in root.iterdir() if p.name.startswith(".compataudit-")] == []
+
+    return check
+
+
+def fifo_got(text: str) -> Callable[[Any, Path], None]:
+    def check(doc: Any, root: Path) -> None:
+        assert stat.S_ISFIFO((root / "out.fifo").lstat().st_mode)
+        for _ in range(100):
+            if (root / "got.txt").exists() and (root / "got.txt").stat().st_size:
+                break
+            subprocess.run(["sleep", "0.05"], check=True)
+        assert text in (root / "got.txt").read_text()
+
+    return check
+
+
+def venv_with(python_body: str, cfg_version: str = "3.11.7") -> Setup:
+    """A venv whose bin/python is a shell script running ``python_body``."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        venv = root / "venv"
+        (venv / "bin").mkdir(parents=True)
+        (venv / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+        (venv / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion = {cfg_version}\n")
+        script = venv / "bin" / "python"
+        script.write_text("#!/bin/sh\n" + python_body)
+        script.chmod(0o755)
+        mp.setattr("compataudit.probes.target.INTERPRETER_TIMEOUT", 1.5)
+
+    return setup
+
+
+def python_version(expected: str) -> Callable[[Any, Path], None]:
+    def check(doc: Any, root: Path) -> None:
+        assert doc["environment"]["python"]["version"] == expected, doc["environment"]["python"]
+
+    return check
+
+
+def dist_info(name: str, version: str, *, metadata: str = "file", record: str = "none") -> Setup:
+    """A site-packages first on sys.path with one distribution whose METADATA (and RECORD)
+    is a regular file, a FIFO nobody writes, or a link to /dev/zero."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        info = root / "site" / f"{name}-{version}.dist-info"
+        info.mkdir(parents=True)
+        for file, how in (("METADATA", metadata), ("RECORD", record)):
+            path = info / file
+            if how == "file":
+                path.write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n")
+            elif how == "fifo":
+                os.mkfifo(path)
+            elif how == "zero":
+                path.symlink_to("/dev/zero")
+        mp.syspath_prepend(str(root / "site"))
+
+    return setup
+
+
+def conda_prefix_with_fifos(root: Path, mp: pytest.MonkeyPatch) -> None:
+    prefix = root / "env"
+    (prefix / "conda-meta").mkdir(parents=True)
+    (prefix / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+    os.mkfifo(prefix / "conda-meta" / "pytorch-2.5.1-py3.11_cuda12.4_0.json")
+    (prefix / "conda-meta" / "python-3.11.7-h1_0.json").symlink_to("/dev/zero")
+
+
+def lint_cache_entry(body: bytes | None) -> Setup:
+    """lint's cache entry for ``code/m.py`` replaced by ``body`` (None: a FIFO)."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        from compataudit.doctor import cache
+
+        source = root / "code" / "m.py"
+        source.parent.mkdir()
+        source.write_text(LINT_SEED)
+        mp.setenv("XDG_CACHE_HOME", str(root.parent / f"{root.name}-cache"))  # not a user file
+        entry = cache._entry(cache.default_cache_dir(), cache.content_key(source.read_bytes()))
+        entry.parent.mkdir(parents=True)
+        if body is None:
+            os.mkfifo(entry)
+        else:
+            entry.write_bytes(body)
+
+    return setup
+
+
+def lint_cache_edited(field_name: str, value: object) -> Setup:
+    """lint's real cache entry for ``code/m.py`` with one field of its first class replaced."""
+
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        from compataudit.doctor import cache
+        from compataudit.doctor.lint_run import summarize_bytes
+
+        lint_cache_entry(b"")(root, mp)
+        data = (root / "code" / "m.py").read_bytes()
+        summary, _ = summarize_bytes(data, "m.py")
+        assert summary is not None
+        key = cache.content_key(data)
+        assert cache.store(cache.default_cache_dir(), key, summary)
+        entry = cache._entry(cache.default_cache_dir(), key)
+        raw = json.loads(entry.read_text())
+        raw["summary"]["classes"][0][field_name] = value
+        entry.write_text(json.dumps(raw))
+
+    return setup
+
+
+def lint_found(kind: str) -> Callable[[Any, Path], None]:
+    def check(doc: Any, root: Path) -> None:
+        assert [p["kind"] for p in doc["problems"]] == [kind], doc
+
+    return check
+
+
+def snapshot_file(name: str, env: Environment, **top: object) -> Setup:
+    def setup(root: Path, mp: pytest.MonkeyPatch) -> None:
+        data = json.loads(dump_snapshot(env))
+        data.update(top)
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(json.dumps(data))
+
+    return setup
+
+
+def node(
+    host: str | None = "node01", torch: str = "2.5.1+cu124", gpu: str = "NVIDIA L4", **extra: Any
+) -> Environment:
+    return Environment(
+        python=PythonInfo("3.11.7", prefix=extra.pop("prefix", None)),
+        platform=PlatformInfo("Linux", "x86_64", hostname=host),
+        packages=(Package("torch", torch, extra.pop("location", "/site")),),
+        nvidia=NvidiaInfo(
+            status=ProbeStatus.OK,
+            source="nvml",
+            driver_version="560.35.03",
+            cuda_driver_version="12.6",
+            gpus=(
+                Gpu(0, gpu, extra.pop("uuid", "GPU-22222222-bbbb"), "8.9", serial=extra.pop("serial", None)),
+            ),
+        ),
+        env_vars=extra.pop("env_vars", ()),
+        origin="probe",
+    )
+
+
+def fleet_corrupt(*names: str) -> Callable[[Any, Path], None]:
+    def check(doc: Any, root: Path) -> None:
+        assert sorted(Path(c["file"]).name for c in doc["corrupt"]) == sorted(names), doc["corrupt"]
+        assert all("schema_version" in c["error"] or "pipe" in c["error"] for c in doc["corrupt"])
+
+    return check
+
+
+def lacks_text(*words: str) -> Callable[[str, str, Path], None]:
+    def check(out: str, err: str, root: Path) -> None:
+        for word in words:
+            assert word not in out + err, word
+
+    return check
+
+
+def laughs(levels: int, width: int, *, pip: bool = False) -> str:
+    """A "billion laughs": anchors under a key of their own, the last one used as a
+    dependency (or as the pip section), so a reader that expands it never ends."""
+    lines = ["x:", f"  - &a0 [{', '.join(['lol'] * width)}]"]
+    lines += [f"  - &a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels)]
+    last = f"*a{levels - 1}"
+    lines += ["dependencies:", f"  - pip: {last}" if pip else f"  - {last}"]
+    return "\n".join(lines) + "\n"
+
+
+def deep_yaml(depth: int) -> str:
+    return "dependencies:\n  - " + "[" * depth + "]" * depth + "\n"
+
+
+R_CHECK = ("check", "--no-smoke", "--no-probe", "--python", "3.11")
+EVIL_VERSION = "2.5.1" + OSC52 + CLEAR + C1_CSI + BIDI + MASK + VSO
+HOSTILE_NAME_CSV = (
+    "printf '0, NVIDIA \\033]52;c;aGk=\\007A100\\033[2J, GPU-1, 00000000:01:00.0, 81920, 8.0, Disabled, "
+    "550.54.14\\n'\n"
+)
+
+HOSTILE = [
+    # ------------------------------------------------ 7 outputs: escapes and CI commands
+    *(
+        Case(
+            f"lock-version-escapes-{fmt}",
+            7,
+            (*R_CHECK, "-r", "uv.lock", "-f", fmt),
+            (0, 1),
+            "",
+            uv_lock(EVIL_VERSION),
+            raw=check,
+        )
+        for fmt, check in (
+            ("table", no_ci_commands),
+            ("markdown", no_ci_commands),
+            ("github", only_our_commands),
+        )
+    ),
+    *(
+        Case(
+            f"lock-version-escapes-file-{fmt}",
+            7,
+            (*R_CHECK, "-r", "uv.lock", "-f", fmt, "-o", f"out.{fmt}"),
+            (0, 1),
+            setup=uv_lock(EVIL_VERSION),
+            writes=(f"out.{fmt}",),
+            check=clean_file(f"out.{fmt}"),
+        )
+        for fmt in ("table", "markdown", "github", "junit", "sarif", "html")
+    ),
+    Case(
+        "lock-version-escapes-json",
+        7,
+        (*R_CHECK, "-r", "uv.lock", *J),
+        (0, 1),
+        setup=uv_lock(EVIL_VERSION),
+        raw=no_ci_commands,
+        check=lambda doc, root: (
+            doc["environment"]["packages"][0]["version"] == EVIL_VERSION or pytest.fail("JSON lost data")
+        ),
+    ),
+    Case(
+        "lock-version-escapes-verbose-table",
+        7,
+        (*R_CHECK, "-r", "uv.lock", "-vv"),
+        (0, 1),
+        setup=uv_lock("2.5.1" + MASK + OSC52),
+        raw=no_ci_commands,
+    ),
+    Case(
+        "lock-name-escapes-table",
+        7,
+        (*R_CHECK, "-r", "uv.lock"),
+        (0, 1, 2),
+        setup=uv_lock("1.0.0", name="torch" + CLEAR + MASK),
+        raw=no_ci_commands,
+    ),
+    *(
+        Case(
+            f"metadata-version-escapes-{fmt}",
+            7,
+            ("check", "--no-smoke", "--fail-on", "never", "-f", fmt),
+            0,
+            setup=dist_info("torch", "2.5.1" + OSC52 + CLEAR + C1_CSI),
+            raw=check,
+        )
+        for fmt, check in (
+            ("table", no_ci_commands),
+            ("markdown", no_ci_commands),
+            ("github", only_our_commands),
+        )
+    ),
+    *(
+        Case(
+            f"smi-gpu-name-escapes-{fmt}",
+            7,
+            ("check", "--no-smoke", "--fail-on", "never", "-f", fmt),
+            0,
+            setup=fake_smi(HOSTILE_NAME_CSV),
+            raw=check,
+        )
+        for fmt, check in (
+            ("table", no_ci_commands),
+            ("markdown", no_ci_commands),
+            ("github", only_our_commands),
+        )
+    ),
+    Case(
+        "markdown-raw-html-from-a-lock",
+        7,
+        (*R_CHECK, "-r", "uv.lock", "-f", "markdown"),
+        (0, 1),
+        setup=uv_lock("<img src=x onerror=alert(1)>"),
+        raw=lambda out, err, root: ("<img" not in out and "&lt;img" in out) or pytest.fail(out),
+    ),
+    Case(
+        "lint-path-escapes",
+        7,
+        ("lint", "--no-cache", "code"),
+        1,
+        setup=write("code/evil" + OSC52 + CLEAR + ".py", LINT_SEED),
+        raw=no_ci_commands,
+    ),
+    Case(
+        "lint-path-newline-command",
+        7,
+        ("lint", "--no-cache", "code"),
+        1,
+        setup=write("code/x\n::error::pwned\n##vso[task.complete]y.py", LINT_SEED),
+        raw=no_ci_commands,
+    ),
+    Case(
+        "explain-traceback-escapes",
+        7,
+        ("explain", "--no-probe", "tb.txt"),
+        (0, 1),
+        setup=write(
+            "tb.txt",
+            'Traceback (most recent call last):\n  File "x.py", line 1\n'
+            f"RuntimeError: Found no NVIDIA driver on your system{OSC52}{CLEAR}\n::add-mask::secret\n",
+        ),
+        raw=no_ci_commands,
+    ),
+    Case(
+        "error-message-path-escapes",
+        7,
+        (*R_CHECK, "-r", "nope" + OSC52 + CLEAR + ".txt"),
+        2,
+        "no such file",
+        raw=no_controls,
+    ),
+    Case(
+        "fleet-text-escapes",
+        7,
+        ("fleet", "nodes"),
+        (0, 1),
+        setup=both(
+            snapshot_file("nodes/a.json", node(host="h" + OSC52, gpu="L4" + CLEAR + MASK)),
+            snapshot_file("nodes/b.json", node(host="h2", torch="2.4.0" + VSO)),
+        ),
+        raw=no_ci_commands,
+    ),
+    Case(
+        "diff-text-escapes",
+        7,
+        ("diff", "a.json", "b.json"),
+        (0, 1),
+        setup=both(
+            snapshot_file("a.json", node()), snapshot_file("b.json", node(torch="2.4.0" + OSC52 + MASK))
+        ),
+        raw=no_ci_commands,
+    ),
+    # ------------------------------------------------ 7 outputs: writes through special files
+    Case(
+        "out-fifo-written-through",
+        7,
+        ("check", "--no-probe", "--python", "3.11", "-o", "out.fifo"),
+        0,
+        setup=fifo_reader("out.fifo"),
+        writes=("got.txt",),
+        check=fifo_got("compataudit"),
+    ),
+    Case(
+        "out-fifo-nobody-reads",
+        7,
+        ("check", "--no-probe", "--python", "3.11", "-o", "out.fifo"),
+        2,
+        "no process reads it",
+        fifo("out.fifo"),
+        check=still("out.fifo", stat.S_ISFIFO),
+    ),
+    Case(
+        "out-devnull-copy",
+        7,
+        ("check", "--no-probe", "--python", "3.11", "-o", "null"),
+        0,
+        setup=device_copy("null", 3),
+        check=still("null", stat.S_ISCHR),
+    ),
+    Case(
+        "out-devfull-copy",
+        7,
+        ("check", "--no-probe", "--python", "3.11", "-o", "full"),
+        2,
+        "No space left on device",
+        device_copy("full", 7),
+        check=still("full", stat.S_ISCHR),
+    ),
+    Case(
+        "out-link-to-devfull",
+        7,
+        ("check", "--no-probe", "--python", "3.11", "-o", "full"),
+        2,
+        "No space left on device",
+        link("full", "/dev/full"),
+        check=still("full", stat.S_ISLNK, "/dev/full"),
+    ),
+    Case(
+        "out-link-to-proc-fd",
+        7,
+        ("check", "--no-probe", "--python", "3.11", "-o", "out"),
+        0,
+        setup=link("out", "/proc/self/fd/1"),
+        writes=("out",),  # through the link: the test's own captured stdout
+        check=still("out", stat.S_ISLNK, "/proc/self/fd/1"),
+    ),
+    Case(
+        "out-link-to-regular-file",
+        7,
+        ("check", "--no-probe", "--python", "3.11", *J, "-o", "link.json"),
+        0,
+        setup=both(write("real.json", "{}"), link("link.json", "real.json")),
+        writes=("real.json", "link.json"),  # the link reads as the file it names
+        check=lambda doc, root: (
+            still("link.json", stat.S_ISLNK, "real.json")(doc, root)
+            or json.loads((root / "real.json").read_text())["schema_version"] == 1
+        ),
+    ),
+    Case(
+        "out-255-byte-name",
+        7,
+        ("check", "--no-probe", "--python", "3.11", *J, "-o", "r" * 250 + ".json"),
+        0,
+        writes=("r" * 250 + ".json",),
+    ),
+    Case(
+        "out-255-byte-name-multibyte",
+        7,
+        ("check", "--no-probe", "--python", "3.11", *J, "-o", "é" * 125 + ".json"),
+        0,
+        writes=("é" * 125 + ".json",),
+    ),
+    # ------------------------------------------------ 3 input files: bombs and bounds
+    Case(
+        "yaml-billion-laughs",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "env.yml",
+        write("env.yml", laughs(12, 12)),
+    ),
+    Case(
+        "yaml-billion-laughs-in-pip",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "env.yml",
+        write("env.yml", laughs(12, 12, pip=True)),
+    ),
+    Case(
+        "yaml-deep-nesting",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "env.yml",
+        write("env.yml", deep_yaml(20000)),
+    ),
+    Case(
+        "yaml-dependency-is-a-list",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "env.yml",
+        write("env.yml", "dependencies:\n  - [1, 2]\n"),
+    ),
+    Case(
+        "yaml-pip-is-a-number",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "env.yml",
+        write("env.yml", "dependencies:\n  - pip: 5\n"),
+    ),
+    Case(
+        "yaml-pip-holds-a-mapping",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "env.yml",
+        write("env.yml", "dependencies:\n  - pip:\n      - {a: 1}\n"),
+    ),
+    Case(
+        "nested-r-dev-zero",
+        3,
+        (*R_CHECK, "-r", "req.txt", *J),
+        2,
+        "not a regular file",
+        write("req.txt", "numpy==1.26.4\n-r /dev/zero\n"),
+    ),
+    Case("r-dev-zero", 3, (*R_CHECK, "-r", "/dev/zero", *J), 2, "not a regular file"),
+    Case(
+        "r-link-to-dev-zero",
+        3,
+        (*R_CHECK, "-r", "requirements.txt", *J),
+        2,
+        "not a regular file",
+        link("requirements.txt", "/dev/zero"),
+    ),
+    Case(
+        "yaml-pip-r-dev-zero",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "not a regular file",
+        write("env.yml", "dependencies:\n  - pip:\n    - -r /dev/zero\n"),
+    ),
+    Case(
+        "uv-lock-deep-nesting",
+        3,
+        (*R_CHECK, "-r", "uv.lock", *J),
+        2,
+        "nested too deeply",
+        write("uv.lock", "version = 1\nx = " + "[" * 5000 + "]" * 5000 + "\n"),
+    ),
+    Case(
+        "uv-lock-package-is-a-number",
+        3,
+        (*R_CHECK, "-r", "uv.lock", *J),
+        2,
+        "uv.lock",
+        write("uv.lock", 'version = 1\nrequires-python = ">=3.11"\npackage = 5\n'),
+    ),
+    Case(
+        "uv-lock-name-is-a-number",
+        3,
+        (*R_CHECK, "-r", "uv.lock", *J),
+        (0, 2),
+        "",
+        write("uv.lock", 'version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = 5\nversion = [1]\n'),
+    ),
+    Case(
+        "uv-lock-markers-are-a-number",
+        3,
+        (*R_CHECK, "-r", "uv.lock", *J),
+        2,
+        "malformed uv.lock",
+        write(
+            "uv.lock",
+            'version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = "torch"\n'
+            'version = "2.5.1"\nresolution-markers = 5\n',
+        ),
+    ),
+    Case(
+        "uv-lock-version-is-a-table",
+        3,
+        (*R_CHECK, "-r", "uv.lock", *J),
+        (0, 2),
+        "",
+        write(
+            "uv.lock",
+            'version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = "torch"\nversion = { a = 1 }\n',
+        ),
+    ),
+    Case(
+        "pipfile-lock-deep-nesting",
+        3,
+        (*R_CHECK, "-r", "Pipfile.lock", *J),
+        2,
+        "nested too deeply",
+        write("Pipfile.lock", '{"_meta": {}, "default": ' + "[" * 100000 + "]" * 100000 + "}"),
+    ),
+    Case(
+        "pipfile-lock-default-is-a-list",
+        3,
+        (*R_CHECK, "-r", "Pipfile.lock", *J),
+        (0, 2),
+        "",
+        write("Pipfile.lock", '{"_meta": {}, "default": [1, 2]}'),
+    ),
+    Case(
+        "pipfile-lock-entry-is-a-number",
+        3,
+        (*R_CHECK, "-r", "Pipfile.lock", *J),
+        (0, 2),
+        "",
+        write("Pipfile.lock", '{"_meta": {}, "default": {"torch": 5}}'),
+    ),
+    Case(
+        "poetry-lock-name-is-a-table",
+        3,
+        (*R_CHECK, "-r", "poetry.lock", *J),
+        (0, 2),
+        "",
+        write("poetry.lock", '[[package]]\nname = { a = 1 }\nversion = "1.0"\n'),
+    ),
+    Case(
+        "pylock-packages-is-a-string",
+        3,
+        (*R_CHECK, "-r", "pylock.toml", *J),
+        (0, 2),
+        "",
+        write("pylock.toml", 'lock-version = "1.0"\npackages = "torch"\n'),
+    ),
+    # ------------------------------------------------ 3 input files: FIFOs and pipes never hang
+    Case("r-fifo-nobody-writes", 3, (*R_CHECK, "-r", "req.fifo", *J), 2, "pipe", fifo("req.fifo")),
+    Case(
+        "nested-r-fifo",
+        3,
+        (*R_CHECK, "-r", "req.txt", *J),
+        2,
+        "pipe",
+        both(fifo("more.fifo"), write("req.txt", "numpy==1.26.4\n-r more.fifo\n")),
+    ),
+    Case(
+        "yaml-pip-r-fifo",
+        3,
+        (*R_CHECK, "-r", "env.yml", *J),
+        2,
+        "pipe",
+        both(fifo("more.fifo"), write("env.yml", "dependencies:\n  - pip:\n    - -r more.fifo\n")),
+    ),
+    Case(
+        "r-pipe-read-once",
+        3,
+        (*R_CHECK, "-r", "req.fifo", *J),
+        (0, 1),
+        setup=fifo_writer("req.fifo", "torch==2.5.1\nnumpy==1.26.4\n"),
+        check=lambda doc, root: (
+            {p["name"] for p in doc["environment"]["packages"]} >= {"torch", "numpy"}
+            or pytest.fail(str(doc["environment"]["packages"]))
+        ),
+    ),
+    Case("snapshot-fifo", 3, ("check", "--snapshot", "snap.fifo", *J), 2, "pipe", fifo("snap.fifo")),
+    Case("snapshot-dev-zero", 3, ("check", "--snapshot", "/dev/zero", *J), 2, "not a regular file"),
+    # ------------------------------------------------ 4 probes: metadata that is not a file
+    Case("metadata-fifo", 4, STATIC, 0, setup=dist_info("torch", "2.5.1", metadata="fifo")),
+    Case("metadata-dev-zero", 4, STATIC, 0, setup=dist_info("torch", "2.5.1", metadata="zero")),
+    Case("record-fifo", 4, STATIC, 0, setup=dist_info("torch", "2.5.1", record="fifo")),
+    Case(
+        "conda-meta-fifo-and-dev-zero",
+        4,
+        ("check", "--no-smoke", "--env", "env", "--fail-on", "never", *J),
+        0,
+        setup=conda_prefix_with_fifos,
+    ),
+    # ------------------------------------------------ 1 lifecycle: --env interpreters
+    Case(
+        "env-answer-is-a-list-version",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with('echo \'{"version": ["3", "11"], "path": []}\'\n'),
+        check=python_version("3.11.7"),
+    ),
+    Case(
+        "env-answer-and-cfg-lie",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with('echo \'{"version": ["3", "11"]}\'\n', cfg_version="['3', '11']"),
+        check=python_version(""),
+    ),
+    Case(
+        "env-answer-is-binary",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with("printf '\\000\\377\\376ELF'\n"),
+        check=python_version("3.11.7"),
+    ),
+    Case(
+        "env-answer-deep-json",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with("head -c 100000 /dev/zero | tr '\\0' '['\n"),
+        check=python_version("3.11.7"),
+    ),
+    Case(
+        "env-answer-huge",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with("head -c 50000000 /dev/zero\n"),
+        check=python_version("3.11.7"),
+    ),
+    Case(
+        "env-answer-path-not-strings",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with('echo \'{"version": "3.11.7", "path": [1, {}], "bits": "64"}\'\n'),
+        check=python_version("3.11.7"),
+    ),
+    Case(
+        "env-interpreter-hangs-with-a-child",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with("sleep 300 &\nsleep 300\n"),
+        check=python_version("3.11.7"),
+    ),
+    Case(
+        "env-interpreter-answers-then-hangs",
+        1,
+        ("check", "--no-smoke", "--env", "venv", "--fail-on", "never", *J),
+        0,
+        setup=venv_with('echo \'{"version": "3.11.9", "path": []}\'\n(sleep 300 &)\nexec sleep 300\n'),
+        check=python_version("3.11.7"),
+    ),
+    # ------------------------------------------------ 3 lint: a corrupt cache entry is a miss
+    Case(
+        "lint-cache-deep-json",
+        3,
+        ("lint", "code", *J),
+        1,
+        setup=lint_cache_entry(b"[" * 100000),
+        check=lint_found("missing-backward"),
+    ),
+    *(
+        Case(
+            f"lint-cache-{field_name}-of-the-wrong-type",
+            3,
+            ("lint", "code", *J),
+            1,
+            setup=lint_cache_edited(field_name, value),
+            check=lint_found("missing-backward"),
+        )
+        for field_name, value in (("bases", [5]), ("nonstatic", [[5, "x"]]), ("name", {"a": 1}))
+    ),
+    Case(
+        "lint-cache-fifo",
+        3,
+        ("lint", "code", *J),
+        1,
+        setup=lint_cache_entry(None),
+        check=lint_found("missing-backward"),
+    ),
+    # ------------------------------------------------ 8 hostile environments: --redact by value
+    Case(
+        "redact-home-outside-home",
+        8,
+        ("check", "--no-smoke", "--snapshot", "snap.json", "--redact", *J),
+        (0, 1),
+        setup=snapshot_file(
+            "snap.json",
+            node(
+                prefix="/data/u/alice/venv",
+                location="/data/u/alice/venv/lib/python3.11/site-packages",
+                env_vars=(("WORK", "/scratch/alice/run"),),
+            ),
+        ),
+        env={"HOME": "/data/u/alice", "USER": "alice", "LOGNAME": "alice"},
+        raw=lacks_text("alice", "/data/u"),
+    ),
+    Case(
+        "redact-gpu-serial-and-uuid-anywhere",
+        8,
+        ("check", "--no-smoke", "--snapshot", "snap.json", "--redact", *J),
+        (0, 1),
+        setup=snapshot_file(
+            "snap.json",
+            node(
+                uuid="GPU-5a1c",
+                serial="1324019012345",
+                env_vars=(("NODE_INFO", "serial 1324019012345 uuid GPU-5a1c"),),
+            ),
+        ),
+        raw=lacks_text("1324019012345", "GPU-5a1c"),
+    ),
+    Case(
+        "redact-this-hostname-anywhere",
+        8,
+        ("check", "--no-smoke", "--snapshot", "snap.json", "--redact", *J),
+        (0, 1),
+        setup=both(
+            snapshot_file("snap.json", node(host=None, env_vars=(("LOGDIR", "/logs/buildhost42/run"),))),
+            lambda root, mp: mp.setattr("socket.gethostname", lambda: "buildhost42.example.org"),
+        ),
+        raw=lacks_text("buildhost42"),
+    ),
+    # ------------------------------------------------ 2 the JSON contract: fleet schema versions
+    *(
+        Case(
+            f"fleet-newer-member-{order}",
+            2,
+            ("fleet", "nodes", *J),
+            (0, 1),
+            setup=both(
+                snapshot_file(f"nodes/{first}.json", node(host="a")),
+                snapshot_file(f"nodes/{second}.json", node(host="b"), schema_version=99),
+            ),
+            check=fleet_corrupt(f"{second}.json"),
+        )
+        for order, first, second in (("last", "a", "b"), ("first", "b", "a"))
+    ),
+    Case(
+        "fleet-report-level-schema-version",
+        2,
+        ("fleet", "nodes", *J),
+        (0, 1),
+        setup=both(
+            snapshot_file("nodes/a.json", node(host="a")),
+            write(
+                "nodes/b.json",
+                json.dumps(
+                    {
+                        "schema_version": "1",
+                        "environment": json.loads(dump_snapshot(node(host="b"))),
+                        "findings": [],
+                    }
+                ),
+            ),
+        ),
+        check=fleet_corrupt("b.json"),
+    ),
+    Case(
+        "fleet-member-fifo",
+        2,
+        ("fleet", "nodes/a.json", "nodes/b.fifo", *J),
+        (0, 1),
+        setup=both(snapshot_file("nodes/a.json", node(host="a")), fifo("nodes/b.fifo")),
+        check=fleet_corrupt("b.fifo"),
+    ),
+]
+CASES += HOSTILE
+
+
 # --------------------------------------------------------------------------- harness
 
 
@@ -735,6 +1670,8 @@ def test_fault(
     with pytest.raises(SystemExit) as done:
         main(list(case.args))
     out, err = capsys.readouterr()
+    if case.raw is not None:
+        case.raw(out, err, sandbox)
     code = done.value.code
     expected = case.code if isinstance(case.code, tuple) else (case.code,)
     assert code in expected, f"exit {code}; stderr: {err}"
@@ -749,7 +1686,7 @@ def test_fault(
             assert doc["error"]["exit_code"] == 2
         elif case.args[0] in ("check", "smoke"):
             jsonschema.validate(doc, SCHEMA)
-    elif "-o" in case.args and code == 0:
+    elif "-o" in case.args and code == 0 and _json_requested(case):
         doc = json.loads((sandbox / case.args[case.args.index("-o") + 1]).read_text())
     if case.check is not None:
         case.check(doc if doc is not None else out, sandbox)
@@ -857,3 +1794,174 @@ def test_ascii_stdout_gets_ascii_markers(
     assert done.value.code == 1
     text = raw.getvalue().decode("ascii")  # would raise on any non-ASCII byte
     assert "torchvision" in text and "Traceback" not in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- round 2: real processes
+# What needs a process of its own: a closed or full stdout, a file-size limit, a signal
+# in the middle of a parallel lint.
+
+
+def _cli(args: list[str], cwd: Path, **popen: Any) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "compataudit", *args]
+    return subprocess.run(argv, cwd=cwd, env=env, timeout=120, check=False, **popen)
+
+
+def _close_stdout() -> None:
+    os.close(1)
+
+
+def _limit_file_size() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+
+
+WHAT_IF_TEXT = ["check", "--no-probe", "--python", "3.11"]
+HOSTILE_PROCESSES = [
+    ("closed-stdout-check", WHAT_IF_TEXT),
+    ("closed-stdout-rules", ["rules"]),
+    ("closed-stdout-rule", ["rule", "DRV001"]),
+    ("full-stdout-check", [*WHAT_IF_TEXT, "-f", "json"]),
+    ("full-stdout-rules", ["rules"]),
+    ("full-stdout-rule", ["rule", "DRV001"]),
+    ("file-size-limit", [*WHAT_IF_TEXT, "-f", "json", "-o", "out.json"]),
+    ("dev-stdout", [*WHAT_IF_TEXT, "-f", "json", "-o", "/dev/stdout"]),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), HOSTILE_PROCESSES, ids=[c[0] for c in HOSTILE_PROCESSES])
+def test_a_hostile_stdout_or_limit(name: str, args: list[str], tmp_path: Path) -> None:
+    if name.startswith("closed-stdout"):  # nobody to print to: the run still ends cleanly
+        done = _cli(args, tmp_path, stderr=subprocess.PIPE, preexec_fn=_close_stdout)
+        assert done.returncode == 0, done.stderr
+    elif name.startswith("full-stdout"):  # a full disk behind stdout: exit 2, one line
+        with Path("/dev/full").open("wb") as full:
+            done = _cli(args, tmp_path, stdout=full, stderr=subprocess.PIPE)
+        assert done.returncode == 2 and b"No space left on device" in done.stderr, done.stderr
+        assert len(done.stderr.decode().strip().splitlines()) == 1
+    elif name == "file-size-limit":  # EFBIG: exit 2 and no partial or temporary file
+        done = _cli(args, tmp_path, capture_output=True, preexec_fn=_limit_file_size)
+        assert done.returncode == 2 and b"File too large" in done.stderr, done.stderr
+        # No partial report and no temporary file; the small JSON error document fits.
+        assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+        assert json.loads((tmp_path / "out.json").read_text())["error"]["exit_code"] == 2
+    else:  # -o /dev/stdout writes through to the pipe, never replaces /dev/stdout
+        before = Path("/dev/stdout").lstat()
+        done = _cli(args, tmp_path, capture_output=True)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["schema_version"] == 1
+        after = Path("/dev/stdout").lstat()
+        assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert b"Traceback" not in done.stderr and b"internal error" not in done.stderr
+
+
+LINT_SIGNALS = [("SIGINT", 130), ("SIGTERM", 143)]
+
+
+@pytest.mark.parametrize(("name", "code"), LINT_SIGNALS)
+def test_a_signal_ends_a_parallel_lint_with_a_busy_and_an_idle_worker(
+    name: str, code: int, tmp_path: Path
+) -> None:
+    """One worker parses a file for seconds, the other waits for work, holding the task
+    queue's lock: the run still ends within seconds, every worker with it."""
+    code_dir = tmp_path / "code"
+    code_dir.mkdir()
+    (code_dir / "a_busy.py").write_text("x = " + "+".join(["(1)"] * 450_000) + "\n")
+    for i in range(60):
+        (code_dir / f"m{i:02}.py").write_text(LINT_SEED)
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "compataudit", "lint", "--no-cache", "-j", "2", "code"]
+    cli = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    workers: list[int] = []
+    try:
+        for _ in range(400):  # until both workers run
+            workers = lifecycle.children_of(cli.pid)
+            if len(workers) >= 2 or cli.poll() is not None:
+                break
+            subprocess.run(["sleep", "0.05"], check=True)
+        assert len(workers) >= 2, "the pool never started"
+        subprocess.run(["sleep", "0.5"], check=True)  # the idle worker is waiting for work
+        cli.send_signal(getattr(signal, name))
+        _, err = cli.communicate(timeout=10)
+        assert cli.returncode == code, err
+        assert b"Traceback" not in err
+        assert all_gone(workers), "a lint worker survived"
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+        for pid in workers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(("name", "code"), LINT_SIGNALS)
+def test_a_signal_ends_an_env_interpreter_and_its_child(name: str, code: int, tmp_path: Path) -> None:
+    """A hung ``--env`` interpreter and the child it started die with the run."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.7\n")
+    pidfile = tmp_path / "pids"
+    script = venv / "bin" / "python"
+    script.write_text(f"#!/bin/sh\nsleep 300 &\necho $$ $! > {pidfile}\nsleep 300\n")
+    script.chmod(0o755)
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "compataudit", "check", "--no-smoke", "--env", str(venv), "-f", "json"]
+    cli = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    pids: list[int] = []
+    try:
+        for _ in range(400):
+            if pidfile.exists() and len(pidfile.read_text().split()) == 2:
+                pids = [int(p) for p in pidfile.read_text().split()]
+                break
+            assert cli.poll() is None, cli.communicate()
+            subprocess.run(["sleep", "0.05"], check=True)
+        cli.send_signal(getattr(signal, name))
+        out, err = cli.communicate(timeout=15)
+        assert cli.returncode == code and b"Traceback" not in err, err
+        assert json.loads(out)["error"]["exit_code"] == code
+        assert all_gone(pids), "the interpreter or its child survived"
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+        for pid in pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_a_long_environment_yml_parses_in_linear_time(tmp_path: Path) -> None:
+    """20,000 dependencies (and a pip section of 2,000): seconds, not minutes."""
+    import time
+
+    lines = ["name: big", "dependencies:", *(f"  - pkg{i}=1.0.{i}" for i in range(20_000))]
+    lines += ["  - pip:", *(f"    - pp{i}==1.0.{i}" for i in range(2_000))]
+    (tmp_path / "env.yml").write_text("\n".join(lines) + "\n")
+    from compataudit.inputs import read_stack_file
+
+    start = time.perf_counter()
+    stack = read_stack_file(str(tmp_path / "env.yml"))
+    assert time.perf_counter() - start < 10
+    assert len(stack.pins) == 2_000 and stack.pins[-1].where.endswith(":22003")
+
+
+def test_lint_jobs_are_capped_at_a_few_per_core(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``--jobs 10000`` starts four workers per core, not ten thousand."""
+    import multiprocessing.context
+
+    from compataudit.doctor import lint_run
+
+    started: list[int] = []
+
+    def fake_pool(self: object, processes: int, **kwargs: object) -> object:
+        started.append(processes)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", fake_pool)
+    files = [str(tmp_path / f"m{i}.py") for i in range(60)]
+    with pytest.raises(RuntimeError):
+        list(lint_run.summarize_all(files, jobs=10_000, cache_dir=None))
+    assert started == [4 * lint_run.default_jobs()]
+
+
+def test_the_hostile_round_adds_sixty_cases() -> None:
+    assert len(HOSTILE) + len(HOSTILE_PROCESSES) + 2 * len(LINT_SIGNALS) >= 60

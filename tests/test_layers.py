@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "compataudit.render",
         "compataudit.files",
         "compataudit.lifecycle",
+        "compataudit.sanitise",
         "compataudit.smoke.kernels",  # run as scripts: they import nothing of ours above
         "compataudit.smoke.progress",
     ),

@@ -62,3 +62,24 @@ def test_missing_and_binary_files(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(InputError, match="not UTF-8"):
         load_snapshot(str(binary))
+
+
+@pytest.mark.parametrize(
+    ("top", "env_version", "says"),
+    [
+        (None, 2, "snapshot schema_version 2 is newer"),
+        (None, "1", "is not a schema version"),
+        (None, True, "is not a schema version"),
+        (99, 1, "report schema_version 99 is newer"),
+        ("1", 1, "report schema_version '1' is not a schema version"),
+    ],
+)
+def test_a_schema_version_is_judged_at_both_levels(top: object, env_version: object, says: str) -> None:
+    from compataudit.sources.snapshot import environment_from_json, schema_problem
+
+    env = json.loads(dump_snapshot(empty_environment()))
+    env["schema_version"] = env_version
+    data = env if top is None else {"schema_version": top, "environment": env, "findings": []}
+    assert says in (schema_problem(data) or "")
+    with pytest.raises(InputError, match="schema_version"):
+        environment_from_json(data, "x.json")

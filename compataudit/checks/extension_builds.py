@@ -208,7 +208,7 @@ def check_toolkit_against_torch(ctx: CheckContext) -> Iterator[Finding]:
             components=("cuda", "torch"),
             fix=fix,
             sources=(CPP_EXTENSION_SOURCE,),
-            severity=Severity.WARNING,
+            severity=Severity.INFO,
         )
 
 

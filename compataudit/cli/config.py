@@ -250,12 +250,19 @@ def load_config(explicit: str | None, cwd: Path) -> Config:
             return Config()
         path = found
     shown = _display(path, cwd)
+    from compataudit.errors import CompatAuditError
+    from compataudit.files import read_limited
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{shown}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        data = tomllib.loads(read_limited(path, "config").decode("utf-8"))
+    except CompatAuditError as exc:
+        raise ConfigError(f"{shown}: cannot read: {str(exc).removeprefix(f'config {path}: ')}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{shown}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{shown}: invalid TOML: nested too deeply") from None
     tool = data.get("tool", {})
     table = tool.get("compataudit") if isinstance(tool, dict) else None
     if table is None and explicit is not None and path.name != "pyproject.toml":

@@ -52,7 +52,9 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
     Under ``--format json`` the error document goes to stdout (or -o) as well.
     """
-    first_line = " ".join(str(message).split("\n")[0].split())
+    from compataudit.sanitise import clean
+
+    first_line = clean(" ".join(str(message).split("\n")[0].split()))
     _emit_json_error(first_line, code)
     _say(f"compataudit: error: {first_line}\n")
     raise SystemExit(code)
@@ -128,16 +130,19 @@ def _silence_stdout() -> None:
 def note(message: str, *, quiet: bool = False) -> None:
     """One ``compataudit: message`` line on stderr (nothing under ``-q``)."""
     if not quiet:
-        sys.stderr.write(f"compataudit: {message}\n")
-        sys.stderr.flush()
+        from compataudit.sanitise import clean
+
+        _say(f"compataudit: {clean(message)}\n")
 
 
 def emit(text: str, output: str | None, *, summary: str = "", quiet: bool = False) -> None:
     """Write ``text`` to ``output`` (stdout when None or ``-``); when it went to a file, say
     so on stderr in one line - with ``summary``, the run's outcome - unless ``quiet``."""
     from compataudit.files import write_output
+    from compataudit.render import use_color
 
-    write_output(text, output)
+    # Our colour codes survive the output sanitiser only where colour is on (a terminal).
+    write_output(text, output, color=output in (None, "-") and use_color(sys.stdout))
     if output is not None and output != "-":
         note(f"{summary} → {output}" if summary else f"wrote {output}", quiet=quiet)
 

@@ -51,7 +51,7 @@ def emit_report(
     color = output is None and fmt == "table" and use_color(sys.stdout)
     width = terminal_width(sys.stdout if output is None else None)
     ctx = RenderContext(color=color, verbose=verbose, quiet=quiet, width=width, input_files=input_files)
-    write_output(render(report, fmt, ctx), output)
+    write_output(render(report, fmt, ctx), output, color=color, commands=fmt == "github")
     if output not in (None, "-") or fmt != "table":
         # The report went to a file or to a machine: one line for the person watching.
         where = f" → {output}" if output not in (None, "-") else ""

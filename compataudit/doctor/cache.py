@@ -9,6 +9,8 @@ is simply not written (lint never fails because of its cache).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -16,12 +18,15 @@ import shutil
 import sys
 import tempfile
 import time
+import types
+import typing
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from compataudit import __version__
 from compataudit.doctor.summary import SUMMARY_VERSION, ClassSummary, FileSummary, InitFacts
+from compataudit.files import read_regular
 
 
 def _code_digest() -> str:
@@ -59,12 +64,48 @@ def _entry(cache_dir: Path, key: str) -> Path:
 def load(cache_dir: Path, key: str) -> FileSummary | None:
     """The cached summary, or None (absent, unreadable, corrupt or another version)."""
     try:
-        raw = json.loads(_entry(cache_dir, key).read_text(encoding="utf-8"))
+        raw = json.loads(read_regular(_entry(cache_dir, key)).decode("utf-8"))
         if raw.get("tag") != _TAG or raw.get("key") != key:
             return None
-        return from_json(raw["summary"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        summary = from_json(raw["summary"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
+    # An entry someone edited (or a disk corrupted) is a miss, never a crash later on.
+    return summary if _conforms(summary, FileSummary) else None
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """Whether ``value`` is of the (dataclass, list, dict, tuple, union, plain) type ``hint``."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_conforms(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = _hints(hint)
+        return isinstance(value, hint) and all(
+            _conforms(getattr(value, f.name), hints[f.name]) for f in dataclasses.fields(hint)
+        )
+    if origin is list:
+        return isinstance(value, list) and all(_conforms(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(
+            _conforms(k, args[0]) and _conforms(v, args[1]) for k, v in value.items()
+        )
+    if origin is tuple:
+        return (
+            isinstance(value, tuple)
+            and len(value) == len(args)
+            and all(_conforms(v, a) for v, a in zip(value, args, strict=True))
+        )
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+@functools.cache
+def _hints(cls: Any) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
 
 
 STALE_AFTER_DAYS = 30

@@ -26,6 +26,7 @@ from compataudit.errors import CompatAuditError
 from compataudit.model import Finding, Severity, reaches
 from compataudit.render import SEVERITY_COLOR, Style, fix_lines, wrap
 from compataudit.rules import RULES
+from compataudit.sanitise import clean
 
 SKIP_DIRS = frozenset(
     {
@@ -226,11 +227,11 @@ def render_table(result: LintResult, *, color: bool = False, width: int | None =
     for p in result.problems:
         sev = p.severity.value
         tag = style(f"{sev:<7}", SEVERITY_COLOR[sev])
-        symbol = f" {p.symbol}" if p.symbol else ""
-        lines.append(f"{p.path}:{p.line}: {tag} {p.kind}{symbol}")
-        lines += wrap(p.message, width, first="    ", indent="    ")
-        lines += fix_lines(p.fix, width, first="    fix: ", indent="         ")
-    lines.extend(f"{s.path}: skipped ({s.reason})" for s in result.skipped)
+        symbol = f" {clean(p.symbol)}" if p.symbol else ""
+        lines.append(f"{clean(p.path)}:{p.line}: {tag} {p.kind}{symbol}")
+        lines += wrap(clean(p.message), width, first="    ", indent="    ")
+        lines += fix_lines(clean(p.fix), width, first="    fix: ", indent="         ")
+    lines.extend(f"{clean(s.path)}: skipped ({clean(s.reason)})" for s in result.skipped)
     lines.append(result.summary())
     return "\n".join(lines)
 

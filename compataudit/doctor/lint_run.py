@@ -8,6 +8,7 @@ parent process stays small; a summary is cached by the file's content hash.
 from __future__ import annotations
 
 import ast
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -16,6 +17,7 @@ import stat
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from compataudit.doctor import cache
 from compataudit.doctor.summary import FileSummary, summarize
@@ -104,16 +106,47 @@ def summarize_all(paths: Sequence[str], *, jobs: int, cache_dir: Path | None) ->
     # fork is cheapest where it is safe (Linux); elsewhere the platform default.
     method = "fork" if sys.platform.startswith("linux") else None
     ctx = multiprocessing.get_context(method)
+    jobs = min(jobs, max_jobs())
     pool = ctx.Pool(processes=jobs, initializer=_worker_signals)
     try:
         yield from pool.imap(_work, tasks, chunksize=max(1, min(32, len(tasks) // (jobs * 8))))
-    except BaseException:  # Ctrl-C, or the consumer stopped early
-        pool.terminate()
+    except BaseException:  # Ctrl-C, a signal, or the consumer stopped early
+        _abandon(pool)
         raise
-    else:
-        pool.close()  # every result is in: the workers end on their own
-    finally:
-        pool.join()
+    pool.close()  # every result is in: the workers end on their own
+    pool.join()
+
+
+def _abandon(pool: Any) -> None:
+    """End ``pool`` without waiting on it: kill every worker, never take its locks.
+
+    ``Pool.terminate()`` takes the task queue's lock, which an idle worker holds while
+    it waits for a task; when a signal handler has SIGKILLed that worker, nobody will
+    ever release it, and terminate() (or the same call at interpreter exit) hangs.
+    """
+    from multiprocessing import pool as mp_pool
+
+    pool._state = mp_pool.TERMINATE  # no handler thread starts a replacement worker
+    for handler in ("_worker_handler", "_task_handler", "_result_handler"):
+        thread = getattr(pool, handler, None)
+        if thread is not None:
+            thread._state = mp_pool.TERMINATE
+    for _ in range(2):  # again: a replacement may have started before the state changed
+        workers = list(getattr(pool, "_pool", ()))
+        for worker in workers:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                worker.kill()
+        for worker in workers:
+            with contextlib.suppress(OSError, ValueError, AssertionError):
+                worker.join(1.0)
+    finalizer = getattr(pool, "_terminate", None)
+    if finalizer is not None:
+        finalizer.cancel()  # the exit-time terminate() would hang the same way
+
+
+def max_jobs() -> int:
+    """The most worker processes lint starts: a few per core (``--jobs 10000`` is capped)."""
+    return 4 * default_jobs()
 
 
 def _worker_signals() -> None:

@@ -19,6 +19,7 @@ from compataudit.formats import RenderContext
 from compataudit.formats.markdown import render as render_markdown
 from compataudit.formats.sarif import locate_finding
 from compataudit.model import Report, Severity
+from compataudit.sanitise import clean_output
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -85,7 +86,7 @@ def write_step_summary(
     path = Path(target)
     try:
         with path.open("a", encoding="utf-8") as fh:
-            fh.write(render_markdown(report, ctx or RenderContext()) + "\n")
+            fh.write(clean_output(render_markdown(report, ctx or RenderContext())) + "\n")
     except OSError as exc:
         raise CompatAuditError(
             f"cannot append to GITHUB_STEP_SUMMARY {target}: {exc.strerror or exc}"

@@ -11,14 +11,15 @@ from compataudit.formats import RenderContext
 from compataudit.model import Environment, Finding, Report, Severity, SmokeResult
 from compataudit.probes.visibility import split_gpus
 from compataudit.render import describe_stack, is_command
+from compataudit.sanitise import clean, clean_markdown
 
 ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 
 
 def cell(text: object) -> str:
     """``text`` made safe for one Markdown table cell."""
-    value = "" if text is None else str(text)
-    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    value = clean_markdown("" if text is None else str(text).replace("\r", " ").replace("\n", " "))
+    return value.replace("\\", "\\\\").replace("|", "\\|")
 
 
 def _plural(count: int, word: str) -> str:
@@ -77,11 +78,12 @@ def _is_command(text: str) -> bool:
 
 
 def _finding_block(f: Finding) -> list[str]:
-    lines = [f"### {ICONS[f.severity]} `{f.code}` {f.title}", ""]
+    lines = [f"### {ICONS[f.severity]} `{f.code}` {clean_markdown(f.title)}", ""]
     if f.detail:
-        lines += [f.detail, ""]
+        lines += [clean_markdown(f.detail), ""]
     if f.fix:
-        lines += [f"**Fix:** `{f.fix}`" if _is_command(f.fix) else f"**Fix:** {f.fix}", ""]
+        fix = clean(f.fix)
+        lines += [f"**Fix:** `{fix}`" if _is_command(fix) else f"**Fix:** {clean_markdown(fix)}", ""]
     if f.components:
         lines += ["Components: " + ", ".join(f"`{c}`" for c in f.components), ""]
     if f.sources:
@@ -128,7 +130,7 @@ def render(report: Report, ctx: RenderContext) -> str:
     if env.target is not None:
         out += [
             "",
-            f"Audited environment: {cell(env.target.kind)} `{env.target.path}` "
+            f"Audited environment: {cell(env.target.kind)} `{clean(env.target.path).replace('`', chr(39))}` "
             f"(chosen by {cell(env.target.selected_by)})",
         ]
     described = describe_stack(env)

@@ -101,9 +101,12 @@ def _component_pattern(component: str) -> re.Pattern[str]:
 
 
 def _find_component_line(path: Path, components: tuple[str, ...]) -> int | None:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+    from compataudit.errors import CompatAuditError
+    from compataudit.files import read_limited
+
+    try:  # through the bounded reader: a pipe given as -r was read once already
+        lines = read_limited(path, "-r").decode("utf-8").splitlines()
+    except (CompatAuditError, UnicodeDecodeError):
         return None
     for component in components:
         pattern = _component_pattern(component)

@@ -7,6 +7,7 @@ from compataudit.formats import RenderContext, summary_counts
 from compataudit.model import Environment, Finding, ProbeStatus, Report, Severity, SmokeResult
 from compataudit.probes.visibility import split_gpus
 from compataudit.render import SEVERITY_COLOR, Style, fix_lines, strip_ansi, table, wrap
+from compataudit.sanitise import clean
 
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 
@@ -31,21 +32,21 @@ def _header(report: Report, s: Style, width: int | None) -> list[str]:
     env = report.environment
     py = env.python
     where = {"snapshot": " (from snapshot)", "what-if": " (what-if)"}.get(env.origin, "")
-    parts = [f"{env.platform.system} {env.platform.machine}"]
+    parts = [clean(f"{env.platform.system} {env.platform.machine}")]
     if py.version:
-        kind = f" ({py.env_kind})" if py.env_kind else ""
-        parts.append(f"Python {py.version}{kind}")
+        kind = f" ({clean(py.env_kind)})" if py.env_kind else ""
+        parts.append(f"Python {clean(py.version)}{kind}")
     if env.platform.os_name:
-        parts.append(env.platform.os_name)
+        parts.append(clean(env.platform.os_name))
     title = s(f"compataudit {report.tool_version}", "bold") + where + " — "
     lines = wrap(" · ".join(parts), width, first=title, indent="  ")
     if env.target is not None:
-        via = "" if env.target.selected_by == "--env" else f" (named by {env.target.selected_by})"
-        lines.append(f"Auditing the {env.target.kind} environment {env.target.path}{via}")
+        via = "" if env.target.selected_by == "--env" else f" (named by {clean(env.target.selected_by)})"
+        lines.append(f"Auditing the {clean(env.target.kind)} environment {clean(env.target.path)}{via}")
     if env.stack is not None:
         lines += _stack_source(env, width)
     for note in env.notes:
-        lines += wrap(note, width, first="Note: ", indent="  ")
+        lines += wrap(clean(note), width, first="Note: ", indent="  ")
     return [*lines, ""]
 
 
@@ -96,7 +97,7 @@ def _stack(env: Environment, s: Style, verbose: int) -> list[str]:
         note = _variant(env, p.name)
         if p.channel:
             note = (note + ", " if note else "") + (
-                "conda" if p.channel == "conda" else f"conda: {p.channel}"
+                "conda" if p.channel == "conda" else f"conda: {clean(p.channel)}"
             )
         if p.requested and p.requested.replace(" ", "") != f"{p.name}=={p.version}":
             note = (note + ", " if note else "") + f"for {p.requested}"
@@ -105,7 +106,7 @@ def _stack(env: Environment, s: Style, verbose: int) -> list[str]:
             note = (note + ", " if note else "") + pinned
         if p.problem:
             note = (note + ", " if note else "") + "broken"
-        rows.append([p.name, p.version or "?", note])
+        rows.append([clean(p.name), clean(p.version) or "?", note])
     return [*lines, *table(rows, indent="  "), ""]
 
 
@@ -118,10 +119,10 @@ def _gpu(env: Environment, s: Style, width: int | None) -> list[str]:
         tried = ", ".join(a.source for a in nv.attempts)
         lines += wrap(f"no NVIDIA driver found (asked {tried}): CPU only", width, first="  ", indent="    ")
     elif nv.status is not ProbeStatus.OK:
-        tried = "; ".join(f"{a.source}: {a.detail}" for a in nv.attempts if a.detail)
+        tried = "; ".join(f"{a.source}: {clean(a.detail)}" for a in nv.attempts if a.detail)
         lines += wrap(f"NVIDIA probe {nv.status.value}: {tried}", width, first="  ", indent="    ")
     else:
-        driver = f"driver {nv.driver_version}" if nv.driver_version else "driver version unknown"
+        driver = f"driver {clean(nv.driver_version)}" if nv.driver_version else "driver version unknown"
         cuda = f" (supports CUDA ≤ {nv.cuda_driver_version})" if nv.cuda_driver_version else ""
         lines.append(f"  {driver}{cuda} · {len(nv.gpus)} GPU(s) · via {nv.source}")
         rows = []
@@ -130,7 +131,16 @@ def _gpu(env: Environment, s: Style, width: int | None) -> list[str]:
             mem = f"{g.memory_total_mib} MiB" if g.memory_total_mib else ""
             mig = f"MIG {g.mig_mode}" if g.mig_mode else ""
             note = "hidden by CUDA_VISIBLE_DEVICES, not checked" if g in hidden else ""
-            rows.append([str(g.index), g.name, f"cc {g.compute_capability or '?'}", mem, mig, note])
+            rows.append(
+                [
+                    str(g.index),
+                    clean(g.name),
+                    f"cc {clean(g.compute_capability) or '?'}",
+                    mem,
+                    clean(mig),
+                    note,
+                ]
+            )
         lines += table(rows, indent="    ")
         if nv.visible_devices is not None:
             lines.append(f"  CUDA_VISIBLE_DEVICES={nv.visible_devices!r}")
@@ -138,9 +148,11 @@ def _gpu(env: Environment, s: Style, width: int | None) -> list[str]:
     if tk.nvcc_version or tk.cudnn_version:
         parts = []
         if tk.nvcc_version:
-            parts.append(f"nvcc {tk.nvcc_version}" + (f" ({tk.cuda_home})" if tk.cuda_home else ""))
+            parts.append(
+                f"nvcc {clean(tk.nvcc_version)}" + (f" ({clean(tk.cuda_home)})" if tk.cuda_home else "")
+            )
         if tk.cudnn_version:
-            parts.append(f"cuDNN {tk.cudnn_version}")
+            parts.append(f"cuDNN {clean(tk.cudnn_version)}")
         lines += wrap(", ".join(parts), width, first="  system CUDA toolkit: ", indent="    ")
     return [*lines, ""]
 
@@ -161,7 +173,7 @@ def _smoke(results: tuple[SmokeResult, ...], s: Style) -> list[str]:
                 status,
                 timing,
                 err,
-                (r.detail or "")[:70] if r.status.failed or r.status.value == "skip" else "",
+                clean((r.detail or "")[:70]) if r.status.failed or r.status.value == "skip" else "",
             ]
         )
     out = []
@@ -179,13 +191,15 @@ def _findings(findings: tuple[Finding, ...], s: Style, verbose: int, width: int 
     for f in findings:
         mark, color = _MARK[f.severity], SEVERITY_COLOR[f.severity.value]
         head = f"  {s(mark + ' ' + f.severity.value.ljust(7), color)} {s(f.code, 'bold')}  "
-        lines += wrap(f.title, width, first=head, indent=" " * len(strip_ansi(head)))
+        lines += wrap(clean(f.title), width, first=head, indent=" " * len(strip_ansi(head)))
         if verbose and f.detail:
-            lines += wrap(f.detail, width, first=hang, indent=hang)
+            lines += wrap(clean(f.detail), width, first=hang, indent=hang)
         if f.fix:
-            lines += fix_lines(f.fix, width, first=f"{hang}{s('fix:', 'cyan')} ", indent=hang + "     ")
+            lines += fix_lines(
+                clean(f.fix), width, first=f"{hang}{s('fix:', 'cyan')} ", indent=hang + "     "
+            )
         if verbose > 1 and f.sources:
-            lines.extend(f"{hang}{s('source:', 'dim')} {src}" for src in f.sources)
+            lines.extend(f"{hang}{s('source:', 'dim')} {clean(src)}" for src in f.sources)
     return [*lines, ""]
 
 

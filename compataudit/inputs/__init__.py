@@ -150,10 +150,16 @@ def read_stack_file(path: str, *, extras: tuple[str, ...] = (), groups: tuple[st
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
     kind = detect_kind(path, text)
     module = importlib.import_module(f"{__name__}.{KINDS[kind]}")
-    if kind == "pyproject.toml":
-        project: StackFile = module.read(path, text, kind, extras=extras, groups=groups)
-        return project
-    stack: StackFile = module.read(path, text, kind)
+    try:
+        if kind == "pyproject.toml":
+            project: StackFile = module.read(path, text, kind, extras=extras, groups=groups)
+            return project
+        stack: StackFile = module.read(path, text, kind)
+    except RecursionError:
+        raise InputError(f"{path}: malformed {kind} file: nested too deeply") from None
+    except (TypeError, AttributeError, KeyError, IndexError) as exc:
+        # A value of the wrong type where the format has a table, a list or a string.
+        raise InputError(f"{path}: malformed {kind} file: {type(exc).__name__}: {exc}") from None
     return stack
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,12 +68,40 @@ def read(path: str, text: str, kind: str) -> StackFile:
 def _parse(path: str, included_from: str | None) -> Any:
     from pip_requirements_parser import InstallationError, RequirementsFile
 
+    from compataudit.errors import CompatAuditError
+    from compataudit.files import MAX_INPUT_BYTES, read_limited
+
     try:
+        info = Path(path).stat()
+    except OSError:
+        info = None  # from_file says it cannot be read
+    try:
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            # A pipe (`-r <(cat requirements.txt)`, a FIFO) is read once and within a time
+            # limit, a device (/dev/zero) refused: never handed to a parser that blocks on it.
+            return _parse_bytes(read_limited(path, "-r"))
+        if info is not None and info.st_size > MAX_INPUT_BYTES:
+            raise InputError(f"{path}: {info.st_size} bytes, more than the {MAX_INPUT_BYTES} read")
         return RequirementsFile.from_file(path, include_nested=False)
+    except CompatAuditError as exc:
+        raise InputError(f"{included_from}: {exc}" if included_from else str(exc)) from None
     except InstallationError:
         raise InputError(f"{included_from or path}: cannot read requirements file {path}") from None
     except (UnicodeDecodeError, LookupError):
         raise InputError(f"{path}: not a text file in a known encoding") from None
+
+
+def _parse_bytes(data: bytes) -> Any:
+    """Parse requirements held in memory (what a pipe delivered): the parser reads only
+    files, so through a private temporary copy (its own ``from_string`` is broken)."""
+    import tempfile
+
+    from pip_requirements_parser import RequirementsFile
+
+    with tempfile.TemporaryDirectory(prefix="compataudit-") as tmp:
+        copy = Path(tmp) / "requirements.txt"
+        copy.write_bytes(data)
+        return RequirementsFile.from_file(str(copy), include_nested=False)
 
 
 def _read_file(

@@ -214,8 +214,13 @@ def _str(data: Mapping[str, Any], key: str, optional: bool = False) -> str:
 
 def _read(path: str) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
     """(the whole document, its environment part); _Bad or OSError when unusable."""
-    with open(path, "rb") as fh:
-        raw = fh.read()
+    from compataudit.errors import CompatAuditError
+    from compataudit.files import read_limited
+
+    try:  # bounded: a FIFO member is read within a time limit, a device refused
+        raw = read_limited(path, "member")
+    except CompatAuditError as exc:
+        raise _Bad(str(exc).removeprefix(f"member {path}: ")) from None
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -231,6 +236,11 @@ def _envelope(data: Any) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
     env = data.get("environment") if "environment" in data else data
     if not isinstance(env, Mapping) or "python" not in env:
         raise _Bad("not a snapshot or report")
+    from compataudit.sources.snapshot import schema_problem
+
+    problem = schema_problem(data)  # every member, not only the first of its stack
+    if problem is not None:
+        raise _Bad(problem)
     return data, env
 
 

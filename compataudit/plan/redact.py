@@ -11,6 +11,7 @@ home path is also removed wherever else it appears (``/scratch/alice/...``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 from typing import Any, TypeVar
@@ -70,16 +71,31 @@ _DROP_FIELDS = frozenset({"hostname", "uuid", "serial"})
 
 
 class _Scrubber:
-    def __init__(self, users: set[str], hosts: set[str], drop_pci: bool) -> None:
+    def __init__(
+        self,
+        users: set[str],
+        hosts: set[str],
+        drop_pci: bool,
+        homes: set[str] | None = None,
+        ids: set[str] | None = None,
+    ) -> None:
         self.user_re = _word_re(users)
         self.host_re = _word_re(hosts)
         self.drop_pci = drop_pci
+        # By value: this user's home wherever it is (/data/alice, /srv/u/alice), and the
+        # GPUs' UUIDs and serials wherever they are quoted (a finding, a smoke detail).
+        self.home_re = _literal_re(homes or set(), tail=r"(?![\w.-])")
+        self.id_re = _literal_re(ids or set(), tail=r"(?![\w-])")
 
     def text(self, value: str) -> str:
+        if self.home_re is not None:
+            value = self.home_re.sub("~", value)
         value = _HOME_RE.sub("~", value)
         value = _WIN_HOME_RE.sub("~", value)
         value = _GPU_UUID_RE.sub(lambda m: f"{m.group(1)}-{UUID}", value)
         value = _BARE_UUID_RE.sub(UUID, value)
+        if self.id_re is not None:
+            value = self.id_re.sub(UUID, value)
         if self.drop_pci:
             value = _PCI_RE.sub("<pci>", value)
         if self.host_re is not None:
@@ -120,6 +136,47 @@ def _word_re(names: set[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])")
 
 
+def _literal_re(values: set[str], *, tail: str) -> re.Pattern[str] | None:
+    words = sorted((v for v in values if len(v) >= 3 and v != "/"), key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("(?:" + "|".join(re.escape(w) for w in words) + ")" + tail)
+
+
+def _this_user() -> tuple[set[str], set[str], set[str]]:
+    """(user names, home directories, host names) of the user and machine running us."""
+    import getpass
+    import os
+    import socket
+
+    users = {os.environ.get(v, "") for v in ("USER", "LOGNAME", "USERNAME")}
+    homes = {os.environ.get("HOME", "")}
+    with contextlib.suppress(Exception):  # no passwd entry in a container: KeyError, OSError
+        users.add(getpass.getuser())
+    with contextlib.suppress(ImportError, KeyError, OSError):
+        import pwd
+
+        entry = pwd.getpwuid(os.getuid())
+        users.add(entry.pw_name)
+        homes.add(entry.pw_dir)
+    hosts: set[str] = set()
+    with contextlib.suppress(OSError):
+        host = socket.gethostname().strip()
+        hosts.update({host, host.split(".")[0]})
+    homes = {h.rstrip("/") for h in homes if h and h.rstrip("/")}
+    return {u for u in users if u}, homes, {h for h in hosts if h}
+
+
+def _gpu_ids(env: Environment) -> set[str]:
+    return {v for gpu in env.nvidia.gpus for v in (gpu.uuid, gpu.serial) if v and len(v) >= 3}
+
+
+def _scrubber(env: Environment, texts: list[str], drop_pci: bool) -> _Scrubber:
+    users, hosts = _identities(env, texts)
+    my_users, homes, my_hosts = _this_user()
+    return _Scrubber(users | my_users, hosts | my_hosts, drop_pci, homes, _gpu_ids(env))
+
+
 def _identities(env: Environment, extra_texts: list[str]) -> tuple[set[str], set[str]]:
     """User names (from home paths anywhere) and host names (full and short) to remove."""
     texts = list(extra_texts)
@@ -148,8 +205,7 @@ def _collect_strings(value: Any, out: list[str]) -> None:
 
 def redact_environment(env: Environment, *, drop_pci: bool = False) -> Environment:
     """``env`` without hostnames, user names, home paths, GPU UUIDs and serials."""
-    users, hosts = _identities(env, [])
-    result: Environment = _Scrubber(users, hosts, drop_pci).value(env)
+    result: Environment = _scrubber(env, [], drop_pci).value(env)
     return result
 
 
@@ -158,8 +214,7 @@ def redact_report(report: Report, *, drop_pci: bool = False) -> Report:
     texts: list[str] = []
     _collect_strings(report.findings, texts)
     _collect_strings(report.smoke, texts)
-    users, hosts = _identities(report.environment, texts)
-    scrub = _Scrubber(users, hosts, drop_pci)
+    scrub = _scrubber(report.environment, texts, drop_pci)
     return dataclasses.replace(
         report,
         environment=scrub.value(report.environment),

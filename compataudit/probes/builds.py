@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from compataudit.distributions import TENSORFLOW
+from compataudit.files import read_regular
 from compataudit.model import BuildInfo, Package, ProbeStatus
 
 _MAX_FILE_BYTES = 256 * 1024  # generated files are tiny; anything bigger is not one
@@ -53,7 +54,7 @@ def literal_assignments(source: str) -> dict[str, Any]:
 def _read_small(path: Path) -> str:
     if path.stat().st_size > _MAX_FILE_BYTES:
         raise ValueError(f"{path.name} is unexpectedly large")
-    return path.read_text(encoding="utf-8", errors="replace")
+    return read_regular(path).decode("utf-8", errors="replace")
 
 
 def _base(framework: str, package: Package, path: Path) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compataudit.distributions import CONDA_CUDA
+from compataudit.files import read_regular
 from compataudit.model import BuildInfo, Environment, Package, ProbeStatus
 
 # conda name -> the distribution name the checks know
@@ -124,8 +125,8 @@ def read_conda_meta(prefix: str | Path) -> list[CondaRecord]:
         return []
     for path in files:
         try:
-            data = json.loads(path.read_text(encoding="utf-8", errors="replace"))
-        except (OSError, ValueError):
+            data = json.loads(read_regular(path).decode("utf-8", errors="replace"))
+        except (OSError, ValueError, RecursionError):  # unreadable, a FIFO, not JSON, too deep
             continue
         if not isinstance(data, dict) or not isinstance(data.get("name"), str):
             continue

@@ -17,6 +17,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from compataudit.distributions import IMPORT_DIRS, canonical_name
+from compataudit.files import read_regular
 from compataudit.model import Package
 from compataudit.versions import parse_version
 
@@ -126,7 +127,7 @@ def _is_editable(dist_info: Path) -> bool:
     import json
 
     try:
-        data = json.loads((dist_info / "direct_url.json").read_text(encoding="utf-8"))
+        data = json.loads(read_regular(dist_info / "direct_url.json").decode("utf-8"))
     except (OSError, ValueError):
         return False
     dir_info = data.get("dir_info") if isinstance(data, dict) else None
@@ -138,6 +139,10 @@ def _module_exists(location: str, module: str) -> bool:
     return base.is_dir() or base.with_suffix(".py").is_file()
 
 
+# The header block of any real METADATA fits in this; the description after it is not read.
+_HEADER_BYTES = 1024 * 1024
+
+
 def read_headers(path: Path) -> dict[str, list[str]]:
     """The RFC 822 header block of a METADATA/PKG-INFO file, keys lower-cased.
 
@@ -145,18 +150,18 @@ def read_headers(path: Path) -> dict[str, list[str]]:
     """
     headers: dict[str, list[str]] = {}
     last_key = None
-    with path.open("r", encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line in ("\n", "\r\n"):
-                break
-            if line[:1] in (" ", "\t") and last_key is not None:
-                headers[last_key][-1] += " " + line.strip()  # folded continuation line
-                continue
-            key, sep, value = line.partition(":")
-            if not sep:
-                continue
-            last_key = key.strip().lower()
-            headers.setdefault(last_key, []).append(value.strip())
+    text = read_regular(path, _HEADER_BYTES, head=True).decode("utf-8", errors="replace")
+    for line in text.splitlines(keepends=True):
+        if line in ("\n", "\r\n"):
+            break
+        if line[:1] in (" ", "\t") and last_key is not None:
+            headers[last_key][-1] += " " + line.strip()  # folded continuation line
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        last_key = key.strip().lower()
+        headers.setdefault(last_key, []).append(value.strip())
     return headers
 
 
@@ -169,7 +174,7 @@ def _modules_of(dist_info: Path) -> tuple[str, ...]:
 
 def _read_lines(path: Path) -> tuple[str, ...]:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_regular(path).decode("utf-8", errors="replace")
     except OSError:
         return ()
     return tuple(line.strip() for line in text.splitlines() if line.strip())
@@ -188,7 +193,7 @@ def _modules_from_record(record: Path) -> tuple[str, ...]:
     and a Python loop over them was the most expensive part of the whole probe.
     """
     try:
-        data = record.read_bytes()
+        data = read_regular(record)
     except OSError:
         return ()
     found = dict.fromkeys(_RECORD_DIR_RE.findall(data))

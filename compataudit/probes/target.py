@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from compataudit.errors import UsageError
+from compataudit.files import read_regular
 from compataudit.model import AuditTarget, Environment, PythonInfo
 
 INTERPRETER_TIMEOUT = 20.0
@@ -76,26 +78,96 @@ def _prefix_of_interpreter(python: Path) -> Path:
     return parent.parent if parent.name in ("bin", "Scripts") else parent
 
 
-def ask_interpreter(python: str, timeout: float = INTERPRETER_TIMEOUT) -> dict[str, object] | None:
-    """Version, prefix and import path of ``python`` (one run, isolated mode); None if it fails."""
+# An honest answer is a few KiB (sys.path of a big environment); more is not read.
+ANSWER_LIMIT = 256 * 1024
+_VERSION = re.compile(r"^\d{1,2}\.\d{1,3}(\.\d{1,3})?([a-z]+\d*)?\+?$")
+_MAX_TEXT = 4096  # one path, one executable
+_MAX_PATHS = 10_000
+
+
+def ask_interpreter(python: str, timeout: float | None = None) -> dict[str, object] | None:
+    """Version, prefix and import path of ``python`` (one run, isolated mode); None if it fails
+    or its answer is not what the question asks for (types, sizes, a version that is one).
+
+    It runs under the process lifecycle of every child: its own process group, killed
+    with whatever it started when it times out, and on Ctrl-C or SIGTERM with the rest."""
+    limit_s = INTERPRETER_TIMEOUT if timeout is None else timeout
+    answer = _run_bounded([python, "-I", "-c", _QUESTION], limit_s, ANSWER_LIMIT)
+    if answer is None:
+        return None
+    lines = answer.decode("utf-8", errors="replace").strip().splitlines()
     try:
-        done = subprocess.run(
-            [python, "-I", "-c", _QUESTION],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.SubprocessError):
+        facts = json.loads(lines[-1])
+    except (ValueError, IndexError, RecursionError):
         return None
-    if done.returncode != 0:
+    return facts if _valid_answer(facts) else None
+
+
+def _run_bounded(argv: list[str], timeout: float, limit: int) -> bytes | None:
+    """What ``argv`` prints on stdout within ``timeout`` seconds, at most ``limit`` bytes;
+    None when it cannot start, fails, hangs or says too much. Its group is always killed."""
+    import select
+    import time
+
+    from compataudit import lifecycle
+
+    try:
+        proc = lifecycle.spawn(argv, stderr=subprocess.DEVNULL)
+    except OSError:
         return None
     try:
-        facts = json.loads(done.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        return None
-    return facts if isinstance(facts, dict) else None
+        assert proc.stdout is not None
+        fd = proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        chunks: list[bytes] = []
+        size = 0
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([fd], [], [], min(left, 0.2))
+            if not ready:
+                if proc.poll() is not None and not select.select([fd], [], [], 0.2)[0]:
+                    break  # it exited; a helper it left holds the pipe open
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+        else:
+            return None  # out of time
+        try:
+            code = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            return None
+        return b"".join(chunks) if code == 0 else None
+    finally:
+        lifecycle.stop(proc)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _short_text(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= _MAX_TEXT
+
+
+def valid_version(value: object) -> bool:
+    """Whether ``value`` is a Python version as an interpreter or pyvenv.cfg states it."""
+    return isinstance(value, str) and _VERSION.match(value) is not None
+
+
+def _valid_answer(facts: object) -> bool:
+    if not isinstance(facts, dict) or not valid_version(facts.get("version")):
+        return False
+    if not all(
+        _short_text(facts.get(k, "")) for k in ("implementation", "executable", "prefix", "base_prefix")
+    ):
+        return False
+    path = facts.get("path", [])
+    if not isinstance(path, list) or len(path) > _MAX_PATHS or not all(_short_text(p) for p in path):
+        return False
+    bits = facts.get("bits")
+    return bits is None or (isinstance(bits, int) and not isinstance(bits, bool) and bits in (32, 64))
 
 
 def probe_target(target: AuditTarget, host: Environment) -> Environment:
@@ -152,15 +224,15 @@ def _kind_of(facts: Mapping[str, object]) -> str:
 def _layout_version(prefix: Path) -> str | None:
     """The Python version a prefix records without running it (pyvenv.cfg, conda-meta)."""
     try:
-        for line in (prefix / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in read_regular(prefix / "pyvenv.cfg").decode("utf-8", errors="replace").splitlines():
             key, _, value = line.partition("=")
-            if key.strip() in ("version", "version_info") and value.strip():
+            if key.strip() in ("version", "version_info") and valid_version(value.strip()):
                 return value.strip()
     except OSError:
         pass
     for record in sorted((prefix / "conda-meta").glob("python-3*.json")):
         parts = record.name.split("-")
-        if len(parts) >= 3:
+        if len(parts) >= 3 and valid_version(parts[1]):
             return parts[1]
     return None
 

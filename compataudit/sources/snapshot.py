@@ -13,6 +13,7 @@ from typing import Any
 from compataudit.errors import CompatAuditError, InputError
 from compataudit.files import read_text_input
 from compataudit.model import (
+    REPORT_SCHEMA_VERSION,
     SNAPSHOT_SCHEMA_VERSION,
     Environment,
     ModelError,
@@ -25,20 +26,36 @@ def dump_snapshot(env: Environment) -> str:
     return json.dumps(to_jsonable(env), indent=2, sort_keys=False)
 
 
+def schema_problem(data: Any) -> str | None:
+    """Why this snapshot or report (a JSON object) is not one this compataudit reads - a
+    ``schema_version`` that is newer or not a number, at either level - or None."""
+    levels = [("report", data, REPORT_SCHEMA_VERSION)] if "environment" in data else []
+    env = data.get("environment") if "environment" in data else data
+    if isinstance(env, dict):
+        levels.append(("snapshot", env, SNAPSHOT_SCHEMA_VERSION))
+    for what, level, known in levels:
+        version = level.get("schema_version", known)
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            return f"{what} schema_version {version!r} is not a schema version"
+        if version > known:
+            return (
+                f"{what} schema_version {version!r} is newer than this compataudit "
+                f"understands ({known}); upgrade compataudit"
+            )
+    return None
+
+
 def environment_from_json(data: Any, where: str) -> Environment:
     """The Environment in ``data`` (a snapshot or a report); InputError naming ``where``."""
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected a JSON object (a snapshot or a report)")
+    if "environment" in data and "findings" in data and not isinstance(data["environment"], dict):
+        raise InputError(f"{where}: the report's environment is not an object")
+    problem = schema_problem(data)
+    if problem is not None:
+        raise InputError(f"{where}: {problem}")
     if "environment" in data and "findings" in data:
         data = data["environment"]
-        if not isinstance(data, dict):
-            raise InputError(f"{where}: the report's environment is not an object")
-    version = data.get("schema_version", SNAPSHOT_SCHEMA_VERSION)
-    if not isinstance(version, int) or version > SNAPSHOT_SCHEMA_VERSION:
-        raise InputError(
-            f"{where}: snapshot schema_version {version!r} is newer than this compataudit "
-            f"understands ({SNAPSHOT_SCHEMA_VERSION}); upgrade compataudit"
-        )
     try:
         return from_jsonable(Environment, data)
     except ModelError as exc:

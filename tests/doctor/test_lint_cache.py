@@ -142,3 +142,43 @@ def test_entries_of_other_versions_are_pruned_once_stale(tmp_path: Path) -> None
     assert cache.prune(where) == 1
     assert sorted(p.name for p in where.iterdir()) == sorted([current.name, recent.name, "unrelated"])
     assert cache.prune(tmp_path / "absent") == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000,  # deeper than the JSON parser goes
+        b'{"tag": "T", "key": "K", "summary": {"classes": 5}}',
+        b'{"tag": "T", "key": "K", "summary": "x"}',
+        b"\xff\xfe",
+    ],
+)
+def test_a_malformed_entry_is_a_miss(tmp_path: Path, body: bytes) -> None:
+    data = b"import torch\n"
+    key = cache.content_key(data)
+    entry = cache._entry(tmp_path, key)
+    entry.parent.mkdir(parents=True)
+    entry.write_bytes(
+        body.replace(b'"T"', json.dumps(cache._TAG).encode()).replace(b'"K"', json.dumps(key).encode())
+    )
+    assert cache.load(tmp_path, key) is None
+
+
+def test_an_entry_of_the_wrong_element_types_is_a_miss(tmp_path: Path) -> None:
+    data = b"import torch\nclass M(torch.nn.Module):\n    pass\n"
+    summary, _ = summarize_bytes(data, "m.py")
+    assert summary is not None
+    key = cache.content_key(data)
+    assert cache.store(tmp_path, key, summary) and cache.load(tmp_path, key) == summary
+    raw = json.loads(cache._entry(tmp_path, key).read_text())
+    raw["summary"]["called"] = [5]  # a list of the right shape, holding the wrong type
+    cache._entry(tmp_path, key).write_text(json.dumps(raw))
+    assert cache.load(tmp_path, key) is None
+
+
+def test_a_fifo_entry_is_a_miss_not_a_hang(tmp_path: Path) -> None:
+    key = cache.content_key(b"x")
+    entry = cache._entry(tmp_path, key)
+    entry.parent.mkdir(parents=True)
+    os.mkfifo(entry)
+    assert cache.load(tmp_path, key) is None

@@ -175,3 +175,45 @@ def _checks(env: Environment) -> list[Finding]:
     from compataudit.compat.matrices import load_matrices
 
     return run_checks(CheckContext(env, load_matrices()))
+
+
+def _laughs(levels: int = 12, width: int = 12) -> str:
+    lines = ["dependencies:", f"  - &a0 [{', '.join(['lol'] * width)}]"]
+    lines += [f"  - &a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("libyaml", [True, False])
+def test_a_billion_laughs_is_refused_by_either_loader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, libyaml: bool
+) -> None:
+    import yaml
+
+    if not libyaml:
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    elif not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML without libyaml")
+    (tmp_path / "environment.yml").write_text(_laughs())
+    with pytest.raises(InputError, match="more than 100 aliases"):
+        read_stack_file(str(tmp_path / "environment.yml"))
+
+
+@pytest.mark.parametrize("libyaml", [True, False])
+def test_deep_nesting_is_malformed_input_for_either_loader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, libyaml: bool
+) -> None:
+    import yaml
+
+    if not libyaml:
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    (tmp_path / "environment.yml").write_text("dependencies:\n  - " + "[" * 20000 + "]" * 20000 + "\n")
+    with pytest.raises(InputError, match="YAML"):
+        read_stack_file(str(tmp_path / "environment.yml"))
+
+
+def test_a_few_aliases_are_fine(tmp_path: Path) -> None:
+    (tmp_path / "environment.yml").write_text(
+        "x: &np numpy=1.26.4\ndependencies:\n  - python=3.11\n  - *np\n  - pip:\n    - torch==2.5.1\n"
+    )
+    stack = read_stack_file(str(tmp_path / "environment.yml"))
+    assert stack.python == "3.11" and [p.name for p in stack.pins] == ["numpy", "torch"]

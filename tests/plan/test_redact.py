@@ -182,3 +182,35 @@ def test_checks_give_the_same_findings_after_redaction() -> None:
 
     assert verdict(env)  # the fixture does trigger findings (CPU builds beside GPUs)
     assert verdict(redact_environment(env)) == verdict(env)
+
+
+def _relocated(env: Environment, home: str) -> Environment:
+    recorded = env.python.prefix or ""
+    return replace(
+        env,
+        python=replace(env.python, prefix=env.python.prefix and env.python.prefix.replace(recorded, home)),
+        packages=tuple(replace(p, location=(p.location or "").replace(recorded, home)) for p in env.packages),
+        env_vars=(("WORKDIR", "/scratch/bob7/run"), ("NOTE", "ran on buildbox42 by bob7")),
+    )
+
+
+def test_this_users_home_and_name_go_wherever_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HOME outside /home or /Users (/data/u/bob7): removed by value, as is the user name."""
+    monkeypatch.setenv("HOME", "/data/u/bob7")
+    monkeypatch.setenv("USER", "bob7")
+    monkeypatch.setattr("socket.gethostname", lambda: "buildbox42.lab.example.org")
+    text = dump(redact_environment(_relocated(real_env(), "/data/u/bob7/venv")))
+    assert "bob7" not in text and "/data/u" not in text and "buildbox42" not in text
+    assert "~/venv" in text
+
+
+def test_gpu_uuids_and_serials_go_wherever_they_are() -> None:
+    env = with_gpus(real_env(), "550.54.14", "12.4", ("NVIDIA A100-SXM4-80GB", "8.0"))
+    gpu = replace(env.nvidia.gpus[0], uuid="GPU-5a1c", serial="1324019012345")
+    env = replace(
+        env,
+        nvidia=replace(env.nvidia, gpus=(gpu,)),
+        env_vars=(("NODE", "serial=1324019012345 gpu=GPU-5a1c"),),
+    )
+    text = dump(redact_environment(env))
+    assert "1324019012345" not in text and "GPU-5a1c" not in text

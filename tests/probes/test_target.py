@@ -238,3 +238,66 @@ def test_conda_tensorflow_and_jaxlib_builds(tmp_path: Path) -> None:
     assert packages["tensorflow"].channel == "conda-forge"
     assert packages["jaxlib"].channel == "conda-forge"  # conda-only: added from its record
     assert env.toolkit.cudnn_version == "8.9.7.29"  # conda's cuDNN serves the environment
+
+
+@pytest.mark.parametrize(
+    ("answer", "valid"),
+    [
+        ({"version": "3.11.7", "path": ["/x"], "bits": 64}, True),
+        ({"version": "3.13.0rc1", "path": []}, True),
+        ({"version": ["3", "11"], "path": []}, False),
+        ({"version": "3.11.7", "path": [1]}, False),
+        ({"version": "3.11.7", "path": "/x"}, False),
+        ({"version": "3.11.7", "bits": "64"}, False),
+        ({"version": "3.11.7", "bits": True}, False),
+        ({"version": "3.11.7", "prefix": "x" * 5000}, False),
+        ({"version": "3.11.7; rm -rf"}, False),
+        ([1, 2], False),
+    ],
+)
+def test_an_interpreters_answer_is_validated(answer: object, valid: bool) -> None:
+    from compataudit.probes.target import _valid_answer
+
+    assert _valid_answer(answer) is valid
+
+
+def _script(tmp_path: Path, body: str) -> str:
+    script = tmp_path / "python"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_a_hung_interpreter_and_its_child_are_killed(tmp_path: Path) -> None:
+    from compataudit import lifecycle
+    from compataudit.probes.target import ask_interpreter
+    from tests.test_lifecycle import alive
+
+    pidfile = tmp_path / "child"
+    python = _script(tmp_path, f"sleep 300 &\necho $! > {pidfile}\nsleep 300\n")
+    with lifecycle.subreaper():
+        assert ask_interpreter(python, timeout=1.0) is None
+    child = int(pidfile.read_text())
+    assert not alive(child)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "printf '\\000\\377ELF'\n",
+        "head -c 100000 /dev/zero | tr '\\0' '['\n",
+        "head -c 5000000 /dev/zero\n",
+        'echo \'{"version": ["3", "11"]}\'\n',
+    ],
+)
+def test_a_lying_interpreter_gives_no_answer(tmp_path: Path, body: str) -> None:
+    from compataudit.probes.target import ask_interpreter
+
+    assert ask_interpreter(_script(tmp_path, body), timeout=5.0) is None
+
+
+def test_a_lying_pyvenv_cfg_gives_no_version(tmp_path: Path) -> None:
+    from compataudit.probes.target import _layout_version
+
+    (tmp_path / "pyvenv.cfg").write_text("home = /usr/bin\nversion = ['3', '11']\n")
+    assert _layout_version(tmp_path) is None

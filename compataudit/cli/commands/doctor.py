@@ -117,7 +117,9 @@ def register(app: typer.Typer) -> None:
         output: OutputOpt = None,
         jobs: Annotated[
             int | None,
-            typer.Option("--jobs", "-j", min=1, help="Worker processes (default: one per core)."),
+            typer.Option(
+                "--jobs", "-j", min=1, help="Worker processes (default: one per core; at most four per core)."
+            ),
         ] = None,
         no_cache: Annotated[
             bool,

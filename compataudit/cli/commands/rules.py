@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from compataudit.cli.kit import examples, fail
+from compataudit.cli.kit import examples, fail, guarded
 from compataudit.cli.options import DebugOpt, QuietOpt, VerboseOpt, plain_argument
 from compataudit.files import write_output
 
@@ -34,26 +34,7 @@ def register(app: typer.Typer) -> None:
         debug: DebugOpt = False,
     ) -> None:
         """List every finding code with its default severity and summary."""
-        from compataudit.rules import RULES
-
-        if fmt == "json":
-            import json
-            from dataclasses import asdict
-
-            data = [{**asdict(r), "severity": r.severity.value} for r in RULES]
-            write_output(json.dumps(data, indent=2), None)
-            return
-        if fmt != "table":
-            fail(f"--format {fmt!r}: choose table or json")
-        from compataudit.render import table
-
-        shown = [r for r in RULES if r.status != "removed"]
-        if verbose:  # -v: what each rule checks, under its line
-            lines = [f"{r.code}  {r.severity.value:<7}  {r.slug}  {r.summary}\n    {r.what}" for r in shown]
-            write_output("\n".join(lines), None)
-            return
-        rows = [[r.code, r.severity.value, r.slug, r.summary] for r in shown]
-        write_output("\n".join(table(rows)), None)
+        guarded(lambda: _list_rules(fmt, verbose), debug=debug)
 
     @app.command("rule", epilog=RULE_EPILOG)
     def show_rule(
@@ -63,14 +44,41 @@ def register(app: typer.Typer) -> None:
         debug: DebugOpt = False,
     ) -> None:
         """Explain one finding code: what it checks, why it matters, how to fix it."""
-        from compataudit.rules import get_rule
+        guarded(lambda: _show_rule(code), debug=debug)
 
-        r = get_rule(code)
-        if r is None:
-            fail(f"unknown finding code {code!r}; `compataudit rules` lists them")
-        write_output(
-            f"{r.code} ({r.slug}) — {r.summary}\n"
-            f"Area: {r.area} · default severity: {r.severity.value}\n\n"
-            f"What it checks\n  {r.what}\n\nWhy it matters\n  {r.why}\n\nHow to fix\n  {r.fix}\n",
-            None,
-        )
+
+def _list_rules(fmt: str, verbose: int) -> None:
+    from compataudit.rules import RULES
+
+    if fmt == "json":
+        import json
+        from dataclasses import asdict
+
+        data = [{**asdict(r), "severity": r.severity.value} for r in RULES]
+        write_output(json.dumps(data, indent=2), None)
+        return
+    if fmt != "table":
+        fail(f"--format {fmt!r}: choose table or json")
+    from compataudit.render import table
+
+    shown = [r for r in RULES if r.status != "removed"]
+    if verbose:  # -v: what each rule checks, under its line
+        lines = [f"{r.code}  {r.severity.value:<7}  {r.slug}  {r.summary}\n    {r.what}" for r in shown]
+        write_output("\n".join(lines), None)
+        return
+    rows = [[r.code, r.severity.value, r.slug, r.summary] for r in shown]
+    write_output("\n".join(table(rows)), None)
+
+
+def _show_rule(code: str) -> None:
+    from compataudit.rules import get_rule
+
+    r = get_rule(code)
+    if r is None:
+        fail(f"unknown finding code {code!r}; `compataudit rules` lists them")
+    write_output(
+        f"{r.code} ({r.slug}) — {r.summary}\n"
+        f"Area: {r.area} · default severity: {r.severity.value}\n\n"
+        f"What it checks\n  {r.what}\n\nWhy it matters\n  {r.why}\n\nHow to fix\n  {r.fix}\n",
+        None,
+    )
