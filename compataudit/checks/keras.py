@@ -155,7 +155,7 @@ def check_legacy_keras_setting(ctx: CheckContext) -> Iterator[Finding]:
     tf_minor = minor_of(tf.version) or ""
     has_tfk = ctx.env.package("tf-keras") is not None
     wanted = tf_keras_requirement(km, tf_minor, ctx.env.python.version)
-    install = f'pip install "{wanted}" && ' if wanted and not has_tfk else ""
+    install = f'pip install "{wanted}"; ' if wanted and not has_tfk else ""
     accepted = ", ".join(setting.values)
     if value not in setting.values:
         yield finding(

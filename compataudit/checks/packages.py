@@ -144,7 +144,7 @@ def check_duplicate_modules(ctx: CheckContext) -> Iterator[Finding]:
             f"{listed} all install the `{module}` package into {location}; their files "
             "overwrite each other and uninstalling one breaks the others.",
             components=names,
-            fix=f"pip uninstall -y {' '.join(names)} && pip install {keep}",
+            fix=f"pip uninstall -y {' '.join(names)}; pip install {keep}",
         )
 
 
@@ -194,7 +194,7 @@ def check_duplicate_metadata(ctx: CheckContext) -> Iterator[Finding]:
             f"{where} holds the metadata of {pkg.name} {pkg.version} and also {others}; "
             "an install or uninstall stopped half way.",
             components=(pkg.name,),
-            fix=f"rm -rf {stale} && pip install --force-reinstall --no-deps {pkg.name}=={pkg.version}",
+            fix=f"rm -rf {stale}; pip install --force-reinstall --no-deps {pkg.name}=={pkg.version}",
         )
 
 

@@ -265,7 +265,7 @@ def suggest_build(
             return None
         names = (name for p in view.plugins for name in (p.name, p.pjrt))
         plugins = " ".join(name for name in names if env.package(name))
-        remove = f"pip uninstall -y {plugins} && " if plugins else ""
+        remove = f"pip uninstall -y {plugins}; " if plugins else ""
         return remove + _command(release or view.releases[0], None)
     python = env.python.version or None
     sets = compatible_sets(matrices, python=python, max_cuda=max_cuda, gpu_ccs=gpu_ccs)

@@ -17,6 +17,7 @@ from compataudit.compat import keras as keras_compat
 from compataudit.compat._rows import RowReader, read_rows
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import arch_supported
+from compataudit.distributions import TENSORFLOW
 from compataudit.matrices import Matrices, load_matrices
 from compataudit.model import Environment, Package, ProbeStatus
 from compataudit.versions import cuda_variant, in_range, major_minor, minor_of, parse_version
@@ -347,4 +348,9 @@ def suggest_build(
         return None
     minor = minor_of(build.version)
     same = [s for s in stacks if minor_of(s.tensorflow) == minor]
-    return (same or stacks)[0].command
+    chosen = (same or stacks)[0]
+    # Another TensorFlow distribution installs the same package: pip would put the new one
+    # beside it (PKG003), so it goes first.
+    others = [p.name for p in env.packages if p.name in TENSORFLOW and p.name != chosen.distribution]
+    remove = f"pip uninstall -y {' '.join(others)}; " if others else ""
+    return remove + chosen.command

@@ -162,7 +162,7 @@ def test_suggest_build_keeps_the_release_when_it_fits() -> None:
     )
     assert (
         jax_compat.suggest_build(*ctx, build, max_cuda=None, gpu_ccs=())
-        == 'pip uninstall -y jax-cuda13-plugin && pip install "jax==0.10.2" "jaxlib==0.10.2"'
+        == 'pip uninstall -y jax-cuda13-plugin; pip install "jax==0.10.2" "jaxlib==0.10.2"'
     )
     assert jax_compat.suggest_build(*ctx, build, max_cuda="11.8", gpu_ccs=()) is None
 
