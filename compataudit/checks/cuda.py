@@ -57,7 +57,9 @@ def _suggest(ctx: CheckContext, build: ResolvedBuild, max_cuda: str | None) -> s
     return module.suggest_build(ctx.env, ctx.matrices, build, max_cuda=max_cuda, gpu_ccs=_gpu_ccs(ctx))
 
 
-def _suggest_for_driver(ctx: CheckContext, build: ResolvedBuild, driver: str) -> tuple[str | None, str | None]:
+def _suggest_for_driver(
+    ctx: CheckContext, build: ResolvedBuild, driver: str
+) -> tuple[str | None, str | None]:
     """(command, its CUDA limit): a build the driver runs natively, else one it runs through MVC.
 
     A build run only through minor-version compatibility draws DRV002 after the cure, so the

@@ -436,7 +436,9 @@ def family_command(
     )
 
 
-def _other_build_kept(env: Environment, matrices: Matrices, name: str, version: str, variant: str | None) -> bool:
+def _other_build_kept(
+    env: Environment, matrices: Matrices, name: str, version: str, variant: str | None
+) -> bool:
     """Whether ``name`` is installed at ``version`` as another build than ``variant``: a bare
     ``==version`` would leave it in place ("Requirement already satisfied")."""
     pkg = env.package(name)
@@ -450,6 +452,8 @@ def _other_build_kept(env: Environment, matrices: Matrices, name: str, version: 
     installed = (
         local_variant(pkg.version)
         or (probed_variant(env) if name == "torch" else None)
-        or default_variant(matrices, torch.version if torch else version, system=plat.system, machine=plat.machine)
+        or default_variant(
+            matrices, torch.version if torch else version, system=plat.system, machine=plat.machine
+        )
     )
     return installed != variant

@@ -101,6 +101,7 @@ def ask_interpreter(python: str, timeout: float = INTERPRETER_TIMEOUT) -> dict[s
 def probe_target(target: AuditTarget, host: Environment) -> Environment:
     """``host`` (this machine's GPU, driver, OS facts) with ``target``'s Python and packages."""
     from compataudit.probes.builds import probe_builds
+    from compataudit.probes.installer import detect_installer
     from compataudit.probes.packages import scan_distributions
 
     given = Path(target.path)
@@ -114,6 +115,7 @@ def probe_target(target: AuditTarget, host: Environment) -> Environment:
             executable=str(facts.get("executable") or target.python),
             prefix=str(facts.get("prefix", prefix)),
             env_kind=target.kind if target.kind != "interpreter" else _kind_of(facts),
+            installer=detect_installer(str(facts.get("prefix", prefix))),
             bits=bits if isinstance(bits := facts.get("bits"), int) else None,
         )
     else:
@@ -124,6 +126,7 @@ def probe_target(target: AuditTarget, host: Environment) -> Environment:
             executable=target.python,
             prefix=str(prefix),
             env_kind=target.kind,
+            installer=detect_installer(prefix),
         )
     packages = scan_distributions(paths)
     env = replace(host, python=python, packages=tuple(packages), builds=probe_builds(packages), target=target)

@@ -108,7 +108,10 @@ def test_drv002_between_floor_and_toolkit_minimum(
     [f] = _run(monkeypatch, [TORCH_CU124], _ok("530.30.02"))
     assert (f.code, f.severity.value) == ("DRV002", "warning")
     # the cure offered besides the driver is a build this driver runs in full: no DRV002 after it
-    assert f.fix == f"Upgrade the NVIDIA driver to >= 550.54.14, or install a build it runs in full (CUDA <= 12.1): {compat.answer}"
+    assert f.fix == (
+        "Upgrade the NVIDIA driver to >= 550.54.14, or install a build it runs in full "
+        f"(CUDA <= 12.1): {compat.answer}"
+    )
     assert compat.calls == [("12.1", ())]
     assert "CUDA 12.4 GA needs driver >= 550.54.14" in f.detail
 
