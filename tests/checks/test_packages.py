@@ -126,7 +126,7 @@ def test_duplicate_modules(tmp_path: Path) -> None:
     )
     findings = list(check_duplicate_modules(_ctx(*pkgs, env=replace(ENV, origin="probe"))))
     assert _codes(findings) == [("PKG003", ("tensorflow", "tensorflow-cpu"))]
-    assert findings[0].fix == "pip uninstall -y tensorflow tensorflow-cpu; pip install tensorflow"
+    assert findings[0].fix == "pip uninstall -y tensorflow tensorflow-cpu; pip install tensorflow==2.15.0"
 
 
 def test_broken_and_unparsable() -> None:
