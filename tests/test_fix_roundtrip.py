@@ -53,6 +53,9 @@ def _tf(name: str, version: str, cuda: str | None = None) -> Wheel:
     return tensorflow_wheel(name, version, cuda, requires)
 
 
+_JAX_CUDA13 = ("jaxlib<=0.10.2,>=0.10.2", "jax-cuda13-plugin[with-cuda]<=0.10.2,>=0.10.2")
+_CUDNN_PIN = 'nvidia-cudnn-cu13==9.20.0.48; platform_system == "Linux"'  # torch 2.13.0's own pin
+
 # What each index serves. "pypi" stands for the default index; PyTorch's variant indexes
 # carry the local label in every version, like the real ones.
 CATALOGUE: dict[str, list[Wheel]] = {
@@ -69,10 +72,17 @@ CATALOGUE: dict[str, list[Wheel]] = {
         Wheel("numpy", "1.26.4"),
         Wheel("numpy", "2.4.1"),
         Wheel("jaxlib", "0.10.2", ("numpy>=2.0",)),
+        Wheel("jax", "0.10.2", ("jaxlib<=0.10.2,>=0.10.1", "numpy>=2.0"), extras={"cuda13": _JAX_CUDA13}),
+        Wheel("jax-cuda13-plugin", "0.10.2", ("jax-cuda13-pjrt==0.10.2",), extras={"with-cuda": ()}),
+        Wheel("jax-cuda13-pjrt", "0.10.2"),
+        Wheel("protobuf", "6.33.0", module="google/protobuf"),
+        Wheel("ml-dtypes", "0.5.4", ("numpy>=1.21",)),
+        Wheel("nvidia-cudnn-cu13", "9.20.0.48", module="nvidia/cudnn"),
     ],
     "pytorch/cpu": [torch_wheel("2.13.0+cpu"), _tv("0.28.0+cpu", "2.13.0")],
     "pytorch/cu126": [torch_wheel("2.13.0+cu126", "12.6"), _tv("0.28.0+cu126", "2.13.0")],
     "pytorch/cu130": [torch_wheel("2.13.0+cu130", "13.0"), _tv("0.28.0+cu130", "2.13.0")],
+    "pytorch/cu132": [torch_wheel("2.13.0+cu132", "13.2"), _tv("0.28.0+cu132", "2.13.0")],
 }
 
 
@@ -210,6 +220,81 @@ CASES = [
 ]
 
 
+CASES += [
+    Case(
+        "extension-of-another-variant",
+        "TCH003",
+        "torchvision",
+        (torch_wheel("2.13.0+cu130", "13.0"), _tv("0.28.0+cpu", "2.13.0")),
+        GPU_A100,
+    ),
+    Case("numpy2-under-torch22", "NPY001", "numpy", (torch_wheel("2.2.2+cpu"), Wheel("numpy", "2.4.1"))),
+    Case(
+        "protobuf-too-old",
+        "DEP001",
+        "protobuf",
+        (
+            _tf("tensorflow-cpu", "2.21.0"),
+            Wheel("keras", "3.15.1", ("numpy",)),
+            NUMPY1,
+            Wheel("protobuf", "5.29.0", module="google/protobuf"),
+        ),
+    ),
+    Case(
+        "ml-dtypes-too-old",
+        "DEP002",
+        "ml-dtypes",
+        (
+            _tf("tensorflow-cpu", "2.21.0"),
+            Wheel("keras", "3.15.1", ("numpy",)),
+            NUMPY1,
+            Wheel("ml-dtypes", "0.3.1"),
+        ),
+    ),
+    Case(
+        "jaxlib-too-old",
+        "JAX001",
+        "jaxlib",
+        (Wheel("jax", "0.10.2"), Wheel("jaxlib", "0.10.0"), Wheel("numpy", "2.4.1")),
+    ),
+    Case(
+        "jax-plugin-of-another-jaxlib",
+        "JAX002",
+        "jax-cuda13-plugin",
+        (
+            Wheel("jax", "0.10.2", ("jaxlib<=0.10.2,>=0.10.1",), extras={"cuda13": _JAX_CUDA13}),
+            Wheel("jaxlib", "0.10.2"),
+            Wheel("jax-cuda13-plugin", "0.10.1", ("jax-cuda13-pjrt==0.10.1",), extras={"with-cuda": ()}),
+            Wheel("jax-cuda13-pjrt", "0.10.1"),
+        ),
+        GPU_A100,
+    ),
+    Case(
+        "keras-of-another-tf",
+        "KER004",
+        "keras",
+        (_tf("tensorflow-cpu", "2.15.1"), Wheel("keras", "2.14.0"), NUMPY1),
+    ),
+    Case(
+        "cudnn-too-old",
+        "CDN001",
+        "nvidia-cudnn-cu13",
+        (torch_wheel("2.13.0", "13.0"), Wheel("nvidia-cudnn-cu13", "9.10.0.1", module="nvidia/cudnn")),
+        GPU_A100,
+    ),
+    Case(
+        "cudnn-wheel-not-the-pinned-one",
+        "NVW001",
+        "nvidia-cudnn-cu13",
+        (
+            torch_wheel("2.13.0", "13.0", (_CUDNN_PIN,)),
+            Wheel("nvidia-cudnn-cu13", "9.10.0.1", module="nvidia/cudnn"),
+        ),
+        GPU_A100,
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def indexes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("indexes")
@@ -341,7 +426,7 @@ def test_fix_cures(case: Case, installer: str, indexes: dict[str, str], tmp_path
     assert target, f"{case.code} was not raised: {[f['code'] for f in before]}"
     fix = target[0]["fix"]
     assert fix, f"{case.code} carries no fix"
-    prose, commands = split_commands(fix)
+    _prose, commands = split_commands(fix)
     assert commands, f"no command in the fix: {fix!r}"
     first_words = {"pip": ("pip", "rm"), "uv": ("uv", "rm")}[installer]
     output = ""

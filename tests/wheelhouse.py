@@ -80,7 +80,7 @@ def tensorflow_wheel(name: str, version: str, cuda: str | None, requires: tuple[
             "cudnn_version": "9",
         }
     text = _TF_BUILD_INFO.format(facts=list(facts.items()))
-    extras = {"and-cuda": ()} if name == "tensorflow" else {}
+    extras: dict[str, tuple[str, ...]] = {"and-cuda": ()} if name == "tensorflow" else {}
     return Wheel(
         name,
         version,
