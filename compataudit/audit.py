@@ -94,13 +94,22 @@ def with_data_facts(report: Report, matrices: Matrices, *, shown: bool = True) -
 
 def in_installer_dialect(findings: Sequence[Finding], env: Environment) -> list[Finding]:
     """Each fix's pip commands as the installer that manages ``env`` writes them."""
-    installer = env.python.installer
+    from compataudit.probes.installer import stack_file_installer
+
+    from_file = stack_file_installer([p.pinned_at for p in env.packages if p.pinned_at])
+    installer = from_file or env.python.installer
     if not installer or installer == "pip":
         return list(findings)
     from compataudit.installers import in_dialect
+    from compataudit.probes.conda import FRAMEWORKS as CONDA_TO_PYPI
 
     channels = {p.name: p.channel for p in env.packages if p.channel}
-    return [replace(f, fix=in_dialect(f.fix, installer, channels)) if f.fix else f for f in findings]
+    conda_names: dict[str, str] = {}  # conda's own name, the first listed: torch -> pytorch
+    for conda, pypi in CONDA_TO_PYPI.items():
+        conda_names.setdefault(pypi, conda)
+    return [
+        replace(f, fix=in_dialect(f.fix, installer, channels, conda_names)) if f.fix else f for f in findings
+    ]
 
 
 def _ignored(code: str, ignore: Sequence[str]) -> bool:

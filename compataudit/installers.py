@@ -132,48 +132,63 @@ def _poetry(step: InstallStep) -> str:
     return f"poetry source add --priority=explicit {name} {step.index_url}; poetry add --source {name} {reqs}"
 
 
-def _conda_spec(requirement: str) -> str | None:
-    """``numpy<2`` as a conda match spec; None when conda cannot say it (extras, local labels)."""
+def _conda_spec(requirement: str, names: Mapping[str, str]) -> str | None:
+    """``numpy<2`` as a conda match spec (``torch`` as ``pytorch``); None when conda cannot
+    say it (extras, local labels, markers, URLs)."""
     try:
         req = Requirement(requirement)
     except InvalidRequirement:
         return None
-    if req.extras or req.url or req.marker or "+" in str(req.specifier):
-        return None
     spec = str(req.specifier)
-    return None if "~=" in spec else f"{req.name}{spec}"
+    if req.extras or req.url or req.marker or "+" in spec or "~=" in spec:
+        return None
+    name = canonicalize_name(req.name)
+    return f"{names.get(name, name)}{spec}"
 
 
-def _conda(step: InstallStep, program: str, channels: Mapping[str, str]) -> str:
-    """Packages conda installed get conda's command; those pip installed keep pip's."""
-    names = _names(step)
-    managed = [(text, name) for text, name in zip(step.requirements, names, strict=True) if name in channels]
+# What a Package.channel says when conda installed it from the environment's own channels.
+_NO_CHANNEL = ("conda", "defaults", "pkgs/main")
+
+
+def _conda(step: InstallStep, program: str, channels: Mapping[str, str], names: Mapping[str, str]) -> str:
+    """Packages conda installed get one conda command; those pip installed keep pip's."""
     if step.action == "install" and (step.index_url or step.no_deps):
-        managed = []  # a wheel index or a metadata-only repair is pip's business
-    specs = {text: _conda_spec(text) for text, _ in managed} if step.action == "install" else {}
-    conda_side = [(t, n) for t, n in managed if step.action == "uninstall" or specs.get(t)]
-    if not conda_side:
+        return _pip_like(step, "pip")  # a wheel index or a metadata-only repair is pip's business
+    specs: dict[str, str] = {}
+    wanted: set[str] = set()
+    for text, name in zip(step.requirements, _names(step), strict=True):
+        if name not in channels:
+            continue
+        spec = names.get(name, name) if step.action == "uninstall" else _conda_spec(text, names)
+        if spec:
+            specs[text] = spec
+            wanted.add(channels[name])
+    if not specs:
         return _pip_like(step, "pip")
-    taken = {t for t, _ in conda_side}
-    lines = []
-    by_channel: dict[str, list[str]] = {}
-    for text, name in conda_side:
-        by_channel.setdefault(channels[name], []).append(specs.get(text) or name)
-    for channel, items in by_channel.items():
-        quoted = " ".join(_quoted(i) for i in items)
-        if step.action == "uninstall":
-            lines.append(f"{program} remove -y {quoted}")
-        else:
-            force = " --force-reinstall" if step.force_reinstall else ""
-            lines.append(f"{program} install -y{force} -c {channel} {quoted}")
-    left = tuple(t for t in step.requirements if t not in taken)
+    flags = "".join(f" -c {c}" for c in sorted(wanted) if c not in _NO_CHANNEL)
+    quoted = " ".join(_quoted(spec) for spec in specs.values())
+    if step.action == "uninstall":
+        lines = [f"{program} remove -y {quoted}"]
+    else:
+        force = " --force-reinstall" if step.force_reinstall else ""
+        lines = [f"{program} install -y{force}{flags} {quoted}"]
+    left = tuple(t for t in step.requirements if t not in specs)
     if left:
         lines.append(_pip_like(InstallStep(step.action, left, step.index_url, step.force_reinstall), "pip"))
     return "; ".join(lines)
 
 
-def render(step: InstallStep, installer: str, channels: Mapping[str, str] | None = None) -> str:
-    """``step`` as the command(s) ``installer`` runs, several joined by ``; ``."""
+def render(
+    step: InstallStep,
+    installer: str,
+    channels: Mapping[str, str] | None = None,
+    conda_names: Mapping[str, str] | None = None,
+) -> str:
+    """``step`` as the command(s) ``installer`` runs, several joined by ``; ``.
+
+    ``channels``: the conda channel of each distribution conda installed (by PyPI name);
+    ``conda_names``: conda's name where it differs (``torch`` -> ``pytorch``).
+    """
     if installer == "uv":
         return _pip_like(step, "uv pip")
     if installer == "uv-project":
@@ -181,11 +196,16 @@ def render(step: InstallStep, installer: str, channels: Mapping[str, str] | None
     if installer == "poetry":
         return _poetry(step)
     if installer in ("conda", "mamba"):
-        return _conda(step, installer, channels or {})
+        return _conda(step, installer, channels or {}, conda_names or {})
     return _pip_like(step, "pip")
 
 
-def in_dialect(fix: str, installer: str | None, channels: Mapping[str, str] | None = None) -> str:
+def in_dialect(
+    fix: str,
+    installer: str | None,
+    channels: Mapping[str, str] | None = None,
+    conda_names: Mapping[str, str] | None = None,
+) -> str:
     """``fix`` with each pip command in it rewritten for ``installer`` (pip: as written)."""
     if not installer or installer == "pip" or "pip " not in fix:
         return fix
@@ -199,6 +219,6 @@ def in_dialect(fix: str, installer: str | None, channels: Mapping[str, str] | No
         step = parse_pip(text.strip())
         if step is None or _names(step) == ["compataudit"]:  # the tool itself: not this env's
             return match.group(0)
-        return render(step, installer, channels) + trail + comment
+        return render(step, installer, channels, conda_names) + trail + comment
 
     return _PIP_COMMAND.sub(one, fix)

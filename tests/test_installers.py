@@ -96,3 +96,37 @@ def test_conda_keeps_pip_for_wheel_indexes_and_labels() -> None:
     fix = f"pip install torch==2.13.0+cu130 --index-url {CU130}"
     assert in_dialect(fix, "conda", channels) == fix
     assert in_dialect("pip uninstall -y torch", "conda", channels) == "conda remove -y torch"
+
+
+def test_conda_uses_condas_names_and_the_environments_channels() -> None:
+    channels = {"torch": "pytorch", "torchvision": "conda"}  # "conda": from the env's own channels
+    fix = "pip install torch==2.1.0 torchvision==0.16.0 torchaudio==2.1.0"
+    assert in_dialect(fix, "conda", channels, {"torch": "pytorch"}) == (
+        "conda install -y -c pytorch pytorch==2.1.0 torchvision==0.16.0; pip install torchaudio==2.1.0"
+    )
+
+
+def test_stack_files_audit_in_their_installers_words() -> None:
+    """`-r uv.lock` / `-r poetry.lock` / `-r environment.yml` on the recorded real files."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    inputs = Path(__file__).parent / "fixtures" / "inputs"
+    expected = {
+        "uv.lock": "uv add torch==2.5.1 torchvision==0.20.1",
+        "poetry.lock": "poetry add torch==2.5.1 torchvision==0.20.1",
+        "environment.yml": "conda install -y -c pytorch pytorch==2.1.0 torchvision==0.16.0; "
+        "pip install torchaudio==2.1.0",
+    }
+    for name, fix in expected.items():
+        args = ["check", "--no-probe", "--no-smoke", "-r", str(inputs / name), "--format", "json"]
+        done = subprocess.run(
+            [sys.executable, "-m", "compataudit", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        fixes = [f["fix"] for f in json.loads(done.stdout)["findings"] if f["code"] == "TCH001"]
+        assert fixes == [fix], name

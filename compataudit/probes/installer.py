@@ -61,6 +61,22 @@ def detect_installer(prefix: str | Path | None) -> str | None:
     return "uv" if made_by_uv else "pip"
 
 
+# Stack files that belong to one installer: fixes for what they pin speak its language.
+_STACK_FILES = {
+    "uv.lock": "uv-project",
+    "poetry.lock": "poetry",
+    "environment.yml": "conda",
+    "environment.yaml": "conda",
+}
+
+
+def stack_file_installer(pinned_at: list[str]) -> str | None:
+    """The installer of the stack file every pin came from (``"uv.lock:12"`` -> ``uv-project``);
+    None when they came from no such file or from files of several installers."""
+    kinds = {_STACK_FILES.get(Path(where.rsplit(":", 1)[0]).name) for where in pinned_at}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
 def self_upgrade_command(prefix: str | None = None) -> str:
     """How to upgrade compataudit itself, the way it was installed (pipx, uv tool, uv, pip)."""
     root = Path(prefix or sys.prefix)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.probes.installer import detect_installer, self_upgrade_command
+from compataudit.probes.installer import detect_installer, self_upgrade_command, stack_file_installer
 
 # pyvenv.cfg as `python -m venv` (3.11) and uv 0.13 write them.
 VENV_CFG = "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.7\n"
@@ -79,3 +79,18 @@ def test_a_real_uv_venv_is_uv(tmp_path: Path) -> None:
         pytest.skip("uv is not installed beside this interpreter")
     subprocess.run([str(uv), "venv", "-q", "--python", sys.executable, str(tmp_path / "v")], check=True)
     assert detect_installer(tmp_path / "v") == "uv"
+
+
+@pytest.mark.parametrize(
+    ("pinned_at", "expected"),
+    [
+        (["proj/uv.lock:9", "proj/uv.lock:18"], "uv-project"),
+        (["poetry.lock:4"], "poetry"),
+        (["environment.yml:9"], "conda"),
+        (["requirements.txt:1"], None),
+        (["uv.lock:9", "poetry.lock:4"], None),  # two installers: no one dialect
+        ([], None),
+    ],
+)
+def test_stack_file_installer(pinned_at: list[str], expected: str | None) -> None:
+    assert stack_file_installer(pinned_at) == expected
