@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -48,12 +49,17 @@ def _ta(version: str, torch: str | None) -> Wheel:
 
 def _tf(name: str, version: str, cuda: str | None = None) -> Wheel:
     requires = ("keras<2.16,>=2.15.0", "numpy<2.0.0,>=1.23.5") if version.startswith("2.15") else ()
+    if version.startswith("2.14"):
+        requires = ("keras<2.15,>=2.14.0", "numpy>=1.23.5")
     if version.startswith("2.21"):
         requires = ("keras>=3.12.0", "numpy>=1.26.0")
     return tensorflow_wheel(name, version, cuda, requires)
 
 
 _JAX_CUDA13 = ("jaxlib<=0.10.2,>=0.10.2", "jax-cuda13-plugin[with-cuda]<=0.10.2,>=0.10.2")
+_JAX_CUDA12 = ("jaxlib<=0.10.2,>=0.10.2", "jax-cuda12-plugin[with-cuda]<=0.10.2,>=0.10.2")
+_JAX = ("jaxlib<=0.10.2,>=0.10.1", "numpy>=2.0")
+NUMPY2 = Wheel("numpy", "2.4.1")
 _CUDNN_PIN = 'nvidia-cudnn-cu13==9.20.0.48; platform_system == "Linux"'  # torch 2.13.0's own pin
 
 # What each index serves. "pypi" stands for the default index; PyTorch's variant indexes
@@ -78,6 +84,10 @@ CATALOGUE: dict[str, list[Wheel]] = {
         Wheel("protobuf", "6.33.0", module="google/protobuf"),
         Wheel("ml-dtypes", "0.5.4", ("numpy>=1.21",)),
         Wheel("nvidia-cudnn-cu13", "9.20.0.48", module="nvidia/cudnn"),
+        _tf("tensorflow", "2.14.1", "11.8"),
+        Wheel("keras", "2.14.0"),
+        Wheel("jax-cuda12-plugin", "0.10.2", ("jax-cuda12-pjrt==0.10.2",), extras={"with-cuda": ()}),
+        Wheel("jax-cuda12-pjrt", "0.10.2"),
     ],
     "pytorch/cpu": [torch_wheel("2.13.0+cpu"), _tv("0.28.0+cpu", "2.13.0")],
     "pytorch/cu126": [torch_wheel("2.13.0+cu126", "12.6"), _tv("0.28.0+cu126", "2.13.0")],
@@ -116,7 +126,8 @@ class Case:
     flags: tuple[str, ...] = ()
     damage: Callable[[Path], None] | None = None  # what to break after installing
     needs_no_driver: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    shell: dict[str, str] = field(default_factory=dict)  # variables set in the user's shell
+    config: str = ""  # a [tool.compataudit] table for --config
 
 
 NUMPY1 = Wheel("numpy", "1.26.4")
@@ -295,6 +306,62 @@ CASES += [
 ]
 
 
+CASES += [
+    Case(
+        "tensorflow-driver-too-old",
+        "DRV001",
+        "tensorflow",
+        (_tf("tensorflow", "2.21.0", "12.5.1"), Wheel("keras", "3.15.1", ("numpy",)), NUMPY1),
+        ("--driver", "520.61.05", "--gpu-cc", "8.0"),
+    ),
+    Case(
+        "cpu-jax-on-a-gpu",
+        "DRV004",
+        "jax-cuda13-plugin",
+        (Wheel("jax", "0.10.2", _JAX, extras={"cuda13": _JAX_CUDA13}), Wheel("jaxlib", "0.10.2"), NUMPY2),
+        GPU_A100,
+    ),
+    Case(
+        "jax-cuda13-driver-too-old",
+        "DRV001",
+        "jax-cuda12-plugin",
+        (
+            Wheel("jax", "0.10.2", _JAX, extras={"cuda13": _JAX_CUDA13, "cuda12": _JAX_CUDA12}),
+            Wheel("jaxlib", "0.10.2"),
+            Wheel("jax-cuda13-plugin", "0.10.2", ("jax-cuda13-pjrt==0.10.2",), extras={"with-cuda": ()}),
+            Wheel("jax-cuda13-pjrt", "0.10.2"),
+            NUMPY2,
+        ),
+        ("--driver", "560.35.03", "--gpu-cc", "8.0"),
+    ),
+    Case(
+        "cuda12-wheel-beside-cuda13",
+        "NVW003",
+        "nvidia-cudnn-cu12",
+        (
+            torch_wheel("2.13.0", "13.0", (_CUDNN_PIN,)),
+            Wheel("nvidia-cudnn-cu13", "9.20.0.48", module="nvidia/cudnn"),
+            Wheel("nvidia-cudnn-cu12", "9.10.2.21", module="nvidia/cudnn"),
+        ),
+        GPU_A100,
+    ),
+    Case(
+        "legacy-keras-without-tf-keras",
+        "KER005",
+        "tf-keras",
+        (_tf("tensorflow-cpu", "2.21.0"), Wheel("keras", "3.15.1", ("numpy",)), NUMPY1),
+        shell={"TF_USE_LEGACY_KERAS": "1"},
+    ),
+    Case(
+        "policy-pin",
+        "POL001",
+        "numpy",
+        (Wheel("keras", "3.15.1", ("numpy",)), NUMPY2),
+        config='require = ["numpy<2"]',
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def indexes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("indexes")
@@ -343,8 +410,18 @@ def _installer_env(venv: Path, tmp: Path, pypi: str) -> dict[str, str]:
     }
 
 
-def _audit(venv: Path, flags: tuple[str, ...]) -> list[dict[str, Any]]:
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX")}
+# Variables that change a verdict: the audit sees only the ones a case sets.
+_VERDICT_VARIABLES = (
+    "KERAS_BACKEND",
+    "TF_USE_LEGACY_KERAS",
+    "CUDA_VISIBLE_DEVICES",
+    "NVIDIA_VISIBLE_DEVICES",
+)
+
+
+def _audit(venv: Path, flags: tuple[str, ...], shell: dict[str, str]) -> list[dict[str, Any]]:
+    drop = ("VIRTUAL_ENV", "CONDA_PREFIX", *_VERDICT_VARIABLES)
+    env = {k: v for k, v in os.environ.items() if k not in drop} | shell
     env["PYTHONPATH"] = str(ROOT)
     done = subprocess.run(
         [
@@ -370,6 +447,19 @@ def _audit(venv: Path, flags: tuple[str, ...]) -> list[dict[str, Any]]:
     return findings
 
 
+def _shell_variable(command: str, shell: dict[str, str]) -> bool:
+    """``export NAME=VALUE`` / ``unset NAME`` as the user's shell would apply them."""
+    words = shlex.split(command)
+    if words[0] == "export" and len(words) == 2 and "=" in words[1]:
+        name, value = words[1].split("=", 1)
+        shell[name] = value
+        return True
+    if words[0] == "unset" and len(words) == 2:
+        shell.pop(words[1], None)
+        return True
+    return False
+
+
 def _local(command: str, indexes: dict[str, str]) -> str:
     """The command with PyTorch's index URLs pointed at the local copies."""
 
@@ -382,10 +472,14 @@ def _local(command: str, indexes: dict[str, str]) -> str:
 
 
 def _acted_on(output: str, name: str, installer: str) -> bool:
+    """The installer says it installed or removed ``name`` (and pip never that it kept it)."""
     pattern = name.replace("-", "[-_]")
     if installer == "uv":
-        return re.search(rf"^ \+ {pattern}==", output, re.MULTILINE | re.IGNORECASE) is not None
-    return re.search(rf"Requirement already satisfied: {pattern}[=<>!~ (]", output, re.IGNORECASE) is None
+        return re.search(rf"^ [+-] {pattern}==", output, re.MULTILINE | re.IGNORECASE) is not None
+    if re.search(rf"Requirement already satisfied: {pattern}[=<>!~ (]", output, re.IGNORECASE):
+        return False
+    done = rf"^\s*Successfully (installed|uninstalled) .*\b{pattern}-\d"
+    return re.search(done, output, re.MULTILINE | re.IGNORECASE) is not None
 
 
 @pytest.mark.skipif(UV is None, reason="uv is not installed (dependency group 'test')")
@@ -421,7 +515,12 @@ def test_fix_cures(case: Case, installer: str, indexes: dict[str, str], tmp_path
     if case.damage:
         case.damage(_site(venv))
 
-    before = _audit(venv, case.flags)
+    flags = case.flags
+    if case.config:
+        (tmp_path / "policy.toml").write_text(f"[tool.compataudit]\n{case.config}\n")
+        flags = (*flags, "--config", str(tmp_path / "policy.toml"))
+    shell = dict(case.shell)
+    before = _audit(venv, flags, shell)
     target = [f for f in before if f["code"] == case.code]
     assert target, f"{case.code} was not raised: {[f['code'] for f in before]}"
     fix = target[0]["fix"]
@@ -431,6 +530,8 @@ def test_fix_cures(case: Case, installer: str, indexes: dict[str, str], tmp_path
     first_words = {"pip": ("pip", "rm"), "uv": ("uv", "rm")}[installer]
     output = ""
     for command in commands:
+        if _shell_variable(command, shell):
+            continue
         assert command.split()[0] in first_words, f"{installer} venv, yet the fix says {command!r}"
         done = subprocess.run(
             ["bash", "-c", _local(command, indexes)],
@@ -447,7 +548,7 @@ def test_fix_cures(case: Case, installer: str, indexes: dict[str, str], tmp_path
         f"{installer} left {case.component} as it was:\n{output}"
     )
 
-    after = _audit(venv, case.flags)
+    after = _audit(venv, flags, shell)
     cured = [f for f in after if f["code"] == case.code and f["title"] == target[0]["title"]]
     assert not cured, f"{case.code} is still there after {fix!r}: {cured[0]['title']}"
     was = {(f["code"], f["title"]) for f in before}

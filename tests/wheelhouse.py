@@ -77,7 +77,7 @@ def tensorflow_wheel(name: str, version: str, cuda: str | None, requires: tuple[
         facts |= {
             "cuda_compute_capabilities": ["sm_60", "sm_70", "sm_80", "sm_89", "compute_90"],
             "cuda_version": cuda,
-            "cudnn_version": "9",
+            "cudnn_version": "8" if cuda.startswith("11.") else "9",
         }
     text = _TF_BUILD_INFO.format(facts=list(facts.items()))
     extras: dict[str, tuple[str, ...]] = {"and-cuda": ()} if name == "tensorflow" else {}

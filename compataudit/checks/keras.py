@@ -183,7 +183,7 @@ def check_legacy_keras_setting(ctx: CheckContext) -> Iterator[Finding]:
             f"{setting.variable}={value} tells {tf.name} {tf.version} to use tf_keras, which is "
             "not installed" + ("; tf.keras raises ImportError: Keras cannot be imported." if breaks else "."),
             components=[tf.name, "tf-keras"],
-            fix=f'pip install "{wanted}"' if wanted else f"unset {setting.variable}",
+            fix=_tf_keras_install(tf.name, wanted) if wanted else f"unset {setting.variable}",
             sources=setting.sources,
             severity=Severity.ERROR if breaks else Severity.WARNING,
         )

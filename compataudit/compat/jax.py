@@ -270,7 +270,16 @@ def suggest_build(
     python = env.python.version or None
     sets = compatible_sets(matrices, python=python, max_cuda=max_cuda, gpu_ccs=gpu_ccs)
     current = parse_version(build.version)
-    for candidate in sets:
-        if current is not None and Version(candidate.jax).release == current.release:
-            return candidate.command
-    return sets[0].command if sets else None
+    same = [c for c in sets if current is not None and Version(c.jax).release == current.release]
+    chosen = (same or sets or [None])[0]
+    if chosen is None:
+        return None
+    # Another CUDA major's plugin would stay beside the new one (two PJRT plugins, NVW003).
+    others = [
+        name
+        for p in view.plugins
+        if p.name != chosen.plugin
+        for name in (p.name, p.pjrt)
+        if env.package(name) is not None
+    ]
+    return (f"pip uninstall -y {' '.join(others)}; " if others else "") + chosen.command

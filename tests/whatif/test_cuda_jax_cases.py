@@ -271,5 +271,6 @@ def test_jax_drv001_names_every_jax_component_and_a_fitting_build(monkeypatch: p
     assert f.components == ("jax", "jaxlib", "jax-cuda13-plugin", "jax-cuda13-pjrt", "nvidia-driver")
     assert f.fix == (  # 535.104.05 runs CUDA 12.2 in full (12.9 only through MVC)
         "Upgrade the NVIDIA driver to >= 580.65.06, or install a build this driver runs "
-        '(CUDA <= 12.2): pip install "jax[cuda12]==0.10.2"'
+        "(CUDA <= 12.2): pip uninstall -y jax-cuda13-plugin jax-cuda13-pjrt; "
+        'pip install "jax[cuda12]==0.10.2"'
     )
