@@ -117,6 +117,8 @@ def _uv_project(step: InstallStep) -> str:
     if step.action == "uninstall":
         return "uv remove " + " ".join(step.requirements)
     words = ["uv", "add", *(_quoted(r) for r in step.requirements)]
+    if step.force_reinstall:  # what the lock holds already is not reinstalled without it
+        words += [f"--reinstall-package {name}" for name in _names(step)]
     if step.index_url:
         words += ["--index", f"{_index_name(step.index_url)}={step.index_url}"]
     return " ".join(words)
@@ -192,7 +194,8 @@ def render(
     if installer == "uv":
         return _pip_like(step, "uv pip")
     if installer == "uv-project":
-        return _uv_project(step)
+        # A lock cannot say "without its dependencies": a repair of the venv itself.
+        return _pip_like(step, "uv pip") if step.no_deps else _uv_project(step)
     if installer == "poetry":
         return _poetry(step)
     if installer in ("conda", "mamba"):

@@ -128,6 +128,9 @@ class Case:
     needs_no_driver: bool = False
     shell: dict[str, str] = field(default_factory=dict)  # variables set in the user's shell
     config: str = ""  # a [tool.compataudit] table for --config
+    # A uv project can hold it: False where uv's resolver refuses to lock the broken stack (a
+    # declared requirement it violates) or heals it (a missing dependency).
+    in_project: bool = True
 
 
 NUMPY1 = Wheel("numpy", "1.26.4")
@@ -164,6 +167,7 @@ CASES = [
         "torchvision",
         (torch_wheel("2.13.0", "13.0"), _tv("0.27.0", "2.12.0")),
         GPU_A100,
+        in_project=False,
     ),
     Case(
         "torchaudio-of-another-torch",
@@ -171,18 +175,21 @@ CASES = [
         "torchaudio",
         (torch_wheel("2.13.0", "13.0"), _ta("2.10.0", "2.10.0")),
         GPU_A100,
+        in_project=False,
     ),
     Case(
         "keras3-beside-tf215",
         "KER001",
         "keras",
         (_tf("tensorflow-cpu", "2.15.1"), Wheel("keras", "3.15.1", ("numpy",)), NUMPY1),
+        in_project=False,
     ),
     Case(
         "keras2-beside-tf221",
         "KER002",
         "keras",
         (_tf("tensorflow-cpu", "2.21.0"), Wheel("keras", "2.15.0"), NUMPY1),
+        in_project=False,
     ),
     Case(
         "tf-keras-of-another-tf",
@@ -194,13 +201,15 @@ CASES = [
             Wheel("tf-keras", "2.15.0", ("tensorflow<2.16,>=2.15",), module="tf_keras"),
             NUMPY1,
         ),
+        in_project=False,
     ),
-    Case("missing-dependency", "PKG001", "numpy", (Wheel("keras", "3.15.1", ("numpy",)),)),
+    Case("missing-dependency", "PKG001", "numpy", (Wheel("keras", "3.15.1", ("numpy",)),), in_project=False),
     Case(
         "dependency-conflict",
         "PKG002",
         "numpy",
         (Wheel("jaxlib", "0.10.2", ("numpy>=2.0",)), NUMPY1),
+        in_project=False,
     ),
     Case(
         "two-tensorflows",
@@ -285,6 +294,7 @@ CASES += [
         "KER004",
         "keras",
         (_tf("tensorflow-cpu", "2.15.1"), Wheel("keras", "2.14.0"), NUMPY1),
+        in_project=False,
     ),
     Case(
         "cudnn-too-old",
@@ -302,6 +312,7 @@ CASES += [
             Wheel("nvidia-cudnn-cu13", "9.10.0.1", module="nvidia/cudnn"),
         ),
         GPU_A100,
+        in_project=False,
     ),
 ]
 
@@ -474,44 +485,76 @@ def _local(command: str, indexes: dict[str, str]) -> str:
 def _acted_on(output: str, name: str, installer: str) -> bool:
     """The installer says it installed or removed ``name`` (and pip never that it kept it)."""
     pattern = name.replace("-", "[-_]")
-    if installer == "uv":
-        return re.search(rf"^ [+-] {pattern}==", output, re.MULTILINE | re.IGNORECASE) is not None
+    if installer.startswith("uv"):
+        return re.search(rf"^ [+~-] {pattern}==", output, re.MULTILINE | re.IGNORECASE) is not None
     if re.search(rf"Requirement already satisfied: {pattern}[=<>!~ (]", output, re.IGNORECASE):
         return False
     done = rf"^\s*Successfully (installed|uninstalled) .*\b{pattern}-\d"
     return re.search(done, output, re.MULTILINE | re.IGNORECASE) is not None
 
 
-@pytest.mark.skipif(UV is None, reason="uv is not installed (dependency group 'test')")
-@pytest.mark.parametrize("installer", ["pip", "uv"])
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_fix_cures(case: Case, installer: str, indexes: dict[str, str], tmp_path: Path) -> None:
-    if case.needs_no_driver and shutil.which("nvidia-smi"):
-        pytest.skip("this machine has an NVIDIA driver: DRV003 cannot be staged")
-    venv = _make_venv(tmp_path / "venv", installer)
-    env = _installer_env(venv, tmp_path, indexes["pypi"])
-    broken = tmp_path / "broken"
+_PROJECT = """[project]
+name = "broken-stack"
+version = "0"
+requires-python = ">=3.10"
+dependencies = [{deps}]
+"""
+
+
+def _stage(case: Case, installer: str, tmp: Path, pypi: str) -> tuple[Path, Path, dict[str, str]]:
+    """The broken stack installed: (venv, folder the fix runs in, the installer's environment).
+
+    A venv gets the wheels with ``uv pip install --no-deps``; a uv project (``uv.lock`` beside
+    ``.venv``) pins them as its dependencies and ``uv sync`` locks and installs them.
+    """
+    assert UV is not None
+    broken = tmp / "broken"
     broken.mkdir()
     for wheel in case.broken:
         build_wheel(wheel, broken)
-    assert UV is not None
+    if installer == "uv-project":
+        project = tmp / "project"
+        project.mkdir()
+        deps = ", ".join(f'"{w.name}=={w.version}"' for w in case.broken)
+        (project / "pyproject.toml").write_text(_PROJECT.format(deps=deps))
+        venv = project / ".venv"
+        env = _installer_env(venv, tmp, pypi) | {"UV_FIND_LINKS": str(broken)}
+        del env["VIRTUAL_ENV"]
+        done = subprocess.run(
+            [UV, "sync", "-q", "--python", sys.executable],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        return venv, project, env
+    venv = _make_venv(tmp / "venv", installer)
+    env = _installer_env(venv, tmp, pypi)
+    wheels = [str(p) for p in broken.iterdir()]
+    python = str(venv / "bin" / "python")
     subprocess.run(
-        [
-            UV,
-            "pip",
-            "install",
-            "-q",
-            "--no-deps",
-            "--no-index",
-            "--find-links",
-            str(broken),
-            "--python",
-            str(venv / "bin" / "python"),
-            *(str(p) for p in broken.iterdir()),
-        ],
+        [UV, "pip", "install", "-q", "--no-deps", "--no-index", "--python", python, *wheels],
         check=True,
         env=env,
     )
+    return venv, tmp, env
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed (dependency group 'test')")
+@pytest.mark.parametrize(
+    ("case", "installer"),
+    [
+        pytest.param(case, installer, id=f"{case.id}-{installer}")
+        for case in CASES
+        for installer in ("pip", "uv", "uv-project")
+        if installer != "uv-project" or case.in_project
+    ],
+)
+def test_fix_cures(case: Case, installer: str, indexes: dict[str, str], tmp_path: Path) -> None:
+    if case.needs_no_driver and shutil.which("nvidia-smi"):
+        pytest.skip("this machine has an NVIDIA driver: DRV003 cannot be staged")
+    venv, cwd, env = _stage(case, installer, tmp_path, indexes["pypi"])
     if case.damage:
         case.damage(_site(venv))
 
@@ -527,7 +570,7 @@ def test_fix_cures(case: Case, installer: str, indexes: dict[str, str], tmp_path
     assert fix, f"{case.code} carries no fix"
     _prose, commands = split_commands(fix)
     assert commands, f"no command in the fix: {fix!r}"
-    first_words = {"pip": ("pip", "rm"), "uv": ("uv", "rm")}[installer]
+    first_words = ("pip", "rm") if installer == "pip" else ("uv", "rm")
     output = ""
     for command in commands:
         if _shell_variable(command, shell):
@@ -538,7 +581,7 @@ def test_fix_cures(case: Case, installer: str, indexes: dict[str, str], tmp_path
             capture_output=True,
             text=True,
             env=env,
-            cwd=tmp_path,
+            cwd=cwd,
             timeout=300,
             check=False,
         )

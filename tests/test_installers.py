@@ -130,3 +130,16 @@ def test_stack_files_audit_in_their_installers_words() -> None:
         )
         fixes = [f["fix"] for f in json.loads(done.stdout)["findings"] if f["code"] == "TCH001"]
         assert fixes == [fix], name
+
+
+def test_uv_project_reinstalls_what_the_lock_already_holds() -> None:
+    step = parse_pip("pip install --force-reinstall torch==2.13.0")
+    assert step is not None
+    assert render(step, "uv-project") == "uv add torch==2.13.0 --reinstall-package torch"
+
+
+def test_uv_project_repairs_without_dependencies_in_the_venv() -> None:
+    """A lock cannot leave a dependency out; `uv pip` repairs the venv itself."""
+    step = parse_pip('pip install --no-deps "tf-keras~=2.21.0"')
+    assert step is not None
+    assert render(step, "uv-project") == "uv pip install --no-deps tf-keras~=2.21.0"
