@@ -271,9 +271,9 @@ def suggest_build(
     sets = compatible_sets(matrices, python=python, max_cuda=max_cuda, gpu_ccs=gpu_ccs)
     current = parse_version(build.version)
     same = [c for c in sets if current is not None and Version(c.jax).release == current.release]
-    chosen = (same or sets or [None])[0]
-    if chosen is None:
+    if not sets:
         return None
+    chosen = (same or sets)[0]
     # Another CUDA major's plugin would stay beside the new one (two PJRT plugins, NVW003).
     others = [
         name
