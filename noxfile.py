@@ -54,7 +54,7 @@ PYTORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 def pip_sources(config_list: str, environ: Mapping[str, str]) -> list[str]:
     """Every index and find-links location pip is configured with: the output of
-    ``pip config list`` (``global.find-links='/opt/wheels'``) and the ``PIP_*`` variables."""
+    ``pip config list`` (``global.find-links='/srv/wheels'``) and the ``PIP_*`` variables."""
     found: list[str] = []
     for line in config_list.splitlines():
         key, _, value = line.partition("=")

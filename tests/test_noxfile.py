@@ -10,11 +10,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ["torch==2.13.0", "tensorflow-cpu==2.21.0", "keras==3.15.1", "jax==0.10.2", "jaxlib==0.10.2"]
-# `pip config list` on this project's build machines (a local mirror beside PyPI).
+# The shape of `pip config list` with a local mirror beside PyPI.
 CONFIG_LIST = (
     ":env:.default-timeout='180'\n"
     ":env:.find-links='{links}'\n"
-    "global.extra-index-url='file:///opt/pypi/simple file:///opt/pypi-more/simple'\n"
+    "global.extra-index-url='file:///srv/pypi/simple file:///srv/pypi-more/simple'\n"
     "global.find-links='{links}'\n"
 )
 CPU_INDEX = ["--extra-index-url", "https://download.pytorch.org/whl/cpu"]
@@ -44,7 +44,7 @@ def test_public_index_gets_the_cpu_build_from_pytorchs_cpu_index(noxfile: Module
 def test_a_local_mirror_holding_the_cpu_wheel_needs_no_network(noxfile: ModuleType, tmp_path: Path) -> None:
     (tmp_path / "torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl").write_bytes(b"")
     sources = noxfile.pip_sources(CONFIG_LIST.format(links=tmp_path), {})
-    assert str(tmp_path) in sources and "file:///opt/pypi/simple" in sources
+    assert str(tmp_path) in sources and "file:///srv/pypi/simple" in sources
     assert noxfile.cpu_framework_args(FRAMEWORKS, sources, system="Linux") == [
         "torch==2.13.0+cpu",
         *FRAMEWORKS[1:],
