@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import nox
@@ -47,11 +49,69 @@ nox.options.sessions = ["tests", "lint", "typecheck"] + (["gpu"] if shutil.which
 nox.options.reuse_existing_virtualenvs = True
 
 
+PYTORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def pip_sources(config_list: str, environ: Mapping[str, str]) -> list[str]:
+    """Every index and find-links location pip is configured with: the output of
+    ``pip config list`` (``global.find-links='/srv/wheels'``) and the ``PIP_*`` variables."""
+    found: list[str] = []
+    for line in config_list.splitlines():
+        key, _, value = line.partition("=")
+        if key.rsplit(".", 1)[-1] in ("index-url", "extra-index-url", "find-links"):
+            found += value.strip().strip("'\"").split()
+    for name in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS"):
+        found += environ.get(name, "").split()
+    return found
+
+
+def _local_wheels(source: str, project: str) -> list[Path]:
+    """Wheels of ``project`` in a local find-links folder or ``file://`` simple index."""
+    if "://" in source and not source.startswith("file://"):
+        return []
+    folder = Path(source.removeprefix("file://"))
+    if not folder.is_dir():
+        return []
+    return [*folder.glob(f"{project}-*.whl"), *(folder / project).glob(f"{project}-*.whl")]
+
+
+def cpu_framework_args(
+    requirements: Sequence[str], sources: Sequence[str], system: str = platform.system()
+) -> list[str]:
+    """``requirements`` as pip arguments that never pull a CUDA build of torch.
+
+    On Linux and Windows PyPI's ``torch==X`` is a CUDA build (plus its nvidia-* wheels), so
+    the pin becomes ``torch==X+cpu``; PyPI has no such wheel, so PyTorch's CPU index is added
+    as an extra index unless a local source (a find-links folder, a ``file://`` index)
+    already holds it - a machine with a local mirror never needs the network for it. macOS
+    wheels on PyPI are CPU builds already: left as they are.
+    """
+    if system == "Darwin":
+        return list(requirements)
+    args, pinned = [], None
+    for req in requirements:
+        name, sep, version = req.partition("==")
+        if name.strip().lower() == "torch" and sep and "+" not in version:
+            pinned = version.strip()
+            req = f"torch=={pinned}+cpu"
+        args.append(req)
+    if pinned is None:
+        return args
+    local = any(p.name.startswith(f"torch-{pinned}+cpu-") for s in sources for p in _local_wheels(s, "torch"))
+    return args if local else [*args, "--extra-index-url", PYTORCH_CPU_INDEX]
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """pytest, with the pinned CPU builds of torch / TensorFlow / Keras / JAX the smoke
     tests run for real (`nox -s tests -- -m "not frameworks"` skips those)."""
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test", "frameworks"))
+    config = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=False
+    ).stdout
+    frameworks = cpu_framework_args(
+        nox.project.dependency_groups(PYPROJECT, "frameworks"), pip_sources(config, os.environ)
+    )
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"), *frameworks)
     session.run("pytest", *session.posargs)
 
 

@@ -78,7 +78,7 @@ def run_audit(
             progress=progress,
         )
         findings.extend(smoke_findings(smoke, ctx, findings))
-    findings = apply_policy(findings, opts)
+    findings = apply_policy(in_installer_dialect(findings, env), opts)
     report = make_report(env, findings, smoke, opts.fail_on)
     return with_data_facts(report, matrices, shown=not _ignored("MAT001", opts.ignore))
 
@@ -99,6 +99,26 @@ def with_data_facts(report: Report, matrices: Matrices, *, shown: bool = True) -
         data_date=data_facts(matrices).date,
         newer_than_data=tuple(f"{s.name} {s.version}" for s in stale),
     )
+
+
+def in_installer_dialect(findings: Sequence[Finding], env: Environment) -> list[Finding]:
+    """Each fix's pip commands as the installer that manages ``env`` writes them."""
+    from compataudit.probes.installer import stack_file_installer
+
+    from_file = stack_file_installer([p.pinned_at for p in env.packages if p.pinned_at])
+    installer = from_file or env.python.installer
+    if not installer or installer == "pip":
+        return list(findings)
+    from compataudit.plan.installers import in_dialect
+    from compataudit.probes.conda import FRAMEWORKS as CONDA_TO_PYPI
+
+    channels = {p.name: p.channel for p in env.packages if p.channel}
+    conda_names: dict[str, str] = {}  # conda's own name, the first listed: torch -> pytorch
+    for conda, pypi in CONDA_TO_PYPI.items():
+        conda_names.setdefault(pypi, conda)
+    return [
+        replace(f, fix=in_dialect(f.fix, installer, channels, conda_names)) if f.fix else f for f in findings
+    ]
 
 
 def _ignored(code: str, ignore: Sequence[str]) -> bool:
@@ -125,7 +145,7 @@ def run_smoke_audit(
         timeout=opts.smoke_timeout,
         progress=progress,
     )
-    findings = apply_policy(smoke_findings(smoke, ctx, run_checks(ctx)), opts)
+    findings = apply_policy(in_installer_dialect(smoke_findings(smoke, ctx, run_checks(ctx)), env), opts)
     return with_data_facts(make_report(env, findings, smoke, opts.fail_on), ctx.matrices, shown=False)
 
 

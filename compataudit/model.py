@@ -96,6 +96,8 @@ class PythonInfo:
     executable: str | None = None
     prefix: str | None = None
     env_kind: str | None = None  # "venv" | "conda" | "system" | None when unknown
+    # what manages it: "pip" | "uv" | "uv-project" | "poetry" | "conda" | "mamba" (fixes speak it)
+    installer: str | None = None
     bits: int | None = 64
 
 

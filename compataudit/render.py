@@ -96,6 +96,9 @@ COMMAND_WORDS = frozenset(
         "apt-get",
         "nvidia-smi",
         "docker",
+        "rm",
+        "poetry",
+        "pipx",
     }
 )
 _CLAUSE = re.compile(r"(?<=[:;]) (?=\S)")
@@ -113,7 +116,10 @@ def split_commands(text: str) -> tuple[str, tuple[str, ...]]:
     prose: list[str] = []
     commands: list[str] = []
     for clause in _CLAUSE.split(text.strip()):
-        (commands if is_command(clause) else prose).append(clause)
+        if is_command(clause):
+            commands.append(clause.removesuffix(";"))  # "a; b" prints one command a line
+        else:
+            prose.append(clause)
     return " ".join(prose), tuple(commands)
 
 

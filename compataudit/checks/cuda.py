@@ -71,6 +71,27 @@ def _suggest(ctx: CheckContext, build: ResolvedBuild, max_cuda: str | None) -> s
     return module.suggest_build(ctx.env, ctx.matrices, build, max_cuda=max_cuda, gpu_ccs=_gpu_ccs(ctx))
 
 
+def _suggest_for_driver(
+    ctx: CheckContext, build: ResolvedBuild, driver: str
+) -> tuple[str | None, str | None]:
+    """(command, its CUDA limit): a build the driver runs natively, else one it runs through MVC.
+
+    A build run only through minor-version compatibility draws DRV002 after the cure, so the
+    driver's own full-feature limit is tried first.
+    """
+    system = ctx.env.platform.system or "Linux"
+    tried: set[str | None] = set()
+    for through_mvc in (False, True):
+        limit = max_cuda_for_driver(ctx.matrices, driver, system, through_mvc=through_mvc)
+        if limit in tried:
+            continue
+        tried.add(limit)
+        command = _suggest(ctx, build, limit) if limit else None
+        if command:
+            return command, limit
+    return None, max_cuda_for_driver(ctx.matrices, driver, system)
+
+
 def _driver_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]:
     nvidia = ctx.env.nvidia
     assert build.cuda is not None
@@ -101,7 +122,7 @@ def _driver_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Findin
         return  # the release's own minimum is met (11.0 GA runs on 450.51.05, below the 11.x floor)
     if floor is not None and have < floor:
         max_cuda = max_cuda_for_driver(ctx.matrices, driver, system)
-        other = _suggest(ctx, build, max_cuda)
+        other, limit = _suggest_for_driver(ctx, build, driver)
         major = build.cuda.split(".")[0]
         # One minimum per finding: the toolkit's own (full features); the MVC floor only
         # when the release's own minimum is unknown.
@@ -119,7 +140,7 @@ def _driver_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Findin
         )
         fix = f"Upgrade the NVIDIA driver to >= {target}"
         if other:
-            fix += f", or install a build this driver runs (CUDA <= {max_cuda}): {other}"
+            fix += f", or install a build this driver runs (CUDA <= {limit}): {other}"
         elif max_cuda:
             fix += f", or install a {build.framework} build for CUDA {max_cuda} or older"
         yield finding(
@@ -133,6 +154,8 @@ def _driver_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Findin
             sources=need.sources,
         )
     elif full is not None and have < full:
+        native = max_cuda_for_driver(ctx.matrices, driver, system, through_mvc=False)
+        other = _suggest(ctx, build, native) if native else None
         yield finding(
             "DRV002",
             f"NVIDIA driver {driver} runs {_label(build)} (CUDA {build.cuda}) only through "
@@ -143,7 +166,8 @@ def _driver_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Findin
             "and newer CUDA features fail "
             "(cudaErrorUnsupportedPtxVersion, cudaErrorCallRequiresNewerDriver).",
             components=(*_dist(build), "nvidia-driver"),
-            fix=f"Upgrade the NVIDIA driver to >= {need.toolkit_min}",
+            fix=f"Upgrade the NVIDIA driver to >= {need.toolkit_min}"
+            + (f", or install a build it runs in full (CUDA <= {native}): {other}" if other else ""),
             sources=need.sources,
         )
 
@@ -151,6 +175,14 @@ def _driver_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Findin
 def _gpu_label(gpu_name: str, index: int) -> str:
     # what-if GPUs are already called "GPU 0 (cc 8.6)": do not say "GPU 0" twice
     return gpu_name if gpu_name.startswith(f"GPU {index}") else f"GPU {index} ({gpu_name})"
+
+
+def _ceiling_cure(ctx: CheckContext, build: ResolvedBuild) -> str | None:
+    """A build for the GPU: one the driver runs natively where a driver is known."""
+    driver = ctx.env.nvidia.driver_version
+    if ctx.env.nvidia.status is ProbeStatus.OK and driver:
+        return _suggest_for_driver(ctx, build, driver)[0]
+    return _suggest(ctx, build, None)
 
 
 def _ceiling_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]:
@@ -183,7 +215,7 @@ def _ceiling_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Findi
                 f"{why}; {ptx}, so the first kernel fails with 'no kernel image is available "
                 "for execution on the device'.",
                 components=(*_dist(build), "gpu"),
-                fix=_suggest(ctx, build, _max_cuda(ctx))
+                fix=_ceiling_cure(ctx, build)
                 or f"Install a {build.framework} build made with CUDA {row.first} or newer",
                 sources=_ceiling_sources(build, row),
             )
@@ -232,7 +264,9 @@ def _arch_findings(ctx: CheckContext, build: ResolvedBuild) -> Iterator[Finding]
         what = f"{label}, compute capability {cc}{kind}"
         targets = ", ".join(build.archs)
         if served == "none":
-            other = _suggest(ctx, build, _max_cuda(ctx))
+            driver = ctx.env.nvidia.driver_version
+            ok = ctx.env.nvidia.status is ProbeStatus.OK and driver
+            other = _suggest_for_driver(ctx, build, driver)[0] if ok and driver else None
             yield finding(
                 "ARC001",
                 f"{_label(build)} has no kernels for sm_{parsed[0]}{parsed[1]} ({label})",
@@ -282,14 +316,6 @@ def _arch_sources(ctx: CheckContext, cc: tuple[int, int]) -> tuple[str, ...]:
     return gpu_view(ctx.matrices).family_sources.get(cc, ("https://developer.nvidia.com/cuda-gpus",))
 
 
-def _max_cuda(ctx: CheckContext) -> str | None:
-    nvidia = ctx.env.nvidia
-    if nvidia.status is not ProbeStatus.OK or not nvidia.driver_version:
-        return None
-    system = ctx.env.platform.system or "Linux"
-    return max_cuda_for_driver(ctx.matrices, nvidia.driver_version, system)
-
-
 def check_driver(ctx: CheckContext) -> Iterator[Finding]:
     """DRV001-003: the driver against the CUDA each framework build uses."""
     for build in resolved_builds(ctx):
@@ -307,7 +333,7 @@ def check_cpu_build_with_gpu(ctx: CheckContext) -> Iterator[Finding]:
     for build in resolved_builds(ctx):
         if build.variant != "cpu" or build.cuda:
             continue
-        other = _suggest(ctx, build, _max_cuda(ctx))
+        other = _suggest_for_driver(ctx, build, nvidia.driver_version)[0] if nvidia.driver_version else None
         yield finding(
             "DRV004",
             f"{_label(build)} is a CPU-only build but {len(gpus)} NVIDIA GPU(s) are present",

@@ -72,7 +72,9 @@ def check_plugins(ctx: CheckContext) -> Iterator[Finding]:
                 f"{name} must have jaxlib's exact version; with {pkg.version} beside jaxlib "
                 f"{jaxlib.version} JAX skips the CUDA backend or fails to initialise it.",
                 components=("jaxlib", name),
-                fix=f'pip install "jax[{plugin.extra}]=={lib_v.public}"',
+                # the installed plugin wheels pinned too: a project that lists them keeps them
+                fix=f'pip install "jax[{plugin.extra}]=={lib_v.public}" '
+                + " ".join(f"{n}=={lib_v.public}" for n in (plugin.name, plugin.pjrt) if ctx.env.package(n)),
                 sources=(*plugin.sources, f"{_TAG_URL}/jax-v{lib_v.public}/setup.py"),
             )
 

@@ -136,9 +136,16 @@ def check_tf_keras_minor(ctx: CheckContext) -> Iterator[Finding]:
         f"{tf.name} {tf.version} needs tf-keras {rel.minor}.x"
         + ("." if wanted else ", and no such tf-keras exists for this Python."),
         components=[tf.name, "tf-keras"],
-        fix=f'pip install "{wanted}"' if wanted else "pip uninstall -y tf-keras",
+        fix=_tf_keras_install(tf.name, wanted) if wanted else "pip uninstall -y tf-keras",
         sources=rel.sources + (declared.sources if declared else ()),
     )
+
+
+def _tf_keras_install(tensorflow: str, wanted: str) -> str:
+    """tf-keras requires the ``tensorflow`` distribution; beside tensorflow-cpu (or another
+    variant) pip would install ``tensorflow`` too (PKG003), so its one dependency is skipped."""
+    no_deps = "--no-deps " if tensorflow != "tensorflow" else ""
+    return f'pip install {no_deps}"{wanted}"'
 
 
 def check_legacy_keras_setting(ctx: CheckContext) -> Iterator[Finding]:
@@ -154,7 +161,7 @@ def check_legacy_keras_setting(ctx: CheckContext) -> Iterator[Finding]:
     tf_minor = minor_of(tf.version) or ""
     has_tfk = ctx.env.package("tf-keras") is not None
     wanted = tf_keras_requirement(km, tf_minor, ctx.env.python.version)
-    install = f'pip install "{wanted}" && ' if wanted and not has_tfk else ""
+    install = f"{_tf_keras_install(tf.name, wanted)}; " if wanted and not has_tfk else ""
     accepted = ", ".join(setting.values)
     if value not in setting.values:
         yield finding(
@@ -175,7 +182,7 @@ def check_legacy_keras_setting(ctx: CheckContext) -> Iterator[Finding]:
             f"{setting.variable}={value} tells {tf.name} {tf.version} to use tf_keras, which is "
             "not installed" + ("; tf.keras raises ImportError: Keras cannot be imported." if breaks else "."),
             components=[tf.name, "tf-keras"],
-            fix=f'pip install "{wanted}"' if wanted else f"unset {setting.variable}",
+            fix=_tf_keras_install(tf.name, wanted) if wanted else f"unset {setting.variable}",
             sources=setting.sources,
             severity=Severity.ERROR if breaks else Severity.WARNING,
         )

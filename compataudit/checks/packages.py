@@ -15,10 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from compataudit.checks import CheckContext
-from compataudit.distributions import TENSORFLOW
+from compataudit.compat.torch import INDEX_URL
+from compataudit.distributions import TENSORFLOW, TORCH_FAMILY
 from compataudit.model import Environment, Finding, Package
 from compataudit.rules import finding
-from compataudit.versions import applicable_requirements, in_range, marker_environment, parse_version
+from compataudit.versions import (
+    applicable_requirements,
+    in_range,
+    local_variant,
+    marker_environment,
+    parse_version,
+)
 
 _TORCH_EXTENSIONS = ("torchvision", "torchaudio")
 
@@ -86,14 +93,15 @@ def check_duplicate_modules(ctx: CheckContext) -> Iterator[Finding]:
             continue
         names = [p.name for p in pkgs]
         listed = ", ".join(f"{p.name} {p.version}" for p in pkgs)
-        keep = _preferred(names)
+        kept = _preferred(pkgs)
+        keep = f"{kept.name}=={kept.version}" if parse_version(kept.version) else kept.name
         yield finding(
             "PKG003",
             f"`{module}` is installed by {len(pkgs)} distributions: {', '.join(names)}",
             f"{listed} all install the `{module}` package into {location}; their files "
             "overwrite each other and uninstalling one breaks the others.",
             components=names,
-            fix=f"pip uninstall -y {' '.join(names)} && pip install {keep}",
+            fix=f"pip uninstall -y {' '.join(names)}; pip install {keep}",
         )
 
 
@@ -104,21 +112,29 @@ def _is_namespace(location: str, module: str, env: Environment) -> bool:
     return base.is_dir() and not (base / "__init__.py").exists()
 
 
-def _preferred(names: list[str]) -> str:
-    return sorted(names, key=lambda n: (len(n), n))[0]
+def _preferred(pkgs: list[Package]) -> Package:
+    return sorted(pkgs, key=lambda p: (len(p.name), p.name))[0]
+
+
+def _reinstall(pkg: Package) -> str:
+    """Force-reinstall ``pkg`` as it is: a torch-family build label (``+cpu``) lives only on
+    its variant index, so the command names it."""
+    pin = f"=={pkg.version}" if pkg.version else ""
+    variant = local_variant(pkg.version) if pkg.name in TORCH_FAMILY else None
+    index = f" --index-url {INDEX_URL}{variant}" if variant else ""
+    return f"pip install --force-reinstall --no-deps {pkg.name}{pin}{index}"
 
 
 def check_broken_installs(ctx: CheckContext) -> Iterator[Finding]:
     """PKG004 broken metadata or files; PKG005 versions that are not PEP 440."""
     for pkg in ctx.env.packages:
         if pkg.problem:
-            pin = f"=={pkg.version}" if pkg.version else ""
             yield finding(
                 "PKG004",
                 f"{pkg.name} is installed but broken: {pkg.problem}",
                 f"The metadata of {pkg.name} in {pkg.location} is inconsistent: {pkg.problem}.",
                 components=(pkg.name,),
-                fix=f"pip install --force-reinstall --no-deps {pkg.name}{pin}",
+                fix=_reinstall(pkg),
             )
         elif pkg.version and parse_version(pkg.version) is None:
             yield finding(
@@ -143,7 +159,7 @@ def check_duplicate_metadata(ctx: CheckContext) -> Iterator[Finding]:
             f"{where} holds the metadata of {pkg.name} {pkg.version} and also {others}; "
             "an install or uninstall stopped half way.",
             components=(pkg.name,),
-            fix=f"rm -rf {stale} && pip install --force-reinstall --no-deps {pkg.name}=={pkg.version}",
+            fix=f"rm -rf {stale}; {_reinstall(pkg)}",
         )
 
 

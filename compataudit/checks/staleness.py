@@ -20,6 +20,13 @@ OWN_MAT001 = frozenset((*TORCH_FAMILY, *TENSORFLOW, "jax"))
 UPDATE_FIX = "Upgrade compataudit (pip install -U compataudit), or pass --matrices DIR with newer data"
 
 
+def update_fix() -> str:
+    """:data:`UPDATE_FIX` in the words of how compataudit itself was installed (pipx, uv tool, ...)."""
+    from compataudit.probes.installer import self_upgrade_command
+
+    return f"Upgrade compataudit ({self_upgrade_command()}), or pass --matrices DIR with newer data"
+
+
 def check_newer_than_data(ctx: CheckContext) -> Iterator[Finding]:
     """MAT001: an installed release newer than every release of its family the data knows."""
     date = data_facts(ctx.matrices).date
@@ -33,7 +40,7 @@ def check_newer_than_data(ctx: CheckContext) -> Iterator[Finding]:
             + (f" (data of {date})" if date else "")
             + f"; what {stale.name} {stale.version} requires and supports is not judged.",
             components=(stale.name,),
-            fix=UPDATE_FIX,
+            fix=update_fix(),
             sources=(f"https://pypi.org/project/{stale.name}/",),
         )
 

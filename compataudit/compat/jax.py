@@ -274,12 +274,21 @@ def suggest_build(
             return None
         names = (name for p in view.plugins for name in (p.name, p.pjrt))
         plugins = " ".join(name for name in names if env.package(name))
-        remove = f"pip uninstall -y {plugins} && " if plugins else ""
+        remove = f"pip uninstall -y {plugins}; " if plugins else ""
         return remove + _command(release or view.releases[0], None)
     python = env.python.version or None
     sets = compatible_sets(matrices, python=python, max_cuda=max_cuda, gpu_ccs=gpu_ccs)
     current = parse_version(build.version)
-    for candidate in sets:
-        if current is not None and Version(candidate.jax).release == current.release:
-            return candidate.command
-    return sets[0].command if sets else None
+    same = [c for c in sets if current is not None and Version(c.jax).release == current.release]
+    if not sets:
+        return None
+    chosen = (same or sets)[0]
+    # Another CUDA major's plugin would stay beside the new one (two PJRT plugins, NVW003).
+    others = [
+        name
+        for p in view.plugins
+        if p.name != chosen.plugin
+        for name in (p.name, p.pjrt)
+        if env.package(name) is not None
+    ]
+    return (f"pip uninstall -y {' '.join(others)}; " if others else "") + chosen.command

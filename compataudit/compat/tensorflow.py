@@ -19,6 +19,7 @@ from compataudit.compat.arch_ceiling import tf_ptx_fails
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.cuda import arch_supported
 from compataudit.compat.matrices import Matrices, load_matrices
+from compataudit.distributions import TENSORFLOW
 from compataudit.model import Environment, Package, ProbeStatus
 from compataudit.versions import cuda_variant, in_range, major_minor, minor_of, parse_version
 
@@ -388,4 +389,9 @@ def suggest_build(
         return None
     minor = minor_of(build.version)
     same = [s for s in stacks if minor_of(s.tensorflow) == minor]
-    return (same or stacks)[0].command
+    chosen = (same or stacks)[0]
+    # Another TensorFlow distribution installs the same package: pip would put the new one
+    # beside it (PKG003), so it goes first.
+    others = [p.name for p in env.packages if p.name in TENSORFLOW and p.name != chosen.distribution]
+    remove = f"pip uninstall -y {' '.join(others)}; " if others else ""
+    return remove + chosen.command

@@ -159,14 +159,17 @@ def cc_coverage(variant: TorchVariant, cc: str) -> str | None:
     return None if served == "none" else served
 
 
-def _pin(name: str, version: str | None) -> str | None:
-    """``torch==2.5.1`` for a release, ``"torch==2.5.*"`` for a minor."""
+def _pin(name: str, version: str | None, local: str | None = None) -> str | None:
+    """``torch==2.5.1`` for a release, ``"torch==2.5.*"`` for a minor; ``local`` adds the
+    variant's label (``torch==2.5.1+cu124``)."""
     if version is None:
         return None
     if _MINOR_RE.match(version):
         return f'"{name}=={version}.*"'
     v = parse_version(version)
-    return f"{name}=={v.public}" if v is not None else None
+    if v is None:
+        return None
+    return f"{name}=={v.public}+{local}" if local else f"{name}=={v.public}"
 
 
 def install_command(
@@ -178,15 +181,27 @@ def install_command(
     torchaudio: str | None = None,
     system: str = "Linux",
     machine: str = "x86_64",
+    labelled: frozenset[str] = frozenset(),
 ) -> str:
-    """One pip command for the set; adds the variant's index unless PyPI ships it by default."""
+    """One pip command for the set; adds the variant's index unless PyPI ships it by default.
+
+    ``labelled`` names the distributions whose pin must carry the variant's local label:
+    those installed at the same version as another build (``2.13.0+cpu``), which a bare
+    ``==2.13.0`` leaves in place ("Requirement already satisfied"). A labelled pin always
+    names the variant's index: PyPI's wheels carry no label.
+    """
+    local = variant if variant and labelled else None
     pins = [
         p
-        for p in (_pin("torch", torch), _pin("torchvision", torchvision), _pin("torchaudio", torchaudio))
+        for p in (
+            _pin("torch", torch, local if "torch" in labelled else None),
+            _pin("torchvision", torchvision, local if "torchvision" in labelled else None),
+            _pin("torchaudio", torchaudio, local if "torchaudio" in labelled else None),
+        )
         if p
     ]
     command = "pip install " + " ".join(pins)
-    if variant and variant != default_variant(matrices, torch, system=system, machine=machine):
+    if variant and (local or variant != default_variant(matrices, torch, system=system, machine=machine)):
         command += f" --index-url {INDEX_URL}{variant}"
     return command
 
@@ -406,6 +421,7 @@ def family_command(
     release = release_for(m, torch_version)
     if release is not None and variant not in release.variants:
         variant = default_variant(m, torch_version, system=env.platform.system, machine=env.platform.machine)
+    wanted = {"torch": torch_version, **pins}
     return install_command(
         m,
         torch_version,
@@ -414,4 +430,30 @@ def family_command(
         torchaudio=pins.get("torchaudio"),
         system=env.platform.system,
         machine=env.platform.machine,
+        labelled=frozenset(
+            name for name, version in wanted.items() if _other_build_kept(env, m, name, version, variant)
+        ),
     )
+
+
+def _other_build_kept(
+    env: Environment, matrices: Matrices, name: str, version: str, variant: str | None
+) -> bool:
+    """Whether ``name`` is installed at ``version`` as another build than ``variant``: a bare
+    ``==version`` would leave it in place ("Requirement already satisfied")."""
+    pkg = env.package(name)
+    have, want = parse_version(pkg.version) if pkg else None, parse_version(version)
+    if pkg is None or have is None or want is None or variant is None or _MINOR_RE.match(version):
+        return False
+    if have.public != want.public:
+        return False
+    plat = env.platform
+    torch = env.package("torch")
+    installed = (
+        local_variant(pkg.version)
+        or (probed_variant(env) if name == "torch" else None)
+        or default_variant(
+            matrices, torch.version if torch else version, system=plat.system, machine=plat.machine
+        )
+    )
+    return installed != variant

@@ -14,17 +14,18 @@ that over a table of drivers, GPUs and Pythons.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from packaging.requirements import Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from compataudit.compat.matrices import Matrices
-from compataudit.distributions import family
+from compataudit.distributions import canonical_name, family
 from compataudit.errors import UsageError
 from compataudit.model import Environment
-from compataudit.versions import in_range, major_minor, parse_version, variant_cuda
+from compataudit.versions import in_range, local_variant, major_minor, parse_version, variant_cuda
 
 FRAMEWORKS = ("torch", "tensorflow", "jax")
 
@@ -340,6 +341,40 @@ def plan_jax(m: Matrices, t: Target) -> Part:
 
 # --------------------------------------------------------------------------- together
 
+
+def acted_on_here(command: str, env: Environment, variant: str | None = None) -> str:
+    """``command`` as pip will act on it in ``env``: another build of a version the pin
+    allows (``2.13.0+cpu`` under ``torch==2.13.*`` from the cu130 index) is force-reinstalled,
+    and another TensorFlow distribution is removed first. ``variant``: the build the command
+    installs (its index's; PyPI's default when it names none)."""
+    from compataudit.compat import torch as tc
+    from compataudit.distributions import TENSORFLOW
+    from compataudit.plan.installers import parse_pip, render
+
+    step = parse_pip(command)
+    if step is None or step.action != "install":
+        return command
+    names = [Requirement(r).name for r in step.requirements]
+    index_variant = step.index_url.rstrip("/").rsplit("/", 1)[-1] if step.index_url else variant
+    kept = False
+    for text, name in zip(step.requirements, names, strict=True):
+        pkg = env.package(name)
+        if pkg is None or index_variant is None:
+            continue
+        built = local_variant(pkg.version) or (tc.probed_variant(env) if pkg.name == "torch" else None)
+        if built in (None, index_variant):
+            continue
+        kept = kept or in_range(pkg.version, str(Requirement(text).specifier)) is True
+    if kept:
+        command = render(replace(step, force_reinstall=True), "pip")
+    others = [
+        p.name for p in env.packages if p.name in TENSORFLOW and p.name not in map(canonical_name, names)
+    ]
+    if others and any(canonical_name(n) in TENSORFLOW for n in names):
+        command = f"pip uninstall -y {' '.join(others)}; {command}"
+    return command
+
+
 _PLANNERS = {"torch": plan_torch, "tensorflow": plan_tensorflow, "jax": plan_jax}
 
 
@@ -367,7 +402,7 @@ def suggest(
         if part.variant and part.packages:
             variants[part.framework] = part.variant
         pins.extend(part.pins)
-        commands.extend([part.command] if part.command else [])
+        commands.extend([acted_on_here(part.command, env, part.variant)] if part.command else [])
         reasons.extend(part.reasons)
         problems.extend(part.problems)
         sources.extend(part.sources)
@@ -382,7 +417,10 @@ def suggest(
             reasons.append(why)
             if pin:
                 pins.append(f"numpy=={pin}")
-    uv = [c.replace("pip install ", "uv pip install ", 1) for c in commands]
+    uv = [
+        c.replace("pip install ", "uv pip install ", 1).replace("pip uninstall -y ", "uv pip uninstall ")
+        for c in commands
+    ]
     return Suggestion(
         target,
         packages,

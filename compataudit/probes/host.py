@@ -42,8 +42,15 @@ def probe_python() -> PythonInfo:
         executable=sys.executable or None,
         prefix=sys.prefix,
         env_kind=_env_kind(),
+        installer=_installer(),
         bits=64 if sys.maxsize > 2**32 else 32,
     )
+
+
+def _installer() -> str | None:
+    from compataudit.probes.installer import detect_installer
+
+    return detect_installer(sys.prefix)
 
 
 def _env_kind() -> str:

@@ -174,6 +174,7 @@ def probe_target(target: AuditTarget, host: Environment) -> Environment:
     """``host`` (this machine's GPU, driver, OS facts) with ``target``'s Python and packages."""
     from compataudit.probes.builds import probe_builds
     from compataudit.probes.extensions import probe_environment_extensions
+    from compataudit.probes.installer import detect_installer
     from compataudit.probes.packages import scan_distributions
 
     given = Path(target.path)
@@ -187,6 +188,7 @@ def probe_target(target: AuditTarget, host: Environment) -> Environment:
             executable=str(facts.get("executable") or target.python),
             prefix=str(facts.get("prefix", prefix)),
             env_kind=target.kind if target.kind != "interpreter" else _kind_of(facts),
+            installer=detect_installer(str(facts.get("prefix", prefix))),
             bits=bits if isinstance(bits := facts.get("bits"), int) else None,
         )
     else:
@@ -197,6 +199,7 @@ def probe_target(target: AuditTarget, host: Environment) -> Environment:
             executable=target.python,
             prefix=str(prefix),
             env_kind=target.kind,
+            installer=detect_installer(prefix),
         )
     packages = scan_distributions(paths)
     builds = probe_builds(packages)

@@ -89,7 +89,8 @@ def test_drv001_names_framework_driver_fix_and_sources(
     assert "11.8 at most" in f.detail
     assert f.fix is not None and f.fix.startswith("Upgrade the NVIDIA driver to >= 550.54.14")
     assert "cu118" in f.fix
-    assert compat.calls == [("11.8", ("8.6",))]
+    # 470.82.01 runs CUDA 11.4 in full (11.8 only through minor-version compatibility, DRV002)
+    assert compat.calls == [("11.4", ("8.6",))]
     assert "https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html" in f.sources
 
 
@@ -106,7 +107,12 @@ def test_drv002_between_floor_and_toolkit_minimum(
 ) -> None:
     [f] = _run(monkeypatch, [TORCH_CU124], _ok("530.30.02"))
     assert (f.code, f.severity.value) == ("DRV002", "warning")
-    assert f.fix == "Upgrade the NVIDIA driver to >= 550.54.14"
+    # the cure offered besides the driver is a build this driver runs in full: no DRV002 after it
+    assert f.fix == (
+        "Upgrade the NVIDIA driver to >= 550.54.14, or install a build it runs in full "
+        f"(CUDA <= 12.1): {compat.answer}"
+    )
+    assert compat.calls == [("12.1", ())]
     assert "CUDA 12.4 GA needs driver >= 550.54.14" in f.detail
 
 
@@ -145,7 +151,8 @@ def test_drv004_cpu_build_with_gpu(monkeypatch: pytest.MonkeyPatch, compat: Fake
     [f] = _run(monkeypatch, [TORCH_CPU], _ok("550.54.14", "8.6", "8.6"))
     assert f.code == "DRV004"
     assert f.title == "torch 2.5.1+cpu is a CPU-only build but 2 NVIDIA GPU(s) are present"
-    assert compat.calls == [("12.9", ("8.6", "8.6"))]
+    # 550.54.14 runs up to CUDA 12.4 in full (12.9 only through minor-version compatibility)
+    assert compat.calls == [("12.4", ("8.6", "8.6"))]
 
 
 def test_cpu_build_without_gpu_is_fine(monkeypatch: pytest.MonkeyPatch, compat: FakeCompat) -> None:

@@ -106,7 +106,7 @@ def test_tf_keras_mismatch(pins: tuple[tuple[str, str], ...], fix: str, tail: st
             False,
             Severity.WARNING,
             'TF_USE_LEGACY_KERAS="TRUE" is not a value TensorFlow recognises',
-            'pip install "tf-keras~=2.21.0" && export TF_USE_LEGACY_KERAS=1',
+            'pip install "tf-keras~=2.21.0"; export TF_USE_LEGACY_KERAS=1',
         ),
         (
             "1",

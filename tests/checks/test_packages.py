@@ -126,7 +126,7 @@ def test_duplicate_modules(tmp_path: Path) -> None:
     )
     findings = list(check_duplicate_modules(_ctx(*pkgs, env=replace(ENV, origin="probe"))))
     assert _codes(findings) == [("PKG003", ("tensorflow", "tensorflow-cpu"))]
-    assert findings[0].fix == "pip uninstall -y tensorflow tensorflow-cpu && pip install tensorflow"
+    assert findings[0].fix == "pip uninstall -y tensorflow tensorflow-cpu; pip install tensorflow==2.15.0"
 
 
 def test_broken_and_unparsable() -> None:
@@ -147,5 +147,5 @@ def test_duplicate_metadata_names_both() -> None:
     assert found.code == "PKG006" and found.components == ("torch",)
     assert "2.5.1" in found.title and "torch-2.4.0.dist-info" in found.title
     assert found.fix == (
-        "rm -rf /site/torch-2.4.0.dist-info && pip install --force-reinstall --no-deps torch==2.5.1"
+        "rm -rf /site/torch-2.4.0.dist-info; pip install --force-reinstall --no-deps torch==2.5.1"
     )

@@ -168,11 +168,12 @@ def test_suggest_build_keeps_the_release_when_it_fits() -> None:
     assert build is not None
     assert (
         jax_compat.suggest_build(*ctx, build, max_cuda="12.9", gpu_ccs=("8.6",))
-        == 'pip install "jax[cuda12]==0.10.2"'
+        # the CUDA 13 plugin goes first: two PJRT plugins would stay side by side
+        == 'pip uninstall -y jax-cuda13-plugin; pip install "jax[cuda12]==0.10.2"'
     )
     assert (
         jax_compat.suggest_build(*ctx, build, max_cuda=None, gpu_ccs=())
-        == 'pip uninstall -y jax-cuda13-plugin && pip install "jax==0.10.2" "jaxlib==0.10.2"'
+        == 'pip uninstall -y jax-cuda13-plugin; pip install "jax==0.10.2" "jaxlib==0.10.2"'
     )
     assert jax_compat.suggest_build(*ctx, build, max_cuda="11.8", gpu_ccs=()) is None
 

@@ -296,7 +296,8 @@ def test_stack_fields(matrices: Matrices) -> None:
     ("max_cuda", "ccs", "expected"),
     [
         ("12.2", ("8.0",), 'pip install "tensorflow[and-cuda]==2.15.1" "keras==2.15.0"'),
-        (None, ("8.0",), 'pip install "tensorflow-cpu==2.15.1" "keras==2.15.0"'),
+        # tensorflow-cpu installs the same package as the tensorflow in place: that goes first
+        (None, ("8.0",), 'pip uninstall -y tensorflow; pip install "tensorflow-cpu==2.15.1" "keras==2.15.0"'),
         ("12.8", ("9.0",), 'pip install "tensorflow[and-cuda]==2.15.1" "keras==2.15.0"'),  # PTX 8.0
         ("12.0", ("8.0",), 'pip install "tensorflow[and-cuda]==2.14.1" "keras==2.14.0" "numpy<2"'),
         ("10.2", ("7.0",), None),  # no TensorFlow in the data was built for CUDA <= 10.2

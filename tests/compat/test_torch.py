@@ -471,7 +471,9 @@ def test_resolve_build_without_torch() -> None:
             "3.11",
             "12.8",
             (),
-            "pip install torch==2.13.0 torchvision==0.28.0 "  # exact pair from the wheel metadata
+            # exact pair from the wheel metadata; the installed 2.13.0 is another build, so
+            # the pins carry the label (a bare ==2.13.0 is "already satisfied")
+            "pip install torch==2.13.0+cu126 torchvision==0.28.0+cu126 "
             "--index-url https://download.pytorch.org/whl/cu126",
         ),
         # no driver: the CPU build of the same release
@@ -480,7 +482,7 @@ def test_resolve_build_without_torch() -> None:
             "3.11",
             None,
             (),
-            "pip install torch==2.5.1 --index-url https://download.pytorch.org/whl/cpu",
+            "pip install torch==2.5.1+cpu --index-url https://download.pytorch.org/whl/cpu",
         ),
         # Pascal GPU on the default 2.13 build: only cu126 carries sm_60
         (
@@ -488,7 +490,7 @@ def test_resolve_build_without_torch() -> None:
             "3.11",
             "13.0",
             ("6.1",),
-            "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cu126",
+            "pip install torch==2.13.0+cu126 --index-url https://download.pytorch.org/whl/cu126",
         ),
         # 2.8's cu129 list is not in the data: its PyPI cu128 build (read from the wheel)
         (
@@ -496,15 +498,15 @@ def test_resolve_build_without_torch() -> None:
             "3.11",
             "12.9",
             ("8.6",),
-            "pip install torch==2.8.0",
-        ),  # cu128 is 2.8's PyPI default
+            "pip install torch==2.8.0+cu128 --index-url https://download.pytorch.org/whl/cu128",
+        ),  # cu128 is 2.8's PyPI default, but PyPI's unlabelled 2.8.0 would keep the cu129 build
         # Kepler K80 on torch 2.1 (PyPI cu121 has no sm_37): the 11.8 build of the same release
         (
             (("torch", "2.1.2"), ("torchvision", "0.16.2")),
             "3.11",
             "12.2",
             ("3.7",),
-            "pip install torch==2.1.2 torchvision==0.16.2 --index-url https://download.pytorch.org/whl/cu118",
+            "pip install torch==2.1.2+cu118 torchvision==0.16.2+cu118 --index-url https://download.pytorch.org/whl/cu118",
         ),
     ],
 )

@@ -182,3 +182,37 @@ def test_a_release_without_a_torchvision_pair_is_passed_over(matrices: Matrices,
     s = suggest(what_if("3.11", "550.54.14", "8.6"), load_matrices(tmp_path / "m"), ["torch"])
     assert s.packages["torch"] == "2.13.*" and s.packages["torchvision"] == "0.28.*"
     assert any("no torchvision release pairs with it" in r for r in s.reasons)
+
+
+def _with(*pins: tuple[str, str]) -> Environment:
+    from compataudit.model import Package, PlatformInfo, PythonInfo
+
+    packages = tuple(Package(name, version) for name, version in pins)
+    return Environment(PythonInfo("3.11.7"), PlatformInfo("Linux", "x86_64"), packages)
+
+
+def test_another_build_under_the_same_pin_is_force_reinstalled() -> None:
+    from compataudit.plan.suggest import acted_on_here
+
+    cu130 = '"torch==2.15.*" --index-url https://download.pytorch.org/whl/cu130'
+    # pip answers "already satisfied" for 2.15.0+cpu under torch==2.15.*: it must reinstall
+    assert acted_on_here(f"pip install {cu130}", _with(("torch", "2.15.0+cpu"))) == (
+        "pip install --force-reinstall 'torch==2.15.*' --index-url https://download.pytorch.org/whl/cu130"
+    )
+    # PyPI's default build (no index named) against an installed CPU build
+    assert acted_on_here('pip install "torch==2.15.*"', _with(("torch", "2.15.0+cpu")), "cu130").startswith(
+        "pip install --force-reinstall"
+    )
+    # the same build, or another release: pip acts without help
+    assert acted_on_here(f"pip install {cu130}", _with(("torch", "2.15.0+cu130"))) == f"pip install {cu130}"
+    assert acted_on_here(f"pip install {cu130}", _with(("torch", "2.13.0+cpu"))) == f"pip install {cu130}"
+
+
+def test_another_tensorflow_distribution_goes_first() -> None:
+    from compataudit.plan.suggest import acted_on_here
+
+    command = 'pip install "tensorflow[and-cuda]==2.21.0"'
+    assert acted_on_here(command, _with(("tensorflow-cpu", "2.21.0"))) == (
+        f"pip uninstall -y tensorflow-cpu; {command}"
+    )
+    assert acted_on_here(command, _with(("tensorflow", "2.20.0"))) == command

@@ -272,7 +272,8 @@ def test_pin_torch_cu124_driver_470_gives_drv001_on_torch_and_driver(monkeypatch
 def test_jax_drv001_names_every_jax_component_and_a_fitting_build(monkeypatch: pytest.MonkeyPatch) -> None:
     [f] = _findings(monkeypatch, pins=CU13, driver="535.104.05", ccs=("8.6",))
     assert f.components == ("jax", "jaxlib", "jax-cuda13-plugin", "jax-cuda13-pjrt", "nvidia-driver")
-    assert f.fix == (
+    assert f.fix == (  # 535.104.05 runs CUDA 12.2 in full (12.9 only through MVC)
         "Upgrade the NVIDIA driver to >= 580.65.06, or install a build this driver runs "
-        '(CUDA <= 12.9): pip install "jax[cuda12]==0.10.2"'
+        "(CUDA <= 12.2): pip uninstall -y jax-cuda13-plugin jax-cuda13-pjrt; "
+        'pip install "jax[cuda12]==0.10.2"'
     )
