@@ -42,6 +42,7 @@ def emit_report(
     report: Any, fmt: str, output: str | None, *, quiet: bool, verbose: int, input_files: tuple[str, ...]
 ) -> None:
     import os
+    import shlex
 
     from compataudit.cli.kit import note
     from compataudit.files import write_output
@@ -50,7 +51,16 @@ def emit_report(
 
     color = output is None and fmt == "table" and use_color(sys.stdout)
     width = terminal_width(sys.stdout if output is None else None)
-    ctx = RenderContext(color=color, verbose=verbose, quiet=quiet, width=width, input_files=input_files)
+    # the command as typed, for the pages a person reads later (HTML): what produced this
+    command = shlex.join(["compataudit", *sys.argv[1:]]) if fmt == "html" else ""
+    ctx = RenderContext(
+        color=color,
+        verbose=verbose,
+        quiet=quiet,
+        width=width,
+        input_files=input_files,
+        extra={"command": command} if command else {},
+    )
     write_output(render(report, fmt, ctx), output, color=color, commands=fmt == "github")
     if output not in (None, "-") or fmt != "table":
         # The report went to a file or to a machine: one line for the person watching.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from compataudit.distributions import AUDITED_STACK, is_tensorflow
 from compataudit.formats import RenderContext
 from compataudit.model import Environment, Finding, ProbeStatus, Report, Severity, SmokeResult
-from compataudit.render import split_commands
+from compataudit.render import describe_stack, split_commands
 
 if TYPE_CHECKING:
     from compataudit.plan.fleet import FleetResult
@@ -27,6 +27,9 @@ body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
        margin: 0 auto; max-width: 62rem; padding: 1.5rem; background: #fafafa; }
 h1 { font-size: 1.5rem; margin: 0 0 .25rem; } h2 { font-size: 1.15rem; margin: 1.75rem 0 .5rem; }
 .sub { color: #555; margin: 0 0 1rem; }
+dl.audited { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .8rem; margin: 0 0 1rem; }
+dl.audited dt { color: #555; } dl.audited dd { margin: 0; overflow-wrap: anywhere; }
+details { margin: .5rem 0 1rem; } summary { cursor: pointer; color: #555; }
 .verdict { display: flex; gap: 1rem; align-items: center; padding: .75rem 1rem; border-radius: .5rem;
            background: #fff; border: 1px solid #ddd; }
 .verdict svg { flex: none; } .verdict > div { min-width: 17rem; } .verdict strong { font-size: 1.1rem; }
@@ -57,9 +60,11 @@ def render(report: Report, ctx: RenderContext) -> str:
     body = [
         f"<h1>compataudit report{escape(where)}</h1>",
         f'<p class="sub">{escape(_platform(env))}</p>',
+        _audited(report, ctx),
         _verdict(report),
         "<h2>Stack</h2>",
         _stack(env),
+        _all_packages(env),
         "<h2>GPU</h2>",
         _gpu(env),
     ]
@@ -239,6 +244,41 @@ def _verdict(report: Report) -> str:
         f'<div class="muted">{escape(text + smoke)} · exit code {s.exit_code}</div></div>'
         f"{_bar_chart(bars, unit='', label_w=70)}</div>"
     )
+
+
+def _audited(report: Report, ctx: RenderContext) -> str:
+    """Which environment was audited, when, and with which command."""
+    env = report.environment
+    stack = describe_stack(env)
+    if stack is not None:
+        what = stack[0]
+    elif env.target is not None:
+        what = f"the {env.target.kind} environment {env.target.path} (named by {env.target.selected_by})"
+    elif env.origin == "snapshot":
+        what = "a saved snapshot (this page does not describe the machine that opened it)"
+    elif env.origin == "what-if":
+        what = "a what-if environment built from the command-line flags"
+    else:
+        what = f"the Python compataudit ran in ({env.python.executable or 'unknown interpreter'})"
+    rows = [("Audited", what)]
+    if env.created_at:
+        rows.append(("When", env.created_at))
+    if ctx.extra.get("command"):
+        rows.append(("Command", ctx.extra["command"]))
+    items = "".join(f"<dt>{escape(k)}</dt><dd><code>{escape(v)}</code></dd>" for k, v in rows)
+    return f'<dl class="audited">{items}</dl>'
+
+
+def _all_packages(env: Environment) -> str:
+    """Every distribution, folded away: the Stack table above shows the ones that matter."""
+    if not env.packages:
+        return ""
+    rows = [
+        [escape(p.name), f"<code>{escape(p.version or '?')}</code>", escape(p.channel or "")]
+        for p in sorted(env.packages, key=lambda p: p.name)
+    ]
+    table = _table(("distribution", "version", "conda channel"), rows)
+    return f"<details><summary>All {len(env.packages)} distributions</summary>{table}</details>"
 
 
 def _platform(env: Environment) -> str:

@@ -88,3 +88,22 @@ def test_fleet_page_has_groups_chart_majority_and_outliers(tmp_path: Path) -> No
     assert "Majority stack" in text and "Outliers" in text and "node-3" in text
     assert "torch: 2.13.0+cpu -> 2.4.1" in text
     assert page.tags.count("li") >= 1  # one difference per line
+
+
+def test_check_page_says_what_was_audited_when_and_how() -> None:
+    report = make_report()
+    env = replace(report.environment, created_at="2026-12-08T00:52:00+00:00", origin="probe", target=None)
+    report = replace(report, environment=env)
+    page = render(report, "html", RenderContext(extra={"command": "compataudit check -f html -o r.html"}))
+    assert "<dt>Audited</dt>" in page and "the Python compataudit ran in" in page
+    assert "2026-12-08T00:52:00+00:00" in page
+    assert "compataudit check -f html -o r.html" in page
+    # every distribution, not only the stack table's
+    assert f"All {len(env.packages)} distributions" in page
+    assert all(f">{p.name}<" in page for p in env.packages)
+
+
+def test_check_page_names_a_snapshot_as_such() -> None:
+    report = make_report()
+    report = replace(report, environment=replace(report.environment, origin="snapshot"))
+    assert "a saved snapshot" in render(report, "html", RenderContext())
