@@ -8,7 +8,8 @@ import pytest
 from compataudit.compat import torch as torch_compat
 from compataudit.compat.matrices import Matrices, load_matrices
 from compataudit.errors import UsageError
-from compataudit.plan.ci_matrix import Query, cell_id, compatible_sets, render_sets, requirements
+from compataudit.formats.version_sets import render_sets
+from compataudit.plan.ci_matrix import Query, cell_id, compatible_sets, requirements
 from compataudit.versions import in_range, minor_of
 
 MATRICES = load_matrices()

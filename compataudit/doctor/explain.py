@@ -12,7 +12,6 @@ The signature tables live in the ``signatures*`` modules; the values produced in
 
 from __future__ import annotations
 
-import json
 import re
 
 from compataudit.doctor.crosscheck import analyse
@@ -24,9 +23,9 @@ from compataudit.doctor.signatures_keras import KERAS_SIGNATURES
 from compataudit.doctor.signatures_keras_migration import KERAS_MIGRATION_SIGNATURES
 from compataudit.doctor.signatures_ops import OPS_SIGNATURES
 from compataudit.model import Environment
-from compataudit.render import Style, fix_lines, strip_ansi, wrap
+from compataudit.render import strip_ansi
 
-__all__ = ["KNOWLEDGE_BASE", "Diagnosis", "explain_text", "render_json", "render_table"]
+__all__ = ["KNOWLEDGE_BASE", "Diagnosis", "explain_text"]
 
 KNOWLEDGE_BASE: tuple[Signature, ...] = (
     SIGNATURES
@@ -106,26 +105,3 @@ def explain_text(text: str, env: Environment | None = None) -> list[Diagnosis]:
             if hit.confidence > 0:  # an analyser rejects a hit its facts contradict
                 hits.append(hit)
     return rank(hits)
-
-
-def render_json(diagnoses: list[Diagnosis]) -> str:
-    return json.dumps({"diagnoses": [d.to_json() for d in diagnoses]}, indent=2)
-
-
-def render_table(diagnoses: list[Diagnosis], *, color: bool = False, width: int | None = None) -> str:
-    """Plain text, best diagnosis first; prose wrapped to ``width``, commands whole."""
-    if not diagnoses:
-        return "No known error signature found in the input."
-    style = Style(color)
-    lines: list[str] = []
-    for i, d in enumerate(diagnoses, 1):
-        lines.append(
-            f"{i}. {style(d.kind, 'bold')} (confidence {d.confidence:.2f}) [{', '.join(d.components)}]"
-        )
-        lines += wrap(d.summary, width, first="   ", indent="   ")
-        for e in d.evidence:
-            lines += wrap(e, width, first="   evidence: ", indent="             ")
-        lines += fix_lines(d.fix, width, first="   fix: ", indent="        ")
-        if d.sources:  # one URL a line: a terminal that wraps one breaks it for the click
-            lines += [f"   {'seen in:' if n == 0 else '':<8} {url}" for n, url in enumerate(d.sources[:3])]
-    return "\n".join(lines)

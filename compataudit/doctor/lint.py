@@ -9,7 +9,6 @@ in another file of the walked tree counts (``from .base import Base``).
 from __future__ import annotations
 
 import functools
-import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,9 +23,7 @@ from compataudit.doctor.lint_run import default_jobs, summarize_all
 from compataudit.doctor.resolve import Project, build_module
 from compataudit.errors import CompatAuditError
 from compataudit.model import Finding, Severity, reaches
-from compataudit.render import SEVERITY_COLOR, Style, fix_lines, wrap
 from compataudit.rules import RULES
-from compataudit.sanitise import clean
 
 SKIP_DIRS = frozenset(
     {
@@ -217,24 +214,3 @@ def _components(p: Problem) -> list[str]:
     if p.kind == "missing-super-init" and "Keras" in p.message:
         return ["keras"]
     return ["torch"]
-
-
-def render_table(result: LintResult, *, color: bool = False, width: int | None = None) -> str:
-    """Plain text: one block per problem (prose wrapped to ``width``), then skipped files and a
-    summary line."""
-    lines: list[str] = []
-    style = Style(color)
-    for p in result.problems:
-        sev = p.severity.value
-        tag = style(f"{sev:<7}", SEVERITY_COLOR[sev])
-        symbol = f" {clean(p.symbol)}" if p.symbol else ""
-        lines.append(f"{clean(p.path)}:{p.line}: {tag} {p.kind}{symbol}")
-        lines += wrap(clean(p.message), width, first="    ", indent="    ")
-        lines += fix_lines(clean(p.fix), width, first="    fix: ", indent="         ")
-    lines.extend(f"{clean(s.path)}: skipped ({clean(s.reason)})" for s in result.skipped)
-    lines.append(result.summary())
-    return "\n".join(lines)
-
-
-def render_json(result: LintResult) -> str:
-    return json.dumps(result.to_json(), indent=2)

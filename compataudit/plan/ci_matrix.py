@@ -30,7 +30,6 @@ from packaging.version import Version
 from compataudit.compat.matrices import Matrices
 from compataudit.distributions import canonical_name
 from compataudit.errors import UsageError
-from compataudit.render import table
 from compataudit.versions import in_range, major_minor, minor_of, parse_version
 
 VersionSet = dict[str, str]
@@ -284,40 +283,3 @@ def cell_id(version_set: VersionSet) -> str:
 def requirements(version_set: VersionSet) -> list[str]:
     """pip requirement strings of a set: ``["torch==2.13.0", ...]``."""
     return [f"{pkg}=={version}" for pkg, version in version_set.items()]
-
-
-def render_sets(sets: list[VersionSet], fmt: str, packages: Iterable[str]) -> str:
-    """``sets`` as json (a list), github (``{"include": [...]}``), nox (a decorator) or table."""
-    import json
-
-    names = [canonical_name(p) for p in dict.fromkeys(packages)]
-    if fmt == "json":
-        return json.dumps(sets, indent=2)
-    if fmt == "github":
-        return json.dumps({"include": sets}, indent=2)
-    if fmt == "nox":
-        return _nox_snippet(sets, names)
-    if fmt == "table":
-        return _table(sets, names)
-    raise UsageError(f"--format {fmt}: must be one of json, github, nox, table")
-
-
-def _nox_snippet(sets: list[VersionSet], names: list[str]) -> str:
-    import json
-
-    def tup(items: Iterable[str]) -> str:
-        quoted = [json.dumps(i) for i in items]
-        return f"({quoted[0]},)" if len(quoted) == 1 else f"({', '.join(quoted)})"
-
-    lines = ["@nox.parametrize(", f"    {tup(n.replace('-', '_') for n in names)},", "    ["]
-    lines += [f"        {tup(s[n] for n in names)}," for s in sets]
-    lines += ["    ],", "    ids=["]
-    lines += [f"        {json.dumps(cell_id(s))}," for s in sets]
-    lines += ["    ],", ")"]
-    return "\n".join(lines)
-
-
-def _table(sets: list[VersionSet], names: list[str]) -> str:
-    if not sets:
-        return "no compatible sets"
-    return "\n".join(table([[s[n] for n in names] for s in sets], header=names))

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.doctor.explain import KNOWLEDGE_BASE, explain_text, render_json, render_table
+from compataudit.doctor.explain import KNOWLEDGE_BASE, explain_text
+from compataudit.formats.diagnoses import render_json, render_table
 from compataudit.model import (
     BuildInfo,
     Environment,

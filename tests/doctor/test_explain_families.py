@@ -13,7 +13,8 @@ import pytest
 
 import compataudit.doctor as kinds
 from compataudit.doctor.diagnosis import Diagnosis
-from compataudit.doctor.explain import KNOWLEDGE_BASE, explain_text, render_json
+from compataudit.doctor.explain import KNOWLEDGE_BASE, explain_text
+from compataudit.formats.diagnoses import render_json
 from compataudit.formats.schema import load_schema
 from compataudit.model import Environment
 from tests.doctor.test_explain import make_env

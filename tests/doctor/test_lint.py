@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.doctor.lint import LINT_CODES, lint_findings, lint_paths, render_json
+from compataudit.doctor.lint import LINT_CODES, lint_findings, lint_paths
 from compataudit.errors import CompatAuditError
+from compataudit.formats.lint import render_json
 from compataudit.model import Severity
 from compataudit.rules import rule
 

@@ -5,6 +5,7 @@ from dataclasses import replace
 import pytest
 
 from compataudit.audit import make_report
+from compataudit.formats.diff import render_table
 from compataudit.model import Finding, Severity, SmokeResult, SmokeStatus
 from compataudit.plan.diff import (
     TIER_FRAMEWORK,
@@ -14,7 +15,6 @@ from compataudit.plan.diff import (
     diff,
     diff_environments,
     package_tier,
-    render_table,
 )
 from tests.plan.plan_helpers import real_env, with_gpus, with_package, with_torch_build
 
@@ -144,7 +144,8 @@ def test_package_tier(name: str, tier: int) -> None:
 
 
 def test_render_ranks_the_stack_first_and_counts_the_rest() -> None:
-    from compataudit.plan.diff import Change, DiffResult, render_table
+    from compataudit.formats.diff import render_table
+    from compataudit.plan.diff import Change, DiffResult
 
     changes = [
         Change("certifi", "2024.1", "2025.1", "upgraded", 6),

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from compataudit.audit import make_report
+from compataudit.formats.fleet import render_table
 from compataudit.model import Environment, Finding, Severity, to_jsonable
-from compataudit.plan.fleet import aggregate, iter_input_files, render_table, stack_fingerprint
+from compataudit.plan.fleet import aggregate, iter_input_files, stack_fingerprint
 from tests.plan.plan_helpers import real_env, with_gpus, with_package, with_torch_build, write_env
 
 
@@ -155,8 +156,9 @@ def test_fingerprint_ignores_leaf_packages_and_hosts() -> None:
 
 
 def test_an_outliers_differences_are_one_per_line() -> None:
+    from compataudit.formats.fleet import render_table
     from compataudit.plan.diff import Change
-    from compataudit.plan.fleet import FleetResult, Outlier, render_table
+    from compataudit.plan.fleet import FleetResult, Outlier
 
     outlier = Outlier(
         "node-9",

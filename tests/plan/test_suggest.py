@@ -16,9 +16,10 @@ import pytest
 from compataudit.checks import CheckContext, run_checks
 from compataudit.compat.matrices import Matrices, load_matrices
 from compataudit.errors import UsageError
+from compataudit.formats.suggestion import render_table
 from compataudit.model import Environment, Gpu, Severity
 from compataudit.options import EnvOptions
-from compataudit.plan.suggest import render_table, suggest
+from compataudit.plan.suggest import suggest
 from compataudit.sources.whatif import apply_what_if, empty_environment
 from tests.plan.plan_helpers import real_env
 

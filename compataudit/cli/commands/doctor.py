@@ -138,7 +138,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Find model-code bugs that end in NotImplementedError (no forward, call, backward...)."""
         from compataudit.cli.kit import emit, guarded
-        from compataudit.doctor.lint import lint_paths, render_json, render_table
+        from compataudit.doctor.lint import lint_paths
+        from compataudit.formats.lint import render_json, render_table
         from compataudit.render import use_color
 
         def run() -> int:
@@ -178,8 +179,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Explain a traceback: ranked causes (code or environment) and the exact fix."""
         from compataudit.cli.kit import emit, guarded, note
-        from compataudit.doctor.explain import explain_text, render_json, render_table
+        from compataudit.doctor.explain import explain_text
         from compataudit.files import read_text_input
+        from compataudit.formats.diagnoses import render_json, render_table
         from compataudit.render import use_color
 
         def run() -> int:

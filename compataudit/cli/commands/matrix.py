@@ -171,7 +171,8 @@ def compatible_command(
     def run() -> int:
         from compataudit.compat.matrices import load_matrices
         from compataudit.errors import UsageError
-        from compataudit.plan.ci_matrix import Query, compatible_sets, render_sets
+        from compataudit.formats.version_sets import render_sets
+        from compataudit.plan.ci_matrix import Query, compatible_sets
 
         if fmt not in ("json", "github", "nox", "table"):
             raise UsageError(f"--format {fmt}: must be one of json, github, nox, table")

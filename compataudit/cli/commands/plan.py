@@ -122,7 +122,8 @@ def suggest_command(
         from compataudit.audit import build_environment
         from compataudit.cli.options import env_options
         from compataudit.compat.matrices import load_matrices
-        from compataudit.plan.suggest import FRAMEWORKS, render_table, suggest
+        from compataudit.formats.suggestion import render_table
+        from compataudit.plan.suggest import FRAMEWORKS, suggest
 
         opts = env_options(
             pin=pin,
@@ -176,8 +177,9 @@ def diff_command(
     from compataudit.cli.kit import guarded
 
     def run() -> int:
+        from compataudit.formats.diff import render_table
         from compataudit.plan import load_any
-        from compataudit.plan.diff import diff, render_table
+        from compataudit.plan.diff import diff
         from compataudit.plan.redact import redact_environment, redact_report
 
         env_a, rep_a = load_any(a)
@@ -274,7 +276,8 @@ def fleet_command(
 
     def run() -> int:
         from compataudit.errors import InputError
-        from compataudit.plan.fleet import aggregate, default_checker, render_table
+        from compataudit.formats.fleet import render_table
+        from compataudit.plan.fleet import aggregate, default_checker
 
         expected = None
         if expect is not None:
