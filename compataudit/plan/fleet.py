@@ -377,8 +377,10 @@ def default_checker(matrices_dir: str | None = None) -> Checker:
 
 
 def finding_counts(findings: Sequence[Finding]) -> str:
+    """``1 error, 2 warnings, 3 info``: the words of the run summary (info has no plural)."""
     c = Counter(f.severity.value for f in findings)
-    return ", ".join(f"{c[s]} {s}s" for s in ("error", "warning", "info") if c[s]) or "none"
+    words = {s: s if c[s] == 1 or s == "info" else s + "s" for s in ("error", "warning", "info")}
+    return ", ".join(f"{c[s]} {words[s]}" for s in ("error", "warning", "info") if c[s]) or "none"
 
 
 def change_text(c: Change) -> str:

@@ -174,3 +174,13 @@ def test_an_outliers_differences_are_one_per_line() -> None:
     first = next(i for i, line in enumerate(lines) if line.startswith("node-9"))
     assert lines[first].endswith("torch: 2.5.1 -> 2.4.1")
     assert lines[first + 1].strip() == "numpy: 2.1.0 -> 1.26.4" and not lines[first + 1].startswith("node")
+
+
+def test_finding_counts_speak_like_the_run_summary() -> None:
+    from compataudit.plan.fleet import finding_counts
+    from compataudit.rules import finding
+
+    one_each = [finding("DRV001", "a"), finding("DRV002", "b"), finding("MAT001", "c")]
+    assert finding_counts(one_each) == "1 error, 1 warning, 1 info"
+    assert finding_counts(one_each * 2) == "2 errors, 2 warnings, 2 info"
+    assert finding_counts([]) == "none"
