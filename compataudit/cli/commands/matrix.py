@@ -9,13 +9,13 @@ decorator or a table.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from compataudit.cli.kit import examples
 from compataudit.cli.options import DebugOpt, MatricesOpt, OutputOpt, QuietOpt, VerboseOpt, plain_argument
-from compataudit.render import table as render_table
+from compataudit.formats.matrix_show import render_file, render_overview
 
 matrix_app = typer.Typer(
     name="matrix",
@@ -74,52 +74,16 @@ def show_command(
             raise UsageError(f"--format {fmt}: must be table or json")
         data = load_matrices(matrices)
         if name is None:
-            emit(_overview(data, fmt), output, quiet=quiet)
+            emit(render_overview(data, fmt), output, quiet=quiet)
             return
         if name not in data.names():
             raise UsageError(f"no matrix {name!r} (have: {', '.join(data.names())})")
         if fmt == "json":
             emit(json.dumps(data.get(name), indent=2, default=str), output, quiet=quiet)
         else:
-            emit(_file_table(data.get(name)), output, quiet=quiet)
+            emit(render_file(data.get(name)), output, quiet=quiet)
 
     guarded(run, debug=debug)
-
-
-def _tables(content: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    return {
-        k: v for k, v in content.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)
-    }
-
-
-def _overview(data: Any, fmt: str) -> str:
-    summary = {
-        name: {table: len(rows) for table, rows in _tables(data.get(name)).items()} for name in data.names()
-    }
-    if fmt == "json":
-        return json.dumps({"directory": str(data.directory), "files": summary}, indent=2)
-    lines = [f"compatibility data in {data.directory}", ""]
-    for name, tables in summary.items():
-        counts = ", ".join(f"[[{t}]] {n}" for t, n in tables.items())
-        lines.append(f"  {name:<12} {counts}")
-    return "\n".join(lines)
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, list):
-        return " ".join(_cell(v) if not isinstance(v, list) else "/".join(map(str, v)) for v in value)
-    return str(value)
-
-
-def _file_table(content: dict[str, Any]) -> str:
-    out = []
-    for table, rows in _tables(content).items():
-        columns = [c for c in dict.fromkeys(k for r in rows for k in r) if c not in ("source", "sources")]
-        cells = [columns] + [[_cell(r.get(c, ""))[:40] for c in columns] for r in rows]
-        out.append(f"[[{table}]]")
-        out.extend(render_table(cells))
-        out.append("")
-    return "\n".join(out).rstrip()
 
 
 @matrix_app.command("compatible", epilog=COMPATIBLE_EPILOG)
