@@ -1,50 +1,22 @@
 """The pipeline: environment -> checks (+ smoke kernels) -> report -> exit code.
 
-Commands call :func:`build_environment` to get the Environment to audit (this
+Commands call :func:`compataudit.sources.build_environment` to get the Environment to audit (this
 machine, a saved snapshot, or a what-if one) and :func:`run_audit` to turn it
 into a :class:`~compataudit.model.Report`.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from compataudit import __version__
-from compataudit.errors import UsageError
 from compataudit.model import Environment, Finding, Report, Severity, SmokeResult, Summary, reaches
-from compataudit.options import AuditOptions, EnvOptions
+from compataudit.options import AuditOptions
 
 if TYPE_CHECKING:
     from compataudit.compat.matrices import Matrices
-
-
-def build_environment(opts: EnvOptions) -> Environment:
-    """This machine, a snapshot, or an empty environment; then the what-if flags on top."""
-    from compataudit.sources import snapshot, whatif
-
-    if opts.env_path and not opts.probe:
-        raise UsageError("--env audits an installed environment: drop --snapshot / --no-probe")
-    if opts.snapshot:
-        env = snapshot.load_snapshot(opts.snapshot)
-    elif opts.probe:
-        from compataudit.probes import probe_environment
-
-        if not (opts.env_path or os.environ.get("VIRTUAL_ENV") or os.environ.get("CONDA_PREFIX")):
-            env = probe_environment()  # no other environment is named: skip the target module
-        else:
-            from compataudit.probes.target import auto_target, find_target, probe_target
-
-            chosen = find_target(opts.env_path) if opts.env_path else None  # bad --env: fail fast
-            env = probe_environment()
-            target = chosen or auto_target(env)
-            if target is not None:
-                env = probe_target(target, env)
-    else:
-        env = whatif.empty_environment()
-    return whatif.apply_what_if(env, opts)
 
 
 def run_audit(

@@ -128,8 +128,9 @@ def _describe(cell: Mapping[str, str]) -> str:
 
 
 def _audit_here(smoke: bool) -> tuple[Environment, tuple[SmokeResult, ...]]:
-    from compataudit.audit import build_environment, run_audit
+    from compataudit.audit import run_audit
     from compataudit.options import AuditOptions, EnvOptions
+    from compataudit.sources import build_environment
 
     env = build_environment(EnvOptions())
     if not smoke:

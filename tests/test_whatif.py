@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from compataudit.audit import build_environment
 from compataudit.errors import UsageError
 from compataudit.model import BuildInfo, Package, ProbeStatus
 from compataudit.options import EnvOptions
+from compataudit.sources import build_environment
 from compataudit.sources.whatif import apply_what_if, empty_environment, parse_pin
 
 

@@ -206,9 +206,10 @@ def check(
         import os
         from pathlib import Path
 
-        from compataudit.audit import build_environment, run_audit
+        from compataudit.audit import run_audit
         from compataudit.cli import config as config_file
         from compataudit.options import AuditOptions
+        from compataudit.sources import build_environment
 
         if fmt not in formats():
             fail(f"--format {fmt!r}: choose one of {', '.join(formats())}")
@@ -275,8 +276,8 @@ def snapshot(
     """
 
     def run() -> int:
-        from compataudit.audit import build_environment
         from compataudit.options import EnvOptions
+        from compataudit.sources import build_environment
         from compataudit.sources.snapshot import dump_snapshot
 
         env = build_environment(EnvOptions(env_path=env_path))
@@ -311,9 +312,10 @@ def smoke(
         import os
         from pathlib import Path
 
-        from compataudit.audit import build_environment, run_smoke_audit
+        from compataudit.audit import run_smoke_audit
         from compataudit.cli import config as config_file
         from compataudit.options import EnvOptions
+        from compataudit.sources import build_environment
 
         if fmt not in formats():
             fail(f"--format {fmt!r}: choose one of {', '.join(formats())}")

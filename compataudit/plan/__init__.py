@@ -76,8 +76,8 @@ def load_any(
     if path == THIS_MACHINE:
         if this_machine is not None:
             return this_machine(), None
-        from compataudit.audit import build_environment
         from compataudit.options import EnvOptions
+        from compataudit.sources import build_environment
 
         return build_environment(EnvOptions()), None
     from compataudit.sources.snapshot import read_json_file

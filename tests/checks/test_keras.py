@@ -211,11 +211,11 @@ def test_run_checks_picks_up_both_areas() -> None:
 
 def test_ker007_keras3_too_old_for_pinned_tensorflow() -> None:
     """TF 2.21.0 METADATA declares keras>=3.12.0 (tensorflow.toml [[release]] 2.21.0)."""
-    from compataudit.audit import build_environment
     from compataudit.checks import CheckContext
     from compataudit.checks.keras import check_keras3_minimum
     from compataudit.compat.matrices import load_matrices
     from compataudit.options import EnvOptions
+    from compataudit.sources import build_environment
 
     def codes(*pins: str) -> list[tuple[str, tuple[str, ...]]]:
         env = build_environment(EnvOptions(python="3.11", pins=pins, probe=False))

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from compataudit.audit import build_environment
 from compataudit.cli.app import main
 from compataudit.errors import UsageError
 from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
 from compataudit.options import EnvOptions
 from compataudit.probes.target import auto_target, find_target, probe_target
+from compataudit.sources import build_environment
 
 CONDA_META = Path(__file__).parent.parent / "fixtures" / "conda-meta"
 TORCH_VERSION_PY = (

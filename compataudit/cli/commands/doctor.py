@@ -81,8 +81,8 @@ def _environment(
     env_path: str | None = None,
 ) -> Environment | None:
     """The environment to cross-check against; None for a bare --no-probe."""
-    from compataudit.audit import build_environment
     from compataudit.cli.options import env_options
+    from compataudit.sources import build_environment
 
     opts = env_options(
         pin=pin,

@@ -119,11 +119,11 @@ def suggest_command(
     from compataudit.cli.kit import guarded
 
     def run() -> int:
-        from compataudit.audit import build_environment
         from compataudit.cli.options import env_options
         from compataudit.compat.matrices import load_matrices
         from compataudit.formats.suggestion import render_table
         from compataudit.plan.suggest import FRAMEWORKS, suggest
+        from compataudit.sources import build_environment
 
         opts = env_options(
             pin=pin,
