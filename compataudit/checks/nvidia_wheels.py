@@ -122,13 +122,16 @@ def check_conflicts(ctx: CheckContext) -> Iterator[Finding]:
                 )
 
 
-def wheel_cuda_major(name: str, version: str, unsuffixed: frozenset[str]) -> int | None:
+def wheel_cuda_major(
+    name: str, version: str, unsuffixed: frozenset[str], own_numbers: frozenset[str] = frozenset()
+) -> int | None:
     """The CUDA major an nvidia-* wheel belongs to: from its -cuNN suffix, or for the
-    suffix-less CUDA 13 component wheels from the first part of its version."""
+    suffix-less CUDA 13 component wheels from the first part of its version - except the
+    libraries numbered on their own (cuFFT 12.x ships with CUDA 13): None, not judged."""
     match = _SUFFIX_RE.search(name)
     if match:
         return int(match.group(1))
-    if name in unsuffixed:
+    if name in unsuffixed and name not in own_numbers:
         v = numeric_prefix(version)
         return v.release[0] if v else None
     return None
@@ -140,7 +143,9 @@ def check_mixed_families(ctx: CheckContext) -> Iterator[Finding]:
     families: dict[int, list[str]] = {}
     for pkg in ctx.env.packages:
         if pkg.name.startswith("nvidia-"):
-            major = wheel_cuda_major(pkg.name, pkg.version, view.unsuffixed_wheels)
+            major = wheel_cuda_major(
+                pkg.name, pkg.version, view.unsuffixed_wheels, view.library_versioned_wheels
+            )
             if major is not None:
                 families.setdefault(major, []).append(pkg.name)
     if len(families) < 2:

@@ -56,6 +56,7 @@ class CudaView(NamedTuple):
     mvc: dict[int, MvcFloor]
     cudnn: tuple[CudnnSupport, ...]
     unsuffixed_wheels: frozenset[str]  # CUDA 13 nvidia-* wheels without a -cuNN suffix
+    library_versioned_wheels: frozenset[str]  # of those, numbered on their own (cufft 12.x on CUDA 13)
     wheel_naming_sources: tuple[str, ...]
 
 
@@ -137,11 +138,14 @@ def cuda_view(matrices: Matrices) -> CudaView:
     if isinstance(cached, CudaView):
         return cached
     unsuffixed: set[str] = set()
+    own_numbers: set[str] = set()
     naming_sources: list[str] = []
     for r in read_rows(matrices, "cuda", "wheel_naming"):
         if "unsuffixed" not in r.row:
             raise r.fail("unsuffixed", "a list of names")
         unsuffixed.update(r.texts("unsuffixed", what="a list of names"))
+        if "library_versioned" in r.row:
+            own_numbers.update(r.texts("library_versioned", what="a list of names"))
         naming_sources.extend(r.sources())
     view = CudaView(
         toolkits=tuple(
@@ -150,6 +154,7 @@ def cuda_view(matrices: Matrices) -> CudaView:
         mvc={floor.cuda_major: floor for floor in map(_mvc, read_rows(matrices, "cuda", "mvc"))},
         cudnn=tuple(map(_cudnn, read_rows(matrices, "cuda", "cudnn"))),
         unsuffixed_wheels=frozenset(unsuffixed),
+        library_versioned_wheels=frozenset(own_numbers),
         wheel_naming_sources=tuple(dict.fromkeys(naming_sources)),
     )
     matrices.views["cuda"] = view

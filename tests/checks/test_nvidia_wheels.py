@@ -143,7 +143,34 @@ def test_nvidia_ml_py_is_not_a_cuda_wheel() -> None:
         ("nvidia-cuda-runtime", "garbage", None),
         ("nvidia-ml-py", "13.615.71", None),
         ("nvidia-cudnn-cu11", "8.9.7", 11),
+        ("nvidia-cublas", "13.1.1.3", 13),
+        # numbered on their own: cuFFT 12.0 and cuRAND 10.4 ship with CUDA 13.0
+        ("nvidia-cufft", "12.0.0.61", None),
+        ("nvidia-curand", "10.4.0.35", None),
     ],
 )
 def test_wheel_cuda_major(name: str, version: str, major: int | None) -> None:
-    assert nvidia_wheels.wheel_cuda_major(name, version, cuda_view(MATRICES).unsuffixed_wheels) == major
+    view = cuda_view(MATRICES)
+    found = nvidia_wheels.wheel_cuda_major(
+        name, version, view.unsuffixed_wheels, view.library_versioned_wheels
+    )
+    assert found == major
+
+
+def test_torch_2_14_1s_own_cuda_13_wheels_are_one_family() -> None:
+    # torch 2.14.1's default build pins cuda-toolkit[...]==13.0.3; these are the component
+    # versions that toolkit's own Requires-Dist pins (matrices/harvested/cuda.json)
+    assert (
+        _run(
+            _pkg("nvidia-cuda-runtime", "13.0.96"),
+            _pkg("nvidia-cublas", "13.1.1.3"),
+            _pkg("nvidia-cufft", "12.0.0.61"),
+            _pkg("nvidia-curand", "10.4.0.35"),
+            _pkg("nvidia-cusolver", "12.0.4.66"),
+            _pkg("nvidia-cusparse", "12.6.3.3"),
+            _pkg("nvidia-nvjitlink", "13.0.88"),
+            _pkg("nvidia-cudnn-cu13", "9.24.0.43"),
+            _pkg("nvidia-nccl-cu13", "2.30.7"),
+        )
+        == []
+    )
