@@ -169,6 +169,16 @@ def fix_lines(fix: str, width: int | None, *, first: str, indent: str) -> list[s
     return [*wrap(prose, width, first=first, indent=indent), *(indent + c for c in commands)]
 
 
+def describe_target(env: Environment) -> str | None:
+    """``the venv environment /path (named by VIRTUAL_ENV)``; None when compataudit's own
+    Python was audited. ``--env`` goes unsaid: the user just typed it."""
+    target = env.target
+    if target is None:
+        return None
+    via = "" if target.selected_by == "--env" else f" (named by {target.selected_by})"
+    return f"the {target.kind} environment {target.path}{via}"
+
+
 def describe_stack(env: Environment) -> tuple[str, str] | None:
     """What ``-r`` audited, in words, and what the installer would change (layered); None without -r."""
     stack = env.stack

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from compataudit.distributions import AUDITED_STACK, is_tensorflow
 from compataudit.formats import RenderContext
 from compataudit.model import Environment, Finding, ProbeStatus, Report, Severity, SmokeResult
-from compataudit.render import describe_stack, split_commands
+from compataudit.render import describe_stack, describe_target, split_commands
 
 if TYPE_CHECKING:
     from compataudit.plan.fleet import FleetResult
@@ -249,11 +249,11 @@ def _verdict(report: Report) -> str:
 def _audited(report: Report, ctx: RenderContext) -> str:
     """Which environment was audited, when, and with which command."""
     env = report.environment
-    stack = describe_stack(env)
+    stack, target = describe_stack(env), describe_target(env)
     if stack is not None:
         what = stack[0]
-    elif env.target is not None:
-        what = f"the {env.target.kind} environment {env.target.path} (named by {env.target.selected_by})"
+    elif target is not None:
+        what = target
     elif env.origin == "snapshot":
         what = "a saved snapshot (this page does not describe the machine that opened it)"
     elif env.origin == "what-if":

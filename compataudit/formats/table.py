@@ -6,7 +6,7 @@ from compataudit.distributions import AUDITED_STACK, is_tensorflow
 from compataudit.formats import RenderContext, summary_counts
 from compataudit.model import Environment, Finding, ProbeStatus, Report, Severity, SmokeResult
 from compataudit.probes.visibility import split_gpus
-from compataudit.render import SEVERITY_COLOR, Style, fix_lines, strip_ansi, table, wrap
+from compataudit.render import SEVERITY_COLOR, Style, describe_target, fix_lines, strip_ansi, table, wrap
 from compataudit.sanitise import clean
 
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
@@ -40,9 +40,9 @@ def _header(report: Report, s: Style, width: int | None) -> list[str]:
         parts.append(clean(env.platform.os_name))
     title = s(f"compataudit {report.tool_version}", "bold") + where + " — "
     lines = wrap(" · ".join(parts), width, first=title, indent="  ")
-    if env.target is not None:
-        via = "" if env.target.selected_by == "--env" else f" (named by {clean(env.target.selected_by)})"
-        lines.append(f"Auditing the {clean(env.target.kind)} environment {clean(env.target.path)}{via}")
+    target = describe_target(env)
+    if target is not None:
+        lines.append(clean(f"Auditing {target}"))
     if env.stack is not None:
         lines += _stack_source(env, width)
     for note in env.notes:
