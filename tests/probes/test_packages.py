@@ -5,7 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from compataudit.probes.packages import read_headers, scan_distributions
+import re
+import sysconfig
+
+import pytest
+
+from compataudit.probes.packages import _modules_from_record, read_headers, scan_distributions
 
 
 def _dist(
@@ -79,6 +84,46 @@ def test_modules_from_record(tmp_path: Path) -> None:
     _dist(tmp_path, "tensorflow-cpu", "2.21.0", record=record, module="tensorflow")
     (pkg,) = scan_distributions([str(tmp_path)])
     assert pkg.modules == ("tensorflow", "six", "_cffi")
+
+
+def _record_names_line_by_line(text: str) -> set[str]:
+    """The reference: each RECORD line on its own - a top-level directory, or a top-level
+    ``.py`` / extension file."""
+    names = set()
+    for line in text.splitlines():
+        path = line.split(",", 1)[0]
+        head, sep, _ = path.partition("/")
+        if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", head):
+            names.add(head)
+        elif not sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.(py|so|pyd|[^,/]*\.(so|pyd))", path):
+            names.add(path.split(".", 1)[0])
+    return {n for n in names if not n.endswith("__pycache__")}
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        "torch/a.py,,\ntorch/b.py,,\ntorchgen/c.py,,\ntorch/d.py,,\nfunctorch/e.py,,",  # no final newline
+        "a/x,,\nb/y,,\na/z,,\n",  # a directory's lines interleaved with another's
+        "__pycache__/six.cpython-311.pyc,,\nsix.py,,\n",
+        "pkg-1.0.dist-info/RECORD,,\n../../bin/tool,,\nx.pth,,\nmod.cpython-311-x86_64-linux-gnu.so,,\n",
+        "\n\nlonely/,,\n",
+        "torch/\ntorch",
+    ],
+)
+def test_record_names_match_a_line_by_line_reading(tmp_path: Path, record: str) -> None:
+    path = tmp_path / "RECORD"
+    path.write_text(record)
+    assert set(_modules_from_record(path)) == _record_names_line_by_line(record)
+
+
+def test_record_names_on_every_installed_wheel() -> None:
+    """Every RECORD of this interpreter's own site-packages reads the same both ways."""
+    records = sorted(Path(sysconfig.get_paths()["purelib"]).glob("*.dist-info/RECORD"))
+    assert records  # pytest itself is installed here
+    for path in records:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert set(_modules_from_record(path)) == _record_names_line_by_line(text), path
 
 
 def test_egg_info_requirements_sections(tmp_path: Path) -> None:
