@@ -10,7 +10,12 @@ import sysconfig
 
 import pytest
 
-from compataudit.probes.packages import _modules_from_record, read_headers, scan_distributions
+from compataudit.probes.packages import (
+    PACKAGE_HEADERS,
+    _modules_from_record,
+    read_headers,
+    scan_distributions,
+)
 
 
 def _dist(
@@ -139,6 +144,21 @@ def test_folded_header_lines(tmp_path: Path) -> None:
     path = tmp_path / "METADATA"
     path.write_text("Name: x\nSummary: one\n  two\nVersion: 1\n\nbody\n")
     assert read_headers(path) == {"name": ["x"], "summary": ["one two"], "version": ["1"]}
+
+
+def test_package_headers_read_as_the_full_reading_does(tmp_path: Path) -> None:
+    folded = tmp_path / "FOLDED"
+    folded.write_text(
+        "Name: x\r\nVersion: 1\r\nREQUIRES-DIST: a>=1;\r\n  python_version < '3.12'\r\n"
+        "License: MIT\r\n  and more\r\nRequires-Python :>=3.10\r\n\r\nRequires-Dist: body\r\n"
+    )
+    records = [folded, *Path(sysconfig.get_paths()["purelib"]).glob("*.dist-info/METADATA")]
+    for path in records:
+        full = read_headers(path)
+        assert read_headers(path, only_package=True) == {
+            k: v for k, v in full.items() if k in PACKAGE_HEADERS
+        }, path
+    assert read_headers(folded, only_package=True)["requires-dist"] == ["a>=1; python_version < '3.12'"]
 
 
 def test_real_environment_has_the_stack() -> None:
