@@ -32,7 +32,9 @@ def render_table(result: FleetResult, *, limit: int = 40, width: int = 80) -> st
     lines = _fold_words(parts, width, sep=", ")
     if result.collected:
         first, last = result.collected
-        lines.append(f"Collected {first}" + (f" .. {last}" if last != first else ""))
+        lines += _fold_words(
+            [f"Collected {first}", f"{last}"] if last != first else [f"Collected {first}"], width, sep=" .. "
+        )
     if result.missing:
         lines += ["", *_names_after("Missing (expected, sent nothing): ", result.missing, width)]
     if result.groups:
@@ -48,7 +50,11 @@ def render_table(result: FleetResult, *, limit: int = 40, width: int = 80) -> st
         lines += ["", "Findings per group:"]
         lines += _grid(findings, ("group", "severity", "code", "finding"), width, _wrap, (_LABEL_W, 8, 8))
     if result.outliers:
-        lines += ["", "Outliers (failed checks on the node, what sets them apart from the majority):"]
+        reference = "the majority" if result.has_majority else f"{_group_label(result.groups[0])}"
+        lines += [
+            "",
+            *_wrap(f"Outliers (failed checks on the node, what sets them apart from {reference}):", width),
+        ]
         rows = [
             (
                 o.node,

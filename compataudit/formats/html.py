@@ -126,7 +126,10 @@ def render_fleet(result: FleetResult) -> str:
             body.append("</details>")
     stack_outliers = [o for o in result.outliers if o.differences]
     if stack_outliers:
-        body.append("<h2>Outliers <span class=muted>(what sets them apart from the majority)</span></h2>")
+        reference = "the majority" if result.has_majority else result.groups[0].label
+        body.append(
+            f"<h2>Outliers <span class=muted>(what sets them apart from {escape(reference)})</span></h2>"
+        )
         by_diff: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
         for o in stack_outliers:
             key = (o.group_label, o.group, tuple(change_text(c) for c in o.differences))
