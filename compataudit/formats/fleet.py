@@ -50,7 +50,8 @@ def render_table(result: FleetResult, *, limit: int = 40, width: int = 80) -> st
         lines += ["", "Findings per group:"]
         lines += _grid(findings, ("group", "severity", "code", "finding"), width, _wrap, (_LABEL_W, 8, 8))
     if result.outliers:
-        reference = "the majority" if result.has_majority else f"{_group_label(result.groups[0])}"
+        tied = result.groups and not result.has_majority
+        reference = _group_label(result.groups[0]) if tied else "the majority"
         lines += [
             "",
             *_wrap(f"Outliers (failed checks on the node, what sets them apart from {reference}):", width),
