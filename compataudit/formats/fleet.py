@@ -40,15 +40,13 @@ def render_table(result: FleetResult, *, limit: int = 40, width: int = 80) -> st
     if result.groups:
         lines += ["", *_majority(result, width)]
         lines += ["", "Groups:", *_groups(result, width)]
-    findings = [
-        (_group_label(g), f.severity.value, f.code, f.title)
-        for g in result.groups
-        for f in g.findings
-        if f.severity.value != "info"
-    ]
-    if findings:
+    shown = [(g, [f for f in g.findings if f.severity.value != "info"]) for g in result.groups]
+    if any(findings for _, findings in shown):
         lines += ["", "Findings per group:"]
-        lines += _grid(findings, ("group", "severity", "code", "finding"), width, _wrap, (_LABEL_W, 8, 8))
+    for g, findings in shown:
+        if findings:
+            rows = [(f"  {f.severity.value}", f.code, f.title) for f in findings]
+            lines += [f"{_group_label(g)}:", *_grid(rows, ("", "", ""), width, _wrap, (10, 8))[2:]]
     if result.outliers:
         tied = result.groups and not result.has_majority
         reference = _group_label(result.groups[0]) if tied else "the majority"
@@ -104,7 +102,8 @@ def _groups(result: FleetResult, width: int) -> list[str]:
     members = [[names[key] for key in g.nodes] for g in result.groups]
     widths = _widths([("group", "nodes", "findings", "id"), *rows], _GROUP_CAPS)
     room = width - sum(widths) - 2 * len(widths)
-    if room >= 20 and all(len(line) <= room for m in members for line in fold_names(m, room)):
+    beside = [fold_names(m, room) for m in members] if room >= 20 else []
+    if beside and all(len(b) == len(fold_names(m, width - 2)) for b, m in zip(beside, members, strict=True)):
         with_members = [(*row, m) for row, m in zip(rows, members, strict=True)]
         return _grid(
             with_members, ("group", "nodes", "findings", "id", "members"), width, _names_cell, _GROUP_CAPS

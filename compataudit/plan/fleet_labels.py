@@ -73,18 +73,30 @@ def group_labels(groups: Sequence[tuple[Mapping[str, str], int]]) -> list[str]:
     top = groups[0][1]
     tied = sum(1 for _, size in groups if size == top)
     reference = groups[0][0]
-    items: list[list[str] | None] = []  # None: the majority
+    pairs: list[list[tuple[str, str | None]] | None] = []  # None: the majority
     if tied == 1:
-        items.append(None)
+        pairs.append(None)
     else:
         tied_stacks = [stack for stack, _ in groups[:tied]]
         keys = {k for stack in tied_stacks for k in stack}
         split = _by_relevance(k for k in keys if len({stack.get(k) for stack in tied_stacks}) > 1)
-        items += [[item(k, stack.get(k)) for k in split] for stack in tied_stacks]
-    items += [
-        [item(c.component, c.after) for c in differences(reference, stack)] for stack, _ in groups[tied:]
+        pairs += [[(k, stack.get(k)) for k in split] for stack in tied_stacks]
+    pairs += [[(c.component, c.after) for c in differences(reference, stack)] for stack, _ in groups[tied:]]
+    labels = _shortest_distinct([None if p is None else [item(*x) for x in _unsaid(p)] for p in pairs])
+    if len(set(labels)) < len(labels):  # what the short form left out told two groups apart
+        labels = _shortest_distinct([None if p is None else [item(*x) for x in p] for p in pairs])
+    return labels
+
+
+def _unsaid(pairs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """``pairs`` less a framework's build where its version's local label says it already
+    (``torch 2.13.0+cpu`` needs no ``torch CPU build`` beside it)."""
+    values = dict(pairs)
+    return [
+        (k, v)
+        for k, v in pairs
+        if not (k.endswith(" build") and "+" in (values.get(k.removesuffix(" build")) or ""))
     ]
-    return _shortest_distinct(items)
 
 
 def _by_relevance(components: Iterable[str]) -> list[str]:

@@ -125,7 +125,8 @@ def test_labels_are_deterministic(tmp_path: Path) -> None:
     root = write_nodes(tmp_path, envs)
     first = labels_of(root)
     assert labels_of(root) == first
-    assert [label for label, _ in first] == [MAJORITY, "torch 2.4.1", "torch 2.13.0+cu126 +1 more"]
+    # torch's local label says what it was built for: no "torch CUDA 12.6 build" beside it
+    assert [label for label, _ in first] == [MAJORITY, "torch 2.4.1", "torch 2.13.0+cu126"]
 
 
 @pytest.mark.parametrize(
@@ -159,3 +160,17 @@ def test_a_node_failing_only_its_own_check_is_on_the_majority(tmp_path: Path) ->
     (outlier,) = result.outliers
     assert (outlier.node, outlier.group_label, outlier.differences) == ("n2", MAJORITY, ())
     assert result.to_json()["outliers"][0]["group_label"] == MAJORITY
+
+
+def test_a_build_is_named_where_no_local_label_says_it() -> None:
+    base = stack(real_env())
+    cuda = {**base, "torch": "2.13.0", "torch build": "CUDA 12.6"}
+    assert group_labels([(base, 2), (cuda, 1)]) == [MAJORITY, "torch 2.13.0 +1 more"]
+    # two groups the local label alone cannot tell apart: the build is named after all
+    odd = {**base, "torch": "2.13.0+cu126", "torch build": "CUDA 12.6"}
+    odder = {**base, "torch": "2.13.0+cu126", "torch build": "CUDA 12.8"}
+    assert group_labels([(base, 3), (odd, 2), (odder, 1)]) == [
+        MAJORITY,
+        "torch 2.13.0+cu126, torch CUDA 12.6 build",
+        "torch 2.13.0+cu126, torch CUDA 12.8 build",
+    ]
