@@ -45,10 +45,10 @@ def render_table(result: FleetResult, *, limit: int = 40, width: int = 80) -> st
         lines += ["", "Findings per group:"]
     for g, findings in shown:
         if findings:
-            rows = [(f"  {f.severity.value}", f.code, f.title) for f in findings]
-            lines += [f"{_group_label(g)}:", *_grid(rows, ("", "", ""), width, _wrap, (10, 8))[2:]]
+            listed = [(f"  {f.severity.value}", f.code, f.title) for f in findings]
+            lines += [f"{_group_label(g)}:", *_grid(listed, ("", "", ""), width, _wrap, (10, 8))[2:]]
     if result.outliers:
-        tied = result.groups and not result.has_majority
+        tied = bool(result.groups) and not result.has_majority
         reference = _group_label(result.groups[0]) if tied else "the majority"
         lines += [
             "",

@@ -126,7 +126,7 @@ def render_fleet(result: FleetResult) -> str:
             body.append("</details>")
     stack_outliers = [o for o in result.outliers if o.differences]
     if stack_outliers:
-        tied = result.groups and not result.has_majority
+        tied = bool(result.groups) and not result.has_majority
         reference = result.groups[0].label if tied else "the majority"
         body.append(
             f"<h2>Outliers <span class=muted>(what sets them apart from {escape(reference)})</span></h2>"
