@@ -75,6 +75,15 @@ class KerasMatrix(NamedTuple):
         fitting = [r for r in self.keras3 if Version(r.version) <= public]
         return fitting[-1] if fitting else None
 
+    def keras3_for_python(self, python: str | None) -> list[Keras3Release]:
+        """The Keras 3 releases whose Requires-Python admits ``python`` (every one for None or
+        an unreadable Python), newest first."""
+        return [
+            r
+            for r in reversed(self.keras3)
+            if python is None or in_range(python, r.requires_python) is not False
+        ]
+
     def backend(self, name: str) -> KerasBackend | None:
         return next((b for b in self.backends if b.name == name), None)
 

@@ -1,6 +1,7 @@
 """The Keras generation of the environment lint's code will run in (``lint`` without ``--no-probe``).
 
-Read from installed distribution metadata only (:mod:`importlib.metadata`): no
+Read from installed distribution metadata only, by the probe's own scanner
+(:func:`compataudit.probes.packages.scan_distributions`, as ``check`` reads them): no
 framework is imported. Standalone ``keras`` is the installed keras' major version;
 ``tf.keras`` is Keras 2 before TensorFlow 2.16 and Keras 3 from it, unless
 ``TF_USE_LEGACY_KERAS`` selects the tf-keras package (Keras 2).
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from importlib import metadata
+import sys
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from compataudit.distributions import TENSORFLOW
@@ -23,13 +25,6 @@ if TYPE_CHECKING:
 def _major_minor(version: str | None) -> tuple[int, int] | None:
     match = re.match(r"(\d+)(?:\.(\d+))?", version or "")
     return (int(match.group(1)), int(match.group(2) or 0)) if match else None
-
-
-def _installed(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except (metadata.PackageNotFoundError, ValueError, OSError):
-        return None
 
 
 def keras_generation(
@@ -45,15 +40,14 @@ def keras_generation(
     return KerasGeneration(standalone=standalone[0] if standalone else None, tf_keras=tf_gen)
 
 
-def probe_keras_generation() -> KerasGeneration:
-    """This interpreter's installed keras / TensorFlow, as :class:`KerasGeneration`."""
-    tensorflow = next((v for v in map(_installed, TENSORFLOW) if v), None)
-    return keras_generation(
-        _installed("keras"),
-        tensorflow,
-        tf_keras=_installed("tf-keras"),
-        legacy_env=os.environ.get("TF_USE_LEGACY_KERAS"),
-    )
+def probe_keras_generation(paths: Sequence[str] | None = None) -> KerasGeneration:
+    """This interpreter's installed keras / TensorFlow (those on ``paths``, default
+    ``sys.path``), as :class:`KerasGeneration`."""
+    from compataudit.probes.packages import scan_distributions
+
+    scanned = scan_distributions(sys.path if paths is None else paths)
+    versions = {p.name: p.version for p in scanned if p.version}
+    return _generation(versions.get, os.environ.get("TF_USE_LEGACY_KERAS"))
 
 
 def environment_keras_generation(env: Environment) -> KerasGeneration:
@@ -67,9 +61,15 @@ def environment_keras_generation(env: Environment) -> KerasGeneration:
     legacy = dict(env.env_vars).get("TF_USE_LEGACY_KERAS")
     if legacy is None and env.origin == "probe":  # this machine: its own environment
         legacy = os.environ.get("TF_USE_LEGACY_KERAS")
+    return _generation(version, legacy)
+
+
+def _generation(version: Callable[[str], str | None], legacy_env: str | None) -> KerasGeneration:
+    """The generations from ``version(name)`` of each installed distribution (None: absent);
+    TensorFlow is the first of its distribution names that is installed."""
     return keras_generation(
         version("keras"),
         next((v for v in map(version, TENSORFLOW) if v), None),
         tf_keras=version("tf-keras"),
-        legacy_env=legacy,
+        legacy_env=legacy_env,
     )

@@ -44,6 +44,7 @@ pre { background: #1e1e1e; color: #f5f5f5; padding: .5rem .75rem; border-radius:
 .badge { display: inline-block; color: #fff; background: var(--c); border-radius: .3rem; padding: 0 .4rem;
          font-size: .8rem; font-weight: 600; text-transform: uppercase; margin-right: .4rem; }
 .code { font-weight: 700; margin-right: .4rem; } .muted { color: #666; font-size: .9rem; }
+.id { color: #888; font-size: .75rem; margin-left: .4rem; white-space: nowrap; }
 .status-pass { color: #2e7d32; font-weight: 600; } .status-bad { color: #c62828; font-weight: 600; }
 .status-other { color: #757575; }
 ul.diffs, details ul { margin: 0; padding-left: 1.1rem; }
@@ -79,6 +80,7 @@ def render(report: Report, ctx: RenderContext) -> str:
 
 def render_fleet(result: FleetResult) -> str:
     """A fleet: missing and failing nodes first, then outliers, groups, and every node by name."""
+    from compataudit.plan.expect import compact_names
     from compataudit.plan.fleet import change_text, finding_counts, node_names
 
     sub = [
@@ -102,14 +104,14 @@ def render_fleet(result: FleetResult) -> str:
         body.append(f"<p>{escape(', '.join(result.missing))}</p>")
     if result.failing:
         body.append("<h2>Failing nodes <span class=muted>(their own smoke kernels or findings)</span></h2>")
-        merged: dict[tuple[str, str], list[str]] = {}
+        merged: dict[tuple[str, str, str], list[str]] = {}
         for o in result.failing:
             for p in o.problems:
                 text = p.text() if p.kind != "smoke" else p.text().replace(f", {p.gpu_uuid}", "")
-                merged.setdefault((o.group, text), []).append(o.node)
+                merged.setdefault((o.group_label, o.group, text), []).append(o.node)
         rows = [
-            [f"<code>{escape(group)}</code>", escape(text), f"{len(nodes)}", escape(", ".join(nodes))]
-            for (group, text), nodes in merged.items()
+            [_group_cell(label, group), escape(text), f"{len(nodes)}", escape(", ".join(nodes))]
+            for (label, group, text), nodes in merged.items()
         ]
         body.append(_table(("group", "failure", "nodes", "on"), rows))
         uuids = [
@@ -124,29 +126,44 @@ def render_fleet(result: FleetResult) -> str:
             body.append("</details>")
     stack_outliers = [o for o in result.outliers if o.differences]
     if stack_outliers:
-        body.append("<h2>Outliers <span class=muted>(what sets them apart from the majority)</span></h2>")
-        by_diff: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        tied = bool(result.groups) and not result.has_majority
+        reference = result.groups[0].label if tied else "the majority"
+        body.append(
+            f"<h2>Outliers <span class=muted>(what sets them apart from {escape(reference)})</span></h2>"
+        )
+        by_diff: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
         for o in stack_outliers:
-            by_diff.setdefault((o.group, tuple(change_text(c) for c in o.differences)), []).append(o.node)
+            key = (o.group_label, o.group, tuple(change_text(c) for c in o.differences))
+            by_diff.setdefault(key, []).append(o.node)
         rows = [
             [
                 escape(", ".join(nodes)),
-                f"<code>{escape(group)}</code>",
+                _group_cell(label, group),
                 '<ul class="diffs">' + "".join(f"<li>{escape(t)}</li>" for t in texts) + "</ul>",
             ]
-            for (group, texts), nodes in by_diff.items()
+            for (label, group, texts), nodes in by_diff.items()
         ]
         body.append(_table(("nodes", "group", "differences"), rows))
     if result.groups:
+        top = len(result.groups[0].nodes)
         bars = [
-            (g.fingerprint, len(g.nodes), COLORS["pass"] if i == 0 else COLORS["warning"])
+            (
+                g.label or g.fingerprint,
+                len(g.nodes),
+                COLORS["pass"]
+                if result.has_majority and i == 0
+                else COLORS["info" if len(g.nodes) == top else "warning"],
+            )
             for i, g in enumerate(result.groups)
         ]
-        body += ["<h2>Groups</h2>", _bar_chart(bars, unit="nodes")]
+        body += [
+            "<h2>Groups</h2>",
+            _bar_chart(bars, unit="nodes", label_w=min(250, max(110, 8 * max(len(b[0]) for b in bars) + 16))),
+        ]
         names = node_names(result.groups)
         rows = [
             [
-                f"<code>{escape(g.fingerprint)}</code>" + (" (majority)" if i == 0 else ""),
+                _group_cell(g.label, g.fingerprint),
                 str(len(g.nodes)),
                 escape(finding_counts(g.findings)),
                 f"<details{' open' if len(g.nodes) <= 40 else ''}>"
@@ -157,7 +174,11 @@ def render_fleet(result: FleetResult) -> str:
         ]
         body.append(_table(("group", "nodes", "findings", "members"), rows))
         majority = result.groups[0]
-        body.append(f"<h2>Majority stack <span class=muted>({len(majority.nodes)} nodes)</span></h2>")
+        title = "Majority stack" if result.has_majority else "Largest stack (tied: no majority)"
+        body.append(f"<h2>{title} <span class=muted>({len(majority.nodes)} nodes)</span></h2>")
+        on = compact_names(names[key] for key in majority.nodes)
+        what = "" if result.has_majority else f"<strong>{escape(majority.label)}</strong> · "
+        body.append(f"<p>{what}On {escape(on)}<code class=id>{escape(majority.fingerprint)}</code></p>")
         body.append(
             _table(
                 ("component", "value"), [[escape(k), escape(v)] for k, v in sorted(majority.stack.items())]
@@ -166,7 +187,7 @@ def render_fleet(result: FleetResult) -> str:
         problems = [(g, f) for g in result.groups for f in g.findings if f.severity is not Severity.INFO]
         if problems:
             body.append("<h2>Findings per group</h2>")
-            body += [_finding(f, prefix=f"<code>{escape(g.fingerprint)}</code> ") for g, f in problems]
+            body += [_finding(f, prefix=_group_cell(g.label, g.fingerprint) + " ") for g, f in problems]
     if result.corrupt:
         body.append("<h2>Unreadable files</h2>")
         body.append(_table(("file", "why"), [[escape(f), escape(why)] for f, why in result.corrupt]))
@@ -202,6 +223,11 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _group_cell(label: str, fingerprint: str) -> str:
+    """A group by what it is, its fingerprint small beside it (the id scripts and JSON use)."""
+    return f"<strong>{escape(label or fingerprint)}</strong><code class=id>{escape(fingerprint)}</code>"
+
+
 def _bar_chart(bars: Sequence[tuple[str, int, str]], *, unit: str, label_w: int = 170) -> str:
     """A small horizontal bar chart as inline SVG: (label, value, colour) per bar."""
     top = max((v for _, v, _ in bars), default=1) or 1
@@ -214,8 +240,10 @@ def _bar_chart(bars: Sequence[tuple[str, int, str]], *, unit: str, label_w: int 
         y = 4 + i * row
         width = max(2, round(bar_w * value / top))
         noun = unit[:-1] if value == 1 and unit.endswith("s") else unit
+        cut = label if len(label) * 8 <= label_w - 8 else label[: (label_w - 8) // 8 - 1] + "…"
         parts.append(
-            f'<text x="0" y="{y + 17}" font-size="13" font-family="monospace">{escape(label[:22])}</text>'
+            f'<text x="0" y="{y + 17}" font-size="13" font-family="monospace">'
+            f"<title>{escape(label)}</title>{escape(cut)}</text>"
             f'<rect x="{label_w}" y="{y + 3}" width="{width}" height="18" rx="3" fill="{color}"/>'
             f'<text x="{label_w + width + 6}" y="{y + 17}" font-size="13">{value} {escape(noun)}</text>'
         )

@@ -9,7 +9,8 @@ of packages is answered from the typed matrix views (newest first):
   release (each torchvision / torchaudio ``.0`` is built for torch's ``.0``);
 * jax, jaxlib (and the CUDA plugins with ``--driver``) - :mod:`compataudit.compat.jax`;
 * tensorflow / tensorflow-cpu with the keras they require, and keras alone -
-  ``tensorflow.toml`` / ``keras.toml`` (newest patch of each minor).
+  :mod:`compataudit.compat.tensorflow` / :mod:`compataudit.compat.keras` (newest patch of
+  each minor).
 
 Without ``driver`` nothing is filtered by CUDA and versions carry no build
 variant (pip's default build). With ``driver``, only builds whose CUDA the
@@ -23,14 +24,18 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
 from compataudit.compat.matrices import Matrices
 from compataudit.distributions import canonical_name
 from compataudit.errors import UsageError
-from compataudit.versions import in_range, major_minor, minor_of, parse_version
+from compataudit.versions import in_range, major_minor, parse_version
+
+if TYPE_CHECKING:  # the framework views load on first use, not with this module
+    from compataudit.compat.keras import KerasMatrix
+    from compataudit.compat.tensorflow import TfRelease
 
 VersionSet = dict[str, str]
 
@@ -198,66 +203,49 @@ def _jax_sets(matrices: Matrices, query: Query, max_cuda: str | None) -> list[Ve
     return out
 
 
-def _keras3_rows(matrices: Matrices, python: str | None) -> list[dict[str, Any]]:
-    rows = [
-        r
-        for r in matrices.rows("keras", "keras3")
-        if python is None or in_range(python, str(r.get("requires_python", ""))) is not False
-    ]
-    return sorted(rows, key=lambda r: _vkey(r.get("version")), reverse=True)
-
-
 def _keras_sets(matrices: Matrices, query: Query, max_cuda: str | None) -> list[VersionSet]:
-    return [{"keras": str(r["version"])} for r in _keras3_rows(matrices, query.python)]
+    from compataudit.compat.keras import keras_matrix
+
+    km = keras_matrix(matrices)
+    return [{"keras": r.version} for r in km.keras3_for_python(query.python)]
 
 
-def _tf_releases(matrices: Matrices) -> list[dict[str, Any]]:
-    """The newest row of each TensorFlow minor, newest minor first."""
-    newest: dict[str, dict[str, Any]] = {}
-    for row in matrices.rows("tensorflow", "release"):
-        minor = minor_of(str(row.get("version")))
-        if minor is None:
-            continue
-        old = newest.get(minor)
-        if old is None or _vkey(row["version"]) > _vkey(old["version"]):
-            newest[minor] = row
-    return sorted(newest.values(), key=lambda r: _vkey(r["version"]), reverse=True)
-
-
-def _tf_runs_here(row: dict[str, Any], max_cuda: str, gpu_ccs: tuple[str, ...]) -> bool:
+def _tf_runs_here(release: TfRelease, max_cuda: str, gpu_ccs: tuple[str, ...]) -> bool:
     from compataudit.compat.cuda import arch_supported
 
-    built, limit = major_minor(row.get("cuda")), major_minor(max_cuda)
+    built, limit = major_minor(release.cuda), major_minor(max_cuda)
     if built is None or limit is None or built > limit:
         return False
-    archs = tuple(row.get("archs") or ())
+    archs = release.archs
     return not gpu_ccs or (bool(archs) and all(arch_supported(cc, archs) != "none" for cc in gpu_ccs))
 
 
-def _keras_for_tf(matrices: Matrices, row: dict[str, Any], python: str | None) -> str | None:
-    minor = minor_of(str(row["version"]))
-    for k2 in matrices.rows("keras", "keras2"):
-        if k2.get("tensorflow") == minor:
-            return str(k2["keras"])
-    spec = row.get("keras")
-    if not isinstance(spec, str) or not spec.lstrip().startswith(">=3"):
+def _keras_for_tf(km: KerasMatrix, release: TfRelease, python: str | None) -> str | None:
+    from compataudit.compat.keras import tf_wants_keras3
+
+    pair = km.keras2_for(release.minor)
+    if pair is not None:
+        return pair.keras
+    if not tf_wants_keras3(release):
         return None  # TF < 2.6 ships Keras inside; 2.6-2.15 rows are in [[keras2]]
-    return next(
-        (str(r["version"]) for r in _keras3_rows(matrices, python) if in_range(str(r["version"]), spec)), None
-    )
+    spec = release.keras or ""
+    return next((r.version for r in km.keras3_for_python(python) if in_range(r.version, spec)), None)
 
 
 def _tf_sets(matrices: Matrices, query: Query, max_cuda: str | None) -> list[VersionSet]:
+    from compataudit.compat.keras import keras_matrix
+    from compataudit.compat.tensorflow import python_ok, tensorflow_matrix
+
     cpu_only = "tensorflow-cpu" in {canonical_name(p) for p in query.packages}
+    km = keras_matrix(matrices)
     out = []
-    for row in _tf_releases(matrices):
-        if query.python is not None and in_range(query.python, str(row.get("python"))) is False:
+    for release in tensorflow_matrix(matrices).newest_per_minor():
+        if query.python is not None and python_ok(release, query.python) is False:
             continue
-        if max_cuda is not None and not cpu_only and not _tf_runs_here(row, max_cuda, query.gpu_ccs):
+        if max_cuda is not None and not cpu_only and not _tf_runs_here(release, max_cuda, query.gpu_ccs):
             continue
-        version = str(row.get("newest_patch") or row["version"])
-        found = {"tensorflow": version, "tensorflow-cpu": version}
-        keras = _keras_for_tf(matrices, row, query.python)
+        found = {"tensorflow": release.newest_patch, "tensorflow-cpu": release.newest_patch}
+        keras = _keras_for_tf(km, release, query.python)
         if keras is not None:
             found["keras"] = keras
         out.append(found)

@@ -54,6 +54,18 @@ def collect(names: Iterable[str]) -> str:
     return str(hostlist.collect_hostlist(list(names)))
 
 
+def compact_names(names: Iterable[str]) -> str:
+    """``names`` as one hostlist expression where python-hostlist can write one, else comma-joined
+    (a file path with a character a hostlist forbids)."""
+    import hostlist
+
+    listed = list(names)
+    try:
+        return collect(listed)
+    except hostlist.BadHostlist:
+        return ", ".join(listed)
+
+
 def missing_nodes(expected: Sequence[str], seen: Iterable[str]) -> list[str]:
     """Expected nodes that match no name seen: a hostname, its short form, or a file's stem."""
     present: set[str] = set()

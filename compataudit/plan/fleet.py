@@ -14,6 +14,9 @@ Members may be ``check`` reports (:mod:`compataudit.plan.members`): a report who
 smoke kernels failed or whose findings reach ``--fail-on`` is an outlier whatever
 its stack. ``-`` reads members from stdin; ``expect`` names the nodes that should
 have answered, and those that did not are listed as missing.
+
+Each group is labelled by what it is - ``majority``, or what sets it apart from the
+majority (:mod:`compataudit.plan.fleet_labels`); the fingerprint stays its stable id.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from compataudit.distributions import canonical_name
 from compataudit.errors import InputError
 from compataudit.model import Environment, Finding, to_jsonable
 from compataudit.plan import parse_document
-from compataudit.plan.diff import TIER_RUNTIME, Change, compare_facts, package_tier
+from compataudit.plan.diff import TIER_RUNTIME, Change, package_tier
+from compataudit.plan.fleet_labels import differences, group_labels
 from compataudit.plan.members import STDIN, MemberError, Problem, member_problems
 from compataudit.versions import minor_of
 
@@ -54,6 +58,7 @@ class Group:
     env: Environment  # the first node's environment: checks run on it once
     nodes: list[tuple[str | None, str]] = field(default_factory=list)  # (hostname, file)
     findings: tuple[Finding, ...] = ()
+    label: str = ""  # what the group is: "majority", "torch 2.4.1" (plan.fleet_labels)
 
     @property
     def stack(self) -> dict[str, str]:
@@ -73,6 +78,7 @@ class Outlier:
     group: str  # fingerprint of its group
     differences: tuple[Change, ...]
     problems: tuple[Problem, ...] = ()  # a report's failed smoke kernels and findings
+    group_label: str = ""  # its group's label
 
 
 @dataclass
@@ -84,6 +90,13 @@ class FleetResult:
     missing: list[str] = field(default_factory=list)  # --expect nodes that sent nothing
     expected: int | None = None  # how many --expect named
     collected: tuple[str, str] | None = None  # earliest and latest created_at of the members
+
+    @property
+    def has_majority(self) -> bool:
+        """One group is larger than every other (no tie for largest)."""
+        return len(self.groups) == 1 or (
+            len(self.groups) > 1 and len(self.groups[0].nodes) > len(self.groups[1].nodes)
+        )
 
     @property
     def failing(self) -> list[Outlier]:
@@ -98,6 +111,7 @@ class FleetResult:
             "groups": [
                 {
                     "fingerprint": g.fingerprint,
+                    "label": g.label or g.fingerprint,
                     "nodes": len(g.nodes),
                     "share": round(len(g.nodes) / self.nodes, 4) if self.nodes else 0.0,
                     "stack": g.stack,
@@ -111,6 +125,7 @@ class FleetResult:
                     "node": o.node,
                     "file": o.file,
                     "group": o.group,
+                    "group_label": o.group_label or o.group,
                     "differences": [c.to_json() for c in o.differences],
                     "problems": [p.to_json() for p in o.problems],
                 }
@@ -309,6 +324,7 @@ def aggregate(
             times.append(created)
         nodes += 1
     ordered = sorted(groups.values(), key=lambda g: -len(g.nodes))  # stable: first seen wins ties
+    label_groups(ordered)
     if checker is not None:
         for g in ordered:
             g.findings = tuple(checker(g.env))
@@ -341,16 +357,19 @@ def _outliers(
     for i, g in enumerate(groups):
         changes: tuple[Change, ...] = ()
         if i:  # one comparison per group, shared by its nodes: linear in nodes, not quadratic
-            changes = tuple(
-                compare_facts(
-                    {k: (0, v) for k, v in majority.items()}, {k: (0, v) for k, v in g.stack.items()}
-                )
-            )
+            changes = tuple(differences(majority, g.stack))
         for h, f in g.nodes:
             own = problems.get((h, f), ())
             if own or i:
-                (failing if own else out).append(Outlier(names[(h, f)], f, g.fingerprint, changes, own))
+                outlier = Outlier(names[(h, f)], f, g.fingerprint, changes, own, g.label or g.fingerprint)
+                (failing if own else out).append(outlier)
     return failing + out
+
+
+def label_groups(groups: Sequence[Group]) -> None:
+    """Name each group (largest first) by what it is: ``majority``, ``torch 2.4.1``, ..."""
+    for g, label in zip(groups, group_labels([(g.stack, len(g.nodes)) for g in groups]), strict=True):
+        g.label = label
 
 
 def node_names(groups: list[Group]) -> dict[tuple[str | None, str], str]:

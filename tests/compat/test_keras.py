@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from compataudit.compat import keras as kc
 from compataudit.compat.matrices import Matrices, load_matrices
@@ -52,6 +53,28 @@ def test_every_row_loads(matrices: Matrices) -> None:
 def test_keras3_python_floor(matrices: Matrices, version: str, floor: str | None) -> None:
     row = kc.keras_matrix(matrices).keras3_row(version)
     assert (row.requires_python if row else None) == floor
+
+
+@pytest.mark.parametrize(
+    ("python", "included", "excluded"),
+    [
+        (None, {"3.0.0", "3.13.0"}, set()),  # every row
+        ("3.12", {"3.0.0", "3.13.0"}, set()),
+        ("3.10.4", {"3.0.0", "3.12.0"}, {"3.13.0"}),  # keras 3.13.0: Requires-Python >=3.11
+        ("3.9", {"3.0.0", "3.10.0"}, {"3.11.0", "3.13.0"}),  # keras 3.11.0: >=3.10
+        ("3.8", set(), {"3.0.0"}),  # keras 3.0.0: >=3.9
+        ("three", {"3.0.0", "3.13.0"}, set()),  # unreadable: nothing is ruled out
+    ],
+)
+def test_keras3_for_python(
+    matrices: Matrices, python: str | None, included: set[str], excluded: set[str]
+) -> None:
+    km = kc.keras_matrix(matrices)
+    found = [r.version for r in km.keras3_for_python(python)]
+    assert included <= set(found) and not excluded & set(found), found
+    assert found == sorted(found, key=Version, reverse=True)  # newest first
+    if python is None:
+        assert found == [r.version for r in reversed(km.keras3)]
 
 
 @pytest.mark.parametrize(

@@ -107,3 +107,44 @@ def test_check_page_names_a_snapshot_as_such() -> None:
     report = make_report()
     report = replace(report, environment=replace(report.environment, origin="snapshot"))
     assert "a saved snapshot" in render(report, "html", RenderContext())
+
+
+def test_fleet_page_names_groups_by_label_with_the_id_beside(tmp_path: Path) -> None:
+    base = from_jsonable(Environment, json.loads(SNAPSHOT.read_text()))
+    for i in range(5):
+        env = replace(base, platform=replace(base.platform, hostname=f"node-{i}"))
+        if i == 3:
+            env = replace(env, packages=(*env.packages, Package("torch", "2.4.1", "/site")))
+        data: dict[str, object] = to_jsonable(env)
+        if i == 4:  # the majority's stack, its own torch kernel crashed
+            smoke = {"framework": "torch", "device": "cpu", "status": "crash", "detail": "killed by SIGSEGV"}
+            data = {"environment": data, "findings": [], "smoke": [smoke]}
+        (tmp_path / f"n{i}.json").write_text(json.dumps(data))
+    result = aggregate([str(tmp_path)], None)
+    majority, older = result.groups
+    html = render_fleet(result)
+    for g in result.groups:  # the hash only ever small, beside the label
+        beside = f"<strong>{g.label}</strong><code class=id>{g.fingerprint}</code>"
+        assert html.count(g.fingerprint) == html.count(f"<code class=id>{g.fingerprint}</code>") >= 2
+        assert beside in html
+    failing = html.split("<h2>Failing nodes")[1].split("<h2>")[0]
+    assert "<strong>majority</strong>" in failing and "node-4" in failing
+    outliers = html.split("<h2>Outliers")[1].split("<h2>")[0]
+    assert "<strong>torch 2.4.1</strong>" in outliers and "node-3" in outliers
+    chart = html[html.index("<svg") : html.index("</svg>")]
+    assert ">majority</text>" in chart and ">torch 2.4.1</text>" in chart
+    assert majority.fingerprint not in chart and older.fingerprint not in chart
+    assert "On node-[0-2,4]" in html.split("<h2>Majority stack")[1]
+
+
+def test_fleet_page_with_equal_groups_names_no_majority(tmp_path: Path) -> None:
+    base = from_jsonable(Environment, json.loads(SNAPSHOT.read_text()))
+    for i in range(4):
+        env = replace(base, platform=replace(base.platform, hostname=f"node-{i}"))
+        if i % 2:
+            env = replace(env, packages=(*env.packages, Package("torch", "2.4.1", "/site")))
+        (tmp_path / f"n{i}.json").write_text(json.dumps(to_jsonable(env)))
+    html = render_fleet(aggregate([str(tmp_path)], None))
+    assert "Largest stack (tied: no majority)" in html and "Majority stack" not in html
+    assert "<strong>torch 2.13.0+cpu</strong>" in html and "<strong>torch 2.4.1</strong>" in html
+    assert "majority" not in html.replace("no majority", "")
