@@ -45,7 +45,8 @@ def probe_keras_generation(paths: Sequence[str] | None = None) -> KerasGeneratio
     ``sys.path``), as :class:`KerasGeneration`."""
     from compataudit.probes.packages import scan_distributions
 
-    scanned = scan_distributions(sys.path if paths is None else paths)
+    wanted = {"keras", "tf-keras", *TENSORFLOW}
+    scanned = scan_distributions(sys.path if paths is None else paths, wanted)
     versions = {p.name: p.version for p in scanned if p.version}
     return _generation(versions.get, os.environ.get("TF_USE_LEGACY_KERAS"))
 

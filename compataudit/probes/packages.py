@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,16 +25,21 @@ from compataudit.versions import parse_version
 # metadata; a dist-info without it is a half-removed install.
 
 
-def scan_distributions(paths: Sequence[str]) -> list[Package]:
-    """Every distribution found on ``paths``; the first one of a name wins, as for imports."""
+def scan_distributions(paths: Sequence[str], names: Collection[str] | None = None) -> list[Package]:
+    """Every distribution found on ``paths``; the first one of a name wins, as for imports.
+
+    ``names`` (canonical names): only those, for a caller that needs a few (``lint``'s
+    Keras generation) - a metadata directory whose own name is another is not opened.
+    """
     seen: dict[str, Package] = {}
     for entry in paths:
-        for package in _scan_dir(entry or "."):
-            seen.setdefault(package.name, package)
+        for package in _scan_dir(entry or ".", names):
+            if names is None or package.name in names:
+                seen.setdefault(package.name, package)
     return sorted(seen.values(), key=lambda p: p.name)
 
 
-def _scan_dir(directory: str) -> Iterable[Package]:
+def _scan_dir(directory: str, names: Collection[str] | None = None) -> Iterable[Package]:
     """The distributions in one directory; two metadata dirs of one name become one, marked."""
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
@@ -43,6 +48,8 @@ def _scan_dir(directory: str) -> Iterable[Package]:
     found: dict[str, list[tuple[Package, str]]] = {}
     for entry in entries:
         name = entry.name
+        if names is not None and not name.endswith(".egg-info") and _name_from_dirname(name) not in names:
+            continue  # a dist-info directory is named after its distribution (egg-info: not always)
         if name.endswith(".dist-info"):
             package = _read_dist_info(Path(entry.path), directory)
         elif name.endswith(".egg-info"):
@@ -199,7 +206,7 @@ def _read_lines(path: Path) -> tuple[str, ...]:
 
 
 # One match per top-level name and run of lines: a directory's whole run of RECORD lines
-# (``torch/...`` ×20,000) is consumed by one match through the back-reference, and a
+# (``torch/...``, 20,000 of them) is consumed by one match through the back-reference, and a
 # top-level module file (``six.py``, ``_cffi_backend.cpython-311-x86_64-linux-gnu.so``) is
 # one match. The look-ahead + back-reference makes the name atomic (no backtracking into
 # it on the far more common directory lines). Matching each line on its own cost ~6x more:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import re
+import sys
 import sysconfig
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +185,13 @@ def test_an_editable_install_is_not_broken(tmp_path: Path) -> None:
     problems = {p.name: p.problem for p in scan_distributions([str(tmp_path)])}
     assert problems["torch"] is None
     assert problems["jax"] is not None and "files are missing" in problems["jax"]
+
+
+def test_a_names_filter_reads_only_those(tmp_path: Path) -> None:
+    _dist(tmp_path, "keras", "3.15.1", module="keras")
+    _dist(tmp_path, "tf-keras", "2.20.1", module="tf_keras")
+    _dist(tmp_path, "torch", "2.4.0")  # broken, and not asked for: never opened
+    (tmp_path / "torch-2.4.0.dist-info" / "METADATA").write_bytes(b"\xff\xfe not metadata")
+    found = scan_distributions([str(tmp_path)], names={"keras", "tf-keras"})
+    assert [(p.name, p.version) for p in found] == [("keras", "3.15.1"), ("tf-keras", "2.20.1")]
+    assert {p.name for p in scan_distributions([str(tmp_path)])} == {"keras", "tf-keras", "torch"}
