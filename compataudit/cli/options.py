@@ -109,10 +109,11 @@ RedactOpt = Annotated[
 ]
 
 
-# The what-if option group. Typer has no option groups, so the group is one function:
-# its parameters declare every what-if flag (once, here), and calling it with the parsed
-# values builds the EnvOptions. @what_if_options splices these parameters into the
-# signature typer reads of any command that asks for an EnvOptions.
+# The what-if option group. Typer has no option groups, so the group is one function,
+# what_if_flags: its parameters are every what-if flag (each declared once, by the aliases
+# below), in help order, and calling it with the parsed values builds the EnvOptions.
+# @what_if_options splices these parameters into the signature typer reads of a command
+# that asks for an EnvOptions. Only what_if_flags uses the aliases.
 WHAT_IF_PANEL = "What-if"
 
 
@@ -121,91 +122,107 @@ def _what_if(*decls: str, help_text: str, metavar: str | None = None) -> Any:
     return typer.Option(*decls, metavar=metavar, help=help_text, rich_help_panel=WHAT_IF_PANEL)
 
 
+PinOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    _what_if(
+        "--pin",
+        metavar="NAME==VERSION",
+        help_text="Add or replace a distribution (repeatable). A local label picks the build "
+        "variant: torch==2.5.1+cu124, torch==2.9.0+cpu.",
+    ),
+]
+RequirementsOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    _what_if(
+        "--requirements",
+        "-r",
+        metavar="FILE",
+        help_text="Audit the environment FILE builds (repeatable): a requirements file, "
+        "pyproject.toml, lock file (uv.lock, pylock.toml, poetry.lock, Pipfile.lock), "
+        "environment.yml or Dockerfile. Dockerfiles and lock files stand alone; a requirements "
+        "file or pyproject.toml is a fresh environment on this Python (see --onto-current). "
+        "Ranges are resolved to what the installer would pick. The driver and GPUs stay this "
+        "machine's (or --driver/--gpu-cc).",
+    ),
+]
+OntoCurrentOpt = Annotated[
+    bool,
+    _what_if(
+        "--onto-current",
+        help_text="Install the -r requirements files / pyproject.toml into the current (or --env) "
+        "environment, as pip install -r would, instead of a fresh one; the report names what the "
+        "installer would upgrade or downgrade.",
+    ),
+]
+ExtraOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    _what_if(
+        "--extra",
+        metavar="NAME",
+        help_text="With -r pyproject.toml: also its \\[project.optional-dependencies] NAME (repeatable).",
+    ),
+]
+GroupOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    _what_if(
+        "--group",
+        metavar="NAME",
+        help_text="With -r pyproject.toml: also its \\[dependency-groups] NAME (repeatable).",
+    ),
+]
+ResolveOpt = Annotated[
+    bool,
+    _what_if(
+        "--resolve",
+        help_text="Ask pip itself what it would install for the -r requirements files / "
+        "pyproject.toml (pip install --dry-run --report, with your pip configuration and index: "
+        "this uses the network) instead of compataudit's release data.",
+    ),
+]
+PythonOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    _what_if("--python", metavar="X.Y[.Z]", help_text="Interpreter version."),
+]
+DriverOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    _what_if("--driver", metavar="VERSION", help_text="NVIDIA driver version, e.g. 550.54.14."),
+]
+GpuCcOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    _what_if("--gpu-cc", metavar="X.Y", help_text="A GPU of that compute capability (repeatable)."),
+]
+SnapshotOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    _what_if(
+        "--snapshot",
+        metavar="FILE",
+        help_text="Start from a saved snapshot (or JSON report) instead of this machine.",
+    ),
+]
+NoProbeOpt = Annotated[
+    bool,
+    _what_if("--no-probe", help_text="Start from an empty environment: audit only what the flags say."),
+]
+
+
 def what_if_flags(
-    pin: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        _what_if(
-            "--pin",
-            metavar="NAME==VERSION",
-            help_text="Add or replace a distribution (repeatable). A local label picks the build "
-            "variant: torch==2.5.1+cu124, torch==2.9.0+cpu.",
-        ),
-    ] = None,
-    requirements: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        _what_if(
-            "--requirements",
-            "-r",
-            metavar="FILE",
-            help_text="Audit the environment FILE builds (repeatable): a requirements file, "
-            "pyproject.toml, lock file (uv.lock, pylock.toml, poetry.lock, Pipfile.lock), "
-            "environment.yml or Dockerfile. Dockerfiles and lock files stand alone; a requirements "
-            "file or pyproject.toml is a fresh environment on this Python (see --onto-current). "
-            "Ranges are resolved to what the installer would pick. The driver and GPUs stay this "
-            "machine's (or --driver/--gpu-cc).",
-        ),
-    ] = None,
-    onto_current: Annotated[
-        bool,
-        _what_if(
-            "--onto-current",
-            help_text="Install the -r requirements files / pyproject.toml into the current (or --env) "
-            "environment, as pip install -r would, instead of a fresh one; the report names what the "
-            "installer would upgrade or downgrade.",
-        ),
-    ] = False,
-    extra: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        _what_if(
-            "--extra",
-            metavar="NAME",
-            help_text="With -r pyproject.toml: also its \\[project.optional-dependencies] NAME (repeatable).",
-        ),
-    ] = None,
-    group: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        _what_if(
-            "--group",
-            metavar="NAME",
-            help_text="With -r pyproject.toml: also its \\[dependency-groups] NAME (repeatable).",
-        ),
-    ] = None,
-    resolve: Annotated[
-        bool,
-        _what_if(
-            "--resolve",
-            help_text="Ask pip itself what it would install for the -r requirements files / "
-            "pyproject.toml (pip install --dry-run --report, with your pip configuration and index: "
-            "this uses the network) instead of compataudit's release data.",
-        ),
-    ] = False,
-    python: Annotated[
-        Optional[str],  # noqa: UP045
-        _what_if("--python", metavar="X.Y[.Z]", help_text="Interpreter version."),
-    ] = None,
-    driver: Annotated[
-        Optional[str],  # noqa: UP045
-        _what_if("--driver", metavar="VERSION", help_text="NVIDIA driver version, e.g. 550.54.14."),
-    ] = None,
-    gpu_cc: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        _what_if("--gpu-cc", metavar="X.Y", help_text="A GPU of that compute capability (repeatable)."),
-    ] = None,
-    snapshot: Annotated[
-        Optional[str],  # noqa: UP045
-        _what_if(
-            "--snapshot",
-            metavar="FILE",
-            help_text="Start from a saved snapshot (or JSON report) instead of this machine.",
-        ),
-    ] = None,
-    no_probe: Annotated[
-        bool,
-        _what_if("--no-probe", help_text="Start from an empty environment: audit only what the flags say."),
-    ] = False,
+    pin: PinOpt = None,
+    requirements: RequirementsOpt = None,
+    onto_current: OntoCurrentOpt = False,
+    extra: ExtraOpt = None,
+    group: GroupOpt = None,
+    resolve: ResolveOpt = False,
+    python: PythonOpt = None,
+    driver: DriverOpt = None,
+    gpu_cc: GpuCcOpt = None,
+    snapshot: SnapshotOpt = None,
+    no_probe: NoProbeOpt = False,
     env_path: EnvOpt = None,
 ) -> EnvOptions:
-    """The what-if flags as one value (validated later, by ``build_environment``)."""
+    """The what-if flags as one value (validated later, by ``build_environment``).
+
+    Its signature is the group: :func:`what_if_options` gives these parameters to a command.
+    """
     return EnvOptions(
         pins=tuple(pin or ()),
         requirements=tuple(requirements or ()),
