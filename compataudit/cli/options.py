@@ -50,8 +50,102 @@ class FleetFormat(str, enum.Enum):
     prometheus = "prometheus"
 
 
+# The what-if option group. Typer has no option groups, so the group is one function,
+# what_if_flags: its parameters are every what-if flag (each declared once, by the aliases
+# below), in help order, and calling it with the parsed values builds the EnvOptions.
+# @what_if_options splices these parameters into the signature typer reads of a command
+# that asks for an EnvOptions. Only what_if_flags uses the aliases.
+WHAT_IF_PANEL = "What-if"
+
+
+def _what_if(*decls: str, help_text: str, metavar: str | None = None) -> Any:
+    """A ``typer.Option`` shown in the "What-if" panel of --help."""
+    return typer.Option(*decls, metavar=metavar, help=help_text, rich_help_panel=WHAT_IF_PANEL)
+
+
 # typer resolves these annotations at run time, so they use typing.Optional/List
 # spellings that work on Python 3.10.
+PinOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    _what_if(
+        "--pin",
+        metavar="NAME==VERSION",
+        help_text="Add or replace a distribution (repeatable). A local label picks the build "
+        "variant: torch==2.5.1+cu124, torch==2.9.0+cpu.",
+    ),
+]
+RequirementsOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    _what_if(
+        "--requirements",
+        "-r",
+        metavar="FILE",
+        help_text="Audit the environment FILE builds (repeatable): a requirements file, "
+        "pyproject.toml, lock file (uv.lock, pylock.toml, poetry.lock, Pipfile.lock), "
+        "environment.yml or Dockerfile. Dockerfiles and lock files stand alone; a requirements "
+        "file or pyproject.toml is a fresh environment on this Python (see --onto-current). "
+        "Ranges are resolved to what the installer would pick. The driver and GPUs stay this "
+        "machine's (or --driver/--gpu-cc).",
+    ),
+]
+OntoCurrentOpt = Annotated[
+    bool,
+    _what_if(
+        "--onto-current",
+        help_text="Install the -r requirements files / pyproject.toml into the current (or --env) "
+        "environment, as pip install -r would, instead of a fresh one; the report names what the "
+        "installer would upgrade or downgrade.",
+    ),
+]
+ExtraOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    _what_if(
+        "--extra",
+        metavar="NAME",
+        help_text="With -r pyproject.toml: also its \\[project.optional-dependencies] NAME (repeatable).",
+    ),
+]
+ResolveOpt = Annotated[
+    bool,
+    _what_if(
+        "--resolve",
+        help_text="Ask pip itself what it would install for the -r requirements files / "
+        "pyproject.toml (pip install --dry-run --report, with your pip configuration and index: "
+        "this uses the network) instead of compataudit's release data.",
+    ),
+]
+GroupOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    _what_if(
+        "--group",
+        metavar="NAME",
+        help_text="With -r pyproject.toml: also its \\[dependency-groups] NAME (repeatable).",
+    ),
+]
+PythonOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    _what_if("--python", metavar="X.Y[.Z]", help_text="Interpreter version."),
+]
+DriverOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    _what_if("--driver", metavar="VERSION", help_text="NVIDIA driver version, e.g. 550.54.14."),
+]
+GpuCcOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    _what_if("--gpu-cc", metavar="X.Y", help_text="A GPU of that compute capability (repeatable)."),
+]
+SnapshotOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    _what_if(
+        "--snapshot",
+        metavar="FILE",
+        help_text="Start from a saved snapshot (or JSON report) instead of this machine.",
+    ),
+]
+NoProbeOpt = Annotated[
+    bool,
+    _what_if("--no-probe", help_text="Start from an empty environment: audit only what the flags say."),
+]
 EnvOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
@@ -106,102 +200,6 @@ DeviceOpt = Annotated[
 ]
 RedactOpt = Annotated[
     bool, typer.Option("--redact", help="Drop hostnames, user names, home paths, GPU UUIDs and serials.")
-]
-
-
-# The what-if option group. Typer has no option groups, so the group is one function,
-# what_if_flags: its parameters are every what-if flag (each declared once, by the aliases
-# below), in help order, and calling it with the parsed values builds the EnvOptions.
-# @what_if_options splices these parameters into the signature typer reads of a command
-# that asks for an EnvOptions. Only what_if_flags uses the aliases.
-WHAT_IF_PANEL = "What-if"
-
-
-def _what_if(*decls: str, help_text: str, metavar: str | None = None) -> Any:
-    """A ``typer.Option`` shown in the "What-if" panel of --help."""
-    return typer.Option(*decls, metavar=metavar, help=help_text, rich_help_panel=WHAT_IF_PANEL)
-
-
-PinOpt = Annotated[
-    Optional[list[str]],  # noqa: UP045
-    _what_if(
-        "--pin",
-        metavar="NAME==VERSION",
-        help_text="Add or replace a distribution (repeatable). A local label picks the build "
-        "variant: torch==2.5.1+cu124, torch==2.9.0+cpu.",
-    ),
-]
-RequirementsOpt = Annotated[
-    Optional[list[str]],  # noqa: UP045
-    _what_if(
-        "--requirements",
-        "-r",
-        metavar="FILE",
-        help_text="Audit the environment FILE builds (repeatable): a requirements file, "
-        "pyproject.toml, lock file (uv.lock, pylock.toml, poetry.lock, Pipfile.lock), "
-        "environment.yml or Dockerfile. Dockerfiles and lock files stand alone; a requirements "
-        "file or pyproject.toml is a fresh environment on this Python (see --onto-current). "
-        "Ranges are resolved to what the installer would pick. The driver and GPUs stay this "
-        "machine's (or --driver/--gpu-cc).",
-    ),
-]
-OntoCurrentOpt = Annotated[
-    bool,
-    _what_if(
-        "--onto-current",
-        help_text="Install the -r requirements files / pyproject.toml into the current (or --env) "
-        "environment, as pip install -r would, instead of a fresh one; the report names what the "
-        "installer would upgrade or downgrade.",
-    ),
-]
-ExtraOpt = Annotated[
-    Optional[list[str]],  # noqa: UP045
-    _what_if(
-        "--extra",
-        metavar="NAME",
-        help_text="With -r pyproject.toml: also its \\[project.optional-dependencies] NAME (repeatable).",
-    ),
-]
-GroupOpt = Annotated[
-    Optional[list[str]],  # noqa: UP045
-    _what_if(
-        "--group",
-        metavar="NAME",
-        help_text="With -r pyproject.toml: also its \\[dependency-groups] NAME (repeatable).",
-    ),
-]
-ResolveOpt = Annotated[
-    bool,
-    _what_if(
-        "--resolve",
-        help_text="Ask pip itself what it would install for the -r requirements files / "
-        "pyproject.toml (pip install --dry-run --report, with your pip configuration and index: "
-        "this uses the network) instead of compataudit's release data.",
-    ),
-]
-PythonOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    _what_if("--python", metavar="X.Y[.Z]", help_text="Interpreter version."),
-]
-DriverOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    _what_if("--driver", metavar="VERSION", help_text="NVIDIA driver version, e.g. 550.54.14."),
-]
-GpuCcOpt = Annotated[
-    Optional[list[str]],  # noqa: UP045
-    _what_if("--gpu-cc", metavar="X.Y", help_text="A GPU of that compute capability (repeatable)."),
-]
-SnapshotOpt = Annotated[
-    Optional[str],  # noqa: UP045
-    _what_if(
-        "--snapshot",
-        metavar="FILE",
-        help_text="Start from a saved snapshot (or JSON report) instead of this machine.",
-    ),
-]
-NoProbeOpt = Annotated[
-    bool,
-    _what_if("--no-probe", help_text="Start from an empty environment: audit only what the flags say."),
 ]
 
 
