@@ -25,32 +25,23 @@ from compataudit.cli.kit import (
     json_errors_to,
 )
 from compataudit.cli.options import (
+    NO_WHAT_IF,
     DebugOpt,
     DeviceOpt,
-    DriverOpt,
     EnvOpt,
-    ExtraOpt,
     FailOnOpt,
     FrameworkOpt,
-    GpuCcOpt,
-    GroupOpt,
     MatricesOpt,
-    NoProbeOpt,
-    OntoCurrentOpt,
     OutputOpt,
-    PinOpt,
-    PythonOpt,
     QuietOpt,
     RedactOpt,
-    RequirementsOpt,
-    ResolveOpt,
     SmokeTimeoutOpt,
-    SnapshotOpt,
     VerboseOpt,
-    env_options,
+    what_if_options,
 )
 from compataudit.cli.output import emit_report, formats, progress_display, redact_environment
 from compataudit.lifecycle import install_signal_handlers
+from compataudit.options import EnvOptions
 
 # Modules in compataudit.cli.commands that add more sub-commands.
 COMMAND_MODULES = ("rules", "doctor", "plan", "matrix", "schema", "collect")
@@ -136,6 +127,7 @@ def _root(
 
 
 @app.command(epilog=CHECK_EPILOG)
+@what_if_options
 def check(
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
@@ -162,18 +154,7 @@ def check(
             help="Read \\[tool.compataudit] from FILE instead of the nearest pyproject.toml.",
         ),
     ] = None,
-    pin: PinOpt = None,
-    requirements: RequirementsOpt = None,
-    onto_current: OntoCurrentOpt = False,
-    extra: ExtraOpt = None,
-    group: GroupOpt = None,
-    resolve: ResolveOpt = False,
-    python: PythonOpt = None,
-    driver: DriverOpt = None,
-    gpu_cc: GpuCcOpt = None,
-    snapshot: SnapshotOpt = None,
-    no_probe: NoProbeOpt = False,
-    env_path: EnvOpt = None,
+    what_if: EnvOptions = NO_WHAT_IF,
     matrices: MatricesOpt = None,
     redact: RedactOpt = False,
     baseline: Annotated[
@@ -214,21 +195,7 @@ def check(
         if fmt not in formats():
             fail(f"--format {fmt!r}: choose one of {', '.join(formats())}")
         settings = config_file.resolve(cli_values, os.environ, config_file.load_config(config, Path.cwd()))
-        env_opts = env_options(
-            pin=pin,
-            requirements=requirements,
-            python=python,
-            driver=driver,
-            gpu_cc=gpu_cc,
-            snapshot=snapshot,
-            no_probe=no_probe,
-            env_path=env_path,
-            onto_current=onto_current,
-            extras=extra,
-            groups=group,
-            ask_pip=resolve,
-        )
-        env = build_environment(env_opts)
+        env = build_environment(what_if)
         interactive = fmt == "table" and not quiet and output is None
         progress = progress_display(enabled=interactive and settings.smoke and env.origin == "probe")
         opts = AuditOptions(
@@ -253,7 +220,7 @@ def check(
             from compataudit.plan.redact import redact_report
 
             report = redact_report(report)
-        inputs = tuple(requirements or ()) + ((snapshot,) if snapshot else ())
+        inputs = what_if.requirements + ((what_if.snapshot,) if what_if.snapshot else ())
         emit_report(report, fmt, output, quiet=quiet, verbose=verbose, input_files=inputs)
         return report.summary.exit_code
 

@@ -1,20 +1,23 @@
 """Option declarations shared by several commands (what-if flags, output flags).
 
 Commands declare their parameters with these ``Annotated`` aliases so that
-``--pin`` or ``--format`` mean the same thing everywhere, then call
-:func:`env_options` to turn the what-if flags into an
-:class:`~compataudit.audit.EnvOptions`.
+``--output`` or ``--quiet`` mean the same thing everywhere. The what-if flags are
+one group, declared once by :func:`what_if_flags`: a command decorated with
+:func:`what_if_options` takes them all as one :class:`~compataudit.options.EnvOptions`.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Any, Optional
+from collections.abc import Callable
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
 from compataudit.model import FailOn
 from compataudit.options import EnvOptions
+
+T = TypeVar("T")
 
 
 class TableOrJson(str, enum.Enum):
@@ -47,108 +50,101 @@ class FleetFormat(str, enum.Enum):
     prometheus = "prometheus"
 
 
+# The what-if option group. Typer has no option groups, so the group is one function,
+# what_if_flags: its parameters are every what-if flag (each declared once, by the aliases
+# below), in help order, and calling it with the parsed values builds the EnvOptions.
+# @what_if_options splices these parameters into the signature typer reads of a command
+# that asks for an EnvOptions. Only what_if_flags uses the aliases.
+WHAT_IF_PANEL = "What-if"
+
+
+def _what_if(*decls: str, help_text: str, metavar: str | None = None) -> Any:
+    """A ``typer.Option`` shown in the "What-if" panel of --help."""
+    return typer.Option(*decls, metavar=metavar, help=help_text, rich_help_panel=WHAT_IF_PANEL)
+
+
 # typer resolves these annotations at run time, so they use typing.Optional/List
 # spellings that work on Python 3.10.
 PinOpt = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option(
+    _what_if(
         "--pin",
         metavar="NAME==VERSION",
-        help="Add or replace a distribution (repeatable). A local label picks the build "
+        help_text="Add or replace a distribution (repeatable). A local label picks the build "
         "variant: torch==2.5.1+cu124, torch==2.9.0+cpu.",
-        rich_help_panel="What-if",
     ),
 ]
 RequirementsOpt = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option(
+    _what_if(
         "--requirements",
         "-r",
         metavar="FILE",
-        help="Audit the environment FILE builds (repeatable): a requirements file, pyproject.toml, "
-        "lock file (uv.lock, pylock.toml, poetry.lock, Pipfile.lock), environment.yml or Dockerfile. "
-        "Dockerfiles and lock files stand alone; a requirements file or pyproject.toml is a fresh "
-        "environment on this Python (see --onto-current). Ranges are resolved to what the installer "
-        "would pick. The driver and GPUs stay this machine's (or --driver/--gpu-cc).",
-        rich_help_panel="What-if",
+        help_text="Audit the environment FILE builds (repeatable): a requirements file, "
+        "pyproject.toml, lock file (uv.lock, pylock.toml, poetry.lock, Pipfile.lock), "
+        "environment.yml or Dockerfile. Dockerfiles and lock files stand alone; a requirements "
+        "file or pyproject.toml is a fresh environment on this Python (see --onto-current). "
+        "Ranges are resolved to what the installer would pick. The driver and GPUs stay this "
+        "machine's (or --driver/--gpu-cc).",
     ),
 ]
 OntoCurrentOpt = Annotated[
     bool,
-    typer.Option(
+    _what_if(
         "--onto-current",
-        help="Install the -r requirements files / pyproject.toml into the current (or --env) "
+        help_text="Install the -r requirements files / pyproject.toml into the current (or --env) "
         "environment, as pip install -r would, instead of a fresh one; the report names what the "
         "installer would upgrade or downgrade.",
-        rich_help_panel="What-if",
     ),
 ]
 ExtraOpt = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option(
+    _what_if(
         "--extra",
         metavar="NAME",
-        help="With -r pyproject.toml: also its \\[project.optional-dependencies] NAME (repeatable).",
-        rich_help_panel="What-if",
+        help_text="With -r pyproject.toml: also its \\[project.optional-dependencies] NAME (repeatable).",
     ),
 ]
 ResolveOpt = Annotated[
     bool,
-    typer.Option(
+    _what_if(
         "--resolve",
-        help="Ask pip itself what it would install for the -r requirements files / pyproject.toml "
-        "(pip install --dry-run --report, with your pip configuration and index: this uses the "
-        "network) instead of compataudit's release data.",
-        rich_help_panel="What-if",
+        help_text="Ask pip itself what it would install for the -r requirements files / "
+        "pyproject.toml (pip install --dry-run --report, with your pip configuration and index: "
+        "this uses the network) instead of compataudit's release data.",
     ),
 ]
 GroupOpt = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option(
+    _what_if(
         "--group",
         metavar="NAME",
-        help="With -r pyproject.toml: also its \\[dependency-groups] NAME (repeatable).",
-        rich_help_panel="What-if",
+        help_text="With -r pyproject.toml: also its \\[dependency-groups] NAME (repeatable).",
     ),
 ]
 PythonOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--python", metavar="X.Y[.Z]", help="Interpreter version.", rich_help_panel="What-if"),
+    _what_if("--python", metavar="X.Y[.Z]", help_text="Interpreter version."),
 ]
 DriverOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option(
-        "--driver",
-        metavar="VERSION",
-        help="NVIDIA driver version, e.g. 550.54.14.",
-        rich_help_panel="What-if",
-    ),
+    _what_if("--driver", metavar="VERSION", help_text="NVIDIA driver version, e.g. 550.54.14."),
 ]
 GpuCcOpt = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option(
-        "--gpu-cc",
-        metavar="X.Y",
-        help="A GPU of that compute capability (repeatable).",
-        rich_help_panel="What-if",
-    ),
+    _what_if("--gpu-cc", metavar="X.Y", help_text="A GPU of that compute capability (repeatable)."),
 ]
 SnapshotOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option(
+    _what_if(
         "--snapshot",
         metavar="FILE",
-        help="Start from a saved snapshot (or JSON report) instead of this machine.",
-        rich_help_panel="What-if",
+        help_text="Start from a saved snapshot (or JSON report) instead of this machine.",
     ),
 ]
 NoProbeOpt = Annotated[
     bool,
-    typer.Option(
-        "--no-probe",
-        help="Start from an empty environment: audit only what the flags say.",
-        rich_help_panel="What-if",
-    ),
+    _what_if("--no-probe", help_text="Start from an empty environment: audit only what the flags say."),
 ]
 EnvOpt = Annotated[
     Optional[str],  # noqa: UP045
@@ -207,22 +203,24 @@ RedactOpt = Annotated[
 ]
 
 
-def env_options(
-    *,
-    pin: list[str] | None = None,
-    requirements: list[str] | None = None,
-    python: str | None = None,
-    driver: str | None = None,
-    gpu_cc: list[str] | None = None,
-    snapshot: str | None = None,
-    no_probe: bool = False,
-    env_path: str | None = None,
-    onto_current: bool = False,
-    extras: list[str] | None = None,
-    groups: list[str] | None = None,
-    ask_pip: bool = False,
+def what_if_flags(
+    pin: PinOpt = None,
+    requirements: RequirementsOpt = None,
+    onto_current: OntoCurrentOpt = False,
+    extra: ExtraOpt = None,
+    group: GroupOpt = None,
+    resolve: ResolveOpt = False,
+    python: PythonOpt = None,
+    driver: DriverOpt = None,
+    gpu_cc: GpuCcOpt = None,
+    snapshot: SnapshotOpt = None,
+    no_probe: NoProbeOpt = False,
+    env_path: EnvOpt = None,
 ) -> EnvOptions:
-    """The what-if flags as one value (validated later, by ``build_environment``)."""
+    """The what-if flags as one value (validated later, by ``build_environment``).
+
+    Its signature is the group: :func:`what_if_options` gives these parameters to a command.
+    """
     return EnvOptions(
         pins=tuple(pin or ()),
         requirements=tuple(requirements or ()),
@@ -233,10 +231,51 @@ def env_options(
         probe=not no_probe and snapshot is None,
         env_path=env_path,
         onto_current=onto_current,
-        extras=tuple(extras or ()),
-        groups=tuple(groups or ()),
-        ask_pip=ask_pip,
+        extras=tuple(extra or ()),
+        groups=tuple(group or ()),
+        ask_pip=resolve,
     )
+
+
+# What a command's ``EnvOptions`` parameter holds when no what-if flag is given: this machine.
+NO_WHAT_IF = EnvOptions()
+
+
+def what_if_options(command: Callable[..., T]) -> Callable[..., T]:
+    """Give ``command`` the what-if flags in place of its one parameter typed ``EnvOptions``.
+
+    The signature typer reads has :func:`what_if_flags`' parameters where that parameter
+    stood (so the flags keep their place in --help); the command itself is called with
+    the flags' values built into one :class:`~compataudit.options.EnvOptions`.
+    """
+    import functools
+    import inspect
+
+    own = inspect.signature(command, eval_str=True)
+    slots = [p.name for p in own.parameters.values() if p.annotation is EnvOptions]
+    if len(slots) != 1:
+        raise TypeError(f"{command.__name__}: needs exactly one parameter typed EnvOptions, has {slots}")
+    flags = inspect.signature(what_if_flags, eval_str=True).parameters
+    clash = sorted(set(flags) & set(own.parameters))
+    if clash:
+        raise TypeError(f"{command.__name__}: parameter(s) {clash} clash with the what-if flags")
+    params: list[inspect.Parameter] = []
+    for p in own.parameters.values():
+        params.extend(flags.values() if p.name == slots[0] else (p,))
+
+    @functools.wraps(command)
+    def with_what_if(*args: Any, **kwargs: Any) -> T:
+        given = {name: kwargs.pop(name) for name in flags if name in kwargs}
+        return command(*args, **kwargs, **{slots[0]: what_if_flags(**given)})
+
+    signature = own.replace(parameters=params)
+    with_what_if.__signature__ = signature  # type: ignore[attr-defined]
+    # typer also reads the type hints: give it the evaluated ones of the new signature.
+    with_what_if.__annotations__ = {
+        **{p.name: p.annotation for p in params if p.annotation is not p.empty},
+        "return": signature.return_annotation,
+    }
+    return with_what_if
 
 
 def _param_types() -> Any:

@@ -14,23 +14,19 @@ import typer
 
 from compataudit.cli.kit import examples
 from compataudit.cli.options import (
+    NO_WHAT_IF,
     DebugOpt,
-    DriverOpt,
-    EnvOpt,
-    GpuCcOpt,
-    NoProbeOpt,
     OutputOpt,
-    PinOpt,
-    PythonOpt,
     QuietOpt,
-    SnapshotOpt,
     TableOrJson,
     TableOrJsonOpt,
     VerboseOpt,
     fail_on_option,
     plain_argument,
+    what_if_options,
 )
 from compataudit.model import FailOn
+from compataudit.options import EnvOptions
 
 if TYPE_CHECKING:
     from compataudit.model import Environment
@@ -71,32 +67,14 @@ usage error.
 )
 
 
-def _environment(
-    pin: list[str] | None,
-    python: str | None,
-    driver: str | None,
-    gpu_cc: list[str] | None,
-    snapshot: str | None,
-    no_probe: bool,
-    env_path: str | None = None,
-) -> Environment | None:
+def _environment(what_if: EnvOptions) -> Environment | None:
     """The environment to cross-check against; None for a bare --no-probe."""
-    from compataudit.cli.options import env_options
     from compataudit.sources import build_environment
 
-    opts = env_options(
-        pin=pin,
-        python=python,
-        driver=driver,
-        gpu_cc=gpu_cc,
-        snapshot=snapshot,
-        no_probe=no_probe,
-        env_path=env_path,
-    )
-    if not opts.probe and not opts.snapshot and not opts.what_if:
+    if not what_if.probe and not what_if.snapshot and not what_if.what_if:
         return None
     try:
-        return build_environment(opts)
+        return build_environment(what_if)
     except ImportError as exc:  # the probes are not all built yet: explain without them
         sys.stderr.write(
             f"compataudit: note: environment unavailable ({exc}); diagnosing from the text only\n"
@@ -106,100 +84,97 @@ def _environment(
 
 def register(app: typer.Typer) -> None:
     """Add the ``lint`` and ``explain`` commands to the Typer ``app``."""
+    app.command("lint", epilog=LINT_EPILOG)(lint_command)
+    app.command("explain", epilog=EXPLAIN_EPILOG)(explain_command)
 
-    @app.command("lint", epilog=LINT_EPILOG)
-    def lint_command(
-        paths: Annotated[list[str], plain_argument("PATH...", "Python files or directories to lint.")],
-        fmt: TableOrJsonOpt = TableOrJson.table,
-        fail_on: Annotated[
-            FailOn, fail_on_option("Exit 1 when a problem is at or above LEVEL: error, warning, info, never.")
-        ] = FailOn.error,
-        output: OutputOpt = None,
-        jobs: Annotated[
-            int | None,
-            typer.Option(
-                "--jobs", "-j", min=1, help="Worker processes (default: one per core; at most four per core)."
-            ),
-        ] = None,
-        no_cache: Annotated[
-            bool,
-            typer.Option("--no-cache", help="Neither read nor write the per-file cache ($XDG_CACHE_HOME)."),
-        ] = False,
-        no_probe: Annotated[
-            bool,
-            typer.Option(
-                "--no-probe",
-                help="Ignore the installed keras/TensorFlow: Keras 2 or 3 from import paths only.",
-            ),
-        ] = False,
-        quiet: QuietOpt = False,
-        verbose: VerboseOpt = 0,
-        debug: DebugOpt = False,
-    ) -> None:
-        """Find model-code bugs that end in NotImplementedError (no forward, call, backward...)."""
-        from compataudit.cli.kit import emit, guarded
-        from compataudit.doctor.lint import lint_paths
-        from compataudit.formats.lint import render_json, render_table
-        from compataudit.render import use_color
 
-        def run() -> int:
-            keras = None
-            if not no_probe:
-                from compataudit.doctor.lint_env import probe_keras_generation
+def lint_command(
+    paths: Annotated[list[str], plain_argument("PATH...", "Python files or directories to lint.")],
+    fmt: TableOrJsonOpt = TableOrJson.table,
+    fail_on: Annotated[
+        FailOn, fail_on_option("Exit 1 when a problem is at or above LEVEL: error, warning, info, never.")
+    ] = FailOn.error,
+    output: OutputOpt = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Worker processes (default: one per core; at most four per core)."
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Neither read nor write the per-file cache ($XDG_CACHE_HOME)."),
+    ] = False,
+    no_probe: Annotated[
+        bool,
+        typer.Option(
+            "--no-probe",
+            help="Ignore the installed keras/TensorFlow: Keras 2 or 3 from import paths only.",
+        ),
+    ] = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    debug: DebugOpt = False,
+) -> None:
+    """Find model-code bugs that end in NotImplementedError (no forward, call, backward...)."""
+    from compataudit.cli.kit import emit, guarded
+    from compataudit.doctor.lint import lint_paths
+    from compataudit.formats.lint import render_json, render_table
+    from compataudit.render import use_color
 
-                keras = probe_keras_generation()
-            result = lint_paths(paths, jobs=jobs, cache_dir=False if no_cache else None, keras=keras)
-            if fmt is TableOrJson.json:
-                text = render_json(result)
-            else:
-                text = render_table(result, color=output is None and use_color(), width=_width(output))
-            emit(text, output, summary=result.summary(), quiet=quiet)
-            return result.exit_code(fail_on.value)
+    def run() -> int:
+        keras = None
+        if not no_probe:
+            from compataudit.doctor.lint_env import probe_keras_generation
 
-        raise typer.Exit(guarded(run, debug=debug))
+            keras = probe_keras_generation()
+        result = lint_paths(paths, jobs=jobs, cache_dir=False if no_cache else None, keras=keras)
+        if fmt is TableOrJson.json:
+            text = render_json(result)
+        else:
+            text = render_table(result, color=output is None and use_color(), width=_width(output))
+        emit(text, output, summary=result.summary(), quiet=quiet)
+        return result.exit_code(fail_on.value)
 
-    @app.command("explain", epilog=EXPLAIN_EPILOG)
-    def explain_command(
-        source: Annotated[
-            str,
-            plain_argument("FILE|-", "A file holding the traceback or error text; - for stdin."),
-        ] = "-",
-        fmt: TableOrJsonOpt = TableOrJson.table,
-        output: OutputOpt = None,
-        pin: PinOpt = None,
-        python: PythonOpt = None,
-        driver: DriverOpt = None,
-        gpu_cc: GpuCcOpt = None,
-        snapshot: SnapshotOpt = None,
-        no_probe: NoProbeOpt = False,
-        env_path: EnvOpt = None,
-        quiet: QuietOpt = False,
-        verbose: VerboseOpt = 0,
-        debug: DebugOpt = False,
-    ) -> None:
-        """Explain a traceback: ranked causes (code or environment) and the exact fix."""
-        from compataudit.cli.kit import emit, guarded, note
-        from compataudit.doctor.explain import explain_text
-        from compataudit.files import read_text_input
-        from compataudit.formats.diagnoses import render_json, render_table
-        from compataudit.render import use_color
+    raise typer.Exit(guarded(run, debug=debug))
 
-        def run() -> int:
-            if source == "-" and sys.stdin.isatty():
-                note("reading the error text from stdin (end with Ctrl-D)", quiet=quiet)
-            text = read_text_input(source, "explain: input", errors="replace")
-            env = _environment(pin, python, driver, gpu_cc, snapshot, no_probe, env_path)
-            diagnoses = explain_text(text, env)
-            if not diagnoses:
-                note("note: no known error signature in the input", quiet=quiet)
-            if fmt is TableOrJson.json:
-                rendered = render_json(diagnoses)
-            else:
-                rendered = render_table(diagnoses, color=output is None and use_color(), width=_width(output))
-            emit(rendered, output, summary=f"{len(diagnoses)} diagnosis(es)", quiet=quiet)
-            return 0
 
-        raise typer.Exit(guarded(run, debug=debug))
+@what_if_options
+def explain_command(
+    source: Annotated[
+        str,
+        plain_argument("FILE|-", "A file holding the traceback or error text; - for stdin."),
+    ] = "-",
+    fmt: TableOrJsonOpt = TableOrJson.table,
+    output: OutputOpt = None,
+    what_if: EnvOptions = NO_WHAT_IF,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    debug: DebugOpt = False,
+) -> None:
+    """Explain a traceback: ranked causes (code or environment) and the exact fix."""
+    from compataudit.cli.kit import emit, guarded, note
+    from compataudit.doctor.explain import explain_text
+    from compataudit.files import read_text_input
+    from compataudit.formats.diagnoses import render_json, render_table
+    from compataudit.render import use_color
+
+    def run() -> int:
+        if source == "-" and sys.stdin.isatty():
+            note("reading the error text from stdin (end with Ctrl-D)", quiet=quiet)
+        text = read_text_input(source, "explain: input", errors="replace")
+        env = _environment(what_if)
+        diagnoses = explain_text(text, env)
+        if not diagnoses:
+            note("note: no known error signature in the input", quiet=quiet)
+        if fmt is TableOrJson.json:
+            rendered = render_json(diagnoses)
+        else:
+            rendered = render_table(diagnoses, color=output is None and use_color(), width=_width(output))
+        emit(rendered, output, summary=f"{len(diagnoses)} diagnosis(es)", quiet=quiet)
+        return 0
+
+    raise typer.Exit(guarded(run, debug=debug))
 
 
 def _width(output: str | None) -> int | None:

@@ -16,27 +16,22 @@ import typer
 
 from compataudit.cli.kit import examples
 from compataudit.cli.options import (
+    NO_WHAT_IF,
     DebugOpt,
-    DriverOpt,
-    EnvOpt,
     FleetFormat,
-    GpuCcOpt,
     MatricesOpt,
-    NoProbeOpt,
     OutputOpt,
-    PinOpt,
-    PythonOpt,
     QuietOpt,
     RedactOpt,
-    RequirementsOpt,
-    SnapshotOpt,
     TableOrJson,
     TableOrJsonOpt,
     VerboseOpt,
     fail_on_option,
     plain_argument,
+    what_if_options,
 )
 from compataudit.model import FailOn
+from compataudit.options import EnvOptions
 
 if TYPE_CHECKING:
     from compataudit.model import Environment, Finding, Report
@@ -86,20 +81,14 @@ def register(app: typer.Typer) -> None:
     )(fleet_command)
 
 
+@what_if_options
 def suggest_command(
     framework: Annotated[
         FrameworkChoice, typer.Option("--framework", help="Which framework's stack to suggest.")
     ] = FrameworkChoice.all,
     fmt: TableOrJsonOpt = TableOrJson.table,
     output: OutputOpt = None,
-    pin: PinOpt = None,
-    requirements: RequirementsOpt = None,
-    python: PythonOpt = None,
-    driver: DriverOpt = None,
-    gpu_cc: GpuCcOpt = None,
-    snapshot: SnapshotOpt = None,
-    no_probe: NoProbeOpt = False,
-    env_path: EnvOpt = None,
+    what_if: EnvOptions = NO_WHAT_IF,
     matrices: MatricesOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = 0,
@@ -119,23 +108,12 @@ def suggest_command(
     from compataudit.cli.kit import guarded
 
     def run() -> int:
-        from compataudit.cli.options import env_options
         from compataudit.compat.matrices import load_matrices
         from compataudit.formats.suggestion import render_table
         from compataudit.plan.suggest import FRAMEWORKS, suggest
         from compataudit.sources import build_environment
 
-        opts = env_options(
-            pin=pin,
-            requirements=requirements,
-            python=python,
-            driver=driver,
-            gpu_cc=gpu_cc,
-            snapshot=snapshot,
-            no_probe=no_probe,
-            env_path=env_path,
-        )
-        env = build_environment(opts)
+        env = build_environment(what_if)
         numpy = env.package("numpy")
         chosen = FRAMEWORKS if framework is FrameworkChoice.all else (framework.value,)
         result = suggest(

@@ -23,28 +23,28 @@ RULE_EPILOG = examples(
 
 def register(app: typer.Typer) -> None:
     """Add ``rules`` and ``rule`` to the Typer ``app``."""
+    app.command("rules", epilog=RULES_EPILOG)(list_rules)
+    app.command("rule", epilog=RULE_EPILOG)(show_rule)
 
-    @app.command("rules", epilog=RULES_EPILOG)
-    def list_rules(
-        fmt: Annotated[
-            str, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")
-        ] = "table",
-        quiet: QuietOpt = False,
-        verbose: VerboseOpt = 0,
-        debug: DebugOpt = False,
-    ) -> None:
-        """List every finding code with its default severity and summary."""
-        guarded(lambda: _list_rules(fmt, verbose), debug=debug)
 
-    @app.command("rule", epilog=RULE_EPILOG)
-    def show_rule(
-        code: Annotated[str, plain_argument("CODE", "A finding code (DRV001) or its slug.")],
-        quiet: QuietOpt = False,
-        verbose: VerboseOpt = 0,
-        debug: DebugOpt = False,
-    ) -> None:
-        """Explain one finding code: what it checks, why it matters, how to fix it."""
-        guarded(lambda: _show_rule(code), debug=debug)
+def list_rules(
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")] = "table",
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    debug: DebugOpt = False,
+) -> None:
+    """List every finding code with its default severity and summary."""
+    guarded(lambda: _list_rules(fmt, verbose), debug=debug)
+
+
+def show_rule(
+    code: Annotated[str, plain_argument("CODE", "A finding code (DRV001) or its slug.")],
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    debug: DebugOpt = False,
+) -> None:
+    """Explain one finding code: what it checks, why it matters, how to fix it."""
+    guarded(lambda: _show_rule(code), debug=debug)
 
 
 def _list_rules(fmt: str, verbose: int) -> None:

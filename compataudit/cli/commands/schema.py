@@ -15,16 +15,17 @@ SCHEMA_EPILOG = examples(
 
 def register(app: typer.Typer) -> None:
     """Add the ``schema`` command to the Typer ``app``."""
+    app.command("schema", epilog=SCHEMA_EPILOG)(schema_command)
 
-    @app.command("schema", epilog=SCHEMA_EPILOG)
-    def schema_command(
-        output: OutputOpt = None,
-        quiet: QuietOpt = False,
-        verbose: VerboseOpt = 0,
-        debug: DebugOpt = False,
-    ) -> None:
-        """Print the JSON Schema (draft 2020-12) of the JSON report, schema_version 1."""
-        from compataudit.cli.kit import emit, guarded
-        from compataudit.formats.schema import schema_text
 
-        guarded(lambda: emit(schema_text(), output, quiet=quiet), debug=debug)
+def schema_command(
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    debug: DebugOpt = False,
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of the JSON report, schema_version 1."""
+    from compataudit.cli.kit import emit, guarded
+    from compataudit.formats.schema import schema_text
+
+    guarded(lambda: emit(schema_text(), output, quiet=quiet), debug=debug)
