@@ -271,7 +271,7 @@ def _script(tmp_path: Path, body: str) -> str:
 def test_a_hung_interpreter_and_its_child_are_killed(tmp_path: Path) -> None:
     from compataudit import lifecycle
     from compataudit.probes.target import ask_interpreter
-    from tests.test_lifecycle import alive
+    from tests.processes import alive
 
     pidfile = tmp_path / "child"
     python = _script(tmp_path, f"sleep 300 &\necho $! > {pidfile}\nsleep 300\n")
