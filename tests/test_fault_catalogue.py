@@ -858,6 +858,27 @@ def lacks_text(*words: str) -> Callable[[str, str, Path], None]:
     return check
 
 
+def redacted(
+    name: str,
+    env: Environment,
+    words: tuple[str, ...],
+    also: Setup | None = None,
+    shell: dict[str, str] | None = None,
+) -> Case:
+    """``check --redact`` of a snapshot of ``env`` (after ``also``, under ``shell``'s variables):
+    none of ``words`` reaches stdout or stderr."""
+    setup = snapshot_file("snap.json", env)
+    return Case(
+        name,
+        8,
+        ("check", "--no-smoke", "--snapshot", "snap.json", "--redact", *J),
+        (0, 1),
+        setup=setup if also is None else both(setup, also),
+        env=shell or {},
+        raw=lacks_text(*words),
+    )
+
+
 def laughs(levels: int, width: int, *, pip: bool = False) -> str:
     """A "billion laughs": anchors under a key of their own, the last one used as a
     dependency (or as the pip section), so a reader that expands it never ends."""
@@ -1279,47 +1300,30 @@ HOSTILE = [
         )
     ),
     # ------------------------------------------------ 8 hostile environments: --redact by value
-    Case(
+    redacted(
         "redact-home-outside-home",
-        8,
-        ("check", "--no-smoke", "--snapshot", "snap.json", "--redact", *J),
-        (0, 1),
-        setup=snapshot_file(
-            "snap.json",
-            node(
-                prefix="/data/u/alice/venv",
-                location="/data/u/alice/venv/lib/python3.11/site-packages",
-                env_vars=(("WORK", "/scratch/alice/run"),),
-            ),
+        node(
+            prefix="/data/u/alice/venv",
+            location="/data/u/alice/venv/lib/python3.11/site-packages",
+            env_vars=(("WORK", "/scratch/alice/run"),),
         ),
-        env={"HOME": "/data/u/alice", "USER": "alice", "LOGNAME": "alice"},
-        raw=lacks_text("alice", "/data/u"),
+        ("alice", "/data/u"),
+        shell={"HOME": "/data/u/alice", "USER": "alice", "LOGNAME": "alice"},
     ),
-    Case(
+    redacted(
         "redact-gpu-serial-and-uuid-anywhere",
-        8,
-        ("check", "--no-smoke", "--snapshot", "snap.json", "--redact", *J),
-        (0, 1),
-        setup=snapshot_file(
-            "snap.json",
-            node(
-                uuid="GPU-5a1c",
-                serial="1324019012345",
-                env_vars=(("NODE_INFO", "serial 1324019012345 uuid GPU-5a1c"),),
-            ),
+        node(
+            uuid="GPU-5a1c",
+            serial="1324019012345",
+            env_vars=(("NODE_INFO", "serial 1324019012345 uuid GPU-5a1c"),),
         ),
-        raw=lacks_text("1324019012345", "GPU-5a1c"),
+        ("1324019012345", "GPU-5a1c"),
     ),
-    Case(
+    redacted(
         "redact-this-hostname-anywhere",
-        8,
-        ("check", "--no-smoke", "--snapshot", "snap.json", "--redact", *J),
-        (0, 1),
-        setup=both(
-            snapshot_file("snap.json", node(host=None, env_vars=(("LOGDIR", "/logs/buildhost42/run"),))),
-            lambda root, mp: mp.setattr("socket.gethostname", lambda: "buildhost42.example.org"),
-        ),
-        raw=lacks_text("buildhost42"),
+        node(host=None, env_vars=(("LOGDIR", "/logs/buildhost42/run"),)),
+        ("buildhost42",),
+        also=lambda root, mp: mp.setattr("socket.gethostname", lambda: "buildhost42.example.org"),
     ),
     # ------------------------------------------------ 2 the JSON contract: fleet schema versions
     *(
