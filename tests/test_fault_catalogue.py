@@ -993,21 +993,12 @@ HOSTILE = [
         setup=uv_lock("<img src=x onerror=alert(1)>"),
         raw=lambda out, err, root: ("<img" not in out and "&lt;img" in out) or pytest.fail(out),
     ),
-    Case(
-        "lint-path-escapes",
-        7,
-        ("lint", "--no-cache", "code"),
-        1,
-        setup=write("code/evil" + OSC52 + CLEAR + ".py", LINT_SEED),
-        raw=no_ci_commands,
-    ),
-    Case(
-        "lint-path-newline-command",
-        7,
-        ("lint", "--no-cache", "code"),
-        1,
-        setup=write("code/x\n::error::pwned\n##vso[task.complete]y.py", LINT_SEED),
-        raw=no_ci_commands,
+    *(
+        Case(name, 7, ("lint", "--no-cache", "code"), 1, setup=write(path, LINT_SEED), raw=no_ci_commands)
+        for name, path in (
+            ("lint-path-escapes", "code/evil" + OSC52 + CLEAR + ".py"),
+            ("lint-path-newline-command", "code/x\n::error::pwned\n##vso[task.complete]y.py"),
+        )
     ),
     Case(
         "explain-traceback-escapes",
