@@ -45,11 +45,11 @@ from compataudit.model import (
 )
 from compataudit.sources.snapshot import dump_snapshot
 from tests.processes import alive, all_gone, kill_all, read_pids
+from tests.smoke.fakes import FAKES
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux process model")
 
 REPO = Path(__file__).resolve().parents[1]
-FAKES = REPO / "tests" / "fixtures" / "fake_frameworks"
 MATRICES = REPO / "matrices"
 TRACEBACK = REPO / "tests" / "fixtures" / "tracebacks" / "t17_not_compiled_with_cuda.txt"
 SCHEMA = json.loads(schema_text())

@@ -19,8 +19,9 @@ from compataudit import lifecycle
 from compataudit.model import SmokeStatus
 from compataudit.probes.run import run_command
 from compataudit.smoke.runner import run_smoke
+from tests.assertions import only
 from tests.processes import alive, all_gone, kill_all, read_pids
-from tests.smoke.test_smoke_runner import TORCH_ENV, fake_path, only
+from tests.smoke.fakes import TORCH_ENV, fake_path
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 SLEEP = [sys.executable, "-c", "import time; time.sleep(60)"]

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from compataudit.checks import CheckContext, nvidia_wheels
+from compataudit.checks import nvidia_wheels
 from compataudit.compat.cuda import cuda_view
-from compataudit.compat.matrices import Matrices
 from compataudit.model import Environment, Finding, Package, PlatformInfo, PythonInfo
-
-MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")
+from tests.checks.check_helpers import MATRICES, findings_of
 
 # Requires-Dist lines as torch 2.5.1 and tensorflow 2.18.0 write them (abridged)
 TORCH_CUDNN = 'nvidia-cudnn-cu12==9.1.0.70; platform_system == "Linux" and platform_machine == "x86_64"'
@@ -24,8 +20,7 @@ def _run(*packages: Package, system: str = "Linux") -> list[Finding]:
         platform=PlatformInfo(system=system, machine="x86_64"),
         packages=packages,
     )
-    ctx = CheckContext(env=env, matrices=MATRICES)
-    return [f for check in nvidia_wheels.CHECKS for f in check(ctx)]
+    return findings_of(nvidia_wheels, env)
 
 
 def _pkg(name: str, version: str, *requires: str) -> Package:

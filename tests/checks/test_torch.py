@@ -20,6 +20,9 @@ from compataudit.model import (
     PythonInfo,
     Severity,
 )
+from tests.assertions import only
+from tests.checks.check_helpers import findings_of
+from tests.envs import environment
 
 VOCABULARY = {
     "torch",
@@ -38,19 +41,8 @@ VOCABULARY = {
 def audit(
     *pins: tuple[str, str], python: str = "3.11.7", system: str = "Linux", builds: tuple[BuildInfo, ...] = ()
 ) -> list[Finding]:
-    env = Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system=system, machine="x86_64"),
-        packages=tuple(Package(name, version, pinned=True) for name, version in pins),
-        builds=builds,
-    )
-    ctx = CheckContext(env, load_matrices())
-    return [f for check in torch_checks.CHECKS for f in check(ctx)]
-
-
-def only(findings: list[Finding]) -> Finding:
-    assert len(findings) == 1, findings
-    return findings[0]
+    env = environment(*pins, python=python, system=system, pinned=True, builds=builds)
+    return findings_of(torch_checks, env, load_matrices())
 
 
 def test_py001_names_range_and_repairs_with_nearest_release() -> None:

@@ -11,19 +11,15 @@ from compataudit.compat import jax as jax_compat
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.matrices import Matrices, load_matrices
 from compataudit.errors import MatrixError
-from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
+from compataudit.model import Environment
+from tests.envs import environment, pins_of
 
 MATRIX_DIR = Path(__file__).resolve().parents[2] / "matrices"
 MATRICES = Matrices(MATRIX_DIR)
 
 
 def _ctx(python: str = "3.11.7", **packages: str) -> tuple[Environment, Matrices]:
-    env = Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=tuple(Package(name=n.replace("_", "-"), version=v) for n, v in packages.items()),
-    )
-    return env, MATRICES
+    return environment(*pins_of(**packages), python=python), MATRICES
 
 
 @pytest.mark.parametrize(

@@ -15,11 +15,9 @@ from compataudit.errors import MatrixError
 from compataudit.model import (
     BuildInfo,
     Environment,
-    Package,
-    PlatformInfo,
     ProbeStatus,
-    PythonInfo,
 )
+from tests.envs import environment
 
 A221 = ("sm_60", "sm_70", "sm_80", "sm_89", "compute_90")
 
@@ -36,12 +34,7 @@ def env_of(
     machine: str = "x86_64",
     builds: tuple[BuildInfo, ...] = (),
 ) -> Environment:
-    return Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system=system, machine=machine),
-        packages=tuple(Package(n, v, pinned=True) for n, v in pins),
-        builds=builds,
-    )
+    return environment(*pins, python=python, system=system, machine=machine, pinned=True, builds=builds)
 
 
 # --------------------------------------------------------------------------- schema

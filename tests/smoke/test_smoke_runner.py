@@ -11,40 +11,13 @@ import pytest
 
 from compataudit.errors import UsageError
 from compataudit.model import (
-    Environment,
-    Package,
-    PlatformInfo,
-    PythonInfo,
-    SmokeResult,
     SmokeStatus,
 )
 from compataudit.smoke import runner
 from compataudit.smoke.runner import run_smoke
-
-FAKES = Path(__file__).resolve().parents[1] / "fixtures" / "fake_frameworks"
-
-
-def environment(*packages: tuple[str, str], origin: str = "probe", pinned: bool = False) -> Environment:
-    """An Environment holding exactly ``packages`` (name, version)."""
-    return Environment(
-        python=PythonInfo("3.11.7"),
-        platform=PlatformInfo("Linux", "x86_64"),
-        packages=tuple(Package(name, version, pinned=pinned) for name, version in packages),
-        origin=origin,
-    )
-
-
-def fake_path(scenario: str) -> dict[str, str]:
-    """extra_env that puts the fake framework package ``scenario`` first on the path."""
-    return {"PYTHONPATH": str(FAKES / scenario)}
-
-
-TORCH_ENV = environment(("torch", "2.13.0"))
-
-
-def only(results: list[SmokeResult]) -> SmokeResult:
-    assert len(results) == 1, results
-    return results[0]
+from tests.assertions import only
+from tests.envs import environment
+from tests.smoke.fakes import TORCH_ENV, fake_path
 
 
 @pytest.mark.parametrize(
