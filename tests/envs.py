@@ -17,17 +17,19 @@ def environment(
     system: str = "Linux",
     machine: str = "x86_64",
     pinned: bool = False,
+    packages: tuple[Package, ...] = (),
     builds: tuple[BuildInfo, ...] = (),
     env_vars: tuple[tuple[str, str], ...] = (),
     nvidia: NvidiaInfo | None = None,
     origin: str | None = None,
 ) -> Environment:
     """An Environment holding exactly ``pins`` (name, version), each ``pinned`` (as from --pin or
-    -r) or installed; ``nvidia`` and ``origin`` keep the model's defaults unless given."""
+    -r) or installed, then ``packages`` as built; ``nvidia`` and ``origin`` keep the model's
+    defaults unless given."""
     env = Environment(
         python=PythonInfo(version=python),
         platform=PlatformInfo(system=system, machine=machine),
-        packages=tuple(Package(name, version, pinned=pinned) for name, version in pins),
+        packages=(*(Package(name, version, pinned=pinned) for name, version in pins), *packages),
         builds=builds,
         env_vars=env_vars,
     )

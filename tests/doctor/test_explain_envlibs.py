@@ -17,9 +17,7 @@ from compataudit.doctor import demangle as demangle_module
 from compataudit.doctor.diagnosis import Diagnosis
 from compataudit.doctor.explain import explain_text
 from compataudit.model import BuildInfo, Environment, Gpu, PlatformInfo, ProbeStatus, ToolkitInfo
-from tests.doctor.test_explain import make_env
-
-TRACEBACKS = Path(__file__).resolve().parents[1] / "fixtures" / "tracebacks"
+from tests.doctor.explain_helpers import TRACEBACKS, make_env
 
 # fixture prefix -> (top kind, signature that must fire)
 CASES: dict[str, tuple[str, str]] = {
