@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.matrices import Matrices, load_matrices
 from compataudit.errors import MatrixError
 from compataudit.model import Environment
+from tests.compat.matrix_copies import broken_copy
 from tests.envs import environment, pins_of
 
 MATRIX_DIR = Path(__file__).resolve().parents[2] / "matrices"
@@ -204,14 +204,8 @@ def test_suggest_build_keeps_the_release_when_it_fits() -> None:
     ],
 )
 def test_malformed_copy_names_file_and_row(tmp_path: Path, old: str, new: str, message: str) -> None:
-    target = tmp_path / "matrices"
-    shutil.copytree(MATRIX_DIR, target)
-    path = target / "jax.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
     with pytest.raises(MatrixError, match=message):
-        jax_compat.jax_view(Matrices(target))
+        jax_compat.jax_view(broken_copy(tmp_path, "jax", old, new))
 
 
 def test_a_jax_without_its_own_jaxlib_release_pairs_the_one_published_with_it() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from compataudit.model import (
     Environment,
     ProbeStatus,
 )
+from tests.compat.matrix_copies import broken_copy
 from tests.envs import environment
 
 A221 = ("sm_60", "sm_70", "sm_80", "sm_89", "compute_90")
@@ -73,17 +73,6 @@ def test_release_2_21_matches_the_installed_wheel_metadata(matrices: Matrices) -
     assert "nvidia-cudnn-cu12<10.0,>=9.3.0.75" in rel.and_cuda
 
 
-def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Matrices:
-    src = load_matrices().directory
-    dst = tmp_path / "matrices"
-    shutil.copytree(src, dst)
-    path = dst / f"{name}.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-    return load_matrices(dst)
-
-
 @pytest.mark.parametrize(
     ("old", "new", "where", "field"),
     [
@@ -99,7 +88,7 @@ def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Matrices:
 def test_malformed_field_names_file_and_row(
     tmp_path: Path, old: str, new: str, where: str, field: str
 ) -> None:
-    broken = _broken_copy(tmp_path, "tensorflow", old, new)
+    broken = broken_copy(tmp_path, "tensorflow", old, new)
     with pytest.raises(MatrixError) as err:
         tfc.tensorflow_matrix(broken)
     assert "tensorflow.toml" in str(err.value)
