@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from compataudit.smoke import runner
 from compataudit.smoke.runner import run_smoke
 from tests.assertions import only
 from tests.envs import environment
+from tests.processes import all_gone
 from tests.smoke.fakes import TORCH_ENV, fake_path
 
 
@@ -106,14 +106,6 @@ def test_device_filter_reaches_the_kernel() -> None:
     assert results[0].detail == "torch sees no device matching 'cuda' (it sees: cpu)"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is gone, only not yet reaped
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see processes")
 def test_hang_times_out_and_the_whole_group_is_killed(tmp_path: Path) -> None:
     pidfile = tmp_path / "pids"
@@ -123,10 +115,7 @@ def test_hang_times_out_and_the_whole_group_is_killed(tmp_path: Path) -> None:
     assert result.detail == "no result after 3 s (while importing)"
     pids = [int(p) for p in pidfile.read_text().split()]
     assert len(pids) == 2  # the kernel and the helper it started
-    deadline = time.monotonic() + 5
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(_alive(p) for p in pids)
+    assert all_gone(pids)
 
 
 def test_faults_run_in_parallel_and_do_not_affect_each_other() -> None:
