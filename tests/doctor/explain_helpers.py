@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from compataudit.doctor.diagnosis import Diagnosis
+from compataudit.doctor.explain import explain_text
 from compataudit.model import Environment, Gpu, NvidiaInfo, Package, ProbeStatus
 from tests.envs import environment
 
@@ -31,3 +33,10 @@ def make_env(
         ),
         origin="what-if",
     )
+
+
+def first_diagnosis(path: Path, env: Environment | None = None) -> Diagnosis:
+    """The best diagnosis of the error text in ``path`` (there must be one), in ``env``."""
+    diagnoses = explain_text(path.read_text(encoding="utf-8"), env)
+    assert diagnoses, path.name
+    return diagnoses[0]

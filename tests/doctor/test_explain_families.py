@@ -16,7 +16,7 @@ from compataudit.doctor.explain import KNOWLEDGE_BASE, explain_text
 from compataudit.formats.diagnoses import render_json
 from compataudit.formats.schema import load_schema
 from compataudit.model import Environment
-from tests.doctor.explain_helpers import TRACEBACKS, make_env
+from tests.doctor.explain_helpers import TRACEBACKS, first_diagnosis, make_env
 
 
 def text_of(name: str) -> str:
@@ -24,9 +24,7 @@ def text_of(name: str) -> str:
 
 
 def top(name: str, env: Environment | None = None) -> Diagnosis:
-    diagnoses = explain_text(text_of(name), env)
-    assert diagnoses, name
-    return diagnoses[0]
+    return first_diagnosis(TRACEBACKS / name, env)
 
 
 # --------------------------------------------------------------------------- facts from the text
