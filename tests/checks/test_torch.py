@@ -12,12 +12,9 @@ from compataudit.checks import torch as torch_checks
 from compataudit.compat.matrices import load_matrices
 from compataudit.model import (
     BuildInfo,
-    Environment,
     Finding,
     Package,
-    PlatformInfo,
     ProbeStatus,
-    PythonInfo,
     Severity,
 )
 from tests.assertions import only
@@ -187,11 +184,7 @@ def test_the_installed_stack_has_no_problem() -> None:
 
 
 def test_run_checks_includes_the_torch_area() -> None:
-    env = Environment(
-        python=PythonInfo(version="3.13.0"),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=(Package("torch", "2.4.1", pinned=True),),
-    )
+    env = environment(("torch", "2.4.1"), python="3.13.0", pinned=True)
     codes = {f.code for f in run_checks(CheckContext(env, load_matrices()))}
     assert "PY001" in codes
 
@@ -199,12 +192,7 @@ def test_run_checks_includes_the_torch_area() -> None:
 def _installed(*pkgs: Package, python: str = "3.12.3") -> list[Finding]:
     from compataudit.checks import packages as package_checks
 
-    env = Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=pkgs,
-    )
-    ctx = CheckContext(env, load_matrices())
+    ctx = CheckContext(environment(python=python, packages=pkgs), load_matrices())
     return [
         f
         for check in (*torch_checks.CHECKS, *package_checks.CHECKS)
@@ -231,10 +219,8 @@ def test_tch004_moves_torch_when_the_data_knows_neither_side() -> None:
     assert f.code == "TCH004"
     assert f.fix == 'pip install "torch==9.1.0" torchvision==9.1.0'
     # the marker decides: on Windows the line does not apply
-    env = Environment(
-        python=PythonInfo(version="3.12.3"),
-        platform=PlatformInfo(system="Windows", machine="AMD64"),
-        packages=(Package("torch", "9.0.0"), vision),
+    env = environment(
+        python="3.12.3", system="Windows", machine="AMD64", packages=(Package("torch", "9.0.0"), vision)
     )
     assert list(torch_checks.check_declared_torch(CheckContext(env, load_matrices()))) == []
 
