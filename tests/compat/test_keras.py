@@ -14,11 +14,6 @@ from compataudit.errors import MatrixError
 from tests.compat.matrix_copies import broken_copy
 
 
-@pytest.fixture(scope="module")
-def matrices() -> Matrices:
-    return load_matrices()
-
-
 def test_every_row_loads(matrices: Matrices) -> None:
     km = kc.keras_matrix(matrices)
     assert [p.tensorflow for p in km.keras2] == [f"2.{n}" for n in range(6, 16)]

@@ -9,7 +9,7 @@ import pytest
 from compataudit.compat import tensorflow as tfc
 from compataudit.compat.builds import ResolvedBuild, framework_module
 from compataudit.compat.cuda import arch_supported
-from compataudit.compat.matrices import Matrices, load_matrices
+from compataudit.compat.matrices import Matrices
 from compataudit.errors import MatrixError
 from compataudit.model import (
     BuildInfo,
@@ -20,11 +20,6 @@ from tests.compat.matrix_copies import broken_copy
 from tests.envs import environment
 
 A221 = ("sm_60", "sm_70", "sm_80", "sm_89", "compute_90")
-
-
-@pytest.fixture(scope="module")
-def matrices() -> Matrices:
-    return load_matrices()
 
 
 def env_of(

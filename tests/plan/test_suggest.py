@@ -45,11 +45,6 @@ SITUATIONS = [
 ] + [pytest.param(None, None, py, id=f"no-gpu-py{py}") for py in PYTHONS]
 
 
-@pytest.fixture(scope="module")
-def matrices() -> Matrices:
-    return load_matrices()
-
-
 def what_if(python: str, driver: str | None, cc: str | None) -> Environment:
     return apply_what_if(
         empty_environment(), EnvOptions(python=python, driver=driver, gpu_ccs=(cc,) if cc else ())
