@@ -47,6 +47,11 @@ def _ta(version: str, torch: str | None) -> Wheel:
     return Wheel("torchaudio", version, (f"torch=={torch}",) if torch else ())
 
 
+def _cudnn(family: str, version: str) -> Wheel:
+    """The cuDNN wheel of a CUDA family ("cu12", "cu13")."""
+    return Wheel(f"nvidia-cudnn-{family}", version, module="nvidia/cudnn")
+
+
 def _tf(name: str, version: str, cuda: str | None = None) -> Wheel:
     requires = ("keras<2.16,>=2.15.0", "numpy<2.0.0,>=1.23.5") if version.startswith("2.15") else ()
     if version.startswith("2.14"):
@@ -93,7 +98,7 @@ CATALOGUE: dict[str, list[Wheel]] = {
         Wheel("jax-cuda13-pjrt", "0.10.2"),
         Wheel("protobuf", "6.33.0", module="google/protobuf"),
         Wheel("ml-dtypes", "0.5.4", ("numpy>=1.21",)),
-        Wheel("nvidia-cudnn-cu13", "9.20.0.48", module="nvidia/cudnn"),
+        _cudnn("cu13", "9.20.0.48"),
         _tf("tensorflow", "2.14.1", "11.8"),
         Wheel("keras", "2.14.0"),
         Wheel("jax-cuda12-plugin", "0.10.2", ("jax-cuda12-pjrt==0.10.2",), extras={"with-cuda": ()}),
@@ -268,7 +273,7 @@ CASES += [
         "cudnn-too-old",
         "CDN001",
         "nvidia-cudnn-cu13",
-        (torch_wheel("2.13.0", "13.0"), Wheel("nvidia-cudnn-cu13", "9.10.0.1", module="nvidia/cudnn")),
+        (torch_wheel("2.13.0", "13.0"), _cudnn("cu13", "9.10.0.1")),
         GPU_A100,
     ),
     Case(
@@ -277,7 +282,7 @@ CASES += [
         "nvidia-cudnn-cu13",
         (
             torch_wheel("2.13.0", "13.0", (_CUDNN_PIN,)),
-            Wheel("nvidia-cudnn-cu13", "9.10.0.1", module="nvidia/cudnn"),
+            _cudnn("cu13", "9.10.0.1"),
         ),
         GPU_A100,
         in_project=False,
@@ -319,8 +324,8 @@ CASES += [
         "nvidia-cudnn-cu12",
         (
             torch_wheel("2.13.0", "13.0", (_CUDNN_PIN,)),
-            Wheel("nvidia-cudnn-cu13", "9.20.0.48", module="nvidia/cudnn"),
-            Wheel("nvidia-cudnn-cu12", "9.10.2.21", module="nvidia/cudnn"),
+            _cudnn("cu13", "9.20.0.48"),
+            _cudnn("cu12", "9.10.2.21"),
         ),
         GPU_A100,
     ),
