@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from compataudit.compat.matrices import Matrices, load_matrices
+
 # Lint fixtures include pytest-shaped files (test_*.py) that are data, not tests.
 collect_ignore_glob = ["fixtures/*"]
 
@@ -19,3 +21,9 @@ def _private_cache_dir(
     where = tmp_path_factory.getbasetemp() / "xdg-cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(where))
     return where
+
+
+@pytest.fixture(scope="module")
+def matrices() -> Matrices:
+    """The shipped matrices, loaded once per test module."""
+    return load_matrices()

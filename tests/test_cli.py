@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,23 +10,9 @@ from typing import Any
 
 import pytest
 
+from tests.cli_process import run
+
 FRAMEWORK_MODULES = ("torch", "tensorflow", "keras", "jax", "jaxlib")
-
-
-def run(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
-    full_env.update({"NO_COLOR": "1", **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "compataudit", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=cwd,
-        input=stdin,
-        timeout=120,
-    )
 
 
 def _json(proc: subprocess.CompletedProcess[str]) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_cli import run
+from tests.cli_process import run
 
 COMMANDS = (
     ("check",),

@@ -13,7 +13,8 @@ from compataudit.compat.datafacts import HARVEST_DIR, harvest_pins, read_harvest
 from compataudit.compat.matrices import COMPILED_NAME, compile_directory, load_matrices
 from compataudit.compat.staleness import data_facts, newer_than_data
 from compataudit.errors import MatrixError
-from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
+from compataudit.model import Environment
+from tests.envs import environment
 
 CHECKOUT = Path(__file__).resolve().parents[1] / "matrices"
 
@@ -113,11 +114,7 @@ def test_malformed_newest_names_file_and_row(tmp_path: Path, old: str, new: str,
 
 
 def _env(*packages: tuple[str, str]) -> Environment:
-    return Environment(
-        python=PythonInfo(version="3.12.8"),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=tuple(Package(n, v) for n, v in packages),
-    )
+    return environment(*packages, python="3.12.8")
 
 
 @pytest.mark.parametrize(

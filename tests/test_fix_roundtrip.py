@@ -47,6 +47,11 @@ def _ta(version: str, torch: str | None) -> Wheel:
     return Wheel("torchaudio", version, (f"torch=={torch}",) if torch else ())
 
 
+def _cudnn(family: str, version: str) -> Wheel:
+    """The cuDNN wheel of a CUDA family ("cu12", "cu13")."""
+    return Wheel(f"nvidia-cudnn-{family}", version, module="nvidia/cudnn")
+
+
 def _tf(name: str, version: str, cuda: str | None = None) -> Wheel:
     requires = ("keras<2.16,>=2.15.0", "numpy<2.0.0,>=1.23.5") if version.startswith("2.15") else ()
     if version.startswith("2.14"):
@@ -59,7 +64,17 @@ def _tf(name: str, version: str, cuda: str | None = None) -> Wheel:
 _JAX_CUDA13 = ("jaxlib<=0.10.2,>=0.10.2", "jax-cuda13-plugin[with-cuda]<=0.10.2,>=0.10.2")
 _JAX_CUDA12 = ("jaxlib<=0.10.2,>=0.10.2", "jax-cuda12-plugin[with-cuda]<=0.10.2,>=0.10.2")
 _JAX = ("jaxlib<=0.10.2,>=0.10.1", "numpy>=2.0")
+NUMPY1 = Wheel("numpy", "1.26.4")
 NUMPY2 = Wheel("numpy", "2.4.1")
+KERAS3 = Wheel("keras", "3.15.1", ("numpy",))
+
+
+def _tf_cpu(version: str, keras: Wheel = KERAS3) -> tuple[Wheel, ...]:
+    """tensorflow-cpu ``version`` with ``keras`` and numpy 1."""
+    return (_tf("tensorflow-cpu", version), keras, NUMPY1)
+
+
+TF_CPU_STACK = _tf_cpu("2.21.0")  # TensorFlow 2.21 (CPU) as installed
 _CUDNN_PIN = 'nvidia-cudnn-cu13==9.20.0.48; platform_system == "Linux"'  # torch 2.13.0's own pin
 
 # What each index serves. "pypi" stands for the default index; PyTorch's variant indexes
@@ -83,7 +98,7 @@ CATALOGUE: dict[str, list[Wheel]] = {
         Wheel("jax-cuda13-pjrt", "0.10.2"),
         Wheel("protobuf", "6.33.0", module="google/protobuf"),
         Wheel("ml-dtypes", "0.5.4", ("numpy>=1.21",)),
-        Wheel("nvidia-cudnn-cu13", "9.20.0.48", module="nvidia/cudnn"),
+        _cudnn("cu13", "9.20.0.48"),
         _tf("tensorflow", "2.14.1", "11.8"),
         Wheel("keras", "2.14.0"),
         Wheel("jax-cuda12-plugin", "0.10.2", ("jax-cuda12-pjrt==0.10.2",), extras={"with-cuda": ()}),
@@ -133,7 +148,6 @@ class Case:
     in_project: bool = True
 
 
-NUMPY1 = Wheel("numpy", "1.26.4")
 CASES = [
     Case(
         "cpu-torch-on-a-gpu",
@@ -158,38 +172,8 @@ CASES = [
         "cpu-tensorflow-on-a-gpu",
         "DRV004",
         "tensorflow",
-        (_tf("tensorflow-cpu", "2.21.0"), Wheel("keras", "3.15.1", ("numpy",)), NUMPY1),
+        TF_CPU_STACK,
         GPU_A100,
-    ),
-    Case(
-        "torchvision-of-another-torch",
-        "TCH001",
-        "torchvision",
-        (torch_wheel("2.13.0", "13.0"), _tv("0.27.0", "2.12.0")),
-        GPU_A100,
-        in_project=False,
-    ),
-    Case(
-        "torchaudio-of-another-torch",
-        "TCH002",
-        "torchaudio",
-        (torch_wheel("2.13.0", "13.0"), _ta("2.10.0", "2.10.0")),
-        GPU_A100,
-        in_project=False,
-    ),
-    Case(
-        "keras3-beside-tf215",
-        "KER001",
-        "keras",
-        (_tf("tensorflow-cpu", "2.15.1"), Wheel("keras", "3.15.1", ("numpy",)), NUMPY1),
-        in_project=False,
-    ),
-    Case(
-        "keras2-beside-tf221",
-        "KER002",
-        "keras",
-        (_tf("tensorflow-cpu", "2.21.0"), Wheel("keras", "2.15.0"), NUMPY1),
-        in_project=False,
     ),
     Case(
         "tf-keras-of-another-tf",
@@ -197,13 +181,13 @@ CASES = [
         "tf-keras",
         (
             _tf("tensorflow-cpu", "2.21.0"),
-            Wheel("keras", "3.15.1", ("numpy",)),
+            KERAS3,
             Wheel("tf-keras", "2.15.0", ("tensorflow<2.16,>=2.15",), module="tf_keras"),
             NUMPY1,
         ),
         in_project=False,
     ),
-    Case("missing-dependency", "PKG001", "numpy", (Wheel("keras", "3.15.1", ("numpy",)),), in_project=False),
+    Case("missing-dependency", "PKG001", "numpy", (KERAS3,), in_project=False),
     Case(
         "dependency-conflict",
         "PKG002",
@@ -218,7 +202,7 @@ CASES = [
         (
             _tf("tensorflow", "2.21.0", "12.5.1"),
             _tf("tensorflow-cpu", "2.21.0"),
-            Wheel("keras", "3.15.1", ("numpy",)),
+            KERAS3,
             NUMPY1,
         ),
         GPU_A100,
@@ -254,9 +238,7 @@ CASES += [
         "DEP001",
         "protobuf",
         (
-            _tf("tensorflow-cpu", "2.21.0"),
-            Wheel("keras", "3.15.1", ("numpy",)),
-            NUMPY1,
+            *TF_CPU_STACK,
             Wheel("protobuf", "5.29.0", module="google/protobuf"),
         ),
     ),
@@ -265,9 +247,7 @@ CASES += [
         "DEP002",
         "ml-dtypes",
         (
-            _tf("tensorflow-cpu", "2.21.0"),
-            Wheel("keras", "3.15.1", ("numpy",)),
-            NUMPY1,
+            *TF_CPU_STACK,
             Wheel("ml-dtypes", "0.3.1"),
         ),
     ),
@@ -290,17 +270,10 @@ CASES += [
         GPU_A100,
     ),
     Case(
-        "keras-of-another-tf",
-        "KER004",
-        "keras",
-        (_tf("tensorflow-cpu", "2.15.1"), Wheel("keras", "2.14.0"), NUMPY1),
-        in_project=False,
-    ),
-    Case(
         "cudnn-too-old",
         "CDN001",
         "nvidia-cudnn-cu13",
-        (torch_wheel("2.13.0", "13.0"), Wheel("nvidia-cudnn-cu13", "9.10.0.1", module="nvidia/cudnn")),
+        (torch_wheel("2.13.0", "13.0"), _cudnn("cu13", "9.10.0.1")),
         GPU_A100,
     ),
     Case(
@@ -309,7 +282,7 @@ CASES += [
         "nvidia-cudnn-cu13",
         (
             torch_wheel("2.13.0", "13.0", (_CUDNN_PIN,)),
-            Wheel("nvidia-cudnn-cu13", "9.10.0.1", module="nvidia/cudnn"),
+            _cudnn("cu13", "9.10.0.1"),
         ),
         GPU_A100,
         in_project=False,
@@ -322,7 +295,7 @@ CASES += [
         "tensorflow-driver-too-old",
         "DRV001",
         "tensorflow",
-        (_tf("tensorflow", "2.21.0", "12.5.1"), Wheel("keras", "3.15.1", ("numpy",)), NUMPY1),
+        (_tf("tensorflow", "2.21.0", "12.5.1"), KERAS3, NUMPY1),
         ("--driver", "520.61.05", "--gpu-cc", "8.0"),
     ),
     Case(
@@ -351,8 +324,8 @@ CASES += [
         "nvidia-cudnn-cu12",
         (
             torch_wheel("2.13.0", "13.0", (_CUDNN_PIN,)),
-            Wheel("nvidia-cudnn-cu13", "9.20.0.48", module="nvidia/cudnn"),
-            Wheel("nvidia-cudnn-cu12", "9.10.2.21", module="nvidia/cudnn"),
+            _cudnn("cu13", "9.20.0.48"),
+            _cudnn("cu12", "9.10.2.21"),
         ),
         GPU_A100,
     ),
@@ -360,14 +333,14 @@ CASES += [
         "legacy-keras-without-tf-keras",
         "KER005",
         "tf-keras",
-        (_tf("tensorflow-cpu", "2.21.0"), Wheel("keras", "3.15.1", ("numpy",)), NUMPY1),
+        TF_CPU_STACK,
         shell={"TF_USE_LEGACY_KERAS": "1"},
     ),
     Case(
         "policy-pin",
         "POL001",
         "numpy",
-        (Wheel("keras", "3.15.1", ("numpy",)), NUMPY2),
+        (KERAS3, NUMPY2),
         config='require = ["numpy<2"]',
     ),
 ]
@@ -375,18 +348,10 @@ CASES += [
 
 CASES += [
     Case(
-        "torchvision-pinning-another-torch",
-        "TCH004",
-        "torchvision",
-        (torch_wheel("2.13.0", "13.0"), _tv("0.99.0", "2.99.0")),
-        GPU_A100,
-        in_project=False,
-    ),
-    Case(
         "keras-backend-too-old",
         "KER006",
         "jax",
-        (Wheel("keras", "3.15.1", ("numpy",)), NUMPY2, Wheel("jax", "0.4.13"), Wheel("jaxlib", "0.4.13")),
+        (KERAS3, NUMPY2, Wheel("jax", "0.4.13"), Wheel("jaxlib", "0.4.13")),
         shell={"KERAS_BACKEND": "jax"},
         # Known limit: a project that pins jaxlib==0.4.13 itself makes `uv add "jax>=0.4.20"`
         # unsolvable (pip moves jaxlib along as a dependency; uv add does not touch another pin).
@@ -396,9 +361,29 @@ CASES += [
         "keras-backend-not-installed",
         "KER006",
         "",  # the cure is a variable: export KERAS_BACKEND=tensorflow
-        (_tf("tensorflow-cpu", "2.21.0"), Wheel("keras", "3.15.1", ("numpy",)), NUMPY1),
+        TF_CPU_STACK,
         shell={"KERAS_BACKEND": "jax"},
     ),
+]
+
+
+# An extension that pins another torch beside PyPI's torch 2.13.0: uv refuses to lock it.
+CASES += [
+    Case(name, code, extension.name, (torch_wheel("2.13.0", "13.0"), extension), GPU_A100, in_project=False)
+    for name, code, extension in (
+        ("torchvision-of-another-torch", "TCH001", _tv("0.27.0", "2.12.0")),
+        ("torchaudio-of-another-torch", "TCH002", _ta("2.10.0", "2.10.0")),
+        ("torchvision-pinning-another-torch", "TCH004", _tv("0.99.0", "2.99.0")),
+    )
+]
+# A Keras that does not fit the TensorFlow beside it (its declared pins make uv refuse).
+CASES += [
+    Case(name, code, "keras", _tf_cpu(tf, keras), in_project=False)
+    for name, code, tf, keras in (
+        ("keras3-beside-tf215", "KER001", "2.15.1", KERAS3),
+        ("keras2-beside-tf221", "KER002", "2.21.0", Wheel("keras", "2.15.0")),
+        ("keras-of-another-tf", "KER004", "2.15.1", Wheel("keras", "2.14.0")),
+    )
 ]
 
 

@@ -11,21 +11,15 @@ Offline: reads only the recorded harvest (matrices/harvested/).
 
 from __future__ import annotations
 
-import pytest
 from packaging.version import Version
 
 from compataudit.checks import CheckContext, run_checks
-from compataudit.compat.matrices import Matrices, load_matrices
+from compataudit.compat.matrices import Matrices
 from compataudit.model import Severity
 from compataudit.options import EnvOptions
 from compataudit.plan.ci_matrix import Query, compatible_sets
 from compataudit.sources.whatif import apply_what_if, empty_environment
 from tests.harvest_facts import Ledger, allows_minor, exact, floor, releases
-
-
-@pytest.fixture(scope="module")
-def matrices() -> Matrices:
-    return load_matrices()
 
 
 def _installable(versions: dict[str, str], python: str, ledger: Ledger) -> None:

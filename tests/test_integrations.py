@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.test_cli import run
+from tests.cli_process import run
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_FIXTURES = ROOT / "tests" / "fixtures" / "lint"

@@ -19,33 +19,12 @@ from compataudit import lifecycle
 from compataudit.model import SmokeStatus
 from compataudit.probes.run import run_command
 from compataudit.smoke.runner import run_smoke
-from tests.smoke.test_smoke_runner import TORCH_ENV, fake_path, only
+from tests.assertions import only
+from tests.processes import alive, all_gone, kill_all, read_pids
+from tests.smoke.fakes import TORCH_ENV, fake_path
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 SLEEP = [sys.executable, "-c", "import time; time.sleep(60)"]
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is gone, only not yet reaped
-
-
-def all_gone(pids: list[int], within: float = 5.0) -> bool:
-    deadline = time.monotonic() + within
-    while any(alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return not any(alive(p) for p in pids)
-
-
-def read_pids(pidfile: Path, within: float = 60.0) -> list[int]:
-    deadline = time.monotonic() + within
-    while not pidfile.exists():
-        assert time.monotonic() < deadline, "the fake kernel never started"
-        time.sleep(0.05)
-    return [int(p) for p in pidfile.read_text().split()]
 
 
 @pytest.fixture
@@ -54,9 +33,7 @@ def hang(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
     extra = {**fake_path("hang"), "FAKE_HANG_PIDFILE": str(pidfile), "FAKE_HANG_SETSID": "1"}
     yield extra, pidfile
     if pidfile.exists():  # never leave a sleeper behind, even when a test fails
-        for pid in read_pids(pidfile):
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        kill_all(read_pids(pidfile))
 
 
 def test_timeout_kills_the_group_and_the_setsid_helper(hang: tuple[dict[str, str], Path]) -> None:

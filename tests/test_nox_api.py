@@ -9,23 +9,17 @@ import pytest
 import compataudit.nox as ca
 from compataudit.model import (
     Environment,
-    Package,
-    PlatformInfo,
-    PythonInfo,
     SmokeResult,
     SmokeStatus,
     to_jsonable,
 )
+from tests.envs import environment, pins_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _env(**packages: str) -> Environment:
-    return Environment(
-        python=PythonInfo(version="3.11.7"),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=tuple(Package(name=n.replace("_", "-"), version=v) for n, v in packages.items()),
-    )
+    return environment(*pins_of(**packages))
 
 
 @pytest.mark.parametrize(

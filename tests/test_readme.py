@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import run
+from tests.cli_process import run
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

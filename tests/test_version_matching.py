@@ -13,7 +13,7 @@ from packaging.version import Version
 
 from compataudit.nox import cell_differences
 from compataudit.versions import in_range
-from tests.smoke.test_smoke_runner import environment
+from tests.envs import environment
 
 LOCALS = st.sampled_from(["", "+cu124", "+cu118", "+cpu", "+rocm6.2", "+git1234", "+nv24.7"])
 SUFFIXES = st.sampled_from(["", "rc1", "a0", ".dev20241001", ".post1", ".post2.dev3"])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from compataudit.model import Environment, Gpu, NvidiaInfo, PlatformInfo, ProbeStatus, PythonInfo
+from compataudit.model import Environment, Gpu, NvidiaInfo, ProbeStatus
 from compataudit.probes.visibility import split_gpus
+from tests.envs import environment
 
 GPUS = (
     Gpu(index=0, name="Tesla P100", uuid="GPU-1a2b3c4d-0000", compute_capability="6.0"),
@@ -15,9 +16,7 @@ GPUS = (
 
 
 def _env(visible: str | None, order: str | None = "PCI_BUS_ID", gpus: tuple[Gpu, ...] = GPUS) -> Environment:
-    return Environment(
-        python=PythonInfo("3.11.7"),
-        platform=PlatformInfo("Linux", "x86_64"),
+    return environment(
         nvidia=NvidiaInfo(status=ProbeStatus.OK, gpus=gpus, visible_devices=visible),
         env_vars=(("CUDA_DEVICE_ORDER", order),) if order else (),
     )

@@ -18,11 +18,10 @@ import pytest
 
 from compataudit.checks import CheckContext
 from compataudit.checks.baseline import check_baseline, drift_facts
-from compataudit.compat.matrices import Matrices
 from compataudit.model import Environment, Gpu, Severity, to_jsonable
+from tests.checks.check_helpers import MATRICES
 from tests.plan.plan_helpers import real_env, with_gpus, with_package, with_torch_build
 
-MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")
 H100 = ("NVIDIA H100 80GB HBM3", "9.0")
 
 

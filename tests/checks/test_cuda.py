@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from compataudit.checks import CheckContext
 from compataudit.checks import cuda as cuda_checks
 from compataudit.compat import builds
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.matrices import Matrices
-from compataudit.model import Environment, Finding, Gpu, NvidiaInfo, PlatformInfo, ProbeStatus, PythonInfo
+from compataudit.model import Environment, Finding, Gpu, NvidiaInfo, ProbeStatus
+from tests.checks.check_helpers import findings_of
+from tests.envs import environment
 
-MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")
 TORCH_CU124 = ResolvedBuild(
     "torch",
     ("torch",),
@@ -63,13 +62,7 @@ def _run(
     system: str = "Linux",
 ) -> list[Finding]:
     monkeypatch.setattr(builds, "resolve_builds", lambda env, matrices: list(build_list))
-    env = Environment(
-        python=PythonInfo(version="3.11.7"),
-        platform=PlatformInfo(system=system, machine="x86_64"),
-        nvidia=nvidia,
-    )
-    ctx = CheckContext(env=env, matrices=MATRICES)
-    return [f for check in cuda_checks.CHECKS for f in check(ctx)]
+    return findings_of(cuda_checks, environment(system=system, nvidia=nvidia))
 
 
 def _ok(driver: str | None, *ccs: str) -> NvidiaInfo:
@@ -211,13 +204,9 @@ def test_hidden_gpus_are_not_checked(
     )
     nvidia = replace(_ok("560.35.03"), gpus=gpus, visible_devices=visible)
     monkeypatch.setattr(builds, "resolve_builds", lambda env, matrices: [build])
-    env = Environment(
-        python=PythonInfo(version="3.11.7"),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        nvidia=nvidia,
-        env_vars=(("CUDA_DEVICE_ORDER", "PCI_BUS_ID"),),
+    found = findings_of(
+        cuda_checks, environment(nvidia=nvidia, env_vars=(("CUDA_DEVICE_ORDER", "PCI_BUS_ID"),))
     )
-    found = [f for check in cuda_checks.CHECKS for f in check(CheckContext(env=env, matrices=MATRICES))]
     assert [f.code for f in found] == expected
     assert all(call[1] in ((), ("8.9",), ("6.0", "8.9"), ("6.0",)) for call in compat.calls)
 

@@ -12,11 +12,12 @@ from dataclasses import replace
 
 import pytest
 
-from compataudit.checks import CheckContext, cudnn
+from compataudit.checks import cudnn
 from compataudit.compat.matrices import load_matrices
 from compataudit.model import Environment, Finding, Package, ProbeStatus, ToolkitInfo
 from compataudit.options import EnvOptions
 from compataudit.sources.whatif import apply_what_if, empty_environment
+from tests.checks.check_helpers import findings_of
 
 JAX_062 = ("jax==0.6.2", "jaxlib==0.6.2", "jax-cuda12-plugin==0.6.2", "jax-cuda12-pjrt==0.6.2")
 JAX_053 = ("jax==0.5.3", "jaxlib==0.5.3", "jax-cuda12-plugin==0.5.3", "jax-cuda12-pjrt==0.5.3")
@@ -36,8 +37,7 @@ def _env(*pins: str, ccs: tuple[str, ...] = ("8.6",), system_cudnn: str | None =
 
 
 def _findings(env: Environment) -> list[Finding]:
-    ctx = CheckContext(env, load_matrices())
-    return [f for check in cudnn.CHECKS for f in check(ctx)]
+    return findings_of(cudnn, env, load_matrices())
 
 
 def _codes(env: Environment) -> list[str]:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from compataudit.checks import CheckContext, extension_builds
-from compataudit.compat.matrices import Matrices
+from compataudit.checks import extension_builds
 from compataudit.model import (
     BuildInfo,
     Environment,
@@ -19,8 +16,8 @@ from compataudit.model import (
     Severity,
     ToolkitInfo,
 )
+from tests.checks.check_helpers import findings_of
 
-MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")
 # Requires-Dist of xformers 0.0.29.post3's Linux wheel (PyPI metadata).
 XFORMERS_PIN = "torch==2.6.0"
 
@@ -35,8 +32,7 @@ def _run(
         builds=(BuildInfo("torch", "torch", version=torch, cuda=cuda, source="torch/version.py"),),
         toolkit=ToolkitInfo(status=ProbeStatus.OK, nvcc_version=nvcc, nvcc_path="/usr/local/cuda/bin/nvcc"),
     )
-    ctx = CheckContext(env=env, matrices=MATRICES)
-    return [f for check in extension_builds.CHECKS for f in check(ctx)]
+    return findings_of(extension_builds, env)
 
 
 def test_exact_torch_pin_that_holds_is_silent() -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compataudit.checks import CheckContext, extensions
-from compataudit.compat.matrices import Matrices
+from compataudit.checks import extensions
 from compataudit.model import (
     BuildInfo,
     Environment,
@@ -16,8 +15,8 @@ from compataudit.model import (
     PythonInfo,
     Severity,
 )
+from tests.checks.check_helpers import findings_of
 
-MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")
 OLD = "_ZN5torch3jit11parseSchemaERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE"
 
 
@@ -30,8 +29,7 @@ def _run(*objects: ExtensionObject, torch: str = "2.13.0", cuda: str | None = No
         builds=(BuildInfo("torch", "torch", version=torch, cuda=cuda),),
         extensions=objects,
     )
-    ctx = CheckContext(env=env, matrices=MATRICES)
-    return [f for check in extensions.CHECKS for f in check(ctx)]
+    return findings_of(extensions, env)
 
 
 def test_no_finding_for_an_extension_that_loads() -> None:

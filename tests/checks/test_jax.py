@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from compataudit.checks import CheckContext
 from compataudit.checks import jax as jax_checks
-from compataudit.compat.matrices import Matrices
-from compataudit.model import Environment, Finding, Package, PlatformInfo, PythonInfo
-
-MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")
+from compataudit.model import Finding
+from tests.checks.check_helpers import findings_of
+from tests.envs import environment, pins_of
 
 
 def _run(python: str = "3.11.7", **packages: str) -> list[Finding]:
-    env = Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=tuple(Package(name=n.replace("_", "-"), version=v) for n, v in packages.items()),
-    )
-    ctx = CheckContext(env=env, matrices=MATRICES)
-    return [f for check in jax_checks.CHECKS for f in check(ctx)]
+    return findings_of(jax_checks, environment(*pins_of(**packages), python=python))
 
 
 def test_jaxlib_newer_than_jax() -> None:

@@ -7,7 +7,9 @@ import pytest
 from compataudit.checks import CheckContext, run_checks
 from compataudit.checks import keras as keras_checks
 from compataudit.compat.matrices import load_matrices
-from compataudit.model import Environment, Finding, Package, PlatformInfo, PythonInfo, Severity
+from compataudit.model import Finding, Severity
+from tests.assertions import only
+from tests.envs import environment
 
 LEGACY_SOURCE = "https://github.com/tensorflow/tensorflow/blob/v2.21.0/tensorflow/python/util/lazy_loader.py"
 
@@ -15,12 +17,7 @@ LEGACY_SOURCE = "https://github.com/tensorflow/tensorflow/blob/v2.21.0/tensorflo
 def context(
     *pins: tuple[str, str], python: str = "3.11.9", env_vars: tuple[tuple[str, str], ...] = ()
 ) -> CheckContext:
-    env = Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=tuple(Package(n, v, pinned=True) for n, v in pins),
-        env_vars=env_vars,
-    )
+    env = environment(*pins, python=python, pinned=True, env_vars=env_vars)
     return CheckContext(env=env, matrices=load_matrices())
 
 
@@ -29,11 +26,6 @@ def run(
 ) -> list[Finding]:
     ctx = context(*pins, python=python, env_vars=env_vars)
     return [f for check in keras_checks.CHECKS for f in check(ctx)]
-
-
-def only(findings: list[Finding]) -> Finding:
-    assert len(findings) == 1, findings
-    return findings[0]
 
 
 def test_keras3_beside_tf215() -> None:

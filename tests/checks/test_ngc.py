@@ -18,12 +18,11 @@ from compataudit.model import (
     Gpu,
     NvidiaInfo,
     Package,
-    PlatformInfo,
     ProbeStatus,
-    PythonInfo,
 )
 from compataudit.options import EnvOptions
 from compataudit.sources.whatif import apply_what_if, empty_environment
+from tests.envs import environment
 
 DOCKER = Path(__file__).parent.parent / "fixtures" / "inputs" / "docker"
 NGC_24_07 = "2.4.0a0+3bcc3cddb5.nv24.07"
@@ -35,21 +34,14 @@ def _env(
     driver: str | None = None,
     builds: tuple[BuildInfo, ...] = (),
 ) -> Environment:
-    nvidia = NvidiaInfo(status=ProbeStatus.SKIPPED)
+    nvidia = None
     if driver is not None:
         nvidia = NvidiaInfo(
             status=ProbeStatus.OK,
             driver_version=driver,
             gpus=(Gpu(0, "Tesla V100-SXM2-16GB", compute_capability="7.0"),),
         )
-    return Environment(
-        python=PythonInfo(version="3.10.12"),
-        platform=PlatformInfo("Linux", "x86_64"),
-        packages=packages,
-        env_vars=env_vars,
-        nvidia=nvidia,
-        builds=builds,
-    )
+    return environment(python="3.10.12", packages=packages, env_vars=env_vars, nvidia=nvidia, builds=builds)
 
 
 def _codes(env: Environment) -> list[tuple[str, str]]:

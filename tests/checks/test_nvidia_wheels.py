@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from compataudit.checks import CheckContext, nvidia_wheels
+from compataudit.checks import nvidia_wheels
 from compataudit.compat.cuda import cuda_view
-from compataudit.compat.matrices import Matrices
-from compataudit.model import Environment, Finding, Package, PlatformInfo, PythonInfo
-
-MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")
+from compataudit.model import Finding, Package
+from tests.checks.check_helpers import MATRICES, findings_of
+from tests.envs import environment
 
 # Requires-Dist lines as torch 2.5.1 and tensorflow 2.18.0 write them (abridged)
 TORCH_CUDNN = 'nvidia-cudnn-cu12==9.1.0.70; platform_system == "Linux" and platform_machine == "x86_64"'
@@ -19,13 +16,7 @@ TF_CUDNN = 'nvidia-cudnn-cu12==9.3.0.75; extra == "and-cuda"'
 
 
 def _run(*packages: Package, system: str = "Linux") -> list[Finding]:
-    env = Environment(
-        python=PythonInfo(version="3.11.7"),
-        platform=PlatformInfo(system=system, machine="x86_64"),
-        packages=packages,
-    )
-    ctx = CheckContext(env=env, matrices=MATRICES)
-    return [f for check in nvidia_wheels.CHECKS for f in check(ctx)]
+    return findings_of(nvidia_wheels, environment(system=system, packages=packages))
 
 
 def _pkg(name: str, version: str, *requires: str) -> Package:

@@ -1,23 +1,16 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from compataudit.checks import CheckContext, run_checks
 from compataudit.checks.policy import check_requirements
-from compataudit.compat.matrices import Matrices
-from compataudit.model import Environment, Package, PlatformInfo, PythonInfo, Severity
-
-MATRICES = Matrices(Path(__file__).resolve().parents[2] / "matrices")
+from compataudit.model import Environment, Severity
+from tests.checks.check_helpers import MATRICES
+from tests.envs import environment, pins_of
 
 
 def _env(python: str = "3.11.7", **packages: str) -> Environment:
-    return Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=tuple(Package(name=n.replace("_", "-"), version=v) for n, v in packages.items()),
-    )
+    return environment(*pins_of(**packages), python=python)
 
 
 def _titles(env: Environment, require: object) -> list[str]:

@@ -7,10 +7,8 @@ an install of 2.6.0 is therefore something the data cannot know.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from compataudit.compat.datafacts import HARVEST_DIR
 from compataudit.compat.matrices import COMPILED_NAME, load_matrices
 from compataudit.options import AuditOptions, EnvOptions
 from compataudit.sources.whatif import apply_what_if, empty_environment
+from tests.cli_process import run
 from tests.schema_helpers import assert_valid_report
 
 CHECKOUT = Path(__file__).resolve().parents[2] / "matrices"
@@ -55,14 +54,7 @@ def test_report_carries_data_date_and_the_stale_installs() -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
-    return subprocess.run(
-        [sys.executable, "-m", "compataudit", *args],
-        capture_output=True,
-        text=True,
-        env={**env, "NO_COLOR": "1", "COLUMNS": "100"},
-        timeout=120,
-    )
+    return run(*args, env={"COLUMNS": "100"})
 
 
 WHAT_IF = ("check", "--no-probe", "--no-smoke", "--python", "3.12")

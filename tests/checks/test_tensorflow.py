@@ -13,24 +13,16 @@ from compataudit.checks import keras as keras_checks
 from compataudit.checks import tensorflow as tf_checks
 from compataudit.compat.matrices import load_matrices
 from compataudit.model import Environment, Finding, Package, PlatformInfo, PythonInfo, Severity
+from tests.assertions import only
+from tests.checks.check_helpers import findings_of
+from tests.envs import environment
 
 
 def run(
     *pins: tuple[str, str], python: str = "3.11.9", env_vars: tuple[tuple[str, str], ...] = ()
 ) -> list[Finding]:
-    env = Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=tuple(Package(n, v, pinned=True) for n, v in pins),
-        env_vars=env_vars,
-    )
-    ctx = CheckContext(env=env, matrices=load_matrices())
-    return [f for check in tf_checks.CHECKS for f in check(ctx)]
-
-
-def only(findings: list[Finding]) -> Finding:
-    assert len(findings) == 1, findings
-    return findings[0]
+    env = environment(*pins, python=python, pinned=True, env_vars=env_vars)
+    return findings_of(tf_checks, env, load_matrices())
 
 
 def test_this_machines_stack_has_no_error() -> None:

@@ -12,14 +12,14 @@ from compataudit.checks import torch as torch_checks
 from compataudit.compat.matrices import load_matrices
 from compataudit.model import (
     BuildInfo,
-    Environment,
     Finding,
     Package,
-    PlatformInfo,
     ProbeStatus,
-    PythonInfo,
     Severity,
 )
+from tests.assertions import only
+from tests.checks.check_helpers import findings_of
+from tests.envs import environment
 
 VOCABULARY = {
     "torch",
@@ -38,19 +38,8 @@ VOCABULARY = {
 def audit(
     *pins: tuple[str, str], python: str = "3.11.7", system: str = "Linux", builds: tuple[BuildInfo, ...] = ()
 ) -> list[Finding]:
-    env = Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system=system, machine="x86_64"),
-        packages=tuple(Package(name, version, pinned=True) for name, version in pins),
-        builds=builds,
-    )
-    ctx = CheckContext(env, load_matrices())
-    return [f for check in torch_checks.CHECKS for f in check(ctx)]
-
-
-def only(findings: list[Finding]) -> Finding:
-    assert len(findings) == 1, findings
-    return findings[0]
+    env = environment(*pins, python=python, system=system, pinned=True, builds=builds)
+    return findings_of(torch_checks, env, load_matrices())
 
 
 def test_py001_names_range_and_repairs_with_nearest_release() -> None:
@@ -195,11 +184,7 @@ def test_the_installed_stack_has_no_problem() -> None:
 
 
 def test_run_checks_includes_the_torch_area() -> None:
-    env = Environment(
-        python=PythonInfo(version="3.13.0"),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=(Package("torch", "2.4.1", pinned=True),),
-    )
+    env = environment(("torch", "2.4.1"), python="3.13.0", pinned=True)
     codes = {f.code for f in run_checks(CheckContext(env, load_matrices()))}
     assert "PY001" in codes
 
@@ -207,12 +192,7 @@ def test_run_checks_includes_the_torch_area() -> None:
 def _installed(*pkgs: Package, python: str = "3.12.3") -> list[Finding]:
     from compataudit.checks import packages as package_checks
 
-    env = Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=pkgs,
-    )
-    ctx = CheckContext(env, load_matrices())
+    ctx = CheckContext(environment(python=python, packages=pkgs), load_matrices())
     return [
         f
         for check in (*torch_checks.CHECKS, *package_checks.CHECKS)
@@ -239,10 +219,8 @@ def test_tch004_moves_torch_when_the_data_knows_neither_side() -> None:
     assert f.code == "TCH004"
     assert f.fix == 'pip install "torch==9.1.0" torchvision==9.1.0'
     # the marker decides: on Windows the line does not apply
-    env = Environment(
-        python=PythonInfo(version="3.12.3"),
-        platform=PlatformInfo(system="Windows", machine="AMD64"),
-        packages=(Package("torch", "9.0.0"), vision),
+    env = environment(
+        python="3.12.3", system="Windows", machine="AMD64", packages=(Package("torch", "9.0.0"), vision)
     )
     assert list(torch_checks.check_declared_torch(CheckContext(env, load_matrices()))) == []
 

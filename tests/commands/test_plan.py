@@ -113,22 +113,24 @@ def test_diff_this_machine_with_itself(app: typer.Typer) -> None:
     assert code == 0 and json.loads(out)["changes"] == []
 
 
-def test_suggest_what_if_json(app: typer.Typer) -> None:
-    code, out, _ = run(
-        app,
+def suggest_torch(python: str, driver: str, gpu_cc: str) -> tuple[str, ...]:
+    """``suggest`` torch for a what-if machine."""
+    return (
         "suggest",
         "--no-probe",
         "--python",
-        "3.12",
+        python,
         "--driver",
-        "580.65.06",
+        driver,
         "--gpu-cc",
-        "9.0",
+        gpu_cc,
         "--framework",
         "torch",
-        "-f",
-        "json",
     )
+
+
+def test_suggest_what_if_json(app: typer.Typer) -> None:
+    code, out, _ = run(app, *suggest_torch("3.12", "580.65.06", "9.0"), "-f", "json")
     assert code == 0
     data = json.loads(out)
     assert set(data) >= {"packages", "commands", "reasons"}
@@ -137,19 +139,7 @@ def test_suggest_what_if_json(app: typer.Typer) -> None:
 
 
 def test_suggest_nothing_fits_exits_1_with_the_reason(app: typer.Typer) -> None:
-    code, out, _ = run(
-        app,
-        "suggest",
-        "--no-probe",
-        "--python",
-        "3.11",
-        "--driver",
-        "470.82.01",
-        "--gpu-cc",
-        "3.5",
-        "--framework",
-        "torch",
-    )
+    code, out, _ = run(app, *suggest_torch("3.11", "470.82.01", "3.5"))
     assert code == 1
     assert "Not possible here:" in out and "CPU build" in out
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from compataudit.compat import cuda
 from compataudit.compat.matrices import Matrices
 from compataudit.errors import MatrixError
+from tests.compat.matrix_copies import broken_copy
 
 MATRIX_DIR = Path(__file__).resolve().parents[2] / "matrices"
 MATRICES = Matrices(MATRIX_DIR)
@@ -199,16 +199,6 @@ def test_views_are_cached_and_every_file_validates() -> None:
     assert all(t.sources and all(s.startswith("https://") for s in t.sources) for t in view.toolkits)
 
 
-def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Matrices:
-    target = tmp_path / "matrices"
-    shutil.copytree(MATRIX_DIR, target)
-    path = target / f"{name}.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-    return Matrices(target)
-
-
 @pytest.mark.parametrize(
     ("name", "old", "new", "message"),
     [
@@ -262,14 +252,14 @@ def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Matrices:
 def test_malformed_copy_names_file_and_row(
     tmp_path: Path, name: str, old: str, new: str, message: str
 ) -> None:
-    broken = _broken_copy(tmp_path, name, old, new)
+    broken = broken_copy(tmp_path, name, old, new)
     view = cuda.cuda_view if name == "cuda" else cuda.gpu_view
     with pytest.raises(MatrixError, match=message):
         view(broken)
 
 
 def test_row_without_source_is_rejected_by_the_loader(tmp_path: Path) -> None:
-    broken = _broken_copy(
+    broken = broken_copy(
         tmp_path,
         "cuda",
         'label = "CUDA 12.4 GA"\nlinux = "550.54.14"\nwindows = "551.61"\n'

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,19 +10,16 @@ from compataudit.compat import jax as jax_compat
 from compataudit.compat.builds import ResolvedBuild
 from compataudit.compat.matrices import Matrices, load_matrices
 from compataudit.errors import MatrixError
-from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
+from compataudit.model import Environment
+from tests.compat.matrix_copies import broken_copy
+from tests.envs import environment, pins_of
 
 MATRIX_DIR = Path(__file__).resolve().parents[2] / "matrices"
 MATRICES = Matrices(MATRIX_DIR)
 
 
 def _ctx(python: str = "3.11.7", **packages: str) -> tuple[Environment, Matrices]:
-    env = Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=tuple(Package(name=n.replace("_", "-"), version=v) for n, v in packages.items()),
-    )
-    return env, MATRICES
+    return environment(*pins_of(**packages), python=python), MATRICES
 
 
 @pytest.mark.parametrize(
@@ -208,14 +204,8 @@ def test_suggest_build_keeps_the_release_when_it_fits() -> None:
     ],
 )
 def test_malformed_copy_names_file_and_row(tmp_path: Path, old: str, new: str, message: str) -> None:
-    target = tmp_path / "matrices"
-    shutil.copytree(MATRIX_DIR, target)
-    path = target / "jax.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
     with pytest.raises(MatrixError, match=message):
-        jax_compat.jax_view(Matrices(target))
+        jax_compat.jax_view(broken_copy(tmp_path, "jax", old, new))
 
 
 def test_a_jax_without_its_own_jaxlib_release_pairs_the_one_published_with_it() -> None:

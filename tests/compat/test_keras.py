@@ -12,11 +12,7 @@ from compataudit.compat import keras as kc
 from compataudit.compat.matrices import Matrices, load_matrices
 from compataudit.compat.tensorflow import tensorflow_matrix
 from compataudit.errors import MatrixError
-
-
-@pytest.fixture(scope="module")
-def matrices() -> Matrices:
-    return load_matrices()
+from tests.compat.matrix_copies import broken_copy
 
 
 def test_every_row_loads(matrices: Matrices) -> None:
@@ -127,16 +123,6 @@ def test_tf_keras_requirement(matrices: Matrices, minor: str, python: str, expec
     assert kc.tf_keras_requirement(kc.keras_matrix(matrices), minor, python) == expected
 
 
-def _broken(tmp_path: Path, old: str, new: str) -> Matrices:
-    dst = tmp_path / "matrices"
-    shutil.copytree(load_matrices().directory, dst)
-    path = dst / "keras.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-    return load_matrices(dst)
-
-
 @pytest.mark.parametrize(
     ("old", "new", "where"),
     [
@@ -149,7 +135,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> Matrices:
 )
 def test_malformed_field_names_file_and_row(tmp_path: Path, old: str, new: str, where: str) -> None:
     with pytest.raises(MatrixError) as err:
-        kc.keras_matrix(_broken(tmp_path, old, new))
+        kc.keras_matrix(broken_copy(tmp_path, "keras", old, new))
     assert "keras.toml" in str(err.value) and where in str(err.value)
 
 

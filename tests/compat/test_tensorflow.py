@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,23 +9,17 @@ import pytest
 from compataudit.compat import tensorflow as tfc
 from compataudit.compat.builds import ResolvedBuild, framework_module
 from compataudit.compat.cuda import arch_supported
-from compataudit.compat.matrices import Matrices, load_matrices
+from compataudit.compat.matrices import Matrices
 from compataudit.errors import MatrixError
 from compataudit.model import (
     BuildInfo,
     Environment,
-    Package,
-    PlatformInfo,
     ProbeStatus,
-    PythonInfo,
 )
+from tests.compat.matrix_copies import broken_copy
+from tests.envs import environment
 
 A221 = ("sm_60", "sm_70", "sm_80", "sm_89", "compute_90")
-
-
-@pytest.fixture(scope="module")
-def matrices() -> Matrices:
-    return load_matrices()
 
 
 def env_of(
@@ -36,12 +29,7 @@ def env_of(
     machine: str = "x86_64",
     builds: tuple[BuildInfo, ...] = (),
 ) -> Environment:
-    return Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system=system, machine=machine),
-        packages=tuple(Package(n, v, pinned=True) for n, v in pins),
-        builds=builds,
-    )
+    return environment(*pins, python=python, system=system, machine=machine, pinned=True, builds=builds)
 
 
 # --------------------------------------------------------------------------- schema
@@ -80,17 +68,6 @@ def test_release_2_21_matches_the_installed_wheel_metadata(matrices: Matrices) -
     assert "nvidia-cudnn-cu12<10.0,>=9.3.0.75" in rel.and_cuda
 
 
-def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Matrices:
-    src = load_matrices().directory
-    dst = tmp_path / "matrices"
-    shutil.copytree(src, dst)
-    path = dst / f"{name}.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-    return load_matrices(dst)
-
-
 @pytest.mark.parametrize(
     ("old", "new", "where", "field"),
     [
@@ -106,7 +83,7 @@ def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Matrices:
 def test_malformed_field_names_file_and_row(
     tmp_path: Path, old: str, new: str, where: str, field: str
 ) -> None:
-    broken = _broken_copy(tmp_path, "tensorflow", old, new)
+    broken = broken_copy(tmp_path, "tensorflow", old, new)
     with pytest.raises(MatrixError) as err:
         tfc.tensorflow_matrix(broken)
     assert "tensorflow.toml" in str(err.value)

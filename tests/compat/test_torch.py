@@ -15,11 +15,9 @@ from compataudit.errors import MatrixError
 from compataudit.model import (
     BuildInfo,
     Environment,
-    Package,
-    PlatformInfo,
     ProbeStatus,
-    PythonInfo,
 )
+from tests.envs import environment
 
 TOML = default_directory() / "torch.toml"
 
@@ -27,13 +25,7 @@ TOML = default_directory() / "torch.toml"
 def ctx_for(
     *pkgs: tuple[str, str], python: str = "3.11.7", system: str = "Linux", builds: tuple[BuildInfo, ...] = ()
 ) -> tuple[Environment, Matrices]:
-    env = Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system=system, machine="x86_64"),
-        packages=tuple(Package(name, version, pinned=True) for name, version in pkgs),
-        builds=builds,
-    )
-    return env, load_matrices()
+    return environment(*pkgs, python=python, system=system, pinned=True, builds=builds), load_matrices()
 
 
 # --------------------------------------------------------------------------- schema

@@ -19,14 +19,8 @@ from compataudit.model import (
     BuildInfo,
     Environment,
     Gpu,
-    NvidiaInfo,
-    Package,
-    PlatformInfo,
-    ProbeStatus,
-    PythonInfo,
 )
-
-TRACEBACKS = Path(__file__).resolve().parents[1] / "fixtures" / "tracebacks"
+from tests.doctor.explain_helpers import TRACEBACKS, make_env
 
 # fixture -> (expected best kind, signature that must fire)
 CASES: dict[str, tuple[str, str]] = {
@@ -241,28 +235,6 @@ def test_facts_in_the_message_are_read() -> None:
 
 
 # --------------------------------------------------------------------------- environment cross-check
-
-
-def make_env(
-    *packages: tuple[str, str],
-    requires: dict[str, tuple[str, ...]] | None = None,
-    driver: str | None = None,
-    cuda_driver: str | None = None,
-    gpus: tuple[Gpu, ...] = (),
-) -> Environment:
-    requires = requires or {}
-    return Environment(
-        python=PythonInfo(version="3.11.9"),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=tuple(Package(name=n, version=v, requires=requires.get(n, ())) for n, v in packages),
-        nvidia=NvidiaInfo(
-            status=ProbeStatus.OK if driver else ProbeStatus.ABSENT,
-            driver_version=driver,
-            cuda_driver_version=cuda_driver,
-            gpus=gpus,
-        ),
-        origin="what-if",
-    )
 
 
 def _explain(name: str, env: Environment | None) -> list[tuple[str, float]]:

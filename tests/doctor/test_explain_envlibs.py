@@ -17,9 +17,7 @@ from compataudit.doctor import demangle as demangle_module
 from compataudit.doctor.diagnosis import Diagnosis
 from compataudit.doctor.explain import explain_text
 from compataudit.model import BuildInfo, Environment, Gpu, PlatformInfo, ProbeStatus, ToolkitInfo
-from tests.doctor.test_explain import make_env
-
-TRACEBACKS = Path(__file__).resolve().parents[1] / "fixtures" / "tracebacks"
+from tests.doctor.explain_helpers import TRACEBACKS, first_diagnosis, make_env
 
 # fixture prefix -> (top kind, signature that must fire)
 CASES: dict[str, tuple[str, str]] = {
@@ -61,9 +59,7 @@ def fixture(prefix: str) -> Path:
 
 
 def top(prefix: str, env: Environment | None = None) -> Diagnosis:
-    diagnoses = explain_text(fixture(prefix).read_text(encoding="utf-8"), env)
-    assert diagnoses, prefix
-    return diagnoses[0]
+    return first_diagnosis(fixture(prefix), env)
 
 
 @pytest.mark.parametrize(("prefix", "expected"), CASES.items(), ids=list(CASES))

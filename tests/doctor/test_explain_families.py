@@ -7,7 +7,6 @@ first line) or a documented transformation of one.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -17,9 +16,7 @@ from compataudit.doctor.explain import KNOWLEDGE_BASE, explain_text
 from compataudit.formats.diagnoses import render_json
 from compataudit.formats.schema import load_schema
 from compataudit.model import Environment
-from tests.doctor.test_explain import make_env
-
-TRACEBACKS = Path(__file__).resolve().parents[1] / "fixtures" / "tracebacks"
+from tests.doctor.explain_helpers import TRACEBACKS, first_diagnosis, make_env
 
 
 def text_of(name: str) -> str:
@@ -27,9 +24,7 @@ def text_of(name: str) -> str:
 
 
 def top(name: str, env: Environment | None = None) -> Diagnosis:
-    diagnoses = explain_text(text_of(name), env)
-    assert diagnoses, name
-    return diagnoses[0]
+    return first_diagnosis(TRACEBACKS / name, env)
 
 
 # --------------------------------------------------------------------------- facts from the text

@@ -9,6 +9,9 @@ with ``dataclasses.replace``, the way a second node would differ.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -83,3 +86,19 @@ def write_env(path: Path, env: Environment) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(to_jsonable(env)))
     return path
+
+
+def golden_and_drifted(tmp: Path, env: Mapping[str, str]) -> tuple[Path, Path]:
+    """(a snapshot of this machine, the same with torch drifted to a CUDA build), written by
+    the real CLI run under ``env``: the baselines the cluster gates compare a node against."""
+    golden = tmp / "golden.json"
+    subprocess.run(
+        [sys.executable, "-m", "compataudit", "snapshot", "-q", "-o", str(golden)], check=True, env=env
+    )
+    data = json.loads(golden.read_text())
+    for pkg in data["packages"]:
+        if pkg["name"] == "torch":
+            pkg["version"] = "2.13.0+cu126"
+    drifted = tmp / "drifted.json"
+    drifted.write_text(json.dumps(data))
+    return golden, drifted

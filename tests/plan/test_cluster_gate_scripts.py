@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.plan.plan_helpers import golden_and_drifted
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "cluster"
 ENV = dict(os.environ, PYTHONPATH=str(ROOT), COMPATAUDIT_PYTHON=sys.executable)
@@ -25,16 +27,7 @@ ENV = dict(os.environ, PYTHONPATH=str(ROOT), COMPATAUDIT_PYTHON=sys.executable)
 @pytest.fixture(scope="module")
 def baselines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("baselines")
-    golden = tmp / "golden.json"
-    subprocess.run(
-        [sys.executable, "-m", "compataudit", "snapshot", "-q", "-o", str(golden)], check=True, env=ENV
-    )
-    data = json.loads(golden.read_text())
-    for pkg in data["packages"]:
-        if pkg["name"] == "torch":
-            pkg["version"] = "2.13.0+cu126"
-    drifted = tmp / "drifted.json"
-    drifted.write_text(json.dumps(data))
+    golden, drifted = golden_and_drifted(tmp, ENV)
     return {"golden": golden, "drifted": drifted, "missing": tmp / "nope.json"}
 
 

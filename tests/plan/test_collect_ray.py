@@ -17,16 +17,7 @@ import pytest
 from compataudit.cli.app import main
 from compataudit.plan.collect_ray import NodeResult, collect, node_command
 from compataudit.plan.fleet import aggregate
-
-
-def loopback_only() -> bool:
-    """True inside a network namespace whose only interface is ``lo`` (/proc/net/dev is
-    per namespace; /sys/class/net shows the host's unless sysfs is remounted)."""
-    try:
-        lines = Path("/proc/net/dev").read_text().splitlines()[2:]
-    except OSError:
-        return False
-    return [line.split(":", 1)[0].strip() for line in lines] == ["lo"]
+from tests.plan.slurm_local import loopback_only
 
 
 def test_node_command() -> None:

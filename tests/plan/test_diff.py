@@ -16,6 +16,7 @@ from compataudit.plan.diff import (
     diff_environments,
     package_tier,
 )
+from tests.envs import environment
 from tests.plan.plan_helpers import real_env, with_gpus, with_package, with_torch_build
 
 
@@ -165,16 +166,9 @@ def test_render_ranks_the_stack_first_and_counts_the_rest() -> None:
 
 
 def test_diff_orders_the_audited_stack_before_other_packages_of_its_tier() -> None:
-    from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
     from compataudit.plan.diff import compare_facts, facts
 
-    def env(*pkgs: tuple[str, str]) -> Environment:
-        return Environment(
-            python=PythonInfo(version="3.11"),
-            platform=PlatformInfo(system="Linux", machine="x86_64"),
-            packages=tuple(Package(n, v) for n, v in pkgs),
-        )
-
-    before, after = env(("torch", "2.4.1"), ("keras", "3.1")), env(("torch", "2.5.1"), ("keras", "3.2"))
+    before = environment(("torch", "2.4.1"), ("keras", "3.1"), python="3.11")
+    after = environment(("torch", "2.5.1"), ("keras", "3.2"), python="3.11")
     changes = compare_facts(facts(before), facts(after))
     assert [c.component for c in changes][:2] == ["torch", "keras"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +40,38 @@ def real_report(host: str) -> dict[str, Any]:
     return data
 
 
+Edit = Callable[[int, dict[str, Any]], object]
+
+
+def write_nodes(root: Path, count: int, edit: Edit) -> Path:
+    """Real reports of nodes n1..n``count`` in ``root``, report i as ``edit(i, report)`` left it."""
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(1, count + 1):
+        data = real_report(f"n{i}")
+        edit(i, data)
+        (root / f"n{i}.json").write_text(json.dumps(data))
+    return root
+
+
+def finding_on(nodes: tuple[int, ...], finding: dict[str, str]) -> Edit:
+    """An edit adding ``finding`` to the reports of ``nodes``."""
+
+    def edit(i: int, data: dict[str, Any]) -> None:
+        if i in nodes:
+            data["findings"].append(finding)
+
+    return edit
+
+
 def four_nodes(root: Path, status: str = "crash") -> Path:
     """The issue's case: four reports with one stack, one with a failed torch smoke kernel."""
-    root.mkdir(parents=True, exist_ok=True)
-    for i in range(1, 5):
-        data = real_report(f"n{i}")
+
+    def crash_n3(i: int, data: dict[str, Any]) -> None:
         if i == 3:
             data["smoke"][0].update(status=status, detail="Fatal Python error: Segmentation fault\nmore")
             data["summary"].update(smoke_failed=1, exit_code=1)
-        (root / f"n{i}.json").write_text(json.dumps(data))
-    return root
+
+    return write_nodes(root, 4, crash_n3)
 
 
 def test_real_report_smoke_passed() -> None:
@@ -84,13 +107,8 @@ def test_the_issue_case_exits_1_in_every_format(tmp_path: Path, capsys: pytest.C
 
 
 def test_own_findings_count_from_fail_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = tmp_path / "r"
-    root.mkdir()
-    for i in range(1, 4):
-        data = real_report(f"n{i}")
-        if i == 2:
-            data["findings"].append({"code": "PKG002", "severity": "warning", "title": "numpy outside range"})
-        (root / f"n{i}.json").write_text(json.dumps(data))
+    warning = {"code": "PKG002", "severity": "warning", "title": "numpy outside range"}
+    root = write_nodes(tmp_path / "r", 3, finding_on((2,), warning))
     assert aggregate([str(root)]).outliers == []  # a warning is below the default --fail-on error
     result = aggregate([str(root)], fail_on="warning")
     assert [(o.node, o.problems[0].code) for o in result.outliers] == [("n2", "PKG002")]
@@ -138,13 +156,8 @@ def test_html_names_every_node_failures_first(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_identical_failures_are_merged_in_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = tmp_path / "r"
-    root.mkdir()
-    for i in range(1, 6):
-        data = real_report(f"n{i}")
-        if i in (2, 4):
-            data["findings"].append({"code": "DRV001", "severity": "error", "title": "driver too old"})
-        (root / f"n{i}.json").write_text(json.dumps(data))
+    error = {"code": "DRV001", "severity": "error", "title": "driver too old"}
+    root = write_nodes(tmp_path / "r", 5, finding_on((2, 4), error))
     _, page, _ = cli(capsys, "fleet", str(root), "--no-checks", "-f", "html")
     assert page.count("error DRV001: driver too old") == 1
     assert "<td>2</td><td>n2, n4</td>" in page

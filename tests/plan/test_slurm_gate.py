@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.plan.plan_helpers import golden_and_drifted
 from tests.plan.slurm_local import available, local_slurm
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,23 +27,6 @@ EXAMPLES = ROOT / "examples" / "cluster"
 VENV_BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.cluster
-
-
-def baselines(tmp: Path) -> tuple[Path, Path]:
-    """(a snapshot of this machine, the same with torch drifted to a CUDA build)."""
-    golden = tmp / "golden.json"
-    subprocess.run(
-        [sys.executable, "-m", "compataudit", "snapshot", "-q", "-o", str(golden)],
-        check=True,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-    )
-    data = json.loads(golden.read_text())
-    for pkg in data["packages"]:
-        if pkg["name"] == "torch":
-            pkg["version"] = "2.13.0+cu126"
-    drifted = tmp / "drifted.json"
-    drifted.write_text(json.dumps(data))
-    return golden, drifted
 
 
 def prolog_wrapper(tmp: Path, baseline: Path) -> Path:
@@ -69,7 +53,7 @@ def slurm(tmp_path: Path) -> object:
 
 
 def test_prolog_gates_jobs_and_drains_a_drifted_node(tmp_path: Path, slurm: object) -> None:
-    golden, drifted = baselines(tmp_path)
+    golden, drifted = golden_and_drifted(tmp_path, dict(os.environ, PYTHONPATH=str(ROOT)))
     wrapper = prolog_wrapper(tmp_path, golden)
     with local_slurm(tmp_path / "slurm", prolog=wrapper) as env:
         started = time.perf_counter()

@@ -21,6 +21,7 @@ from compataudit.model import Environment, Gpu, Severity
 from compataudit.options import EnvOptions
 from compataudit.plan.suggest import suggest
 from compataudit.sources.whatif import apply_what_if, empty_environment
+from tests.envs import environment
 from tests.plan.plan_helpers import real_env
 
 DRIVERS = ("470.82.01", "535.104.05", "550.54.14", "580.65.06")
@@ -42,11 +43,6 @@ SITUATIONS = [
     for name, cc in GPUS.items()
     for py in PYTHONS
 ] + [pytest.param(None, None, py, id=f"no-gpu-py{py}") for py in PYTHONS]
-
-
-@pytest.fixture(scope="module")
-def matrices() -> Matrices:
-    return load_matrices()
 
 
 def what_if(python: str, driver: str | None, cc: str | None) -> Environment:
@@ -186,10 +182,7 @@ def test_a_release_without_a_torchvision_pair_is_passed_over(matrices: Matrices,
 
 
 def _with(*pins: tuple[str, str]) -> Environment:
-    from compataudit.model import Package, PlatformInfo, PythonInfo
-
-    packages = tuple(Package(name, version) for name, version in pins)
-    return Environment(PythonInfo("3.11.7"), PlatformInfo("Linux", "x86_64"), packages)
+    return environment(*pins)
 
 
 def test_another_build_under_the_same_pin_is_force_reinstalled() -> None:

@@ -12,10 +12,11 @@ import pytest
 
 from compataudit.cli.app import main
 from compataudit.errors import UsageError
-from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
+from compataudit.model import Environment, Package
 from compataudit.options import EnvOptions
 from compataudit.probes.target import auto_target, find_target, probe_target
 from compataudit.sources import build_environment
+from tests.envs import environment
 
 CONDA_META = Path(__file__).parent.parent / "fixtures" / "conda-meta"
 TORCH_VERSION_PY = (
@@ -138,9 +139,7 @@ def test_env_with_snapshot_is_a_usage_error(venv: Path) -> None:
 
 
 def _bare(*packages: Package) -> Environment:
-    return Environment(
-        python=PythonInfo(version="3.11.9"), platform=PlatformInfo("Linux", "x86_64"), packages=packages
-    )
+    return environment(python="3.11.9", packages=packages)
 
 
 def test_auto_detects_the_activated_env_from_a_tool_env(venv: Path) -> None:
@@ -271,7 +270,7 @@ def _script(tmp_path: Path, body: str) -> str:
 def test_a_hung_interpreter_and_its_child_are_killed(tmp_path: Path) -> None:
     from compataudit import lifecycle
     from compataudit.probes.target import ask_interpreter
-    from tests.test_lifecycle import alive
+    from tests.processes import alive
 
     pidfile = tmp_path / "child"
     python = _script(tmp_path, f"sleep 300 &\necho $! > {pidfile}\nsleep 300\n")

@@ -9,28 +9,22 @@ import pytest
 from compataudit.checks import CheckContext
 from compataudit.compat.matrices import Matrices
 from compataudit.model import (
-    Environment,
     Finding,
     Package,
-    PlatformInfo,
-    PythonInfo,
     Severity,
     SmokeResult,
     SmokeStatus,
 )
 from compataudit.rules import finding
 from compataudit.smoke.findings import explaining_finding, smoke_findings
+from tests.envs import environment
 
-ENV = Environment(
-    python=PythonInfo("3.11.7"),
-    platform=PlatformInfo("Linux", "x86_64"),
-    packages=(
-        Package("torch", "2.5.1+cu124"),
-        Package("tensorflow-cpu", "2.21.0"),
-        Package("keras", "3.15.1"),
-        Package("jax", "0.10.2"),
-        Package("jaxlib", "0.10.2"),
-    ),
+ENV = environment(
+    ("torch", "2.5.1+cu124"),
+    ("tensorflow-cpu", "2.21.0"),
+    ("keras", "3.15.1"),
+    ("jax", "0.10.2"),
+    ("jaxlib", "0.10.2"),
 )
 CTX = CheckContext(ENV, Matrices(Path(__file__).resolve().parents[2] / "matrices"))
 

@@ -15,15 +15,13 @@ import pytest
 from compataudit.distributions import TENSORFLOW
 from compataudit.model import (
     Environment,
-    Package,
-    PlatformInfo,
-    PythonInfo,
     SmokeResult,
     SmokeStatus,
     from_jsonable,
     to_jsonable,
 )
 from compataudit.smoke.runner import run_smoke
+from tests.envs import environment
 
 pytestmark = [pytest.mark.frameworks, pytest.mark.slow]
 
@@ -49,11 +47,7 @@ def installed() -> dict[str, str]:
 
 
 def this_environment() -> Environment:
-    return Environment(
-        python=PythonInfo("3.11"),
-        platform=PlatformInfo("Linux", "x86_64"),
-        packages=tuple(Package(name, version) for name, version in installed().items()),
-    )
+    return environment(*installed().items(), python="3.11")
 
 
 def framework_version(framework: str) -> str:

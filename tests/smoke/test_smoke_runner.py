@@ -4,47 +4,20 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 from compataudit.errors import UsageError
 from compataudit.model import (
-    Environment,
-    Package,
-    PlatformInfo,
-    PythonInfo,
-    SmokeResult,
     SmokeStatus,
 )
 from compataudit.smoke import runner
 from compataudit.smoke.runner import run_smoke
-
-FAKES = Path(__file__).resolve().parents[1] / "fixtures" / "fake_frameworks"
-
-
-def environment(*packages: tuple[str, str], origin: str = "probe", pinned: bool = False) -> Environment:
-    """An Environment holding exactly ``packages`` (name, version)."""
-    return Environment(
-        python=PythonInfo("3.11.7"),
-        platform=PlatformInfo("Linux", "x86_64"),
-        packages=tuple(Package(name, version, pinned=pinned) for name, version in packages),
-        origin=origin,
-    )
-
-
-def fake_path(scenario: str) -> dict[str, str]:
-    """extra_env that puts the fake framework package ``scenario`` first on the path."""
-    return {"PYTHONPATH": str(FAKES / scenario)}
-
-
-TORCH_ENV = environment(("torch", "2.13.0"))
-
-
-def only(results: list[SmokeResult]) -> SmokeResult:
-    assert len(results) == 1, results
-    return results[0]
+from tests.assertions import only
+from tests.envs import environment
+from tests.processes import all_gone
+from tests.smoke.fakes import TORCH_ENV, fake_path
 
 
 @pytest.mark.parametrize(
@@ -133,14 +106,6 @@ def test_device_filter_reaches_the_kernel() -> None:
     assert results[0].detail == "torch sees no device matching 'cuda' (it sees: cpu)"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is gone, only not yet reaped
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see processes")
 def test_hang_times_out_and_the_whole_group_is_killed(tmp_path: Path) -> None:
     pidfile = tmp_path / "pids"
@@ -150,10 +115,7 @@ def test_hang_times_out_and_the_whole_group_is_killed(tmp_path: Path) -> None:
     assert result.detail == "no result after 3 s (while importing)"
     pids = [int(p) for p in pidfile.read_text().split()]
     assert len(pids) == 2  # the kernel and the helper it started
-    deadline = time.monotonic() + 5
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(_alive(p) for p in pids)
+    assert all_gone(pids)
 
 
 def test_faults_run_in_parallel_and_do_not_affect_each_other() -> None:

@@ -23,7 +23,7 @@ import pytest
 from compataudit.checks import CheckContext
 from compataudit.checks import torch as torch_checks
 from compataudit.compat.matrices import load_matrices
-from compataudit.model import Environment, Package, PlatformInfo, PythonInfo
+from tests.envs import environment
 
 E, W, N = "error", "warning", "info"  # N: iNfo
 TP, VP, AP = ("torch", "python"), ("torchvision", "python"), ("torchaudio", "python")
@@ -300,13 +300,7 @@ CASES = [
 
 @pytest.mark.parametrize(("pins", "python", "expected"), CASES)
 def test_torch_what_if(pins: Pins, python: str, expected: Expected) -> None:
-    env = Environment(
-        python=PythonInfo(version=python),
-        platform=PlatformInfo(system="Linux", machine="x86_64"),
-        packages=tuple(Package(name, version, pinned=True) for name, version in pins),
-        origin="what-if",
-    )
-    ctx = CheckContext(env, load_matrices())
+    ctx = CheckContext(environment(*pins, python=python, pinned=True, origin="what-if"), load_matrices())
     found = {(f.code, f.severity.value, f.components) for check in torch_checks.CHECKS for f in check(ctx)}
     assert found == expected
 
