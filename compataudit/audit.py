@@ -49,7 +49,7 @@ def run_audit(
             timeout=opts.smoke_timeout,
             progress=progress,
         )
-        findings.extend(smoke_findings(smoke, ctx, findings))
+        findings.extend(smoke_findings(smoke, env, findings))
     findings = apply_policy(in_installer_dialect(findings, env), opts)
     report = make_report(env, findings, smoke, opts.fail_on)
     return with_data_facts(report, matrices, shown=not _ignored("MAT001", opts.ignore))
@@ -117,7 +117,7 @@ def run_smoke_audit(
         timeout=opts.smoke_timeout,
         progress=progress,
     )
-    findings = apply_policy(in_installer_dialect(smoke_findings(smoke, ctx, run_checks(ctx)), env), opts)
+    findings = apply_policy(in_installer_dialect(smoke_findings(smoke, env, run_checks(ctx)), env), opts)
     return with_data_facts(make_report(env, findings, smoke, opts.fail_on), ctx.matrices, shown=False)
 
 

@@ -115,6 +115,22 @@ def test_no_import_runs_up_the_layers() -> None:
     assert upward == []
 
 
+# Packages that share the checks' floor but never reach into them: each computes from an
+# Environment (and the compat views) on its own terms; only the pipeline runs the checks.
+CHECK_FREE = ("compataudit.inputs", "compataudit.smoke", "compataudit.doctor", "compataudit.probes")
+
+
+def test_inputs_smoke_and_doctor_never_import_the_checks() -> None:
+    reaching = sorted(
+        f"{name} imports {dep}"
+        for name, deps in GRAPH.items()
+        if name.startswith(CHECK_FREE)
+        for dep in deps
+        if dep == "compataudit.checks" or dep.startswith("compataudit.checks.")
+    )
+    assert reaching == []
+
+
 def _cycles() -> list[set[str]]:
     """Strongly connected components with more than one module (Tarjan)."""
     index: dict[str, int] = {}

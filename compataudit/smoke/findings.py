@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compataudit.checks import CheckContext
 from compataudit.distributions import JAX_FAMILY, KERAS, TENSORFLOW
-from compataudit.model import Finding, ProbeStatus, Severity, SmokeResult, SmokeStatus
+from compataudit.model import Environment, Finding, ProbeStatus, Severity, SmokeResult, SmokeStatus
 from compataudit.rules import finding
 from compataudit.smoke.runner import ALL, framework_distribution
 
@@ -62,7 +61,7 @@ IMPORT_NAMES = {"torch": "torch", "tensorflow": "tensorflow", "keras": "keras", 
 
 
 def smoke_findings(
-    results: Sequence[SmokeResult], ctx: CheckContext, static_findings: Sequence[Finding]
+    results: Sequence[SmokeResult], env: Environment, static_findings: Sequence[Finding]
 ) -> list[Finding]:
     """One finding per failed (framework, device, dtype), in the order of ``results``."""
     found = []
@@ -70,13 +69,13 @@ def smoke_findings(
         code = STATUS_CODES.get(result.status)
         if code is None:
             continue
-        distribution = framework_distribution(ctx.env, result.framework) or result.framework
-        package = ctx.env.package(distribution)
+        distribution = framework_distribution(env, result.framework) or result.framework
+        package = env.package(distribution)
         missing_device = is_missing_device(result)
         cause = explaining_finding(result, static_findings, device_causes_only=missing_device)
         sources: tuple[str, ...] = ()
         if cause is None and missing_device:
-            fix = missing_device_fix(result, ctx, distribution)
+            fix = missing_device_fix(result, env, distribution)
         elif cause is not None and cause.fix:
             fix = f"{cause.fix} ({cause.code}: {cause.title})"
             sources = cause.sources
@@ -118,22 +117,21 @@ def is_missing_device(result: SmokeResult) -> bool:
     return result.status is SmokeStatus.ERROR and NO_DEVICE_MARK in (result.detail or "")
 
 
-def _cpu_only(result: SmokeResult, ctx: CheckContext, distribution: str) -> bool:
+def _cpu_only(result: SmokeResult, env: Environment, distribution: str) -> bool:
     runtime = dict(result.runtime)
     if runtime.get("cuda") == "none":
         return True
-    return _cpu_only_build(ctx, result.framework, distribution, runtime.get("backend"))
+    return _cpu_only_build(env, result.framework, distribution, runtime.get("backend"))
 
 
-def _cpu_only_build(ctx: CheckContext, framework: str, distribution: str, backend: str | None = None) -> bool:
+def _cpu_only_build(env: Environment, framework: str, distribution: str, backend: str | None = None) -> bool:
     """Whether the installed ``framework`` can only ever use the CPU, from what is installed."""
-    env = ctx.env
     if framework == "keras":  # Keras 3 runs on its backend: CPU-only exactly when that is
         name = backend if backend in ("tensorflow", "jax", "torch") else None
         if name is None:
             return False
         installed = [d for d in FRAMEWORK_DISTRIBUTIONS[name] if env.package(d) is not None]
-        return bool(installed) and _cpu_only_build(ctx, name, installed[0])
+        return bool(installed) and _cpu_only_build(env, name, installed[0])
     if framework == "jax":  # jaxlib alone is the CPU backend; CUDA comes as a plugin wheel
         plugins = [p for p in env.packages if p.name.startswith(("jax-cuda", "jax-rocm"))]
         jaxlib = env.package("jaxlib")
@@ -147,14 +145,14 @@ def _cpu_only_build(ctx: CheckContext, framework: str, distribution: str, backen
     return package is not None and package.version.endswith("+cpu")
 
 
-def missing_device_fix(result: SmokeResult, ctx: CheckContext, distribution: str) -> str:
+def missing_device_fix(result: SmokeResult, env: Environment, distribution: str) -> str:
     """What to do about a device the framework does not see, when no static finding says why."""
-    package = ctx.env.package(distribution)
+    package = env.package(distribution)
     label = f"{distribution} {package.version}" if package else distribution
-    if _cpu_only(result, ctx, distribution):
+    if _cpu_only(result, env, distribution):
         here = (
             "this machine shows no NVIDIA GPU"
-            if not ctx.env.nvidia.gpus
+            if not env.nvidia.gpus
             else "a CUDA build is needed to use its GPUs"
         )
         what, target = f"{label} is a CPU-only build", result.framework
@@ -170,12 +168,12 @@ def missing_device_fix(result: SmokeResult, ctx: CheckContext, distribution: str
             f"use --device cpu here, or install a CUDA build of {target} on a machine "
             "with an NVIDIA GPU (`compataudit suggest` there gives the command)."
         )
-    if ctx.env.nvidia.status is ProbeStatus.ABSENT:
+    if env.nvidia.status is ProbeStatus.ABSENT:
         return (
             f"{label} can use {result.device.split(':')[0]}, but this machine shows no NVIDIA driver "
             "or GPU: use --device cpu here, or run on a machine with an NVIDIA GPU."
         )
-    visible = ctx.env.nvidia.visible_devices
+    visible = env.nvidia.visible_devices
     hidden = f" CUDA_VISIBLE_DEVICES={visible!r} may hide it." if visible is not None else ""
     return (
         f"{label} supports {result.device.split(':')[0]} but sees no such device: check that "

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from compataudit.checks import CheckContext
-from compataudit.compat.matrices import Matrices
 from compataudit.model import (
     Finding,
     Package,
@@ -26,7 +22,6 @@ ENV = environment(
     ("jax", "0.10.2"),
     ("jaxlib", "0.10.2"),
 )
-CTX = CheckContext(ENV, Matrices(Path(__file__).resolve().parents[2] / "matrices"))
 
 DRIVER_OLD = finding(
     "DRV001",
@@ -69,7 +64,7 @@ def result(framework: str, device: str, status: SmokeStatus, **kw: object) -> Sm
     ],
 )
 def test_one_finding_per_failed_result(status: SmokeStatus, code: str | None) -> None:
-    found = smoke_findings([result("torch", "cpu", status, detail="x")], CTX, [])
+    found = smoke_findings([result("torch", "cpu", status, detail="x")], ENV, [])
     assert [f.code for f in found] == ([code] if code else [])
     if code:
         assert found[0].severity is Severity.ERROR and found[0].area == "smoke"
@@ -116,7 +111,7 @@ def test_fix_points_at_the_static_finding() -> None:
         framework_version="2.5.1+cu124",
         runtime=(("torch", "2.5.1+cu124"), ("cuda", "12.4")),
     )
-    (f,) = smoke_findings([smoke], CTX, [DRIVER_OLD])
+    (f,) = smoke_findings([smoke], ENV, [DRIVER_OLD])
     assert f.code == "SMK002"
     assert f.title == "torch smoke kernel failed on cuda:0 (float16)"
     assert f.fix == f"{DRIVER_OLD.fix} (DRV001: {DRIVER_OLD.title})"
@@ -170,7 +165,7 @@ def test_fix_points_at_the_static_finding() -> None:
     ],
 )
 def test_default_findings(smoke: SmokeResult, title: str, components: tuple[str, ...], fix_part: str) -> None:
-    (f,) = smoke_findings([smoke], CTX, [])
+    (f,) = smoke_findings([smoke], ENV, [])
     assert f.title == title
     assert f.components == components
     assert f.fix is not None and fix_part in f.fix
@@ -203,7 +198,7 @@ def test_a_device_the_framework_cannot_see(
     from compataudit.model import NvidiaInfo, ProbeStatus
 
     no_driver = NvidiaInfo(status=ProbeStatus.ABSENT)
-    ctx = CheckContext(replace(ENV, packages=ENV.packages + packages, nvidia=no_driver), CTX.matrices)
-    (f,) = smoke_findings([smoke], ctx, [])
+    env = replace(ENV, packages=ENV.packages + packages, nvidia=no_driver)
+    (f,) = smoke_findings([smoke], env, [])
     assert f.fix is not None and fix_part in f.fix
     assert "nvidia-smi" not in f.fix  # no driver here: nothing to check it with
