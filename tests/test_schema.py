@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -177,3 +178,29 @@ def test_the_exit_2_error_document_has_its_own_schema() -> None:
     jsonschema.Draft202012Validator(document).validate(json.loads(json_error_document("boom")))
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(document).validate({"schema_version": 1, "error": {}})
+
+
+def test_schema_validate_command_judges_a_real_report(tmp_path: Path) -> None:
+    """`compataudit schema --validate`: a real `check -f json` report passes (exit 0); one
+    broken three ways fails with each problem on its line (exit 1); bad JSON is exit 2."""
+    from tests.cli_process import run
+
+    report = tmp_path / "report.json"
+    made = run("check", "--no-probe", "--pin", "torch==2.5.1+cu124", "-f", "json", "-o", str(report))
+    assert made.returncode in (0, 1), made.stderr
+    ok = run("schema", "--validate", str(report))
+    assert ok.returncode == 0
+    assert ok.stdout.strip() == f"{report}: a valid compataudit report (schema_version 1)"
+    data = json.loads(report.read_text(encoding="utf-8"))
+    data["summary"]["exit_code"] = 7
+    del data["environment"]
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(data), encoding="utf-8")
+    bad = run("schema", "--validate", str(broken))
+    assert bad.returncode == 1
+    assert bad.stdout.splitlines()[0] == f"{broken}: not a valid compataudit report, 2 problem(s):"
+    assert "  $: 'environment' is a required property" in bad.stdout.splitlines()
+    assert any(line.startswith("  $.summary.exit_code: 7 ") for line in bad.stdout.splitlines())
+    (tmp_path / "torn.json").write_text("{", encoding="utf-8")
+    torn = run("schema", "--validate", str(tmp_path / "torn.json"))
+    assert torn.returncode == 2 and torn.stderr.count("\n") == 1 and "not valid JSON" in torn.stderr
