@@ -180,3 +180,11 @@ def test_table_at_80_columns_keeps_the_fix_command_whole() -> None:
     assert commands and all("--index-url https://download.pytorch.org/whl/" in c for c in commands)
     prose = [line for line in lines if not line.strip().startswith("pip install")]
     assert all(len(line) <= 80 for line in prose), [line for line in prose if len(line) > 80]
+
+
+def test_html_page_of_a_what_if_check_says_when_and_with_which_command(tmp_path: Path) -> None:
+    proc = run("check", *WHAT_IF, "-f", "html", "-o", "page.html", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert re.search(r"<dt>When</dt><dd><code>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00</code>", page)
+    assert "<dt>Command</dt><dd><code>compataudit check --no-probe" in page and "-o page.html" in page
