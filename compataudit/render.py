@@ -154,11 +154,17 @@ def wrap(text: str, width: int | None, *, first: str = "", indent: str = "") -> 
 
     room = max(20, width - len(indent))
     first_room = max(20, width - len(strip_ansi(first)))
+    # a `quoted command` is one word: split over two lines it no longer copies whole
+    text = _QUOTED.sub(lambda m: m.group(0).replace(" ", _GLUE), text)
     lines = textwrap.wrap(text, width=first_room, break_long_words=False, break_on_hyphens=False)
     if not lines:
         return [first]
     rest = textwrap.wrap(" ".join(lines[1:]), width=room, break_long_words=False, break_on_hyphens=False)
-    return [first + lines[0], *(indent + line for line in rest)]
+    return [(first + lines[0]).replace(_GLUE, " "), *(indent + line.replace(_GLUE, " ") for line in rest)]
+
+
+_QUOTED = re.compile(r"`[^`\n]+`")
+_GLUE = "\x00"  # a space textwrap must not break at; never in sanitised text
 
 
 def fix_lines(fix: str, width: int | None, *, first: str, indent: str) -> list[str]:

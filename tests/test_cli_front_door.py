@@ -42,15 +42,19 @@ def test_every_command_has_examples_uniform_flags_and_clean_metavars(command: tu
     assert not re.search(r"<(str|int|float|text)>", text)
 
 
-def _epilog(command: tuple[str, ...]) -> str:
+def _command(path: tuple[str, ...]) -> Any:
     import typer.main
 
     from compataudit.cli.app import register_all_commands
 
     found: Any = typer.main.get_command(register_all_commands())
-    for name in command:
+    for name in path:
         found = found.commands[name]  # a group's sub-commands, whichever click typer carries
-    return str(found.epilog or "")
+    return found
+
+
+def _epilog(command: tuple[str, ...]) -> str:
+    return str(_command(command).epilog or "")
 
 
 @pytest.mark.parametrize("command", [*COMMANDS, ("matrix",)], ids=" ".join)
@@ -65,6 +69,48 @@ def test_examples_never_wrap_at_80_columns(command: tuple[str, ...]) -> None:
     for cmd in written:  # whole on one line of the 80-column help
         assert any(line == cmd or line.startswith(cmd + "  ") for line in shown), cmd
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def _help_screens() -> list[tuple[str, ...]]:
+    """Every help screen: the root, each group and each command, found in the command tree."""
+    import typer.main
+
+    from compataudit.cli.app import register_all_commands
+
+    screens: list[tuple[str, ...]] = []
+
+    def walk(cmd: Any, path: tuple[str, ...]) -> None:
+        screens.append(path)
+        for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+            walk(sub, (*path, name))
+
+    walk(typer.main.get_command(register_all_commands()), ())
+    return screens
+
+
+def test_every_help_screen_is_covered() -> None:
+    assert set(_help_screens()) == {(), ("matrix",), *COMMANDS}
+
+
+@pytest.mark.parametrize("path", _help_screens(), ids=lambda p: " ".join(("compataudit", *p)))
+def test_help_prose_keeps_its_lines_at_80_columns(path: tuple[str, ...]) -> None:
+    """Past the first sentence, help keeps its own line breaks: a written line longer than
+    the screen leaves a one-word orphan line behind it. Examples are indented alike."""
+    import inspect
+
+    cmd = _command(path)
+    paragraphs = inspect.cleandoc(cmd.help or "").split("\n\n")[1:]
+    texts = (*paragraphs, inspect.cleandoc(cmd.epilog or ""))
+    written = [line for text in texts for line in text.splitlines()]
+    proc = run(*path, "--help", env={"COLUMNS": "80"})
+    assert proc.returncode == 0, proc.stderr
+    shown = proc.stdout.splitlines()
+    assert max(len(line) for line in shown) <= 80
+    assert "Examples:" in proc.stdout
+    stripped = {line.strip() for line in shown}
+    assert [line for line in written if line.strip() and line.strip() not in stripped] == []
+    starts = {len(line) - len(line.lstrip()) for line in shown if line.lstrip().startswith("compataudit ")}
+    assert starts == {3}, starts  # " " margin + two spaces, on every screen
 
 
 def test_examples_helper_puts_long_descriptions_under_the_command() -> None:
@@ -134,3 +180,11 @@ def test_table_at_80_columns_keeps_the_fix_command_whole() -> None:
     assert commands and all("--index-url https://download.pytorch.org/whl/" in c for c in commands)
     prose = [line for line in lines if not line.strip().startswith("pip install")]
     assert all(len(line) <= 80 for line in prose), [line for line in prose if len(line) > 80]
+
+
+def test_html_page_of_a_what_if_check_says_when_and_with_which_command(tmp_path: Path) -> None:
+    proc = run("check", *WHAT_IF, "-f", "html", "-o", "page.html", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert re.search(r"<dt>When</dt><dd><code>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00</code>", page)
+    assert "<dt>Command</dt><dd><code>compataudit check --no-probe" in page and "-o page.html" in page

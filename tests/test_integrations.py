@@ -94,3 +94,40 @@ def test_action_scripts_audit_the_job_environment_without_touching_it(tmp_path: 
     assert "Traceback" not in done.stderr
     after = subprocess.run(freeze, capture_output=True, text=True, check=True).stdout
     assert after == before  # nothing was installed into the audited interpreter
+
+
+@pytest.mark.slow
+def test_readme_workflow_by_hand_writes_the_sarif_even_when_findings_fail_the_step(tmp_path: Path) -> None:
+    # The README's hand-written step, run as GitHub runs it (bash -eo pipefail), on a job venv
+    # whose torch was installed over another without a clean uninstall (PKG006, an error).
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("The same by hand:", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    [step] = [s for s in yaml.safe_load(block) if "run" in s]
+    job = tmp_path / "job-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(job)], check=True)
+    [site] = list(job.glob("lib/python*/site-packages"))
+    for version in ("2.4.0", "2.5.1"):
+        info = site / f"torch-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: torch\nVersion: {version}\n")
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    (shims / "pipx").write_text("#!/bin/sh\nexit 0\n")  # compataudit is already installed here
+    (shims / "compataudit").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m compataudit "$@"\n')
+    for shim in shims.iterdir():
+        shim.chmod(0o755)
+    env = {**os.environ, "PATH": f"{shims}{os.pathsep}{job / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("VIRTUAL_ENV", None)
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]  # the findings fail the step...
+    assert "::error" in done.stdout and "PKG006" in done.stdout
+    sarif = (tmp_path / "compataudit.sarif").read_text(encoding="utf-8")  # ...after the SARIF
+    assert "PKG006" in sarif

@@ -103,6 +103,13 @@ def test_wrap_never_splits_a_url_or_option() -> None:
     assert any(line.strip().startswith("--index-url") for line in lines)
 
 
+def test_wrap_keeps_a_quoted_command_on_one_line() -> None:
+    text = "Reinstall the extension built for your torch and CUDA (mmcv: `mim install mmcv`, not mmcv-lite)."
+    lines = wrap(text, 80, first="   fix: ", indent="        ")
+    assert any("`mim install mmcv`" in line for line in lines), lines
+    assert " ".join(line.strip() for line in lines) == "fix: " + text
+
+
 def test_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     assert terminal_width(io.StringIO()) == 80  # COLUMNS wins, even into a pipe

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -50,9 +51,19 @@ class _External(HTMLParser):
         self.fetches += [f"{tag}[{k}]" for k, v in attrs if k in ("src", "href", "srcset") and v]
 
 
-def _compataudit(*args: str) -> subprocess.CompletedProcess[str]:
+def _compataudit(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    # PYTHONPATH: the checkout's compataudit, whichever directory the command runs in
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     return subprocess.run(
-        [sys.executable, "-m", "compataudit", *args], capture_output=True, text=True, cwd=ROOT, check=False
+        [sys.executable, "-m", "compataudit", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=False,
     )
 
 
@@ -104,7 +115,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         check_page = Path(tmp) / "check.html"
-        _compataudit("check", *WHAT_IF, "--format", "html", "-o", str(check_page), "-q")
+        # a relative -o: the page shows its command, and a temporary path is nobody's business
+        _compataudit("check", *WHAT_IF, "--format", "html", "-o", check_page.name, "-q", cwd=Path(tmp))
         fleet = Path(tmp) / "fleet"
         fleet.mkdir()
         _fleet_dir(fleet)

@@ -74,8 +74,16 @@ SMOKE_EPILOG = examples(
     ("compataudit smoke -f json -o smoke.json", "JSON; a summary line on stderr"),
     after="Exit codes: 0 every kernel passed; 1 a kernel failed, crashed or hung; 2 usage error.",
 )
+ROOT_EPILOG = examples(
+    ("compataudit check", "audit this machine, smoke kernels too"),
+    ("compataudit check --env .venv", "audit another Python environment"),
+    ("compataudit suggest", "the newest stack this machine runs"),
+    ("compataudit explain traceback.txt", "why a run failed, and the fix"),
+    ("compataudit COMMAND --help", "each command's options and examples"),
+)
 app = typer.Typer(
     name="compataudit",
+    epilog=ROOT_EPILOG,
     help="Will this deep-learning stack actually work on this machine — and if not, "
     "what exactly do I change?",
     no_args_is_help=True,
@@ -172,8 +180,8 @@ def check(
     """Audit this machine (or a snapshot / what-if stack): versions, builds, driver, GPUs, kernels.
 
     Probes without importing any framework, checks everything against the curated
-    compatibility matrices, runs conv2d forward + backward smoke kernels on every device,
-    and reports findings with the one command that fixes each set.
+    compatibility matrices, runs conv2d forward + backward smoke kernels on every
+    device, and reports findings with the one command that fixes each set.
     """
     cli_values: dict[str, Any] = {
         "fail_on": fail_on.value if fail_on else None,
@@ -272,7 +280,8 @@ def smoke(
     """Run only the smoke kernels: conv2d forward + backward on every device.
 
     Every installed framework (torch, TensorFlow, Keras 3, JAX) runs in its own
-    subprocess with a hard timeout; results are checked against a float64 reference.
+    subprocess with a hard timeout; results are checked against a float64
+    reference.
     """
 
     def run() -> int:

@@ -171,5 +171,22 @@ def examples(*rows: tuple[str, str], after: str = "") -> str:
             lines.append(f"  {cmd.ljust(column)}  {what}")
         else:
             lines += [f"  {cmd}", f"      {what}"]
-    text = "\n".join(lines) + "\n"
-    return text + ("\n" + after.strip("\n") + "\n" if after else "")
+    # The leading newline keeps the indentation: typer dedents an epilog (inspect.cleandoc)
+    # from its second line on, so without it a block with no `after` lost its two spaces.
+    text = "\n" + "\n".join(lines) + "\n"
+    return text + ("\n" + _reflow(after) + "\n" if after.strip() else "")
+
+
+def _reflow(text: str) -> str:
+    """Fill each paragraph that has a line wider than the help: typer keeps single line
+    breaks, so such a line would leave a one-word line behind it."""
+    import textwrap
+
+    width = HELP_WIDTH + 2  # the prose starts where the examples' two-space indent does
+    paragraphs = text.strip("\n").split("\n\n")
+    return "\n\n".join(
+        textwrap.fill(" ".join(p.split()), width, break_long_words=False, break_on_hyphens=False)
+        if any(len(line) > width for line in p.splitlines())
+        else p  # a paragraph that fits keeps the line breaks it was written with
+        for p in paragraphs
+    )

@@ -53,13 +53,14 @@ def emit_report(
     width = terminal_width(sys.stdout if output is None else None)
     # the command as typed, for the pages a person reads later (HTML): what produced this
     command = shlex.join(["compataudit", *sys.argv[1:]]) if fmt == "html" else ""
+    extra = {}
+    if command:
+        import datetime as _dt
+
+        audited_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+        extra = {"command": command, "audited_at": audited_at}
     ctx = RenderContext(
-        color=color,
-        verbose=verbose,
-        quiet=quiet,
-        width=width,
-        input_files=input_files,
-        extra={"command": command} if command else {},
+        color=color, verbose=verbose, quiet=quiet, width=width, input_files=input_files, extra=extra
     )
     write_output(render(report, fmt, ctx), output, color=color, commands=fmt == "github")
     if output not in (None, "-") or fmt != "table":

@@ -289,8 +289,12 @@ def _audited(report: Report, ctx: RenderContext) -> str:
     else:
         what = f"the Python compataudit ran in ({env.python.executable or 'unknown interpreter'})"
     rows = [("Audited", what)]
-    if env.created_at:
-        rows.append(("When", env.created_at))
+    # when the audit ran; a what-if environment has no probe time, a snapshot an older one
+    when = ctx.extra.get("audited_at") or env.created_at
+    if when:
+        rows.append(("When", when))
+    if env.created_at and env.created_at != when and env.origin != "probe":
+        rows.append(("Snapshot taken", env.created_at))
     if ctx.extra.get("command"):
         rows.append(("Command", ctx.extra["command"]))
     items = "".join(f"<dt>{escape(k)}</dt><dd><code>{escape(v)}</code></dd>" for k, v in rows)

@@ -20,7 +20,7 @@ def render(report: Report, ctx: RenderContext) -> str:
         lines += _stack(report.environment, s, ctx.verbose)
         lines += _gpu(report.environment, s, ctx.width)
         if report.smoke:
-            lines += _smoke(report.smoke, s)
+            lines += _smoke(report.smoke, s, ctx.width)
     lines += _findings(report.findings, s, ctx.verbose, ctx.width)
     if not ctx.quiet:
         lines += _data_note(report, s, ctx.width)
@@ -157,7 +157,7 @@ def _gpu(env: Environment, s: Style, width: int | None) -> list[str]:
     return [*lines, ""]
 
 
-def _smoke(results: tuple[SmokeResult, ...], s: Style) -> list[str]:
+def _smoke(results: tuple[SmokeResult, ...], s: Style, width: int | None) -> list[str]:
     rows = []
     for r in results:
         status = r.status.value
@@ -177,9 +177,16 @@ def _smoke(results: tuple[SmokeResult, ...], s: Style) -> list[str]:
             ]
         )
     out = []
-    for row, r in zip(table(rows, indent="  "), results, strict=False):
+    for row, cells, r in zip(table(rows, indent="  "), rows, results, strict=False):
         color = "red" if r.status.failed else ("green" if r.status.value == "pass" else "dim")
-        out.append(row.replace(f" {r.status.value} ", " " + s(r.status.value, color) + " ", 1))
+        row = row.replace(f" {r.status.value} ", " " + s(r.status.value, color) + " ", 1)
+        detail = cells[-1].rstrip()
+        if detail and width is not None and len(strip_ansi(row)) > width:
+            # the detail (last column) wraps under itself, never past the terminal's edge
+            head = row[: len(row) - len(detail)]
+            out += wrap(detail, width, first=head, indent=" " * len(strip_ansi(head)))
+        else:
+            out.append(row)
     return [s("Smoke kernels (conv2d forward + backward)", "bold"), *out, ""]
 
 

@@ -63,8 +63,12 @@ def _scan_dir(directory: str, names: Collection[str] | None = None) -> Iterable[
             continue
         # The classic half-uninstalled state (torch 2.5.1 beside torch 2.4.0): keep the
         # newest as the one in use and name the others, so that PKG006 can say so.
+        # The same version recorded twice is one install: Debian 12's python3-cryptography
+        # ships cryptography-38.0.4.dist-info and cryptography.egg-info (38.0.4) in one package.
         copies.sort(key=lambda c: parse_version(c[0].version) or Version("0"), reverse=True)
-        yield replace(copies[0][0], duplicates=tuple(dirname for _, dirname in copies[1:]))
+        kept = copies[0][0]
+        stale = tuple(dirname for package, dirname in copies[1:] if package.version != kept.version)
+        yield replace(kept, duplicates=stale)
 
 
 def _name_from_dirname(dirname: str) -> str:

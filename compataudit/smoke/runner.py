@@ -345,7 +345,8 @@ def run_smoke(
     kernel_env = kernel_environment(len(to_run), devices, extra_env)
     # --env (or VIRTUAL_ENV / CONDA_PREFIX): the kernels run with that environment's interpreter.
     python = env.python.executable if env.target is not None and env.python.executable else sys.executable
-    with lifecycle.subreaper(), _scratch_keras_home(kernel_env, "keras" in to_run):
+    # TensorFlow's kernel imports Keras as well (tf.keras is Keras 3 from TensorFlow 2.16 on)
+    with lifecycle.subreaper(), _scratch_keras_home(kernel_env, bool({"keras", "tensorflow"} & set(to_run))):
         return _run_all(to_run, kernel_env, timeout, progress, python) + skipped
 
 

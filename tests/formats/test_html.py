@@ -103,6 +103,19 @@ def test_check_page_says_what_was_audited_when_and_how() -> None:
     assert all(f">{p.name}<" in page for p in env.packages)
 
 
+def test_check_page_says_when_for_a_what_if_stack_and_a_snapshot() -> None:
+    report = make_report()
+    what_if = replace(report, environment=replace(report.environment, created_at=None, origin="what-if"))
+    ctx = RenderContext(
+        extra={"command": "compataudit check --no-probe", "audited_at": "2026-12-08T02:40:00+00:00"}
+    )
+    assert "<dt>When</dt><dd><code>2026-12-08T02:40:00+00:00</code>" in render(what_if, "html", ctx)
+    old = replace(report.environment, created_at="2026-11-01T09:00:00+00:00", origin="snapshot")
+    page = render(replace(report, environment=old), "html", ctx)
+    assert "2026-12-08T02:40:00+00:00" in page and "<dt>Snapshot taken</dt>" in page
+    assert "2026-11-01T09:00:00+00:00" in page
+
+
 def test_check_page_names_a_snapshot_as_such() -> None:
     report = make_report()
     report = replace(report, environment=replace(report.environment, origin="snapshot"))

@@ -75,3 +75,21 @@ def test_an_empty_environment_points_to_env() -> None:
     assert "no deep-learning framework installed" in text and "--env PATH" in text
     what_if = replace(empty, environment=replace(empty.environment, origin="what-if"))
     assert "--env PATH" not in render(what_if, "table", RenderContext())
+
+
+def test_smoke_detail_wraps_under_its_column_at_80_columns() -> None:
+    from dataclasses import replace
+
+    from compataudit.model import SmokeResult, SmokeStatus
+
+    detail = "tensorflow sees no device matching 'cuda' (it sees: cpu)"  # a real kernel's words
+    failed = SmokeResult(framework="tensorflow", device="cuda", status=SmokeStatus.ERROR, detail=detail)
+    report = replace(_report(), smoke=(failed,))
+    lines = render(report, "table", RenderContext(width=80)).splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("  tensorflow  cuda"))
+    start = lines[row].index("tensorflow sees")
+    assert all(len(line) <= 80 for line in lines[row : row + 2])
+    assert lines[row + 1][:start].strip() == "" and lines[row + 1][start] != " "
+    assert " ".join(line.strip() for line in lines[row : row + 2]).endswith(detail)
+    one_line = render(report, "table", RenderContext()).splitlines()  # no width: a pipe or file
+    assert any(line.endswith(detail) and line.startswith("  tensorflow") for line in one_line)

@@ -177,6 +177,24 @@ def test_two_dist_infos_of_one_distribution_are_named(tmp_path: Path) -> None:
     assert packages["numpy"].duplicates == ()
 
 
+def test_one_version_recorded_twice_is_one_install(tmp_path: Path) -> None:
+    # Debian 12's python3-cryptography (dpkg -L) ships both records of one build in
+    # /usr/lib/python3/dist-packages: cryptography-38.0.4.dist-info and cryptography.egg-info.
+    headers = "Metadata-Version: 2.1\nName: cryptography\nVersion: 38.0.4\n"
+    info = tmp_path / "cryptography-38.0.4.dist-info"
+    egg = tmp_path / "cryptography.egg-info"
+    for folder, files in ((info, ("METADATA", "top_level.txt")), (egg, ("PKG-INFO", "top_level.txt"))):
+        folder.mkdir()
+        (folder / files[0]).write_text(headers)
+        (folder / files[1]).write_text("cryptography\n")
+    (egg / "requires.txt").write_text("\n[ssh]\nbcrypt>=3.1.5\n")
+    (tmp_path / "cryptography").mkdir()
+    (tmp_path / "cryptography" / "__init__.py").write_text("")
+    packages = {p.name: p for p in scan_distributions([str(tmp_path)])}
+    assert packages["cryptography"].version == "38.0.4"
+    assert packages["cryptography"].duplicates == ()  # so no PKG006 telling to rm a dpkg file
+
+
 def test_an_editable_install_is_not_broken(tmp_path: Path) -> None:
     _dist(tmp_path, "torch", "2.6.0a0+git1234")  # `pip install -e .` of a torch checkout
     info = tmp_path / "torch-2.6.0a0+git1234.dist-info"

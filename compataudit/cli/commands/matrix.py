@@ -37,7 +37,7 @@ SHOW_EPILOG = examples(
 COMPATIBLE_EPILOG = examples(
     ("compataudit matrix compatible torch torchvision --python 3.11 -f json", "as JSON"),
     (
-        "compataudit matrix compatible tensorflow keras --driver 550.54.14 --gpu-cc 8.6",
+        "compataudit matrix compatible torch --driver 470.82.01 --gpu-cc 8.6",
         "sets that driver and GPU run",
     ),
     ("compataudit matrix compatible torch --latest 3 --format github", "a GitHub job matrix"),

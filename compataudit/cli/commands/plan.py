@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         epilog=examples(
             ("compataudit suggest", "the newest stack for this machine"),
             ("compataudit suggest --framework torch", "torch only"),
-            ("compataudit suggest --no-probe --python 3.11 --driver 535.104.05 --gpu-cc 8.6", "for another"),
+            ("compataudit suggest --no-probe --python 3.11 --driver 535.54.03 --gpu-cc 8.6", "for another"),
         ),
     )(suggest_command)
     app.command(
@@ -97,10 +97,10 @@ def suggest_command(
     """The newest compatible stack for this machine (or a what-if one), with install commands.
 
     torch + torchvision + torchaudio in the CUDA variant that fits the driver and
-    every GPU; TensorFlow with its Keras; jax + jaxlib (+ CUDA plugin); a numpy that
-    suits them all. Prints pip and uv commands and the reason for each choice. When
-    no GPU build fits (a Kepler GPU, a driver too old for every current build) it
-    says so and suggests the newest build that does work.
+    every GPU; TensorFlow with its Keras; jax + jaxlib (+ CUDA plugin); a numpy
+    that suits them all. Prints pip and uv commands and the reason for each
+    choice. When no GPU build fits (a Kepler GPU, a driver too old for every
+    current build) it says so and suggests the newest build that does work.
 
     Exit status: 0 a complete suggestion · 1 something could not be satisfied
     (listed under "Not possible here") · 2 bad input.
