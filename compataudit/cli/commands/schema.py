@@ -12,7 +12,7 @@ from compataudit.cli.options import DebugOpt, OutputOpt, QuietOpt, VerboseOpt
 SCHEMA_EPILOG = examples(
     ("compataudit schema > report.schema.json", "print it"),
     ("compataudit schema -o report.schema.json", "write it"),
-    ("compataudit schema --validate report.json", "does a `check -f json` report fit it?"),
+    ("compataudit schema --validate report.json", "check a report against it"),
 )
 # Problems listed for an invalid report before "... and N more".
 SHOWN_PROBLEMS = 20
