@@ -1,6 +1,6 @@
 """``python -m compataudit``."""
 
-from compataudit.cli.app import main
+from compataudit.cli import main
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run compataudit with ``argv`` (default: ``sys.argv[1:]``)."""
+    """Run compataudit with ``argv`` (default: ``sys.argv[1:]``).
+
+    ``check`` with only its own options runs without importing typer (:mod:`.fast`);
+    everything else goes through the Typer app.
+    """
+    import sys
+
+    from compataudit.cli.fast import run_fast
+
+    args = sys.argv[1:] if argv is None else argv
+    run_fast(args)
     from compataudit.cli.app import main as run
 
-    run(argv)
+    run(args)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -183,56 +183,28 @@ def check(
     compatibility matrices, runs conv2d forward + backward smoke kernels on every
     device, and reports findings with the one command that fixes each set.
     """
-    cli_values: dict[str, Any] = {
-        "fail_on": fail_on.value if fail_on else None,
-        "smoke": False if no_smoke else None,
-        "smoke_timeout": smoke_timeout,
-        "ignore": ignore,
-        "matrices": matrices,
-    }
+    from compataudit.cli.check_run import run_check
 
-    def run() -> int:
-        import os
-        from pathlib import Path
-
-        from compataudit.audit import run_audit
-        from compataudit.cli import config as config_file
-        from compataudit.options import AuditOptions
-        from compataudit.sources import build_environment
-
-        if fmt not in formats():
-            fail(f"--format {fmt!r}: choose one of {', '.join(formats())}")
-        settings = config_file.resolve(cli_values, os.environ, config_file.load_config(config, Path.cwd()))
-        env = build_environment(what_if)
-        interactive = fmt == "table" and not quiet and output is None
-        progress = progress_display(enabled=interactive and settings.smoke and env.origin == "probe")
-        opts = AuditOptions(
-            fail_on=settings.fail_on,
-            smoke=settings.smoke,
-            smoke_timeout=settings.smoke_timeout,
-            frameworks=tuple(framework or ()),
-            devices=tuple(device or ()),
-            matrices_dir=settings.matrices,
-            ignore=settings.ignore,
-            severity=settings.severity,
-            require=settings.require,
-            code_paths=tuple(code or ()),
-            baseline=baseline,
-        )
-        try:
-            report = run_audit(env, opts, progress=progress)
-        finally:
-            if progress is not None:
-                progress.finish()
-        if redact:  # after the audit: the checks need the real paths, and smoke details carry them
-            from compataudit.plan.redact import redact_report
-
-            report = redact_report(report)
-        inputs = what_if.requirements + ((what_if.snapshot,) if what_if.snapshot else ())
-        emit_report(report, fmt, output, quiet=quiet, verbose=verbose, input_files=inputs)
-        return report.summary.exit_code
-
-    raise typer.Exit(guarded(run, debug=debug))
+    exit_code = run_check(
+        fmt=fmt,
+        output=output,
+        fail_on=fail_on.value if fail_on else None,
+        no_smoke=no_smoke,
+        smoke_timeout=smoke_timeout,
+        framework=framework,
+        device=device,
+        code=code,
+        ignore=ignore,
+        config=config,
+        what_if=what_if,
+        matrices=matrices,
+        redact=redact,
+        baseline=baseline,
+        quiet=quiet,
+        verbose=verbose,
+        debug=debug,
+    )
+    raise typer.Exit(exit_code)
 
 
 @app.command(epilog=SNAPSHOT_EPILOG)

@@ -127,9 +127,22 @@ def test_suggest_takes_a_pyproject_extra() -> None:
     assert "--extra nosuch: no such optional dependency (it has: dev, docs, testing)" in unknown.stderr
 
 
-def test_check_imports_no_other_command_module() -> None:
+APP = "compataudit.cli.app"
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (["-m", "compataudit"], "compataudit.cli.check_run"),  # the entry point's fast path
+        (
+            ["-c", "import sys; from compataudit.cli.app import main; main(sys.argv[1:])"],
+            "compataudit.cli.app",
+        ),
+    ],
+)
+def test_check_imports_no_other_command_module(entry: list[str], expected: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "compataudit", "check", "--no-smoke", "--no-probe", "-q"],
+        [sys.executable, "-X", "importtime", *entry, "check", "--no-smoke", "--no-probe", "-q"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -137,5 +150,5 @@ def test_check_imports_no_other_command_module() -> None:
     assert proc.returncode in (0, 1), proc.stderr
     lines = proc.stderr.splitlines()
     imported = {line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time:")}
-    assert "compataudit.cli.app" in imported
+    assert expected in imported
     assert not {m for m in imported if m.startswith("compataudit.cli.commands")}
