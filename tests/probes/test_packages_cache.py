@@ -223,3 +223,25 @@ def test_the_real_environment_cold_warm_and_uncached(tmp_path: Path) -> None:
     cold = scan_distributions(sys.path, cache_dir=tmp_path)
     warm = scan_distributions(sys.path, cache_dir=tmp_path)
     assert cold == warm == uncached
+
+
+def test_an_env_target_is_scanned_through_the_cache_of_its_own_scope(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compataudit.options import EnvOptions
+    from compataudit.sources import build_environment
+    from tests.probes.test_target import conda_prefix
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    prefix = conda_prefix(tmp_path)
+
+    def versions() -> dict[str, str]:
+        env = build_environment(EnvOptions(env_path=str(prefix)))
+        return {p.name: p.version for p in env.packages if p.name in {"torch", "torchvision"}}
+
+    assert versions() == {"torch": "2.1.0", "torchvision": "0.17.0"}
+    written = _cache_files(tmp_path / "xdg" / "compataudit" / "dists")  # the host's scan has one too
+    assert any("torchvision-0.17.0.dist-info" in key for f in written for key in json.loads(f.read_text()))
+    metadata = next(prefix.glob("lib/python3*/site-packages/torchvision-0.17.0.dist-info/METADATA"))
+    metadata.write_text(metadata.read_text().replace("0.17.0", "0.17.10"))
+    assert versions() == {"torch": "2.1.0", "torchvision": "0.17.10"}
