@@ -1,4 +1,4 @@
-"""The user-cache file of facts read from shared objects, keyed by (path, size, mtime).
+"""The user-cache files of facts read from shared objects and metadata, keyed by file identity.
 
 Safe by construction: one JSON file per set of site directories, written atomically
 (temporary file, then rename) only when something changed; an unreadable or corrupt file
@@ -28,8 +28,12 @@ def digest(text: str) -> str:
     return f"{zlib.crc32(text.encode()):08x}{len(text):x}"
 
 
-def default_cache_dir() -> Path | None:
-    """``$XDG_CACHE_HOME/compataudit/elf`` (``~/.cache`` when unset; LOCALAPPDATA on Windows)."""
+def default_cache_dir(kind: str = "elf") -> Path | None:
+    """``$XDG_CACHE_HOME/compataudit/<kind>`` (``~/.cache`` when unset; LOCALAPPDATA on Windows).
+
+    ``kind``: ``elf`` (facts of shared objects) or ``dists`` (what the package scan reads from
+    each metadata directory).
+    """
     base = os.environ.get("XDG_CACHE_HOME")
     if not base and sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA")
@@ -37,7 +41,7 @@ def default_cache_dir() -> Path | None:
         root = Path(base) if base else Path.home() / ".cache"
     except RuntimeError:  # no home directory
         return None
-    return root / "compataudit" / "elf"
+    return root / "compataudit" / kind
 
 
 class FactCache:

@@ -4,7 +4,15 @@ A direct scan of ``*.dist-info`` / ``*.egg-info`` directories on ``sys.path``
 reading only the METADATA header block is ~7x cheaper per distribution than
 ``importlib.metadata`` (which runs every file through the email parser); on a
 typical 70-distribution ML venv it costs about 10 ms.
+
+What a ``*.dist-info`` directory yields (its headers, import names, editable flag) is cached
+in ``$XDG_CACHE_HOME/compataudit/dists`` (:mod:`compataudit.probes.fact_cache`), keyed by the
+identity of the files it is read from, so a warm run stats them instead of reading them.
+What depends on files outside the directory (a missing import package) is checked every run.
 """
+
+# Plain string paths for the per-directory stats (as in fact_cache.py).
+# ruff: noqa: PTH100, PTH116, PTH117
 
 from __future__ import annotations
 
@@ -13,33 +21,49 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from packaging.version import Version
 
 from compataudit.distributions import IMPORT_DIRS, canonical_name
 from compataudit.files import read_regular
 from compataudit.model import Package
+from compataudit.probes.fact_cache import FactCache, default_cache_dir
 from compataudit.versions import parse_version
 
 # Framework distributions whose import directory must exist next to their
 # metadata; a dist-info without it is a half-removed install.
 
 
-def scan_distributions(paths: Sequence[str], names: Collection[str] | None = None) -> list[Package]:
+def scan_distributions(
+    paths: Sequence[str],
+    names: Collection[str] | None = None,
+    *,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+) -> list[Package]:
     """Every distribution found on ``paths``; the first one of a name wins, as for imports.
 
     ``names`` (canonical names): only those, for a caller that needs a few (``lint``'s
-    Keras generation) - a metadata directory whose own name is another is not opened.
+    Keras generation) - a metadata directory whose own name is another is not opened, and
+    the cache is read but not rewritten (it would keep only those). ``cache_dir`` None with
+    ``use_cache`` means the user's cache directory.
     """
+    where = (cache_dir or default_cache_dir("dists")) if use_cache else None
+    cache = FactCache(where, paths) if where is not None else None
     seen: dict[str, Package] = {}
     for entry in paths:
-        for package in _scan_dir(entry or ".", names):
+        for package in _scan_dir(entry or ".", names, cache):
             if names is None or package.name in names:
                 seen.setdefault(package.name, package)
+    if cache is not None and names is None:
+        cache.save()
     return sorted(seen.values(), key=lambda p: p.name)
 
 
-def _scan_dir(directory: str, names: Collection[str] | None = None) -> Iterable[Package]:
+def _scan_dir(
+    directory: str, names: Collection[str] | None = None, cache: FactCache | None = None
+) -> Iterable[Package]:
     """The distributions in one directory; two metadata dirs of one name become one, marked."""
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
@@ -51,7 +75,7 @@ def _scan_dir(directory: str, names: Collection[str] | None = None) -> Iterable[
         if names is not None and not name.endswith(".egg-info") and _name_from_dirname(name) not in names:
             continue  # a dist-info directory is named after its distribution (egg-info: not always)
         if name.endswith(".dist-info"):
-            package = _read_dist_info(Path(entry.path), directory)
+            package = _read_dist_info(Path(entry.path), directory, cache)
         elif name.endswith(".egg-info"):
             package = _read_egg_info(Path(entry.path), directory)
         else:
@@ -76,13 +100,68 @@ def _name_from_dirname(dirname: str) -> str:
     return canonical_name(stem.split("-")[0])
 
 
-def _read_dist_info(path: Path, location: str) -> Package:
+def _read_dist_info(path: Path, location: str, cache: FactCache | None = None) -> Package:
     fallback = _name_from_dirname(path.name)
+    key, has_direct_url = _dist_key(str(path)) if cache is not None else (None, False)
+    hit = _cached(cache.get(key)) if cache is not None and key is not None else None
+    if hit is not None:
+        headers, modules, editable = hit
+        return _package_from_headers(headers, fallback, location, modules, path, editable)
     try:
         headers = read_headers(path / "METADATA", only_package=True)
     except OSError as exc:
         return Package(fallback, "", location, problem=f"cannot read METADATA: {exc.strerror or exc}")
-    return _package_from_headers(headers, fallback, location, _modules_of(path), path)
+    modules = _modules_of(path)
+    if cache is None or key is None:
+        return _package_from_headers(headers, fallback, location, modules, path)
+    editable = has_direct_url and _is_editable(path)
+    cache.put(key, {"h": headers, "m": list(modules), "e": editable})
+    return _package_from_headers(headers, fallback, location, modules, path, editable)
+
+
+# The files of a dist-info directory that its cached facts are read from, besides METADATA.
+_KEY_FILES = ("RECORD", "top_level.txt", "direct_url.json")
+
+
+def _dist_key(dist_info: str) -> tuple[str | None, bool]:
+    """METADATA's path, size, mtime and inode, with the other files' size and mtime or absent.
+
+    A reinstall of another version is another directory (another key); one rewritten in
+    place changes a size or an mtime. Second value: whether direct_url.json exists.
+    """
+    try:
+        st = os.stat(dist_info + "/METADATA")
+    except OSError:
+        return None, False  # read (and reported) fresh
+    where = dist_info if os.path.isabs(dist_info) else os.path.abspath(dist_info)  # "" on sys.path
+    parts = [where, str(st.st_size), str(st.st_mtime_ns), str(st.st_ino)]
+    for name in _KEY_FILES:
+        try:
+            other = os.stat(f"{dist_info}/{name}")
+        except OSError:
+            parts.append("absent")
+        else:
+            parts.append(f"{other.st_size}:{other.st_mtime_ns}")
+    return "\0".join(parts), parts[-1] != "absent"
+
+
+def _cached(value: Any) -> tuple[dict[str, list[str]], tuple[str, ...], bool] | None:
+    """A cache entry in the shape :func:`_read_dist_info` wrote it, or None (a miss)."""
+    if not isinstance(value, dict):
+        return None
+    headers, modules, editable = value.get("h"), value.get("m"), value.get("e")
+    if not (
+        isinstance(headers, dict)
+        and all(
+            key in PACKAGE_HEADERS and isinstance(items, list) and all(isinstance(i, str) for i in items)
+            for key, items in headers.items()
+        )
+        and isinstance(modules, list)
+        and all(isinstance(m, str) for m in modules)
+        and isinstance(editable, bool)
+    ):
+        return None
+    return headers, tuple(modules), editable
 
 
 def _read_egg_info(path: Path, location: str) -> Package:
@@ -106,6 +185,7 @@ def _package_from_headers(
     location: str,
     modules: tuple[str, ...],
     meta_dir: Path | None = None,
+    editable: bool | None = None,
 ) -> Package:
     name = canonical_name(headers.get("name", [fallback])[0] or fallback)
     version = headers.get("version", [""])[0]
@@ -119,7 +199,8 @@ def _package_from_headers(
         problem is None
         and module is not None
         and not _module_exists(location, module)
-        and not (meta_dir is not None and _is_editable(meta_dir))  # its code lives elsewhere
+        # An editable install's code lives elsewhere.
+        and not (editable if editable is not None else meta_dir is not None and _is_editable(meta_dir))
     ):
         problem = f"files are missing: no {module!r} package in {location}"
     return Package(
