@@ -15,10 +15,15 @@ def main(argv: list[str] | None = None) -> None:
     """
     import sys
 
+    from compataudit.cli.kit import entry
+
+    entry(sys.argv[1:] if argv is None else argv, _dispatch)
+
+
+def _dispatch(args: list[str]) -> None:
     from compataudit.cli.fast import run_fast
 
-    args = sys.argv[1:] if argv is None else argv
-    run_fast(args)
-    from compataudit.cli.app import main as run
+    run_fast(args)  # exits when it took the command line
+    from compataudit.cli.app import _run
 
-    run(args)
+    _run(args)

@@ -7,7 +7,6 @@ command functions so that ``compataudit check --no-smoke`` starts fast.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from typing import Annotated, Optional
 
@@ -16,13 +15,13 @@ import typer
 from compataudit import __version__
 from compataudit.cli.kit import (
     EXIT_USAGE,
+    command_name,
     emit,
+    entry,
     examples,
     fail,
     guarded,
     interrupted,
-    json_errors_off,
-    json_errors_to,
 )
 from compataudit.cli.options import (
     NO_WHAT_IF,
@@ -40,7 +39,6 @@ from compataudit.cli.options import (
     what_if_options,
 )
 from compataudit.cli.output import emit_report, formats, progress_display, redact_environment
-from compataudit.lifecycle import install_signal_handlers
 from compataudit.options import EnvOptions
 
 # Modules in compataudit.cli.commands that add more sub-commands.
@@ -298,57 +296,18 @@ def register_all_commands() -> typer.Typer:
     return app
 
 
-def _command_name(args: list[str]) -> str | None:
-    return next((a for a in args if not a.startswith("-")), None)
-
-
-# Commands whose --format takes its default from COMPATAUDIT_FORMAT.
-FORMAT_ENV_COMMANDS = frozenset({"check", "smoke"})
 USAGE_ERRORS = ("UsageError", "BadParameter", "NoSuchOption", "MissingParameter", "BadOptionUsage")
 
 
-def _option_value(args: list[str], long: str, short: str) -> str | None:
-    """The last value given to ``--long``/``-s`` in ``args``, read before click parses them.
-
-    Usage errors happen before any command runs, yet a JSON consumer must still get
-    JSON; so the entry point reads --format and -o itself, tolerantly.
-    """
-    value = None
-    for i, arg in enumerate(args):
-        if arg == "--":
-            break
-        if arg in (long, short) and i + 1 < len(args):
-            value = args[i + 1]
-        elif arg.startswith(long + "="):
-            value = arg[len(long) + 1 :]
-        elif arg.startswith(short) and not arg.startswith("--") and len(arg) > len(short):
-            value = arg[len(short) :].removeprefix("=")
-    return value
-
-
-def wants_json(args: list[str], environ: dict[str, str] | None = None) -> bool:
-    """Whether this command line asked for ``--format json`` (the env default included)."""
-    fmt = _option_value(args, "--format", "-f")
-    if fmt is None and _command_name(args) in FORMAT_ENV_COMMANDS:
-        fmt = (environ if environ is not None else dict(os.environ)).get("COMPATAUDIT_FORMAT")
-    return (fmt or "").strip().lower() == "json"
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: usage errors become one line and exit 2; signals end it cleanly."""
-    args = argv if argv is not None else sys.argv[1:]
-    install_signal_handlers()
-    if wants_json(args):
-        json_errors_to(_option_value(args, "--output", "-o"))
-    try:
-        _run(args)
-    finally:
-        json_errors_off()  # in-process callers (tests, nox) start the next run clean
+    """Console entry point through typer alone: usage errors become one line and exit 2;
+    signals end it cleanly (``compataudit.cli.main`` tries the fast path for ``check`` first)."""
+    entry(argv if argv is not None else sys.argv[1:], _run)
 
 
 def _run(args: list[str]) -> None:
     # `check` runs on every CI job: skip building the other commands' parsers for it.
-    if _command_name(args) not in CORE_COMMANDS:
+    if command_name(args) not in CORE_COMMANDS:
         register_all_commands()
     command = typer.main.get_command(app)
     try:

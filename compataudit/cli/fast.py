@@ -118,7 +118,8 @@ def _converted(values: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def what_if_of(values: Mapping[str, Any]) -> EnvOptions:
-    """The what-if flags among ``values`` as one :class:`EnvOptions` (as typer's group builds it)."""
+    """The what-if flags among ``values`` as one :class:`EnvOptions`: the one builder, for
+    this path and for typer's group (:func:`compataudit.cli.options.what_if_flags`)."""
     snapshot = values.get("snapshot")
     return EnvOptions(
         pins=tuple(values.get("pin") or ()),
@@ -154,17 +155,16 @@ WHAT_IF_FLAGS = (
 
 
 def run_fast(args: list[str]) -> None:
-    """Run ``args`` here and exit, if this path can parse them; return to let typer do it."""
+    """Run ``args`` here and exit, if this path can parse them; return to let typer do it.
+
+    Called inside :func:`compataudit.cli.kit.entry`, like typer's path.
+    """
     values = parse_check(args, os.environ)
     if values is None:
         return
     from compataudit.cli.check_run import run_check
-    from compataudit.cli.kit import interrupted, json_errors_off, json_errors_to
-    from compataudit.lifecycle import install_signal_handlers
+    from compataudit.cli.kit import interrupted
 
-    install_signal_handlers()
-    if values["fmt"].strip().lower() == "json":
-        json_errors_to(values["output"])
     what_if = what_if_of(values)
     for name in WHAT_IF_FLAGS:
         del values[name]
@@ -172,6 +172,4 @@ def run_fast(args: list[str]) -> None:
         code = run_check(**values, what_if=what_if)
     except KeyboardInterrupt as exc:
         interrupted(exc)
-    finally:
-        json_errors_off()
     sys.exit(code)

@@ -103,6 +103,56 @@ def guarded(fn: Callable[[], T], *, debug: bool = False) -> T:
         fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
 
 
+def command_name(args: list[str]) -> str | None:
+    """The sub-command a command line names (its first word that is not an option)."""
+    return next((a for a in args if not a.startswith("-")), None)
+
+
+# Commands whose --format takes its default from COMPATAUDIT_FORMAT.
+FORMAT_ENV_COMMANDS = frozenset({"check", "smoke"})
+
+
+def option_value(args: list[str], long: str, short: str) -> str | None:
+    """The last value given to ``--long``/``-s`` in ``args``, read before any parser runs.
+
+    Usage errors happen before any command runs, yet a JSON consumer must still get
+    JSON; so the entry point reads --format and -o itself, tolerantly.
+    """
+    value = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg in (long, short) and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith(long + "="):
+            value = arg[len(long) + 1 :]
+        elif arg.startswith(short) and not arg.startswith("--") and len(arg) > len(short):
+            value = arg[len(short) :].removeprefix("=")
+    return value
+
+
+def wants_json(args: list[str], environ: dict[str, str] | None = None) -> bool:
+    """Whether this command line asked for ``--format json`` (the env default included)."""
+    fmt = option_value(args, "--format", "-f")
+    if fmt is None and command_name(args) in FORMAT_ENV_COMMANDS:
+        fmt = (environ if environ is not None else dict(os.environ)).get("COMPATAUDIT_FORMAT")
+    return (fmt or "").strip().lower() == "json"
+
+
+def entry(args: list[str], run: Callable[[list[str]], None]) -> None:
+    """Run a command line the way every entry point does: signals end it cleanly, and under
+    ``--format json`` a failure is a JSON error document too; ``run`` parses and runs it."""
+    from compataudit.lifecycle import install_signal_handlers
+
+    install_signal_handlers()
+    if wants_json(args):
+        json_errors_to(option_value(args, "--output", "-o"))
+    try:
+        run(args)
+    finally:
+        json_errors_off()  # in-process callers (tests, nox) start the next run clean
+
+
 def json_error_document(message: str, exit_code: int = EXIT_USAGE) -> str:
     """What ``--format json`` prints when the run fails before a report exists."""
     import json

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
+from compataudit.cli.fast import what_if_of
 from compataudit.model import FailOn
 from compataudit.options import EnvOptions
 
@@ -220,21 +221,9 @@ def what_if_flags(
     """The what-if flags as one value (validated later, by ``build_environment``).
 
     Its signature is the group: :func:`what_if_options` gives these parameters to a command.
+    The value is built where the entry point's fast path builds it too.
     """
-    return EnvOptions(
-        pins=tuple(pin or ()),
-        requirements=tuple(requirements or ()),
-        python=python,
-        driver=driver,
-        gpu_ccs=tuple(gpu_cc or ()),
-        snapshot=snapshot,
-        probe=not no_probe and snapshot is None,
-        env_path=env_path,
-        onto_current=onto_current,
-        extras=tuple(extra or ()),
-        groups=tuple(group or ()),
-        ask_pip=resolve,
-    )
+    return what_if_of(locals())  # exactly the parameters: nothing else is bound yet
 
 
 # What a command's ``EnvOptions`` parameter holds when no what-if flag is given: this machine.
