@@ -72,9 +72,9 @@ def _scan_dir(
     found: dict[str, list[tuple[Package, str]]] = {}
     for entry in entries:
         name = entry.name
-        if names is not None and not name.endswith(".egg-info") and _name_from_dirname(name) not in names:
-            continue  # a dist-info directory is named after its distribution (egg-info: not always)
         if name.endswith(".dist-info"):
+            if names is not None and _name_from_dirname(name) not in names:
+                continue  # a dist-info directory is named after its distribution (egg-info: not always)
             package = _read_dist_info(Path(entry.path), directory, cache)
         elif name.endswith(".egg-info"):
             package = _read_egg_info(Path(entry.path), directory)
